@@ -1,0 +1,21 @@
+package com.chromacompactor.chroma;
+
+/**
+ * How collections are matched across deltas: by name, within a tenant and database (almost always
+ * {@code default_tenant}/{@code default_database}).
+ */
+public record CollectionKey(String tenant, String database, String name) {
+  public static final String DEFAULT_TENANT = "default_tenant";
+  public static final String DEFAULT_DATABASE = "default_database";
+
+  public static CollectionKey named(String name) {
+    return new CollectionKey(DEFAULT_TENANT, DEFAULT_DATABASE, name);
+  }
+
+  @Override
+  public String toString() {
+    return DEFAULT_TENANT.equals(tenant) && DEFAULT_DATABASE.equals(database)
+        ? name
+        : tenant + "/" + database + "/" + name;
+  }
+}

@@ -1,0 +1,31 @@
+package com.chromacompactor.chroma;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A delta that cannot be compacted. The message always starts with the delta and names the reason,
+ * so that an operator can act on the first line alone.
+ */
+public class CorruptDeltaException extends IOException {
+  private final Path delta;
+  private final DeltaProblem problem;
+
+  public CorruptDeltaException(Path delta, DeltaProblem problem, String detail) {
+    this(delta, problem, detail, null);
+  }
+
+  public CorruptDeltaException(Path delta, DeltaProblem problem, String detail, Throwable cause) {
+    super("delta " + delta + ": " + problem + ": " + detail, cause);
+    this.delta = delta;
+    this.problem = problem;
+  }
+
+  public Path delta() {
+    return delta;
+  }
+
+  public DeltaProblem problem() {
+    return problem;
+  }
+}

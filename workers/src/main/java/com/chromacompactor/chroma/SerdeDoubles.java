@@ -1,0 +1,65 @@
+package com.chromacompactor.chroma;
+
+import com.fasterxml.jackson.core.io.NumberOutput;
+
+/**
+ * Formats a double as serde_json writes it in Chroma's queue rows: the shortest round-trip digits
+ * (ryu), laid out as {@code 12.34}, {@code 1e-7}, {@code 1.5e300} or {@code 3.0}.
+ *
+ * <p>The layout matters, not only the digits: Chroma parses the queue with serde_json's default
+ * (not exactly rounding) float parser, which can read {@code 1e-298} and {@code 1.0E-298} as two
+ * different doubles. Writing Chroma's own text makes Chroma read back the double it would have read
+ * from its own rows.
+ */
+public final class SerdeDoubles {
+  private SerdeDoubles() {}
+
+  public static String format(double d) {
+    if (!Double.isFinite(d)) {
+      throw new IllegalArgumentException("JSON has no form for " + d);
+    }
+    if (d == 0) {
+      return (Double.doubleToRawLongBits(d) < 0 ? "-" : "") + "0.0";
+    }
+    StringBuilder out = new StringBuilder(26);
+    if (d < 0) {
+      out.append('-');
+      d = -d;
+    }
+    // Shortest digits from Jackson's Schubfach writer, in Java's layout ("1.0E-298", "0.001", "12.5").
+    String java = NumberOutput.toString(d, true);
+    int e = java.indexOf('E');
+    String mantissa = e < 0 ? java : java.substring(0, e);
+    int exponent = e < 0 ? 0 : Integer.parseInt(java.substring(e + 1));
+    int dot = mantissa.indexOf('.');
+    String intPart = dot < 0 ? mantissa : mantissa.substring(0, dot);
+    String fracPart = dot < 0 ? "" : mantissa.substring(dot + 1);
+    // value = digits x 10^k, with digits free of leading and trailing zeros
+    String digits = intPart + fracPart;
+    int k = exponent - fracPart.length();
+    int lead = 0;
+    while (lead < digits.length() - 1 && digits.charAt(lead) == '0') {
+      lead++;
+    }
+    int end = digits.length();
+    while (end > lead + 1 && digits.charAt(end - 1) == '0') {
+      end--;
+      k++;
+    }
+    digits = digits.substring(lead, end);
+    int length = digits.length();
+    int kk = length + k; // 10^(kk-1) <= value < 10^kk
+    if (k >= 0 && kk <= 16) {
+      out.append(digits).append("0".repeat(k)).append(".0");
+    } else if (kk > 0 && kk <= 16) {
+      out.append(digits, 0, kk).append('.').append(digits, kk, length);
+    } else if (kk > -5 && kk <= 0) {
+      out.append("0.").append("0".repeat(-kk)).append(digits);
+    } else if (length == 1) {
+      out.append(digits).append('e').append(kk - 1);
+    } else {
+      out.append(digits.charAt(0)).append('.').append(digits, 1, length).append('e').append(kk - 1);
+    }
+    return out.toString();
+  }
+}

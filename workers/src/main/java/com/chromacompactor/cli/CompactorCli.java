@@ -1,0 +1,92 @@
+package com.chromacompactor.cli;
+
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.merge.Compaction;
+import com.chromacompactor.merge.CompactionListener;
+import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.storage.LocalDeltaFolders;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code compactor} command line. */
+@Command(
+    name = "compactor",
+    mixinStandardHelpOptions = true,
+    version = "chroma-compactor 0.1.0",
+    description = "Compacts Chroma 1.x delta directories into one snapshot that chromadb opens.",
+    subcommands = {CompactorCli.Compact.class})
+public final class CompactorCli implements Runnable {
+  /** Exit code of a run that did not produce a complete snapshot. */
+  static final int EXIT_FAILED = 1;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new CompactorCli());
+  }
+
+  @Command(
+      name = "compact",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Merges deltas in the order given, with Chroma's upsert semantics, into a new snapshot.",
+        "A folder that is not itself a delta stands for its sub-folders, sorted by name.",
+        "Exit 0 only when the snapshot is complete; otherwise nothing is left at --out."
+      })
+  static final class Compact implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--out", required = true, description = "Snapshot directory to create (must not exist).")
+    Path out;
+
+    @Option(names = "--json", description = "Print one JSON summary line on stdout at the end.")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "DELTA", description = "Delta folders, or folders of delta folders.")
+    List<Path> deltas;
+
+    @Override
+    public Integer call() {
+      PrintWriter err = spec.commandLine().getErr();
+      PrintWriter stdout = spec.commandLine().getOut();
+      try {
+        List<Path> ordered = LocalDeltaFolders.expand(deltas);
+        CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : CompactionListener.NONE;
+        CompactionSummary s = new Compaction(progress).run(ordered, out);
+        if (json) {
+          stdout.println(new ObjectMapper().writeValueAsString(s));
+        } else {
+          stdout.printf("snapshot %s: %d deltas, %d collections, %,d records read, %,d written, %,d overwritten,"
+                  + " %,d deleted by tombstones, peak heap %d MB, %.1f s%n", out, s.deltas(), s.collections(),
+              s.recordsRead(), s.recordsWritten(), s.idsOverwritten(), s.tombstonesApplied(), s.peakHeapMb(),
+              s.seconds());
+        }
+        stdout.flush();
+        return 0;
+      } catch (CorruptDeltaException e) {
+        err.println("error: " + e.getMessage());
+      } catch (IOException e) {
+        err.println("error: " + e.getMessage());
+      }
+      err.flush();
+      return EXIT_FAILED;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package com.chromacompactor.merge;
+
+import com.chromacompactor.chroma.CollectionInfo;
+import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaProblem;
+import com.chromacompactor.chroma.DeltaReader;
+import com.chromacompactor.chroma.EmbeddingRecord;
+import com.chromacompactor.chroma.RecordCursor;
+import com.chromacompactor.metrics.HeapGauge;
+import com.chromacompactor.snapshot.CollectionSlot;
+import com.chromacompactor.snapshot.QueueSnapshotWriter;
+import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.snapshot.StoredRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compacts deltas, in the order given, into one new snapshot directory.
+ *
+ * <pre>
+ *   for each delta:  begin ─► tombstones ─► open + validate ─► stream records ─► upsert ─► commit
+ *                                      (any failure: rollback, the delta leaves no trace)
+ *   finish (sysdb rows) ─► check counts ─► rename staging folder to the destination
+ * </pre>
+ *
+ * Memory holds one record, one delta's vector-location map and a few collection entries; records
+ * spill straight into the snapshot's SQLite file.
+ */
+public final class Compaction {
+  private final CompactionListener listener;
+
+  public Compaction(CompactionListener listener) {
+    this.listener = listener;
+  }
+
+  /**
+   * Writes the snapshot at {@code destination}, which must not exist. On any failure nothing is left
+   * there and the exception names the delta and the reason.
+   */
+  public CompactionSummary run(List<Path> deltas, Path destination) throws IOException {
+    long start = System.nanoTime();
+    Counts total = new Counts();
+    CollectionRegistry registry = new CollectionRegistry();
+    Map<CollectionKey, Long> written;
+    try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
+        QueueSnapshotWriter writer = QueueSnapshotWriter.create(dir.staging(), dir.scratch())) {
+      for (int i = 0; i < deltas.size(); i++) {
+        Path delta = deltas.get(i);
+        Counts counts = new Counts();
+        registry.begin();
+        writer.begin();
+        boolean merged = false;
+        try {
+          mergeDelta(delta, writer, registry, counts);
+          writer.commit();
+          registry.commit();
+          merged = true;
+        } finally {
+          if (!merged) {
+            writer.rollback();
+            registry.rollback();
+          }
+        }
+        total.add(counts);
+        listener.deltaMerged(i + 1, deltas.size(), delta, total.read);
+      }
+      written = writer.finish(registry.definitions());
+      long live = written.values().stream().mapToLong(Long::longValue).sum();
+      if (live != total.inserted - total.deleted) {
+        throw new IOException("snapshot check failed: " + live + " queue rows written, but the merge counted "
+            + (total.inserted - total.deleted) + " live records");
+      }
+      writer.close();
+      dir.publish();
+      return new CompactionSummary(deltas.size(), registry.size(), total.read, live, total.overwritten,
+          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  private static void mergeDelta(Path delta, QueueSnapshotWriter writer, CollectionRegistry registry, Counts counts)
+      throws IOException {
+    // Tombstones first: they delete what earlier deltas wrote (see Tombstones).
+    Tombstones.read(delta, (collection, id) -> {
+      CollectionSlot slot = registry.slotOf(CollectionKey.named(collection));
+      StoredRecord stored = slot == null ? null : writer.find(slot, id);
+      if (stored != null) {
+        writer.delete(stored);
+        counts.deleted++;
+      }
+    });
+    if (Tombstones.present(delta) && !Files.exists(delta.resolve(DeltaReader.SQLITE_FILE))) {
+      return; // a delta of deletes only
+    }
+    try (DeltaReader reader = DeltaReader.open(delta)) {
+      for (CollectionInfo c : reader.collections()) {
+        CollectionSlot slot = registry.accept(delta, c, writer::collection);
+        try (RecordCursor cursor = reader.records(c)) {
+          while (cursor.advance()) {
+            EmbeddingRecord r = cursor.record();
+            counts.read++;
+            StoredRecord stored = writer.find(slot, r.id());
+            if (stored == null) {
+              writer.insert(slot, r);
+              counts.inserted++;
+            } else {
+              writer.replace(stored, Upsert.apply(stored.record(), r));
+              counts.overwritten++;
+            }
+          }
+        }
+      }
+    } catch (CorruptDeltaException e) {
+      throw e;
+    } catch (IOException e) {
+      // Storage failures of the snapshot itself are not the delta's fault, but name it for context.
+      throw new IOException("while merging delta " + delta + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Record counters of a delta or of the run. */
+  private static final class Counts {
+    long read;
+    long inserted;
+    long overwritten;
+    long deleted;
+
+    void add(Counts c) {
+      read += c.read;
+      inserted += c.inserted;
+      overwritten += c.overwritten;
+      deleted += c.deleted;
+    }
+  }
+
+  /** For callers that want to refuse an obviously wrong argument before any work. */
+  public static void requireDeltaFolder(Path delta) throws CorruptDeltaException {
+    if (!Files.isDirectory(delta)) {
+      throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA, "not a directory");
+    }
+  }
+}

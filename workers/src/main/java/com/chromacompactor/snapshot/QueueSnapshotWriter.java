@@ -1,0 +1,375 @@
+package com.chromacompactor.snapshot;
+
+import com.chromacompactor.chroma.ChromaMigrations;
+import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.DeltaReader;
+import com.chromacompactor.chroma.EmbeddingRecord;
+import com.chromacompactor.chroma.Migration;
+import com.chromacompactor.chroma.QueueJson;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Writes a snapshot by the queue route (§10.1 of the format notes): Chroma's own schema, built by
+ * replaying its 18 migrations byte for byte, the sysdb rows of every collection, and one ADD row in
+ * {@code embeddings_queue} per live record. Chroma builds the metadata segment and the HNSW index
+ * from the queue when a reader first opens a collection.
+ *
+ * <p>The snapshot's own queue is the merge's spill: an upsert of a known id rewrites that id's row in
+ * place. Ids are found through a scratch table in a separate SQLite file (attached, so that one
+ * transaction covers both), which keeps the heap flat however many records pass.
+ *
+ * <p>Lifecycle: {@link #create}, then per delta {@link #begin()} … {@link #commit()} or {@link
+ * #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
+ */
+public final class QueueSnapshotWriter implements Closeable {
+  static final String DEFAULT_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
+  private static final String QUEUE_CONFIG =
+      "{\"automatically_purge\":true,\"_type\":\"EmbeddingsQueueConfigurationInternal\"}";
+  private static final String VECTOR_SEGMENT = "urn:chroma:segment/vector/hnsw-local-persisted";
+  private static final String METADATA_SEGMENT = "urn:chroma:segment/metadata/sqlite";
+
+  private final Path scratchFile;
+  private final Connection db;
+  private final PreparedStatement find;
+  private final PreparedStatement insertRow;
+  private final PreparedStatement insertId;
+  private final PreparedStatement updateRow;
+  private final PreparedStatement deleteRow;
+  private final PreparedStatement deleteId;
+  private final Map<CollectionKey, CollectionSlot> slots = new LinkedHashMap<>();
+  private long nextSeq = 1;
+  private boolean finished;
+
+  private QueueSnapshotWriter(Path scratchFile, Connection db) throws SQLException {
+    this.scratchFile = scratchFile;
+    this.db = db;
+    find = db.prepareStatement("SELECT q.seq_id, q.metadata FROM scratch.ids i JOIN embeddings_queue q"
+        + " ON q.seq_id = i.seq WHERE i.coll = ? AND i.id = ?");
+    insertRow = db.prepareStatement("INSERT INTO embeddings_queue (seq_id, operation, topic, id, vector,"
+        + " encoding, metadata) VALUES (?, 0, ?, ?, ?, 'FLOAT32', ?)");
+    insertId = db.prepareStatement("INSERT INTO scratch.ids (coll, id, seq) VALUES (?, ?, ?)");
+    updateRow = db.prepareStatement("UPDATE embeddings_queue SET vector = ?, metadata = ? WHERE seq_id = ?");
+    deleteRow = db.prepareStatement("DELETE FROM embeddings_queue WHERE seq_id = ?");
+    deleteId = db.prepareStatement("DELETE FROM scratch.ids WHERE coll = ? AND id = ?");
+  }
+
+  /**
+   * Creates {@code chroma.sqlite3} in the (empty) snapshot folder and the id index in {@code scratch}.
+   */
+  public static QueueSnapshotWriter create(Path snapshotDir, Path scratchDir) throws IOException {
+    Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
+    Path scratch = scratchDir.resolve("ids.sqlite3");
+    Files.deleteIfExists(scratch);
+    Connection db = null;
+    boolean success = false;
+    try {
+      db = DriverManager.getConnection("jdbc:sqlite:" + sqlite);
+      try (Statement st = db.createStatement()) {
+        // The folder is private until it is renamed into place; a crash discards it, so the
+        // build needs no fsyncs. The rollback journal stays, for per-delta rollback.
+        st.execute("PRAGMA synchronous=OFF");
+        st.execute("PRAGMA journal_mode=TRUNCATE");
+        st.execute("PRAGMA foreign_keys=OFF");
+        st.execute("ATTACH DATABASE '" + scratch.toString().replace("'", "''") + "' AS scratch");
+        st.execute("PRAGMA scratch.journal_mode=TRUNCATE");
+        st.execute("PRAGMA scratch.synchronous=OFF");
+        st.execute("CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+            + " PRIMARY KEY (coll, id)) WITHOUT ROWID");
+      }
+      db.setAutoCommit(false);
+      writeSchema(db);
+      db.commit();
+      QueueSnapshotWriter w = new QueueSnapshotWriter(scratch, db);
+      success = true;
+      return w;
+    } catch (SQLException e) {
+      throw new IOException("creating snapshot " + sqlite + ": " + e.getMessage(), e);
+    } finally {
+      if (!success && db != null) {
+        try {
+          db.close();
+        } catch (SQLException suppressed) {
+          // the create's own failure is the one to report
+        }
+      }
+    }
+  }
+
+  /** Chroma's schema exactly as Chroma creates it: migrations replayed verbatim and recorded. */
+  private static void writeSchema(Connection db) throws SQLException {
+    try (Statement st = db.createStatement()) {
+      st.executeUpdate("CREATE TABLE IF NOT EXISTS migrations (dir TEXT NOT NULL, version INTEGER NOT NULL,"
+          + " filename TEXT NOT NULL, sql TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (dir, version))");
+      st.executeUpdate("CREATE TABLE IF NOT EXISTS acquire_write (id INTEGER PRIMARY KEY,"
+          + " lock_status INTEGER NOT NULL)");
+      st.executeUpdate("INSERT INTO acquire_write (lock_status) VALUES (1)");
+      try (PreparedStatement ps = db.prepareStatement(
+          "INSERT INTO migrations (dir, version, filename, sql, hash) VALUES (?, ?, ?, ?, ?)")) {
+        for (Migration m : ChromaMigrations.all()) {
+          st.executeUpdate(m.sql());
+          ps.setString(1, m.dir());
+          ps.setInt(2, m.version());
+          ps.setString(3, m.filename());
+          ps.setString(4, m.sql());
+          ps.setString(5, ChromaMigrations.md5(m.sql()));
+          ps.executeUpdate();
+        }
+      }
+      try (PreparedStatement ps = db.prepareStatement(
+          "INSERT INTO embeddings_queue_config (config_json_str) VALUES (?)")) {
+        ps.setString(1, QUEUE_CONFIG);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** The snapshot's collection for a key, created on first use. */
+  public CollectionSlot collection(CollectionKey key) {
+    return slots.computeIfAbsent(key, k -> new CollectionSlot(slots.size(), k,
+        uuid("collection", k), uuid("metadata-segment", k), uuid("vector-segment", k)));
+  }
+
+  private static String uuid(String kind, CollectionKey key) {
+    String name = kind + "\n" + key.tenant() + "\n" + key.database() + "\n" + key.name();
+    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+  }
+
+  /** Starts the transaction of one delta. */
+  public void begin() {
+    checkOpen();
+  }
+
+  public void commit() throws IOException {
+    try {
+      db.commit();
+    } catch (SQLException e) {
+      throw new IOException("committing to the snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  /** Undoes everything since the last commit: the delta being merged leaves no trace. */
+  public void rollback() throws IOException {
+    try {
+      db.rollback();
+    } catch (SQLException e) {
+      throw new IOException("rolling back the snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored record with this id, or null. */
+  public StoredRecord find(CollectionSlot slot, String id) throws IOException {
+    checkOpen();
+    try {
+      find.setInt(1, slot.ordinal());
+      find.setString(2, id);
+      try (ResultSet rs = find.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        long seq = rs.getLong(1);
+        return new StoredRecord(slot, seq, fromQueueJson(id, rs.getString(2)));
+      }
+    } catch (SQLException e) {
+      throw new IOException("reading the snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  private static EmbeddingRecord fromQueueJson(String id, String json) {
+    Map<String, Object> values = QueueJson.read(json);
+    Object doc = values.remove(QueueJson.DOCUMENT_KEY);
+    Object uri = values.remove(QueueJson.URI_KEY);
+    return new EmbeddingRecord(id, new float[0], (String) doc, (String) uri, values);
+  }
+
+  public void insert(CollectionSlot slot, EmbeddingRecord r) throws IOException {
+    checkOpen();
+    long seq = nextSeq++;
+    try {
+      insertRow.setLong(1, seq);
+      insertRow.setString(2, slot.topic());
+      insertRow.setString(3, r.id());
+      insertRow.setBytes(4, vectorBytes(r.embedding()));
+      insertRow.setString(5, QueueJson.write(r));
+      insertRow.executeUpdate();
+      insertId.setInt(1, slot.ordinal());
+      insertId.setString(2, r.id());
+      insertId.setLong(3, seq);
+      insertId.executeUpdate();
+    } catch (SQLException e) {
+      throw new IOException("writing record '" + r.id() + "' of " + slot.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Overwrites a stored record in place; its position in the queue is kept. */
+  public void replace(StoredRecord stored, EmbeddingRecord r) throws IOException {
+    checkOpen();
+    try {
+      updateRow.setBytes(1, vectorBytes(r.embedding()));
+      updateRow.setString(2, QueueJson.write(r));
+      updateRow.setLong(3, stored.seqId());
+      updateRow.executeUpdate();
+    } catch (SQLException e) {
+      throw new IOException("rewriting record '" + r.id() + "' of " + stored.slot().key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void delete(StoredRecord stored) throws IOException {
+    checkOpen();
+    try {
+      deleteRow.setLong(1, stored.seqId());
+      deleteRow.executeUpdate();
+      deleteId.setInt(1, stored.slot().ordinal());
+      deleteId.setString(2, stored.record().id());
+      deleteId.executeUpdate();
+    } catch (SQLException e) {
+      throw new IOException("deleting record '" + stored.record().id() + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Chroma's FLOAT32 encoding: raw little-endian floats (the driver keeps the array it is given). */
+  private static byte[] vectorBytes(float[] v) {
+    ByteBuffer b = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(v);
+    return b.array();
+  }
+
+  /**
+   * Writes the sysdb rows of every collection and returns the number of records per collection
+   * ordinal. After this the file is a plain Chroma directory: the scratch index is detached and
+   * deleted and the journal mode is Chroma's.
+   */
+  public Map<CollectionKey, Long> finish(List<CollectionDefinition> collections) throws IOException {
+    checkOpen();
+    finished = true;
+    try {
+      Map<CollectionKey, Long> counts = new LinkedHashMap<>();
+      List<String[]> databases = new ArrayList<>();
+      for (CollectionDefinition c : collections) {
+        writeCollection(c, databases);
+        counts.put(c.slot().key(), countRows(c.slot()));
+      }
+      db.commit();
+      db.setAutoCommit(true);
+      try (Statement st = db.createStatement()) {
+        st.execute("DETACH DATABASE scratch");
+        st.execute("PRAGMA journal_mode=DELETE");
+      }
+      Files.deleteIfExists(scratchFile);
+      return counts;
+    } catch (SQLException e) {
+      throw new IOException("finishing the snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  private void writeCollection(CollectionDefinition c, List<String[]> databases) throws SQLException {
+    CollectionKey key = c.slot().key();
+    String databaseId = databaseId(key, databases);
+    try (PreparedStatement ps = db.prepareStatement("INSERT INTO collections (id, name, dimension,"
+        + " database_id, config_json_str, schema_str) VALUES (?, ?, ?, ?, ?, ?)")) {
+      ps.setString(1, c.slot().collectionId());
+      ps.setString(2, key.name());
+      if (c.dimension() == null) {
+        ps.setNull(3, java.sql.Types.INTEGER);
+      } else {
+        ps.setInt(3, c.dimension());
+      }
+      ps.setString(4, databaseId);
+      ps.setString(5, c.configJson());
+      ps.setString(6, c.schemaJson());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = db.prepareStatement(
+        "INSERT INTO segments (id, type, scope, collection) VALUES (?, ?, ?, ?)")) {
+      ps.setString(1, c.slot().vectorSegmentId());
+      ps.setString(2, VECTOR_SEGMENT);
+      ps.setString(3, "VECTOR");
+      ps.setString(4, c.slot().collectionId());
+      ps.executeUpdate();
+      ps.setString(1, c.slot().metadataSegmentId());
+      ps.setString(2, METADATA_SEGMENT);
+      ps.setString(3, "METADATA");
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = db.prepareStatement("INSERT INTO collection_metadata (collection_id, key,"
+        + " str_value, int_value, float_value, bool_value) VALUES (?, ?, ?, ?, ?, ?)")) {
+      for (Map.Entry<String, Object> e : c.metadata().entrySet()) {
+        ps.setString(1, c.slot().collectionId());
+        ps.setString(2, e.getKey());
+        Object v = e.getValue();
+        ps.setObject(3, v instanceof String ? v : null);
+        ps.setObject(4, v instanceof Long ? v : null);
+        ps.setObject(5, v instanceof Double ? v : null);
+        ps.setObject(6, v instanceof Boolean b ? (b ? 1 : 0) : null);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** The default database exists already (migration sysdb 4); others get a tenant and database row. */
+  private String databaseId(CollectionKey key, List<String[]> written) throws SQLException {
+    if (CollectionKey.DEFAULT_TENANT.equals(key.tenant()) && CollectionKey.DEFAULT_DATABASE.equals(key.database())) {
+      return DEFAULT_DATABASE_ID;
+    }
+    String id = uuid("database", new CollectionKey(key.tenant(), key.database(), ""));
+    for (String[] w : written) {
+      if (w[0].equals(id)) {
+        return id;
+      }
+    }
+    try (PreparedStatement t = db.prepareStatement("INSERT OR IGNORE INTO tenants (id) VALUES (?)");
+        PreparedStatement d = db.prepareStatement("INSERT INTO databases (id, name, tenant_id) VALUES (?, ?, ?)")) {
+      t.setString(1, key.tenant());
+      t.executeUpdate();
+      d.setString(1, id);
+      d.setString(2, key.database());
+      d.setString(3, key.tenant());
+      d.executeUpdate();
+    }
+    written.add(new String[] {id});
+    return id;
+  }
+
+  private long countRows(CollectionSlot slot) throws SQLException {
+    try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM embeddings_queue WHERE topic = ?")) {
+      ps.setString(1, slot.topic());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private void checkOpen() {
+    if (finished) {
+      throw new IllegalStateException("snapshot already finished");
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      db.close();
+    } catch (SQLException e) {
+      throw new IOException("closing the snapshot: " + e.getMessage(), e);
+    } finally {
+      Files.deleteIfExists(scratchFile);
+    }
+  }
+}
