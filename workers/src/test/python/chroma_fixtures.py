@@ -7,6 +7,8 @@ the Java tests never judge our writer with our own reader.
   oracle   OUT.json D...   a fresh PersistentClient that upserts every delta's records in order
                            (tombstones first), then the dump of it, plus the counts a merge should report
   dump     OUT.json DIR    what real Chroma answers for DIR: get() of every collection, and query() top 10
+  tiny     OUT NAME SPACE DIM N   one delta with one collection of N records (for conflicting deltas)
+  floats   OUT.json        doubles as Chroma itself writes them in its queue rows
 """
 
 import hashlib
@@ -294,6 +296,36 @@ def write_json(path, value):
         json.dump(value, f, ensure_ascii=False, sort_keys=True)
 
 
+def make_tiny(out, name, space, dim, n):
+    rng = np.random.default_rng(dim)
+    col = client(out).get_or_create_collection(name, configuration={"hnsw": {"space": space}})
+    col.add(ids=[f"tiny{i}" for i in range(n)], embeddings=rng.standard_normal((n, dim)).astype(np.float32))
+
+
+FLOATS = [0.1, 0.5, 1.0, 3.0, -2.5, 1e-7, 1.5e-5, 0.0001234, 1e21, 1e16, 1.2345e16, 123456789012345.6,
+          2.0 ** 60, 1e-300 * 3, 1e-298, 1.0000000000000001e-298, 5e-324, 1.7976931348623157e308,
+          0.30000000000000004, 2.2250738585072014e-308, -0.0, 100.0, 12345.678, 9007199254740993.0]
+
+
+def floats(out_json):
+    """Each double with the text Chroma's serde_json wrote for it into the queue."""
+    tmp = tempfile.mkdtemp(prefix="floats-")
+    try:
+        col = client(tmp).get_or_create_collection("floats")
+        col.add(ids=[f"f{i}" for i in range(len(FLOATS))], embeddings=[[1.0, 2.0]] * len(FLOATS),
+                metadatas=[{"x": v} for v in FLOATS])
+        db = sqlite3.connect(os.path.join(tmp, "chroma.sqlite3"))
+        rows = dict(db.execute("SELECT id, metadata FROM embeddings_queue"))
+        db.close()
+        cases = []
+        for i, v in enumerate(FLOATS):
+            text = rows[f"f{i}"]
+            cases.append({"value": v.hex(), "chromaText": text[len('{"x":'):-1]})
+        write_json(out_json, cases)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "scenario":
@@ -302,6 +334,10 @@ def main(argv):
         oracle(argv[2], argv[3:])
     elif cmd == "dump":
         dump(argv[2], argv[3])
+    elif cmd == "tiny":
+        make_tiny(argv[2], argv[3], argv[4], int(argv[5]), int(argv[6]))
+    elif cmd == "floats":
+        floats(argv[2])
     else:
         raise SystemExit(f"unknown command {cmd}; see the module docstring")
 

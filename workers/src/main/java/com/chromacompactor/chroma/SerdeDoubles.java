@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.io.NumberOutput;
 
 /**
  * Formats a double as serde_json writes it in Chroma's queue rows: the shortest round-trip digits
- * (ryu), laid out as {@code 12.34}, {@code 1e-7}, {@code 1.5e300} or {@code 3.0}.
+ * (ryu), laid out as {@code 12.34}, {@code 0.000015}, {@code 1e-7}, {@code 1.5e+300} or {@code 3.0}.
  *
  * <p>The layout matters, not only the digits: Chroma parses the queue with serde_json's default
  * (not exactly rounding) float parser, which can read {@code 1e-298} and {@code 1.0E-298} as two
@@ -47,6 +47,14 @@ public final class SerdeDoubles {
       k++;
     }
     digits = digits.substring(lead, end);
+    if (digits.length() == 2) {
+      // Java prints two digits where one would do (4.9E-324); ryu prints the shortest (5e-324).
+      String one = oneDigit(d, digits, k);
+      if (one != null) {
+        digits = one.substring(0, 1);
+        k = Integer.parseInt(one.substring(1));
+      }
+    }
     int length = digits.length();
     int kk = length + k; // 10^(kk-1) <= value < 10^kk
     if (k >= 0 && kk <= 16) {
@@ -55,11 +63,42 @@ public final class SerdeDoubles {
       out.append(digits, 0, kk).append('.').append(digits, kk, length);
     } else if (kk > -5 && kk <= 0) {
       out.append("0.").append("0".repeat(-kk)).append(digits);
-    } else if (length == 1) {
-      out.append(digits).append('e').append(kk - 1);
     } else {
-      out.append(digits.charAt(0)).append('.').append(digits, 1, length).append('e').append(kk - 1);
+      out.append(digits.charAt(0));
+      if (length > 1) {
+        out.append('.').append(digits, 1, length);
+      }
+      // this serde_json writes a sign on positive exponents too ("1e+21"), unlike plain ryu
+      out.append(kk - 1 > 0 ? "e+" : "e").append(kk - 1);
     }
     return out.toString();
+  }
+
+  /**
+   * The one-digit decimal ("d" + exponent) that reads back as {@code d}, the closest if two do, or
+   * null. {@code twoDigits} x 10^k is Java's two-digit form of {@code d}.
+   */
+  private static String oneDigit(double d, String twoDigits, int k) {
+    int low = twoDigits.charAt(0) - '0';
+    java.math.BigDecimal exact = new java.math.BigDecimal(d);
+    String best = null;
+    java.math.BigDecimal bestError = null;
+    for (int digit : new int[] {low, low + 1}) {
+      int exponent = k + 1;
+      int shown = digit;
+      if (digit == 10) {
+        shown = 1;
+        exponent++;
+      }
+      if (shown == 0 || Double.parseDouble(shown + "E" + exponent) != d) {
+        continue;
+      }
+      java.math.BigDecimal error = new java.math.BigDecimal(shown).scaleByPowerOfTen(exponent).subtract(exact).abs();
+      if (bestError == null || error.compareTo(bestError) < 0) {
+        best = shown + "" + exponent;
+        bestError = error;
+      }
+    }
+    return best;
   }
 }
