@@ -1,0 +1,116 @@
+package com.chromacompactor.infra;
+
+import com.chromacompactor.statemachine.CompactionWorkflow;
+import java.util.List;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.AlarmStatusWidget;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Dashboard;
+import software.amazon.awscdk.services.cloudwatch.GraphWidget;
+import software.amazon.awscdk.services.cloudwatch.HorizontalAnnotation;
+import software.amazon.awscdk.services.cloudwatch.IAlarm;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.sns.Topic;
+import software.constructs.Construct;
+
+/**
+ * Alarms and a dashboard for one workflow and its workers. Alarm actions go to {@link #getAlarmTopic()}; subscribe to it
+ * to be told.
+ */
+public class CompactorMonitoring extends Construct {
+    /** MemoryUsagePercent above this alarms. */
+    public static final double MEMORY_ALARM_PERCENT = 80;
+
+    private final Topic alarmTopic;
+    private final Alarm memoryAlarm;
+    private final Alarm failedExecutionsAlarm;
+    private final Alarm timedOutExecutionsAlarm;
+    private final Dashboard dashboard;
+
+    public CompactorMonitoring(Construct scope, String id, CompactionWorkflow workflow, MergeWorkers workers) {
+        super(scope, id);
+        this.alarmTopic = Topic.Builder.create(this, "AlarmTopic").enforceSsl(true).build();
+        SnsAction notify = new SnsAction(alarmTopic);
+
+        this.memoryAlarm = Alarm.Builder.create(this, "MemoryHigh")
+                .alarmDescription("A compaction worker used more than " + (int) MEMORY_ALARM_PERCENT
+                        + "% of its container memory for 2 minutes.")
+                .metric(workers.metricMemoryUsagePercent(Duration.minutes(1)))
+                .threshold(MEMORY_ALARM_PERCENT)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .evaluationPeriods(2)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        MetricOptions fiveMinuteSum = MetricOptions.builder().period(Duration.minutes(5)).statistic("Sum").build();
+        this.failedExecutionsAlarm = Alarm.Builder.create(this, "ExecutionsFailed")
+                .alarmDescription("A compaction execution failed.")
+                .metric(workflow.metricExecutionsFailed(fiveMinuteSum))
+                .threshold(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .evaluationPeriods(1)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        this.timedOutExecutionsAlarm = Alarm.Builder.create(this, "ExecutionsTimedOut")
+                .alarmDescription("A compaction execution timed out.")
+                .metric(workflow.metricExecutionsTimedOut(fiveMinuteSum))
+                .threshold(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .evaluationPeriods(1)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        for (Alarm alarm : List.of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm)) {
+            alarm.addAlarmAction(notify);
+        }
+
+        Duration minute = Duration.minutes(1);
+        this.dashboard = Dashboard.Builder.create(this, "Dashboard").build();
+        dashboard.addWidgets(
+                GraphWidget.Builder.create().title("Worker memory (% of container limit)").width(12)
+                        .left(List.of(workers.metricMemoryUsagePercent(minute)))
+                        .leftAnnotations(List.of(HorizontalAnnotation.builder()
+                                .value(MEMORY_ALARM_PERCENT).label("alarm").build()))
+                        .build(),
+                GraphWidget.Builder.create().title("Executions").width(12)
+                        .left(List.of(workflow.metricExecutionsStarted(fiveMinuteSum),
+                                workflow.metricExecutionsSucceeded(fiveMinuteSum),
+                                workflow.metricExecutionsFailed(fiveMinuteSum),
+                                workflow.metricExecutionsTimedOut(fiveMinuteSum)))
+                        .build());
+        dashboard.addWidgets(
+                GraphWidget.Builder.create().title("DeltaProcessingMs").width(12)
+                        .left(List.of(workers.metricDeltaProcessingMs(minute))).build(),
+                GraphWidget.Builder.create().title("EmbeddingsPerSecond").width(12)
+                        .left(List.of(workers.metricEmbeddingsPerSecond(minute))).build());
+        dashboard.addWidgets(
+                GraphWidget.Builder.create().title("Activity backlog and worker CPU").width(12)
+                        .left(List.of(workflow.metricActivityBacklog(minute)))
+                        .right(List.of(workers.metricCpuUtilization(minute)))
+                        .build(),
+                AlarmStatusWidget.Builder.create().title("Alarms").width(12)
+                        .alarms(List.<IAlarm>of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm))
+                        .build());
+    }
+
+    public Topic getAlarmTopic() {
+        return alarmTopic;
+    }
+
+    public Alarm getMemoryAlarm() {
+        return memoryAlarm;
+    }
+
+    public Alarm getFailedExecutionsAlarm() {
+        return failedExecutionsAlarm;
+    }
+
+    public Alarm getTimedOutExecutionsAlarm() {
+        return timedOutExecutionsAlarm;
+    }
+
+    public Dashboard getDashboard() {
+        return dashboard;
+    }
+}

@@ -1,0 +1,147 @@
+package com.chromacompactor.infra;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import software.constructs.Node;
+
+/**
+ * The deployment's settings, read once from the CDK context ({@code cdk.json}'s {@code context}, or {@code -c key=value}
+ * on the command line). Every key is optional; the defaults are the {@code DEFAULT_*} constants.
+ *
+ * <table>
+ *   <caption>Context keys</caption>
+ *   <tr><td>{@code scheduleEnabled}</td><td>{@code false} removes the EventBridge schedule</td></tr>
+ *   <tr><td>{@code scheduleRate}</td><td>an EventBridge schedule expression, {@code rate(...)} or {@code cron(...)}</td></tr>
+ *   <tr><td>{@code parallelModeMaxEmbeddings}</td><td>plans above this many embeddings run SEQUENTIAL</td></tr>
+ *   <tr><td>{@code inlineMapMaxChunks}</td><td>plans above this many chunks use the Distributed Map</td></tr>
+ *   <tr><td>{@code minWorkers}, {@code maxWorkers}</td><td>bounds of the Fargate service's task count</td></tr>
+ *   <tr><td>{@code workerConcurrency}</td><td>activity tasks one worker runs at once</td></tr>
+ *   <tr><td>{@code workerCpu}, {@code workerMemoryMiB}, {@code workerEphemeralStorageGiB}</td><td>task size</td></tr>
+ *   <tr><td>{@code heartbeatSeconds}</td><td>HeartbeatSeconds of the activity tasks</td></tr>
+ *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
+ *       working directory (the repository root under {@code cdk})</td></tr>
+ * </table>
+ *
+ * @param schedule the schedule expression, or empty when the schedule is disabled
+ */
+public record CompactorSettings(
+        Optional<String> schedule,
+        long parallelModeMaxEmbeddings,
+        int inlineMapMaxChunks,
+        int minWorkers,
+        int maxWorkers,
+        int workerConcurrency,
+        int workerCpu,
+        int workerMemoryMiB,
+        int workerEphemeralStorageGiB,
+        int heartbeatSeconds,
+        Path workersDirectory) {
+
+    public static final String DEFAULT_SCHEDULE_RATE = "rate(1 hour)";
+    public static final long DEFAULT_PARALLEL_MODE_MAX_EMBEDDINGS = 1_500;
+    public static final int DEFAULT_INLINE_MAP_MAX_CHUNKS = 100;
+    public static final int DEFAULT_MIN_WORKERS = 0;
+    public static final int DEFAULT_MAX_WORKERS = 10;
+    public static final int DEFAULT_WORKER_CONCURRENCY = 2;
+    public static final int DEFAULT_WORKER_CPU = 1024;
+    public static final int DEFAULT_WORKER_MEMORY_MIB = 4096;
+    public static final int DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB = 40;
+    public static final int DEFAULT_HEARTBEAT_SECONDS = 60;
+    public static final String DEFAULT_WORKERS_DIRECTORY = "workers";
+
+    public CompactorSettings {
+        Objects.requireNonNull(schedule, "schedule");
+        schedule.ifPresent(expression -> {
+            if (!expression.matches("(rate|cron)\\(.+\\)")) {
+                throw new IllegalArgumentException(
+                        "scheduleRate must be rate(...) or cron(...), got '" + expression + "'");
+            }
+        });
+        if (minWorkers < 0 || maxWorkers < 1 || minWorkers > maxWorkers) {
+            throw new IllegalArgumentException("need 0 <= minWorkers <= maxWorkers and maxWorkers >= 1, got minWorkers="
+                    + minWorkers + ", maxWorkers=" + maxWorkers);
+        }
+        if (workerConcurrency < 1) {
+            throw new IllegalArgumentException("workerConcurrency must be >= 1, got " + workerConcurrency);
+        }
+        if (heartbeatSeconds < 10) {
+            throw new IllegalArgumentException("heartbeatSeconds must be >= 10, got " + heartbeatSeconds);
+        }
+        Objects.requireNonNull(workersDirectory, "workersDirectory");
+    }
+
+    /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
+    public static CompactorSettings defaults() {
+        return new CompactorSettings(Optional.of(DEFAULT_SCHEDULE_RATE), DEFAULT_PARALLEL_MODE_MAX_EMBEDDINGS,
+                DEFAULT_INLINE_MAP_MAX_CHUNKS, DEFAULT_MIN_WORKERS, DEFAULT_MAX_WORKERS, DEFAULT_WORKER_CONCURRENCY,
+                DEFAULT_WORKER_CPU, DEFAULT_WORKER_MEMORY_MIB, DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB,
+                DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY));
+    }
+
+    /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
+    public static CompactorSettings fromContext(Node node) {
+        ContextReader ctx = new ContextReader(node);
+        Optional<String> schedule = ctx.bool("scheduleEnabled", true)
+                ? Optional.of(ctx.string("scheduleRate", DEFAULT_SCHEDULE_RATE))
+                : Optional.empty();
+        return new CompactorSettings(
+                schedule,
+                ctx.number("parallelModeMaxEmbeddings", DEFAULT_PARALLEL_MODE_MAX_EMBEDDINGS),
+                (int) ctx.number("inlineMapMaxChunks", DEFAULT_INLINE_MAP_MAX_CHUNKS),
+                (int) ctx.number("minWorkers", DEFAULT_MIN_WORKERS),
+                (int) ctx.number("maxWorkers", DEFAULT_MAX_WORKERS),
+                (int) ctx.number("workerConcurrency", DEFAULT_WORKER_CONCURRENCY),
+                (int) ctx.number("workerCpu", DEFAULT_WORKER_CPU),
+                (int) ctx.number("workerMemoryMiB", DEFAULT_WORKER_MEMORY_MIB),
+                (int) ctx.number("workerEphemeralStorageGiB", DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB),
+                (int) ctx.number("heartbeatSeconds", DEFAULT_HEARTBEAT_SECONDS),
+                Path.of(ctx.string("workersDirectory", DEFAULT_WORKERS_DIRECTORY)));
+    }
+
+    /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */
+    private record ContextReader(Node node) {
+        Object raw(String key) {
+            return node.tryGetContext(key);
+        }
+
+        String string(String key, String fallback) {
+            Object v = raw(key);
+            return v == null ? fallback : v.toString();
+        }
+
+        boolean bool(String key, boolean fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof Boolean b) {
+                return b;
+            }
+            return switch (v.toString().trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException(
+                        "context " + key + " must be true or false, got '" + v + "'");
+            };
+        }
+
+        long number(String key, long fallback) {
+            Object v = raw(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v instanceof Number n) {
+                if (n.doubleValue() != Math.rint(n.doubleValue())) {
+                    throw new IllegalArgumentException("context " + key + " must be a whole number, got " + v);
+                }
+                return n.longValue();
+            }
+            try {
+                return Long.parseLong(v.toString().trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("context " + key + " must be a whole number, got '" + v + "'", e);
+            }
+        }
+    }
+}

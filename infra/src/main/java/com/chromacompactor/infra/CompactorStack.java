@@ -1,0 +1,127 @@
+package com.chromacompactor.infra;
+
+import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.CompactionWorkflowProps;
+import com.chromacompactor.statemachine.contract.StorageLayout;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.RuleTargetInput;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.SfnStateMachine;
+import software.amazon.awscdk.services.events.targets.SfnStateMachineProps;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.stepfunctions.LogLevel;
+import software.amazon.awscdk.services.stepfunctions.LogOptions;
+import software.constructs.Construct;
+
+/**
+ * The compactor: the bucket, the workflow, the workers, the schedule, alarms and a dashboard.
+ */
+public class CompactorStack extends Stack {
+    /** Intermediates left by failed runs are deleted after this many days. */
+    public static final int INTERMEDIATE_EXPIRATION_DAYS = 7;
+
+    private final Bucket bucket;
+    private final CompactionWorkflow workflow;
+    private final MergeWorkers workers;
+    private final CompactorMonitoring monitoring;
+    private final Optional<Rule> schedule;
+
+    public CompactorStack(Construct scope, String id, CompactorStackProps props) {
+        super(scope, id, props.stack());
+        CompactorSettings settings = props.settings();
+
+        this.bucket = Bucket.Builder.create(this, "Bucket")
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .enforceSsl(true)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .lifecycleRules(List.of(
+                        LifecycleRule.builder()
+                                .id("ExpireIntermediates")
+                                .prefix(StorageLayout.INTERMEDIATE_PREFIX)
+                                .expiration(Duration.days(INTERMEDIATE_EXPIRATION_DAYS))
+                                .build(),
+                        LifecycleRule.builder()
+                                .id("AbortIncompleteUploads")
+                                .abortIncompleteMultipartUploadAfter(Duration.days(1))
+                                .build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+
+        this.workflow = new CompactionWorkflow(this, "Workflow", CompactionWorkflowProps.builder()
+                .bucket(bucket)
+                .parallelModeMaxEmbeddings(settings.parallelModeMaxEmbeddings())
+                .inlineMapMaxChunks(settings.inlineMapMaxChunks())
+                .maxConcurrency(settings.maxWorkers() * settings.workerConcurrency())
+                .heartbeat(Duration.seconds(settings.heartbeatSeconds()))
+                .logs(LogOptions.builder()
+                        .destination(LogGroup.Builder.create(this, "WorkflowLogs")
+                                .retention(RetentionDays.ONE_MONTH)
+                                .removalPolicy(RemovalPolicy.DESTROY)
+                                .build())
+                        .level(LogLevel.ERROR)
+                        .includeExecutionData(false)
+                        .build())
+                .build());
+
+        this.workers = new MergeWorkers(this, "Workers", MergeWorkersProps.builder()
+                .workflow(workflow)
+                .image(props.workerImage())
+                .cpu(settings.workerCpu())
+                .memoryMiB(settings.workerMemoryMiB())
+                .ephemeralStorageGiB(settings.workerEphemeralStorageGiB())
+                .minWorkers(settings.minWorkers())
+                .maxWorkers(settings.maxWorkers())
+                .concurrency(settings.workerConcurrency())
+                .build());
+
+        this.schedule = settings.schedule().map(expression -> Rule.Builder.create(this, "Schedule")
+                .description("Starts a compaction of every pending delta under " + StorageLayout.DELTAS_PREFIX)
+                .schedule(Schedule.expression(expression))
+                .targets(List.of(new SfnStateMachine(workflow.getStateMachine(), SfnStateMachineProps.builder()
+                        .input(RuleTargetInput.fromObject(Map.of("prefix", StorageLayout.DELTAS_PREFIX)))
+                        .retryAttempts(2)
+                        .build())))
+                .build());
+
+        this.monitoring = new CompactorMonitoring(this, "Monitoring", workflow, workers);
+
+        CfnOutput.Builder.create(this, "BucketName").value(bucket.getBucketName()).build();
+        CfnOutput.Builder.create(this, "StateMachineArn").value(workflow.getStateMachine().getStateMachineArn()).build();
+        CfnOutput.Builder.create(this, "AlarmTopicArn").value(monitoring.getAlarmTopic().getTopicArn()).build();
+    }
+
+    public Bucket getBucket() {
+        return bucket;
+    }
+
+    public CompactionWorkflow getWorkflow() {
+        return workflow;
+    }
+
+    public MergeWorkers getWorkers() {
+        return workers;
+    }
+
+    public CompactorMonitoring getMonitoring() {
+        return monitoring;
+    }
+
+    /** Empty when {@code scheduleEnabled=false}. */
+    public Optional<Rule> getSchedule() {
+        return schedule;
+    }
+}

@@ -1,0 +1,472 @@
+package com.chromacompactor.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.MetricNames;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
+import com.chromacompactor.statemachine.contract.WorkflowStep;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+import software.amazon.awscdk.services.ecr.assets.DockerImageAsset;
+import software.amazon.awscdk.services.ecr.assets.DockerImageAssetProps;
+
+/**
+ * The synthesized CompactorStack. jsii boots once for this JVM; each template is synthesized once, in
+ * {@link #synthesize()}, with context values that differ from the defaults so that the tests see them flow through.
+ */
+class CompactorStackTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path REPO_ROOT = Path.of(System.getProperty("compactor.repoRoot", ".."));
+
+    @TempDir
+    static Path imageDir;
+
+    private static Template template;
+    private static JsonNode resources;
+    private static JsonNode definition;
+    private static Template unscheduled;
+
+    @BeforeAll
+    static void synthesize() throws IOException {
+        // A build context with the real Dockerfile and no jar: synth must not need the jar, nor Docker.
+        Files.copy(REPO_ROOT.resolve("workers/Dockerfile"), imageDir.resolve("Dockerfile"));
+
+        Map<String, Object> context = new HashMap<>();
+        context.put("scheduleRate", "rate(30 minutes)");
+        context.put("parallelModeMaxEmbeddings", 2000);
+        context.put("heartbeatSeconds", 30);
+        context.put("maxWorkers", 4);
+        context.put("workerConcurrency", 3);
+        context.put("workerCpu", "2048");
+        context.put("workerMemoryMiB", 8192);
+        context.put("workersDirectory", imageDir.toString());
+        template = synth(context);
+        resources = JSON.valueToTree(template.toJSON()).get("Resources");
+        definition = JSON.readTree(flatten(only("AWS::StepFunctions::StateMachine").get("Properties")
+                .get("DefinitionString")));
+
+        Map<String, Object> off = new HashMap<>(context);
+        off.put("scheduleEnabled", "false");
+        unscheduled = synth(off);
+    }
+
+    private static Template synth(Map<String, Object> context) {
+        App app = new App(AppProps.builder().context(context).build());
+        CompactorSettings settings = CompactorSettings.fromContext(app.getNode());
+        CompactorStack stack = new CompactorStack(app, "Test", new CompactorStackProps(StackProps.builder().build(),
+                settings, WorkerImage.fromDirectory(settings.workersDirectory())));
+        return Template.fromStack(stack);
+    }
+
+    /** A Fn::Join of strings and references, with each reference written as its logical id. */
+    private static String flatten(JsonNode value) {
+        if (value.isTextual()) {
+            return value.asText();
+        }
+        StringBuilder out = new StringBuilder();
+        for (JsonNode part : value.get("Fn::Join").get(1)) {
+            if (part.isTextual()) {
+                out.append(part.asText());
+            } else if (part.has("Ref")) {
+                out.append("REF:").append(part.get("Ref").asText());
+            } else {
+                out.append("EXPR:").append(part.toString().replace("\"", "'"));
+            }
+        }
+        return out.toString();
+    }
+
+    private static List<JsonNode> ofType(String type) {
+        List<JsonNode> out = new ArrayList<>();
+        resources.forEach(r -> {
+            if (r.get("Type").asText().equals(type)) {
+                out.add(r);
+            }
+        });
+        return out;
+    }
+
+    private static JsonNode only(String type) {
+        List<JsonNode> all = ofType(type);
+        assertEquals(1, all.size(), type);
+        return all.get(0);
+    }
+
+    private static String logicalIdStartingWith(String type, String prefix) {
+        List<String> ids = new ArrayList<>();
+        resources.properties().forEach(e -> {
+            if (e.getValue().get("Type").asText().equals(type) && e.getKey().startsWith(prefix)) {
+                ids.add(e.getKey());
+            }
+        });
+        assertEquals(1, ids.size(), type + " " + prefix + ": " + ids);
+        return ids.get(0);
+    }
+
+    private static JsonNode state(String name) {
+        JsonNode states = definition.get("States");
+        if (states.has(name)) {
+            return states.get(name);
+        }
+        for (JsonNode s : states) {
+            if (s.has("ItemProcessor") && s.get("ItemProcessor").get("States").has(name)) {
+                return s.get("ItemProcessor").get("States").get(name);
+            }
+        }
+        throw new AssertionError("no state " + name);
+    }
+
+    private static List<String> texts(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node.isTextual()) {
+            out.add(node.asText());
+        } else {
+            node.forEach(n -> out.add(n.asText()));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ bucket
+
+    @Test
+    void bucketIsEncryptedPrivateSslOnlyAndExpiresIntermediates() {
+        JsonNode bucket = only("AWS::S3::Bucket").get("Properties");
+        assertEquals("AES256", bucket.get("BucketEncryption").get("ServerSideEncryptionConfiguration").get(0)
+                .get("ServerSideEncryptionByDefault").get("SSEAlgorithm").asText());
+        JsonNode block = bucket.get("PublicAccessBlockConfiguration");
+        for (String flag : List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")) {
+            assertTrue(block.get(flag).asBoolean(), flag);
+        }
+        JsonNode rule = bucket.get("LifecycleConfiguration").get("Rules").get(0);
+        assertEquals("intermediate/", rule.get("Prefix").asText());
+        assertEquals(CompactorStack.INTERMEDIATE_EXPIRATION_DAYS, rule.get("ExpirationInDays").asInt());
+        assertEquals("Enabled", rule.get("Status").asText());
+        assertEquals("Retain", resources.get(logicalIdStartingWith("AWS::S3::Bucket", "Bucket"))
+                .get("DeletionPolicy").asText());
+
+        template.hasResourceProperties("AWS::S3::BucketPolicy", Map.of("PolicyDocument", Map.of("Statement",
+                Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Effect", "Deny",
+                        "Action", "s3:*",
+                        "Principal", Map.of("AWS", "*"),
+                        "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));
+    }
+
+    // ------------------------------------------------------------------ workflow
+
+    @Test
+    void contextSetsTheModeThresholdHeartbeatAndMapConcurrency() {
+        JsonNode rule = state("SelectMode").get("Choices").get(0);
+        assertEquals("$.plan.totalEmbeddings", rule.get("Variable").asText());
+        assertEquals(2000, rule.get("NumericGreaterThan").asInt());
+        assertEquals("SequentialMode", rule.get("Next").asText());
+        assertEquals(12, state("CompactChunksInline").get("MaxConcurrency").asInt(), "maxWorkers x concurrency");
+        assertEquals(12, state("CompactChunksDistributed").get("MaxConcurrency").asInt());
+    }
+
+    @Test
+    void compactChunkHeartbeatsRetriesWithJitterAndCatches() {
+        JsonNode task = state("CompactChunk");
+        assertEquals(30, task.get("HeartbeatSeconds").asInt());
+        assertEquals(3600, task.get("TimeoutSeconds").asInt());
+        String activity = logicalIdStartingWith("AWS::StepFunctions::Activity", "WorkflowCompactChunkActivity");
+        assertEquals("REF:" + activity, task.get("Resource").asText());
+        JsonNode retry = task.get("Retry").get(0);
+        assertEquals(ErrorNames.RETRYABLE, texts(retry.get("ErrorEquals")));
+        assertEquals("FULL", retry.get("JitterStrategy").asText());
+        assertEquals("RecordFailedChunk", task.get("Catch").get(0).get("Next").asText());
+    }
+
+    @Test
+    void distributedMapReadsThePlanFromTheStacksBucket() {
+        JsonNode reader = state("CompactChunksDistributed").get("ItemReader");
+        assertEquals("REF:" + logicalIdStartingWith("AWS::S3::Bucket", "Bucket"),
+                reader.get("Parameters").get("Bucket").asText());
+        assertEquals("$.plan.planKey", reader.get("Parameters").get("Key.$").asText());
+        assertFalse(definition.toString().contains("ItemBatcher"));
+    }
+
+    @Test
+    void stateMachineLogsErrorsOnly() {
+        JsonNode logging = only("AWS::StepFunctions::StateMachine").get("Properties").get("LoggingConfiguration");
+        assertEquals("ERROR", logging.get("Level").asText());
+        assertFalse(logging.get("IncludeExecutionData").asBoolean());
+    }
+
+    // ------------------------------------------------------------------ workers
+
+    @Test
+    void taskDefinitionRunsTheWorkerCommandWithBucketAndActivityArns() {
+        JsonNode task = only("AWS::ECS::TaskDefinition").get("Properties");
+        assertEquals("2048", task.get("Cpu").asText());
+        assertEquals("8192", task.get("Memory").asText());
+        assertEquals(List.of("FARGATE"), texts(task.get("RequiresCompatibilities")));
+        assertEquals("X86_64", task.get("RuntimePlatform").get("CpuArchitecture").asText());
+        JsonNode container = task.get("ContainerDefinitions").get(0);
+        assertEquals(List.of("java", "-jar", "/app/compactor.jar", "worker"), texts(container.get("Command")));
+        assertTrue(container.get("ReadonlyRootFilesystem").asBoolean());
+        assertEquals(120, container.get("StopTimeout").asInt());
+        assertEquals("/tmp", container.get("MountPoints").get(0).get("ContainerPath").asText());
+        assertTrue(container.get("Image").toString().contains("container-assets"), "image is a Docker image asset");
+
+        Map<String, JsonNode> env = new HashMap<>();
+        container.get("Environment").forEach(e -> env.put(e.get("Name").asText(), e.get("Value")));
+        assertEquals(logicalIdStartingWith("AWS::S3::Bucket", "Bucket"), env.get(WorkerEnvironment.BUCKET)
+                .get("Ref").asText());
+        for (WorkflowStep step : WorkflowStep.values()) {
+            String activity = logicalIdStartingWith("AWS::StepFunctions::Activity",
+                    "Workflow" + step.stateName() + "Activity");
+            assertEquals(activity, env.get(step.arnVariable()).get("Ref").asText(), step.arnVariable());
+        }
+        assertEquals(MetricNames.NAMESPACE, env.get(WorkerEnvironment.METRICS_NAMESPACE).asText());
+        assertEquals("3", env.get(WorkerEnvironment.CONCURRENCY).asText());
+        assertEquals("10", env.get(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS).asText(), "a third of 30 s");
+        assertEquals("120", env.get(WorkerEnvironment.STOP_TIMEOUT_SECONDS).asText());
+    }
+
+    @Test
+    void fargateServiceStartsAtMinimumAndScalesOnBacklogAndIdleCpu() {
+        JsonNode service = only("AWS::ECS::Service").get("Properties");
+        assertEquals("FARGATE", service.get("LaunchType").asText());
+        assertEquals(0, service.get("DesiredCount").asInt());
+        assertEquals("ENABLED", service.get("NetworkConfiguration").get("AwsvpcConfiguration")
+                .get("AssignPublicIp").asText());
+
+        JsonNode target = only("AWS::ApplicationAutoScaling::ScalableTarget").get("Properties");
+        assertEquals(0, target.get("MinCapacity").asInt());
+        assertEquals(4, target.get("MaxCapacity").asInt());
+        assertEquals(2, ofType("AWS::ApplicationAutoScaling::ScalingPolicy").size());
+        ofType("AWS::ApplicationAutoScaling::ScalingPolicy").forEach(p ->
+                assertEquals("StepScaling", p.get("Properties").get("PolicyType").asText()));
+
+        JsonNode backlogAlarm = null;
+        JsonNode idleAlarm = null;
+        for (JsonNode alarm : ofType("AWS::CloudWatch::Alarm")) {
+            String text = alarm.toString();
+            if (text.contains("ActivitiesScheduled")) {
+                backlogAlarm = alarm.get("Properties");
+            } else if (text.contains("CPUUtilization")) {
+                idleAlarm = alarm.get("Properties");
+            }
+        }
+        assertTrue(backlogAlarm != null && idleAlarm != null, "scaling alarms");
+        assertEquals("GreaterThanOrEqualToThreshold", backlogAlarm.get("ComparisonOperator").asText());
+        assertEquals(1, backlogAlarm.get("Threshold").asInt());
+        String expression = null;
+        int scheduled = 0;
+        for (JsonNode m : backlogAlarm.get("Metrics")) {
+            if (m.has("Expression")) {
+                expression = m.get("Expression").asText();
+            } else if (m.get("MetricStat").get("Metric").get("MetricName").asText().equals("ActivitiesScheduled")) {
+                scheduled++;
+                assertEquals("AWS/States", m.get("MetricStat").get("Metric").get("Namespace").asText());
+            }
+        }
+        assertEquals(5, scheduled, "one ActivitiesScheduled per activity");
+        assertTrue(expression.startsWith("(FILL(scheduled0, 0) +") && expression.contains(") - (FILL(started0, 0)"),
+                expression);
+        assertEquals("LessThanOrEqualToThreshold", idleAlarm.get("ComparisonOperator").asText());
+        assertEquals(5, idleAlarm.get("Threshold").asInt());
+        assertEquals(15, idleAlarm.get("EvaluationPeriods").asInt());
+    }
+
+    // ------------------------------------------------------------------ schedule
+
+    @Test
+    void scheduleStartsTheStateMachineAtTheConfiguredRate() throws IOException {
+        JsonNode rule = only("AWS::Events::Rule").get("Properties");
+        assertEquals("rate(30 minutes)", rule.get("ScheduleExpression").asText());
+        assertEquals("ENABLED", rule.get("State").asText());
+        JsonNode target = rule.get("Targets").get(0);
+        assertEquals(logicalIdStartingWith("AWS::StepFunctions::StateMachine", "WorkflowStateMachine"),
+                target.get("Arn").get("Ref").asText());
+        assertEquals(Map.of("prefix", "deltas/"), JSON.readValue(target.get("Input").asText(), Map.class));
+    }
+
+    @Test
+    void scheduleDisappearsWhenDisabled() {
+        unscheduled.resourceCountIs("AWS::Events::Rule", 0);
+        unscheduled.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
+        unscheduled.resourceCountIs("AWS::ECS::Service", 1);
+    }
+
+    // ------------------------------------------------------------------ alarms and dashboard
+
+    @Test
+    void alarmsWatchWorkerMemoryAndFailedExecutions() {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "Namespace", MetricNames.NAMESPACE,
+                "MetricName", MetricNames.MEMORY_USAGE_PERCENT,
+                "Statistic", "Maximum",
+                "Threshold", 80,
+                "ComparisonOperator", "GreaterThanThreshold",
+                "TreatMissingData", "notBreaching",
+                "AlarmActions", Match.arrayWith(List.of(Match.objectLike(Map.of("Ref", Match.stringLikeRegexp(
+                        "MonitoringAlarmTopic.*")))))));
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "Namespace", "AWS/States",
+                "MetricName", "ExecutionsFailed",
+                "Statistic", "Sum",
+                "Threshold", 1,
+                "ComparisonOperator", "GreaterThanOrEqualToThreshold",
+                "Dimensions", List.of(Map.of("Name", "StateMachineArn", "Value", Map.of("Ref",
+                        logicalIdStartingWith("AWS::StepFunctions::StateMachine", "WorkflowStateMachine"))))));
+    }
+
+    @Test
+    void dashboardGraphsMemoryDeltaTimeThroughputAndExecutions() {
+        String body = flatten(only("AWS::CloudWatch::Dashboard").get("Properties").get("DashboardBody"));
+        for (String metric : List.of("MemoryUsagePercent", "DeltaProcessingMs", "EmbeddingsPerSecond",
+                "ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ActivitiesScheduled")) {
+            assertTrue(body.contains(metric), metric + " in " + body);
+        }
+        assertTrue(body.contains("SEARCH('{ChromaDB/Compaction} MetricName=\\\"DeltaProcessingMs\\\"'"), body);
+    }
+
+    // ------------------------------------------------------------------ IAM
+
+    private static List<JsonNode> statementsOf(String rolePrefix) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode policy : ofType("AWS::IAM::Policy")) {
+            for (JsonNode role : policy.get("Properties").get("Roles")) {
+                if (rolePrefix == null || role.get("Ref").asText().startsWith(rolePrefix)) {
+                    policy.get("Properties").get("PolicyDocument").get("Statement").forEach(out::add);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void noPolicyInTheStackGrantsS3WildcardsOrS3OnEveryResource() {
+        List<JsonNode> statements = statementsOf(null);
+        assertFalse(statements.isEmpty());
+        for (JsonNode s : statements) {
+            List<String> actions = texts(s.get("Action"));
+            assertFalse(actions.contains("*"), s.toString());
+            assertFalse(actions.stream().anyMatch(a -> a.equals("s3:*") || a.equals("s3:Delete*")), s.toString());
+            if (actions.stream().anyMatch(a -> a.startsWith("s3:"))) {
+                assertFalse(texts(s.get("Resource")).contains("*"), "S3 on Resource *: " + s);
+            }
+        }
+    }
+
+    @Test
+    void taskRoleIsLeastPrivilege() {
+        String taskRole = logicalIdStartingWith("AWS::IAM::Role", "WorkersTaskDefinitionTaskRole");
+        List<JsonNode> statements = statementsOf(taskRole);
+        JsonNode putMetric = null;
+        JsonNode activities = null;
+        List<String> s3Actions = new ArrayList<>();
+        for (JsonNode s : statements) {
+            List<String> actions = texts(s.get("Action"));
+            assertEquals("Allow", s.get("Effect").asText());
+            if (actions.contains("cloudwatch:PutMetricData")) {
+                putMetric = s;
+            } else if (actions.contains("states:GetActivityTask")) {
+                activities = s;
+            } else {
+                assertTrue(actions.stream().allMatch(a -> a.startsWith("s3:")), "unexpected statement " + s);
+                s3Actions.addAll(actions);
+            }
+            if (texts(s.get("Resource")).contains("*")) {
+                assertEquals(List.of("cloudwatch:PutMetricData"), actions, "only PutMetricData has no resource");
+            }
+        }
+        assertEquals(MetricNames.NAMESPACE,
+                putMetric.get("Condition").get("StringEquals").get("cloudwatch:namespace").asText());
+        assertEquals(5, activities.get("Resource").size());
+        activities.get("Resource").forEach(r -> assertTrue(r.get("Ref").asText().startsWith("Workflow"), r.toString()));
+        assertEquals(List.of("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
+                "s3:DeleteObject"), s3Actions);
+        assertTrue(statements.toString().contains("/deltas/*"));
+        assertTrue(statements.toString().contains("/latest"));
+    }
+
+    @Test
+    void stateMachineRoleReadsOnlyPlansForTheItemReader() {
+        String role = logicalIdStartingWith("AWS::IAM::Role", "WorkflowStateMachineRole");
+        List<JsonNode> s3 = new ArrayList<>();
+        for (JsonNode s : statementsOf(role)) {
+            if (texts(s.get("Action")).stream().anyMatch(a -> a.startsWith("s3:"))) {
+                s3.add(s);
+            }
+        }
+        assertEquals(1, s3.size(), s3.toString());
+        assertEquals(List.of("s3:GetObject"), texts(s3.get(0).get("Action")));
+        JsonNode parts = s3.get(0).get("Resource").get("Fn::Join").get(1);
+        assertEquals("/plans/*", parts.get(parts.size() - 1).asText(), s3.toString());
+    }
+
+    // ------------------------------------------------------------------ settings and image asset
+
+    @Test
+    void settingsFallBackToDefaultsAndRejectBadValues() {
+        CompactorSettings defaults = CompactorSettings.fromContext(new App().getNode());
+        assertEquals(CompactorSettings.defaults(), defaults);
+        assertEquals(Optional.of("rate(1 hour)"), defaults.schedule());
+
+        IllegalArgumentException rate = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("scheduleRate", "hourly")).build()).getNode()));
+        assertTrue(rate.getMessage().contains("hourly"), rate.getMessage());
+        IllegalArgumentException flag = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("scheduleEnabled", "no")).build()).getNode()));
+        assertTrue(flag.getMessage().contains("scheduleEnabled"), flag.getMessage());
+        assertEquals(Optional.empty(), CompactorSettings.fromContext(new App(AppProps.builder()
+                .context(Map.of("scheduleEnabled", false)).build()).getNode()).schedule());
+    }
+
+    @Test
+    void imageAssetHashesOnlyTheDockerfileAndTheJar(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("Dockerfile"), "FROM eclipse-temurin:17-jre\n");
+        Files.createDirectories(dir.resolve("target/classes"));
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("target/compactor.jar"), "jar v1");
+        Files.writeString(dir.resolve("target/classes/A.class"), "class v1");
+        Files.writeString(dir.resolve("src/A.java"), "source v1");
+        String first = assetHash(dir);
+
+        Files.writeString(dir.resolve("target/classes/A.class"), "class v2");
+        Files.writeString(dir.resolve("src/A.java"), "source v2");
+        Files.writeString(dir.resolve("pom.xml"), "<project/>");
+        assertEquals(first, assetHash(dir), "sources, classes and other files are not part of the image");
+
+        Files.writeString(dir.resolve("target/compactor.jar"), "jar v2");
+        assertNotEquals(first, assetHash(dir), "a new jar is a new image");
+    }
+
+    private static String assetHash(Path dir) {
+        Stack stack = new Stack(new App(), "Asset");
+        return new DockerImageAsset(stack, "Image", DockerImageAssetProps.builder()
+                .directory(dir.toString())
+                .exclude(WorkerImage.EXCLUDE)
+                .ignoreMode(WorkerImage.assetProps().getIgnoreMode())
+                .platform(WorkerImage.assetProps().getPlatform())
+                .build()).getAssetHash();
+    }
+}

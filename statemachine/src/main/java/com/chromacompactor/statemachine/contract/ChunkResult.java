@@ -1,0 +1,16 @@
+package com.chromacompactor.statemachine.contract;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * Output of the CompactChunk activity. The Map discards it ({@code ResultPath: null}) so that the run's payload does not
+ * grow with the chunk count: FinalMerge finds each intermediate at {@link StorageLayout#intermediatePrefix}. It is
+ * still visible in the execution history.
+ *
+ * @param intermediatePrefix where the chunk's merged intermediate was written, {@code intermediate/<batch>/chunk-<i>/}
+ * @param embeddings         records in the intermediate (after last-writer-wins and deletes)
+ * @param deltasProcessed    deltas merged into it
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ChunkResult(String intermediatePrefix, long embeddings, int deltasProcessed) {
+}

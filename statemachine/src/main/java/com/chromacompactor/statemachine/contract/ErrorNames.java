@@ -1,0 +1,43 @@
+package com.chromacompactor.statemachine.contract;
+
+import java.util.List;
+
+/**
+ * Error names that workers send with {@code SendTaskFailure} and that the Retry and Catch rules match.
+ *
+ * <p>A worker maps every exception to one of these names; anything else is reported as {@link #UNEXPECTED} and is not
+ * retried. The {@code States.*} names are raised by Step Functions itself.
+ */
+public final class ErrorNames {
+    /** S3, Step Functions or CloudWatch failed in a way that may pass: throttling, 5xx, connection reset. Retried. */
+    public static final String STORAGE_TRANSIENT = "Storage.Transient";
+    /** The worker stopped before finishing (SIGTERM past the ECS stop timeout). Retried. */
+    public static final String WORKER_INTERRUPTED = "Worker.Interrupted";
+    /** The worker ran out of memory for this task; another worker (or a retry) may fit. Retried. */
+    public static final String WORKER_OUT_OF_MEMORY = "Worker.OutOfMemory";
+    /** A delta could not be read; it is quarantined. Not retried. */
+    public static final String CORRUPT_DELTA = "Chroma.CorruptDelta";
+    /** The task input does not follow this contract. Not retried. */
+    public static final String INVALID_INPUT = "Contract.InvalidInput";
+    /** Another run moved {@code latest} first: the conditional write lost. Caught: the run fails as PublishConflict. */
+    public static final String PUBLISH_CONFLICT = "Publish.Conflict";
+    /** Any other failure of a worker. Not retried. */
+    public static final String UNEXPECTED = "Worker.Unexpected";
+
+    /** Raised by the Fail state after a chunk failed for good; carries the chunk index in its cause. */
+    public static final String CHUNK_FAILED = "Compaction.ChunkFailed";
+
+    /** Step Functions: the task ran past TimeoutSeconds (time waiting for a worker counts). */
+    public static final String STATES_TIMEOUT = "States.Timeout";
+    /** Step Functions: no heartbeat within HeartbeatSeconds (the worker died or hangs). */
+    public static final String STATES_HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout";
+    /** Step Functions: matches every error. */
+    public static final String STATES_ALL = "States.ALL";
+
+    /** The errors that every activity task retries with backoff and full jitter. */
+    public static final List<String> RETRYABLE = List.of(
+            STATES_TIMEOUT, STATES_HEARTBEAT_TIMEOUT, STORAGE_TRANSIENT, WORKER_INTERRUPTED, WORKER_OUT_OF_MEMORY);
+
+    private ErrorNames() {
+    }
+}
