@@ -55,11 +55,11 @@ final class CollectionRegistry {
   }
 
   /** Registers a delta's collection, or checks it against the registered one. */
-  CollectionSlot accept(Path delta, CollectionInfo c, Function<CollectionKey, CollectionSlot> newSlot)
+  CollectionSlot accept(Path delta, CollectionInfo c, Function<CollectionInfo, CollectionSlot> newSlot)
       throws CorruptDeltaException {
     Entry e = entries.get(c.key());
     if (e == null) {
-      e = new Entry(delta, c, newSlot.apply(c.key()), c.dimension() == null ? null : delta, c.dimension(),
+      e = new Entry(delta, c, newSlot.apply(c), c.dimension() == null ? null : delta, c.dimension(),
           parseSchema(delta, c));
       entries.put(c.key(), e);
       return e.slot();

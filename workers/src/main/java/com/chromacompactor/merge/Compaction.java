@@ -11,6 +11,7 @@ import com.chromacompactor.metrics.HeapGauge;
 import com.chromacompactor.snapshot.CollectionSlot;
 import com.chromacompactor.snapshot.QueueSnapshotWriter;
 import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.snapshot.SnapshotWriter;
 import com.chromacompactor.snapshot.StoredRecord;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,9 +33,16 @@ import java.util.Map;
  */
 public final class Compaction {
   private final CompactionListener listener;
+  private final SnapshotWriter.Factory writers;
 
+  /** A compaction that writes queue-route snapshots. */
   public Compaction(CompactionListener listener) {
+    this(listener, QueueSnapshotWriter::create);
+  }
+
+  public Compaction(CompactionListener listener, SnapshotWriter.Factory writers) {
     this.listener = listener;
+    this.writers = writers;
   }
 
   /**
@@ -47,7 +55,7 @@ public final class Compaction {
     CollectionRegistry registry = new CollectionRegistry();
     Map<CollectionKey, Long> written;
     try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
-        QueueSnapshotWriter writer = QueueSnapshotWriter.create(dir.staging(), dir.scratch())) {
+        SnapshotWriter writer = writers.create(dir.staging(), dir.scratch())) {
       for (int i = 0; i < deltas.size(); i++) {
         Path delta = deltas.get(i);
         Counts counts = new Counts();
@@ -81,7 +89,7 @@ public final class Compaction {
     }
   }
 
-  private static void mergeDelta(Path delta, QueueSnapshotWriter writer, CollectionRegistry registry, Counts counts)
+  private static void mergeDelta(Path delta, SnapshotWriter writer, CollectionRegistry registry, Counts counts)
       throws IOException {
     // Tombstones first: they delete what earlier deltas wrote (see Tombstones).
     Tombstones.read(delta, (collection, id) -> {

@@ -1,15 +1,32 @@
 package com.chromacompactor.snapshot;
 
+import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.HnswConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
- * A collection of the snapshot being written. Its ids are derived from its key, so that compacting
- * the same deltas twice gives the same collection and segment ids.
+ * A collection of the snapshot being written, with the index parameters of the first delta that had
+ * it. Its ids are derived from its key, so compacting the same deltas twice gives the same collection
+ * and segment ids.
  */
-public record CollectionSlot(
-    int ordinal, CollectionKey key, String collectionId, String metadataSegmentId, String vectorSegmentId) {
+public record CollectionSlot(int ordinal, CollectionKey key, HnswConfig hnsw, String collectionId,
+    String metadataSegmentId, String vectorSegmentId) {
 
-  String topic() {
+  public static CollectionSlot of(int ordinal, CollectionInfo first) {
+    CollectionKey k = first.key();
+    return new CollectionSlot(ordinal, k, first.hnsw(), uuid("collection", k), uuid("metadata-segment", k),
+        uuid("vector-segment", k));
+  }
+
+  /** The queue topic Chroma's local log uses for this collection. */
+  public String topic() {
     return "persistent://default/default/" + collectionId;
+  }
+
+  static String uuid(String kind, CollectionKey key) {
+    String name = kind + "\n" + key.tenant() + "\n" + key.database() + "\n" + key.name();
+    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 }

@@ -1,16 +1,15 @@
 package com.chromacompactor.snapshot;
 
 import com.chromacompactor.chroma.ChromaMigrations;
+import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.Migration;
 import com.chromacompactor.chroma.QueueJson;
-import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Writes a snapshot by the queue route (§10.1 of the format notes): Chroma's own schema, built by
@@ -38,7 +36,7 @@ import java.util.UUID;
  * <p>Lifecycle: {@link #create}, then per delta {@link #begin()} … {@link #commit()} or {@link
  * #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
  */
-public final class QueueSnapshotWriter implements Closeable {
+public final class QueueSnapshotWriter implements SnapshotWriter {
   static final String DEFAULT_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
   private static final String QUEUE_CONFIG =
       "{\"automatically_purge\":true,\"_type\":\"EmbeddingsQueueConfigurationInternal\"}";
@@ -140,22 +138,17 @@ public final class QueueSnapshotWriter implements Closeable {
     }
   }
 
-  /** The snapshot's collection for a key, created on first use. */
-  public CollectionSlot collection(CollectionKey key) {
-    return slots.computeIfAbsent(key, k -> new CollectionSlot(slots.size(), k,
-        uuid("collection", k), uuid("metadata-segment", k), uuid("vector-segment", k)));
+  @Override
+  public CollectionSlot collection(CollectionInfo first) {
+    return slots.computeIfAbsent(first.key(), k -> CollectionSlot.of(slots.size(), first));
   }
 
-  private static String uuid(String kind, CollectionKey key) {
-    String name = kind + "\n" + key.tenant() + "\n" + key.database() + "\n" + key.name();
-    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
-  }
-
-  /** Starts the transaction of one delta. */
+  @Override
   public void begin() {
     checkOpen();
   }
 
+  @Override
   public void commit() throws IOException {
     try {
       db.commit();
@@ -165,6 +158,7 @@ public final class QueueSnapshotWriter implements Closeable {
   }
 
   /** Undoes everything since the last commit: the delta being merged leaves no trace. */
+  @Override
   public void rollback() throws IOException {
     try {
       db.rollback();
@@ -174,6 +168,7 @@ public final class QueueSnapshotWriter implements Closeable {
   }
 
   /** The stored record with this id, or null. */
+  @Override
   public StoredRecord find(CollectionSlot slot, String id) throws IOException {
     checkOpen();
     try {
@@ -198,6 +193,7 @@ public final class QueueSnapshotWriter implements Closeable {
     return new EmbeddingRecord(id, new float[0], (String) doc, (String) uri, values);
   }
 
+  @Override
   public void insert(CollectionSlot slot, EmbeddingRecord r) throws IOException {
     checkOpen();
     long seq = nextSeq++;
@@ -218,6 +214,7 @@ public final class QueueSnapshotWriter implements Closeable {
   }
 
   /** Overwrites a stored record in place; its position in the queue is kept. */
+  @Override
   public void replace(StoredRecord stored, EmbeddingRecord r) throws IOException {
     checkOpen();
     try {
@@ -230,6 +227,7 @@ public final class QueueSnapshotWriter implements Closeable {
     }
   }
 
+  @Override
   public void delete(StoredRecord stored) throws IOException {
     checkOpen();
     try {
@@ -255,6 +253,7 @@ public final class QueueSnapshotWriter implements Closeable {
    * ordinal. After this the file is a plain Chroma directory: the scratch index is detached and
    * deleted and the journal mode is Chroma's.
    */
+  @Override
   public Map<CollectionKey, Long> finish(List<CollectionDefinition> collections) throws IOException {
     checkOpen();
     finished = true;
@@ -327,7 +326,7 @@ public final class QueueSnapshotWriter implements Closeable {
     if (CollectionKey.DEFAULT_TENANT.equals(key.tenant()) && CollectionKey.DEFAULT_DATABASE.equals(key.database())) {
       return DEFAULT_DATABASE_ID;
     }
-    String id = uuid("database", new CollectionKey(key.tenant(), key.database(), ""));
+    String id = CollectionSlot.uuid("database", new CollectionKey(key.tenant(), key.database(), ""));
     for (String[] w : written) {
       if (w[0].equals(id)) {
         return id;

@@ -1,0 +1,52 @@
+package com.chromacompactor.snapshot;
+
+import com.chromacompactor.chroma.CollectionInfo;
+import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.EmbeddingRecord;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where the merge puts records: a snapshot under construction that is also the merge's spill, so that
+ * an upsert of a known id can find and rewrite it. Implementations differ in what they leave for
+ * Chroma: {@link QueueSnapshotWriter} leaves the queue for Chroma to index on first open.
+ *
+ * <p>Lifecycle: per delta {@link #begin()} … {@link #commit()} or {@link #rollback()} (a rolled-back
+ * delta leaves no trace), then {@link #finish(List)} once, then {@link #close()}.
+ */
+public interface SnapshotWriter extends Closeable {
+
+  /** Creates a writer in an empty snapshot folder, with a private folder for working files. */
+  @FunctionalInterface
+  interface Factory {
+    SnapshotWriter create(Path snapshotDir, Path scratchDir) throws IOException;
+  }
+
+  /** The snapshot's collection for a delta's collection, created on first use from its description. */
+  CollectionSlot collection(CollectionInfo first);
+
+  void begin();
+
+  void commit() throws IOException;
+
+  void rollback() throws IOException;
+
+  /** The stored record with this id (document, uri, metadata; the vector is not read back), or null. */
+  StoredRecord find(CollectionSlot slot, String id) throws IOException;
+
+  void insert(CollectionSlot slot, EmbeddingRecord record) throws IOException;
+
+  /** Overwrites a stored record with its merged successor. */
+  void replace(StoredRecord stored, EmbeddingRecord record) throws IOException;
+
+  void delete(StoredRecord stored) throws IOException;
+
+  /**
+   * Writes the collections' sysdb rows and whatever else completes the snapshot; returns the number of
+   * live records per collection, which the caller checks against its own count.
+   */
+  Map<CollectionKey, Long> finish(List<CollectionDefinition> collections) throws IOException;
+}
