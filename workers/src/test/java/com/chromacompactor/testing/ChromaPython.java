@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * installed. The interpreter comes from the {@code chroma.python} system property (set by Maven).
  */
 public final class ChromaPython {
-  private static final Path SCRIPT = Paths.get("src/test/python/chroma_fixtures.py").toAbsolutePath();
+  private static final Path SCRIPTS = Paths.get("src/test/python").toAbsolutePath();
+  private static final String FIXTURES = "chroma_fixtures.py";
 
   private ChromaPython() {}
 
@@ -30,9 +31,14 @@ public final class ChromaPython {
     return python;
   }
 
-  /** Runs one fixture command and fails the test with its output if it does not exit 0. */
+  /** Runs one command of chroma_fixtures.py and fails the test with its output if it does not exit 0. */
   public static void run(String command, Object... args) {
-    List<String> cmd = new ArrayList<>(List.of(interpreter().toString(), SCRIPT.toString(), command));
+    runScript(FIXTURES, command, args);
+  }
+
+  /** Runs one command of another script in src/test/python, likewise. */
+  public static void runScript(String script, String command, Object... args) {
+    List<String> cmd = new ArrayList<>(List.of(interpreter().toString(), SCRIPTS.resolve(script).toString(), command));
     for (Object a : args) {
       if (a instanceof List<?> list) {
         list.forEach(x -> cmd.add(x.toString()));
