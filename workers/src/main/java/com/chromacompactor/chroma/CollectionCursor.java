@@ -28,6 +28,7 @@ final class CollectionCursor implements RecordCursor {
   private static final String FLOAT32 = "FLOAT32";
 
   private final Path delta;
+  private final DeltaOrigin origin;
   private final CollectionInfo collection;
   private final int dimension;
   private final HnswSegmentReader hnsw;
@@ -50,6 +51,7 @@ final class CollectionCursor implements RecordCursor {
 
   CollectionCursor(DeltaReader reader, CollectionInfo collection) throws SQLException, CorruptDeltaException {
     this.delta = reader.path();
+    this.origin = reader.origin();
     this.collection = collection;
     this.dimension = collection.dimension();
     long metadataSeq = reader.maxSeqId(collection.metadataSegmentId());
@@ -268,7 +270,7 @@ final class CollectionCursor implements RecordCursor {
         rs.next();
         ByteBuffer.wrap(rs.getBytes(1)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
       }
-      if (collection.space() == Space.COSINE) {
+      if (collection.space() == Space.COSINE && origin == DeltaOrigin.PRODUCER) {
         // Chroma answers get() from its index, where a cosine vector is stored normalised
         CosineNormalization.roundTrip(v);
       }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 public class CorruptDeltaException extends IOException {
   private final Path delta;
   private final DeltaProblem problem;
+  private final String detail;
 
   public CorruptDeltaException(Path delta, DeltaProblem problem, String detail) {
     this(delta, problem, detail, null);
@@ -19,6 +20,22 @@ public class CorruptDeltaException extends IOException {
     super("delta " + delta + ": " + problem + ": " + detail, cause);
     this.delta = delta;
     this.problem = problem;
+    this.detail = detail;
+  }
+
+  /**
+   * The same refusal, naming the delta by {@code name} (its bucket key) instead of the local copy
+   * that was read.
+   */
+  public CorruptDeltaException relocated(String name) {
+    String local = delta.toString();
+    CorruptDeltaException e = new CorruptDeltaException(Path.of(name), problem, detail.replace(local, name), this);
+    return e;
+  }
+
+  /** The reason alone, without the delta. */
+  public String detail() {
+    return detail;
   }
 
   public Path delta() {

@@ -39,17 +39,24 @@ public final class DeltaReader implements Closeable {
   private static final String METADATA_SCOPE = "METADATA";
 
   private final Path delta;
+  private final DeltaOrigin origin;
   private final Connection db;
   private final List<CollectionInfo> collections;
 
-  private DeltaReader(Path delta, Connection db, List<CollectionInfo> collections) {
+  private DeltaReader(Path delta, DeltaOrigin origin, Connection db, List<CollectionInfo> collections) {
     this.delta = delta;
+    this.origin = origin;
     this.db = db;
     this.collections = collections;
   }
 
-  /** Opens and validates a delta; throws a {@link CorruptDeltaException} naming it and the reason. */
+  /** Opens and validates a producer's delta; throws a {@link CorruptDeltaException} naming it and the reason. */
   public static DeltaReader open(Path delta) throws CorruptDeltaException {
+    return open(delta, DeltaOrigin.PRODUCER);
+  }
+
+  /** Opens and validates a directory written by {@code origin}. */
+  public static DeltaReader open(Path delta, DeltaOrigin origin) throws CorruptDeltaException {
     Path sqlite = delta.resolve(SQLITE_FILE);
     if (!Files.isDirectory(delta)) {
       throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA, "not a directory");
@@ -66,7 +73,7 @@ public final class DeltaReader implements Closeable {
       checkMigrations(delta, db);
       List<CollectionInfo> collections = readCollections(delta, db);
       success = true;
-      return new DeltaReader(delta, db, collections);
+      return new DeltaReader(delta, origin, db, collections);
     } catch (SQLException e) {
       throw sqlFailure(delta, e, "reading the sysdb tables");
     } finally {
@@ -84,6 +91,10 @@ public final class DeltaReader implements Closeable {
     return delta;
   }
 
+  public DeltaOrigin origin() {
+    return origin;
+  }
+
   /** The collections of this delta, in creation order. */
   public List<CollectionInfo> collections() {
     return collections;
@@ -98,6 +109,28 @@ public final class DeltaReader implements Closeable {
       return new CollectionCursor(this, collection);
     } catch (SQLException e) {
       throw sqlFailure(delta, e, "reading collection " + collection.key());
+    }
+  }
+
+  /**
+   * The number of records of a collection, cheaply and from the sqlite file alone (no HNSW file is
+   * read): rows of the metadata segment, plus ADD/UPSERT rows of the queue it has not applied yet. An
+   * estimate for planning; it may count an id twice when the queue adds it more than once.
+   */
+  public long estimateRecords(CollectionInfo c) throws CorruptDeltaException {
+    try (PreparedStatement rows = db.prepareStatement("SELECT count(*) FROM embeddings WHERE segment_id = ?");
+        PreparedStatement queued = db.prepareStatement("SELECT count(*) FROM embeddings_queue WHERE topic = ?"
+            + " AND seq_id > ? AND operation IN (0, 2)")) {
+      rows.setString(1, c.metadataSegmentId());
+      queued.setString(1, TOPIC_PREFIX + c.id());
+      queued.setLong(2, maxSeqId(c.metadataSegmentId()));
+      try (ResultSet a = rows.executeQuery(); ResultSet b = queued.executeQuery()) {
+        a.next();
+        b.next();
+        return a.getLong(1) + b.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw sqlFailure(delta, e, "counting collection " + c.key());
     }
   }
 

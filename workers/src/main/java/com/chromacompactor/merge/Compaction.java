@@ -3,7 +3,7 @@ package com.chromacompactor.merge;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.chroma.DeltaProblem;
+import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.RecordCursor;
@@ -45,25 +45,32 @@ public final class Compaction {
     this.writers = writers;
   }
 
+  /** Compacts local delta folders, in order, into a snapshot at {@code destination}. */
+  public CompactionSummary run(List<Path> deltas, Path destination) throws IOException {
+    return run(DeltaFeed.of(deltas), destination, CompactionOptions.snapshot());
+  }
+
   /**
-   * Writes the snapshot at {@code destination}, which must not exist. On any failure nothing is left
+   * Writes the output at {@code destination}, which must not exist. On any failure nothing is left
    * there and the exception names the delta and the reason.
    */
-  public CompactionSummary run(List<Path> deltas, Path destination) throws IOException {
+  public CompactionSummary run(DeltaFeed deltas, Path destination, CompactionOptions options) throws IOException {
     long start = System.nanoTime();
     Counts total = new Counts();
     CollectionRegistry registry = new CollectionRegistry();
-    Map<CollectionKey, Long> written;
     try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
-        SnapshotWriter writer = writers.create(dir.staging(), dir.scratch())) {
+        SnapshotWriter writer = writers.create(dir.staging(), dir.scratch());
+        TombstoneLog carried = new TombstoneLog(dir.scratch())) {
       for (int i = 0; i < deltas.size(); i++) {
-        Path delta = deltas.get(i);
         Counts counts = new Counts();
+        Path local = deltas.open(i);
         registry.begin();
         writer.begin();
+        carried.begin();
         boolean merged = false;
         try {
-          mergeDelta(delta, writer, registry, counts);
+          mergeDelta(local, deltas.origin(i), writer, registry, counts, options,
+              options.tombstones() == CompactionOptions.TombstoneHandling.APPLY_AND_CARRY ? carried : null);
           writer.commit();
           registry.commit();
           merged = true;
@@ -71,28 +78,41 @@ public final class Compaction {
           if (!merged) {
             writer.rollback();
             registry.rollback();
+            carried.rollback();
           }
+          deltas.release(i, local);
         }
         total.add(counts);
-        listener.deltaMerged(i + 1, deltas.size(), delta, total.read);
+        listener.deltaMerged(i + 1, deltas.size(), local, total.read);
       }
-      written = writer.finish(registry.definitions());
+      Map<CollectionKey, Long> written = writer.finish(registry.definitions());
       long live = written.values().stream().mapToLong(Long::longValue).sum();
       if (live != total.inserted - total.deleted) {
         throw new IOException("snapshot check failed: " + live + " queue rows written, but the merge counted "
             + (total.inserted - total.deleted) + " live records");
       }
+      if (!carried.isEmpty()) {
+        carried.writeTo(dir.staging());
+      }
       writer.close();
       dir.publish();
+      Map<String, Long> byName = new java.util.TreeMap<>();
+      written.forEach((key, count) -> byName.merge(key.toString(), count, Long::sum));
       return new CompactionSummary(deltas.size(), registry.size(), total.read, live, total.overwritten,
-          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9);
+          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9, byName);
     }
   }
 
-  private static void mergeDelta(Path delta, SnapshotWriter writer, CollectionRegistry registry, Counts counts)
-      throws IOException {
+  private static void mergeDelta(Path delta, DeltaOrigin origin, SnapshotWriter writer, CollectionRegistry registry, Counts counts,
+      CompactionOptions options, TombstoneLog carried) throws IOException {
     // Tombstones first: they delete what earlier deltas wrote (see Tombstones).
     Tombstones.read(delta, (collection, id) -> {
+      if (!options.takes(collection)) {
+        return;
+      }
+      if (carried != null) {
+        carried.add(collection, id);
+      }
       CollectionSlot slot = registry.slotOf(CollectionKey.named(collection));
       StoredRecord stored = slot == null ? null : writer.find(slot, id);
       if (stored != null) {
@@ -103,8 +123,11 @@ public final class Compaction {
     if (Tombstones.present(delta) && !Files.exists(delta.resolve(DeltaReader.SQLITE_FILE))) {
       return; // a delta of deletes only
     }
-    try (DeltaReader reader = DeltaReader.open(delta)) {
+    try (DeltaReader reader = DeltaReader.open(delta, origin)) {
       for (CollectionInfo c : reader.collections()) {
+        if (!options.takes(c.key().name())) {
+          continue;
+        }
         CollectionSlot slot = registry.accept(delta, c, writer::collection);
         try (RecordCursor cursor = reader.records(c)) {
           while (cursor.advance()) {
@@ -141,13 +164,6 @@ public final class Compaction {
       inserted += c.inserted;
       overwritten += c.overwritten;
       deleted += c.deleted;
-    }
-  }
-
-  /** For callers that want to refuse an obviously wrong argument before any work. */
-  public static void requireDeltaFolder(Path delta) throws CorruptDeltaException {
-    if (!Files.isDirectory(delta)) {
-      throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA, "not a directory");
     }
   }
 }

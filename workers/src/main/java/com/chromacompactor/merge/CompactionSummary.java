@@ -1,6 +1,12 @@
 package com.chromacompactor.merge;
 
-/** The figures of one compaction, as {@code compact --json} prints them. */
+import java.util.Map;
+
+/**
+ * The figures of one compaction, as {@code compact --json} prints them.
+ *
+ * @param recordsByCollection live records of each collection of the output, by name
+ */
 public record CompactionSummary(
     int deltas,
     int collections,
@@ -9,4 +15,10 @@ public record CompactionSummary(
     long idsOverwritten,
     long tombstonesApplied,
     long peakHeapMb,
-    double seconds) {}
+    double seconds,
+    Map<String, Long> recordsByCollection) {
+
+  public CompactionSummary {
+    recordsByCollection = Map.copyOf(recordsByCollection);
+  }
+}

@@ -40,6 +40,12 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   static final String DEFAULT_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
   private static final String QUEUE_CONFIG =
       "{\"automatically_purge\":true,\"_type\":\"EmbeddingsQueueConfigurationInternal\"}";
+  /**
+   * A fixed queue timestamp instead of the column's CURRENT_TIMESTAMP: the same deltas then give a
+   * byte-identical file, so a retried task writes what the first attempt wrote. Chroma only filters
+   * queue rows by {@code created_at <= now}, which this passes.
+   */
+  static final String CREATED_AT = "2000-01-01 00:00:00";
   private static final String VECTOR_SEGMENT = "urn:chroma:segment/vector/hnsw-local-persisted";
   private static final String METADATA_SEGMENT = "urn:chroma:segment/metadata/sqlite";
 
@@ -60,8 +66,8 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
     this.db = db;
     find = db.prepareStatement("SELECT q.seq_id, q.metadata FROM scratch.ids i JOIN embeddings_queue q"
         + " ON q.seq_id = i.seq WHERE i.coll = ? AND i.id = ?");
-    insertRow = db.prepareStatement("INSERT INTO embeddings_queue (seq_id, operation, topic, id, vector,"
-        + " encoding, metadata) VALUES (?, 0, ?, ?, ?, 'FLOAT32', ?)");
+    insertRow = db.prepareStatement("INSERT INTO embeddings_queue (seq_id, created_at, operation, topic, id,"
+        + " vector, encoding, metadata) VALUES (?, '" + CREATED_AT + "', 0, ?, ?, ?, 'FLOAT32', ?)");
     insertId = db.prepareStatement("INSERT INTO scratch.ids (coll, id, seq) VALUES (?, ?, ?)");
     updateRow = db.prepareStatement("UPDATE embeddings_queue SET vector = ?, metadata = ? WHERE seq_id = ?");
     deleteRow = db.prepareStatement("DELETE FROM embeddings_queue WHERE seq_id = ?");

@@ -1,0 +1,53 @@
+package com.chromacompactor.merge;
+
+import com.chromacompactor.chroma.DeltaOrigin;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The deltas of a compaction, in merge order, handed out one at a time: a feed may fetch a delta
+ * only when it is opened and drop its local copy once it is released, so that a chunk of deltas in
+ * S3 never needs more local disk than one delta (or, prefetching, a few).
+ */
+public interface DeltaFeed {
+  int size();
+
+  /** A name for delta {@code index} in messages and progress (its key or path). */
+  String name(int index);
+
+  /** Who wrote delta {@code index}: producers' deltas and compactor outputs are read differently. */
+  default DeltaOrigin origin(int index) {
+    return DeltaOrigin.PRODUCER;
+  }
+
+  /** The local folder of delta {@code index}, ready to read. */
+  Path open(int index) throws IOException;
+
+  /** Delta {@code index} has been merged (or refused); its local copy may go. */
+  void release(int index, Path local) throws IOException;
+
+  /** Deltas that are local folders already. */
+  static DeltaFeed of(List<Path> folders) {
+    List<Path> copy = List.copyOf(folders);
+    return new DeltaFeed() {
+      @Override
+      public int size() {
+        return copy.size();
+      }
+
+      @Override
+      public String name(int index) {
+        return copy.get(index).toString();
+      }
+
+      @Override
+      public Path open(int index) {
+        return copy.get(index);
+      }
+
+      @Override
+      public void release(int index, Path local) {}
+    };
+  }
+}

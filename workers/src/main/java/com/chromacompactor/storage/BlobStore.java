@@ -1,0 +1,40 @@
+package com.chromacompactor.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The compaction bucket: S3 in production, a local folder for local runs and tests. Keys use '/' as
+ * the separator; a "folder" is a key prefix ending in '/'.
+ */
+public interface BlobStore {
+  /** An object's body with the entity tag that conditional writes compare against. */
+  record Blob(byte[] body, String etag) {}
+
+  /** The immediate sub-folders of {@code prefix} (each ending in '/'), sorted. */
+  List<String> listFolders(String prefix) throws IOException;
+
+  /** Every key under {@code prefix}, at any depth, sorted. */
+  List<String> listKeys(String prefix) throws IOException;
+
+  Optional<Blob> get(String key) throws IOException;
+
+  void download(String key, Path target) throws IOException;
+
+  void upload(Path source, String key) throws IOException;
+
+  void put(String key, byte[] body) throws IOException;
+
+  /** Writes only if no object exists at {@code key}; false if one does. */
+  boolean putIfAbsent(String key, byte[] body) throws IOException;
+
+  /** Writes only if the object's entity tag is still {@code etag}; false otherwise. */
+  boolean putIfMatch(String key, byte[] body, String etag) throws IOException;
+
+  void delete(List<String> keys) throws IOException;
+
+  /** A name for messages: {@code s3://bucket} or the folder. */
+  String describe();
+}

@@ -1,0 +1,157 @@
+package com.chromacompactor.storage;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A bucket laid out as a local folder: key {@code a/b/c} is the file {@code <root>/a/b/c}. Writes go
+ * through a temporary file and an atomic rename; conditional writes are serialised in this process
+ * and compare an MD5 entity tag, as S3 does for single-part objects.
+ */
+public final class LocalBlobStore implements BlobStore {
+  private static final Object CONDITIONAL_WRITES = new Object();
+  private final Path root;
+
+  public LocalBlobStore(Path root) throws IOException {
+    this.root = Files.createDirectories(root).toRealPath();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  private Path file(String key) {
+    Path p = root.resolve(key).normalize();
+    if (!p.startsWith(root) || p.equals(root)) {
+      throw new IllegalArgumentException("key '" + key + "' escapes the bucket folder");
+    }
+    return p;
+  }
+
+  @Override
+  public List<String> listFolders(String prefix) throws IOException {
+    Path dir = file(prefix);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> children = Files.list(dir)) {
+      return children.filter(Files::isDirectory)
+          .map(p -> prefix + p.getFileName() + "/")
+          .filter(k -> !StorageKeys.folderName(k).startsWith("."))
+          .sorted()
+          .toList();
+    }
+  }
+
+  @Override
+  public List<String> listKeys(String prefix) throws IOException {
+    Path dir = prefix.isEmpty() ? root : file(prefix);
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith(".tmp-"))
+          .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public Optional<Blob> get(String key) throws IOException {
+    try {
+      byte[] body = Files.readAllBytes(file(key));
+      return Optional.of(new Blob(body, etag(body)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void download(String key, Path target) throws IOException {
+    Files.createDirectories(target.getParent());
+    Files.copy(file(key), target, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public void upload(Path source, String key) throws IOException {
+    Path target = file(key);
+    Files.createDirectories(target.getParent());
+    Path tmp = Files.createTempFile(target.getParent(), ".tmp-", "");
+    Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+    move(tmp, target);
+  }
+
+  @Override
+  public void put(String key, byte[] body) throws IOException {
+    Path target = file(key);
+    Files.createDirectories(target.getParent());
+    Path tmp = Files.createTempFile(target.getParent(), ".tmp-", "");
+    Files.write(tmp, body);
+    move(tmp, target);
+  }
+
+  @Override
+  public boolean putIfAbsent(String key, byte[] body) throws IOException {
+    synchronized (CONDITIONAL_WRITES) {
+      if (Files.exists(file(key))) {
+        return false;
+      }
+      put(key, body);
+      return true;
+    }
+  }
+
+  @Override
+  public boolean putIfMatch(String key, byte[] body, String etag) throws IOException {
+    synchronized (CONDITIONAL_WRITES) {
+      Optional<Blob> current = get(key);
+      if (current.isEmpty() || !current.get().etag().equals(etag)) {
+        return false;
+      }
+      put(key, body);
+      return true;
+    }
+  }
+
+  @Override
+  public void delete(List<String> keys) throws IOException {
+    for (String key : keys) {
+      Files.deleteIfExists(file(key));
+    }
+  }
+
+  @Override
+  public String describe() {
+    return root.toString();
+  }
+
+  private static void move(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  static String etag(byte[] body) {
+    try {
+      return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body)) + "\"";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package com.chromacompactor.storage;
+
+import com.chromacompactor.aws.Resilience;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The compaction bucket on S3. Every call goes through {@link Resilience} (backoff with jitter, circuit
+ * breaker); conditional writes use {@code If-None-Match: *} and {@code If-Match: <etag>}, and a 412
+ * (or a 409 from a concurrent conditional write) means "someone else wrote first".
+ */
+public final class S3BlobStore implements BlobStore {
+  private final S3Client s3;
+  private final String bucket;
+  private final Resilience resilience;
+
+  public S3BlobStore(S3Client s3, String bucket, Resilience resilience) {
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.resilience = resilience;
+  }
+
+  @Override
+  public List<String> listFolders(String prefix) {
+    List<String> out = new ArrayList<>();
+    resilience.run("list " + prefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).delimiter("/"))
+        .commonPrefixes().stream().map(CommonPrefix::prefix).forEach(out::add));
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public List<String> listKeys(String prefix) {
+    List<String> out = new ArrayList<>();
+    resilience.run("list " + prefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+        .contents().stream().map(S3Object::key).forEach(out::add));
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public Optional<Blob> get(String key) {
+    try {
+      ResponseBytes<GetObjectResponse> r = resilience.call("get " + key,
+          () -> s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)));
+      return Optional.of(new Blob(r.asByteArray(), r.response().eTag()));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void download(String key, Path target) throws IOException {
+    Files.createDirectories(target.getParent());
+    Path tmp = target.resolveSibling(target.getFileName() + ".part");
+    resilience.run("get " + key, () -> {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      s3.getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toFile(tmp));
+    });
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public void upload(Path source, String key) {
+    resilience.run("put " + key, () -> s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromFile(source)));
+  }
+
+  @Override
+  public void put(String key, byte[] body) {
+    resilience.run("put " + key, () -> s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body)));
+  }
+
+  @Override
+  public boolean putIfAbsent(String key, byte[] body) {
+    return conditional(key, () -> s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
+        RequestBody.fromBytes(body)));
+  }
+
+  @Override
+  public boolean putIfMatch(String key, byte[] body, String etag) {
+    return conditional(key, () -> s3.putObject(b -> b.bucket(bucket).key(key).ifMatch(etag),
+        RequestBody.fromBytes(body)));
+  }
+
+  private boolean conditional(String key, Runnable write) {
+    try {
+      resilience.run("conditional put " + key, write);
+      return true;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 412 || e.statusCode() == 409) {
+        return false; // 409: a concurrent conditional write to the same key is in progress
+      }
+      if (e.statusCode() == 404) {
+        return false; // If-Match against a key that no longer exists
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void delete(List<String> keys) {
+    for (int i = 0; i < keys.size(); i += 1000) {
+      List<ObjectIdentifier> ids = keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
+          .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+      resilience.run("delete " + ids.size() + " objects",
+          () -> s3.deleteObjects(b -> b.bucket(bucket).delete(Delete.builder().objects(ids).quiet(true).build())));
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "s3://" + bucket;
+  }
+}

@@ -1,0 +1,163 @@
+package com.chromacompactor.workflow;
+
+import com.chromacompactor.activity.TaskCancelledException;
+import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.merge.DeltaFeed;
+import com.chromacompactor.statemachine.contract.CompactionMode;
+import com.chromacompactor.storage.BlobStore;
+import com.chromacompactor.storage.FolderTransfer;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+
+/**
+ * Folders in the bucket, fed to a compaction in order. {@link CompactionMode#SEQUENTIAL}: each folder
+ * is downloaded when the merge reaches it and deleted once merged, so one delta is on disk at a time.
+ * {@link CompactionMode#PARALLEL}: all folders download at once on a few threads while the merge
+ * works through them, which is faster for small batches.
+ */
+final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
+  private static final int PARALLEL_DOWNLOADS = 4;
+
+  private final BlobStore store;
+  private final DeltaOrigin origin;
+  private final List<String> prefixes;
+  private final Path workDir;
+  private final TaskContext context;
+  private final ExecutorService pool;
+  private final List<CompletableFuture<Path>> prefetched = new ArrayList<>();
+
+  BlobDeltaFeed(BlobStore store, List<String> prefixes, DeltaOrigin origin, Path workDir, CompactionMode mode,
+      TaskContext context) {
+    this.store = store;
+    this.origin = origin;
+    this.prefixes = List.copyOf(prefixes);
+    this.workDir = workDir;
+    this.context = context;
+    if (mode == CompactionMode.PARALLEL && prefixes.size() > 1) {
+      pool = Executors.newFixedThreadPool(Math.min(PARALLEL_DOWNLOADS, prefixes.size()), r -> {
+        Thread t = new Thread(r, "delta-download");
+        t.setDaemon(true);
+        return t;
+      });
+      for (int i = 0; i < prefixes.size(); i++) {
+        int index = i;
+        prefetched.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return fetch(index);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }, pool));
+      }
+    } else {
+      pool = null;
+    }
+  }
+
+  @Override
+  public int size() {
+    return prefixes.size();
+  }
+
+  @Override
+  public DeltaOrigin origin(int index) {
+    return origin;
+  }
+
+  @Override
+  public String name(int index) {
+    return prefixes.get(index);
+  }
+
+  @Override
+  public Path open(int index) throws IOException {
+    try {
+      context.checkCancelled();
+    } catch (TaskCancelledException e) {
+      throw new InterruptedIOException(e.getMessage());
+    }
+    context.progress("delta " + (index + 1) + "/" + prefixes.size() + ": " + prefixes.get(index));
+    if (pool == null) {
+      return fetch(index);
+    }
+    try {
+      return prefetched.get(index).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while downloading " + prefixes.get(index));
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("downloading " + prefixes.get(index) + ": " + cause, cause);
+    }
+  }
+
+  private Path fetch(int index) throws IOException {
+    // The folder is named after the key, so errors that name the local delta also name the key.
+    Path local = localFolder(index);
+    deleteTree(local);
+    int objects = FolderTransfer.download(store, prefixes.get(index), local);
+    if (objects == 0) {
+      throw new IOException("nothing under " + store.describe() + "/" + prefixes.get(index));
+    }
+    return local;
+  }
+
+  /** The bucket key of a local copy this feed made, or null. */
+  String keyOf(Path local) {
+    for (int i = 0; i < prefixes.size(); i++) {
+      if (local.equals(localFolder(i))) {
+        return prefixes.get(i);
+      }
+    }
+    return null;
+  }
+
+  /** A refusal that names the bucket key of the delta rather than its local copy. */
+  CorruptDeltaException relocate(CorruptDeltaException e) {
+    String key = keyOf(e.delta());
+    return key == null ? e : e.relocated(key);
+  }
+
+  private Path localFolder(int index) {
+    return workDir.resolve("feed-" + index).resolve(prefixes.get(index).replace('/', '_'));
+  }
+
+  @Override
+  public void release(int index, Path local) throws IOException {
+    deleteTree(local.getParent());
+  }
+
+  @Override
+  public void close() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package com.chromacompactor.workflow;
+
+import com.chromacompactor.activity.ActivityHandler;
+import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.merge.Compaction;
+import com.chromacompactor.merge.CompactionOptions;
+import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.statemachine.contract.ChunkResult;
+import com.chromacompactor.statemachine.contract.ChunkTask;
+import com.chromacompactor.statemachine.contract.PlannedChunk;
+import com.chromacompactor.statemachine.contract.StorageLayout;
+import com.chromacompactor.storage.FolderTransfer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CompactChunk: merges one chunk's deltas, in order, into an intermediate under
+ * {@code intermediate/<batch>/chunk-<i>/}: a Chroma directory of that collection, the tombstones the
+ * chunk applied (so the final merge applies them to older state too), and a manifest written last.
+ * The same chunk always gives the same files, so a retry overwrites them with identical bytes.
+ */
+final class CompactChunkStep implements ActivityHandler {
+  private final BatchStore store;
+  private final MergeProgress progress;
+
+  CompactChunkStep(BatchStore store, MergeProgress progress) {
+    this.store = store;
+    this.progress = progress;
+  }
+
+  @Override
+  public String handle(String inputJson, TaskContext context) throws Exception {
+    ChunkTask task = ContractJson.input(inputJson, ChunkTask.class);
+    ContractJson.require(task.mode() != null, "mode is required");
+    List<PlannedChunk> plan = store.readPlan(task.batchId(), task.planKey());
+    ContractJson.require(task.chunkIndex() >= 0 && task.chunkIndex() < plan.size(),
+        "chunkIndex " + task.chunkIndex() + " outside 0.." + (plan.size() - 1));
+    PlannedChunk chunk = plan.get(task.chunkIndex());
+    String prefix = StorageLayout.intermediatePrefix(task.batchId(), task.chunkIndex());
+    Path out = context.workDir().resolve("intermediate");
+    CompactionSummary summary;
+    try (BlobDeltaFeed feed = new BlobDeltaFeed(store.blobs, chunk.deltaKeys(), DeltaOrigin.PRODUCER,
+        context.workDir(), task.mode(), context)) {
+      try {
+        summary = new Compaction(progress.listener(context, task.batchId(), chunk.collection(), feed))
+            .run(feed, out, CompactionOptions.intermediate(chunk.collection()));
+      } catch (CorruptDeltaException e) {
+        throw feed.relocate(e);
+      }
+    }
+    OutputManifest.write(out, "intermediate", task.batchId(), null, chunk.deltaKeys(),
+        Map.of(chunk.collection(), summary.recordsWritten()));
+    context.checkCancelled();
+    FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
+    progress.chunkDone(context, task.batchId(), chunk.collection(), task.mode(), summary);
+    return ContractJson.output(new ChunkResult(prefix, summary.recordsWritten(), chunk.deltaKeys().size()));
+  }
+}

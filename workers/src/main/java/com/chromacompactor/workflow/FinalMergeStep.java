@@ -1,0 +1,78 @@
+package com.chromacompactor.workflow;
+
+import com.chromacompactor.activity.ActivityHandler;
+import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.merge.Compaction;
+import com.chromacompactor.merge.CompactionOptions;
+import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.FinalMergeInput;
+import com.chromacompactor.statemachine.contract.FinalMergeOutput;
+import com.chromacompactor.statemachine.contract.PlannedChunk;
+import com.chromacompactor.statemachine.contract.StorageLayout;
+import com.chromacompactor.storage.FolderTransfer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * FinalMerge: the published snapshot (if any), then every chunk's intermediate in chunk order, merged
+ * into a new snapshot under {@code snapshots/<batch>/}. Its manifest records the snapshot it started
+ * from and the entity tag of {@code latest} at that moment, which Publish needs for its conditional
+ * write. A snapshot whose manifest is already there was finished by an earlier attempt: it is reused.
+ */
+final class FinalMergeStep implements ActivityHandler {
+  private final BatchStore store;
+  private final MergeProgress progress;
+
+  FinalMergeStep(BatchStore store, MergeProgress progress) {
+    this.store = store;
+    this.progress = progress;
+  }
+
+  @Override
+  public String handle(String inputJson, TaskContext context) throws Exception {
+    FinalMergeInput input = ContractJson.input(inputJson, FinalMergeInput.class);
+    ContractJson.require(input.mode() != null, "mode is required");
+    List<PlannedChunk> plan = store.readPlan(input.batchId(), input.planKey());
+    ContractJson.require(input.chunkCount() == plan.size(),
+        "chunkCount " + input.chunkCount() + " but the plan has " + plan.size() + " chunks");
+    String prefix = BatchStore.snapshotPrefix(input.batchId());
+    Optional<OutputManifest> done = store.manifest(prefix);
+    if (done.isPresent()) {
+      context.progress("snapshot " + prefix + " was already complete");
+      return ContractJson.output(new FinalMergeOutput(prefix, done.get().totalRecords()));
+    }
+    Optional<OutputManifest.Base> base = store.latest();
+    List<String> inputs = new ArrayList<>();
+    base.ifPresent(b -> inputs.add(b.prefix()));
+    for (int i = 0; i < plan.size(); i++) {
+      String chunk = StorageLayout.intermediatePrefix(input.batchId(), i);
+      if (store.manifest(chunk).isEmpty()) {
+        throw new TaskFailure(ErrorNames.UNEXPECTED, chunk + " has no manifest: the chunk did not complete");
+      }
+      inputs.add(chunk);
+    }
+    Path out = context.workDir().resolve("snapshot");
+    CompactionSummary summary;
+    try (BlobDeltaFeed feed = new BlobDeltaFeed(store.blobs, inputs, DeltaOrigin.COMPACTOR, context.workDir(),
+        input.mode(), context)) {
+      try {
+        summary = new Compaction(progress.listener(context, input.batchId(), null, feed))
+            .run(feed, out, CompactionOptions.snapshot());
+      } catch (CorruptDeltaException e) {
+        throw feed.relocate(e);
+      }
+    }
+    OutputManifest manifest = OutputManifest.write(out, "snapshot", input.batchId(),
+        base.orElse(new OutputManifest.Base(null, null)), Planner.deltaKeys(plan), summary.recordsByCollection());
+    context.checkCancelled();
+    FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
+    context.progress("snapshot " + prefix + ": " + summary.recordsWritten() + " records from " + inputs.size() + " inputs");
+    return ContractJson.output(new FinalMergeOutput(prefix, manifest.totalRecords()));
+  }
+}

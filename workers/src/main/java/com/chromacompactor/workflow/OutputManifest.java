@@ -1,0 +1,105 @@
+package com.chromacompactor.workflow;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * {@code manifest.json}, written last into every intermediate and snapshot folder: what went in, how
+ * many records came out per collection, and the size and SHA-256 of every file. Its presence means
+ * the folder is complete; its checksums let a reader prove that nothing was lost in transfer.
+ *
+ * @param base the snapshot this one was merged on top of, for the conditional publish (snapshots only)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record OutputManifest(String format, int version, String kind, String batchId, Base base,
+    List<String> deltaKeys, Map<String, Long> records, Map<String, FileEntry> files) {
+
+  public static final String FILE = "manifest.json";
+  public static final String FORMAT = "chroma-compactor/manifest";
+  public static final int VERSION = 1;
+
+  /** The published snapshot a merge started from: its prefix and the {@code latest} entity tag read. */
+  public record Base(String prefix, String etag) {}
+
+  public record FileEntry(long bytes, String sha256) {}
+
+  /** Checksums every file of {@code folder} and writes the manifest into it. */
+  public static OutputManifest write(Path folder, String kind, String batchId, Base base, List<String> deltaKeys,
+      Map<String, Long> records) throws IOException {
+    OutputManifest m = new OutputManifest(FORMAT, VERSION, kind, batchId, base, List.copyOf(deltaKeys),
+        new TreeMap<>(records), checksums(folder));
+    Files.write(folder.resolve(FILE), ContractJson.bytes(m));
+    return m;
+  }
+
+  public static OutputManifest parse(byte[] json) throws IOException {
+    OutputManifest m = ContractJson.MAPPER.readValue(json, OutputManifest.class);
+    if (!FORMAT.equals(m.format()) || m.version() != VERSION) {
+      throw new IOException("not a " + FORMAT + " v" + VERSION + " manifest: " + m.format() + " v" + m.version());
+    }
+    return m;
+  }
+
+  /**
+   * Checks that {@code folder} holds exactly the manifest's files with their sizes and checksums.
+   *
+   * @return the differences found, empty when the folder is intact
+   */
+  public List<String> verify(Path folder) throws IOException {
+    Map<String, FileEntry> actual = checksums(folder);
+    actual.remove(FILE);
+    List<String> problems = new java.util.ArrayList<>();
+    for (Map.Entry<String, FileEntry> e : files.entrySet()) {
+      FileEntry found = actual.remove(e.getKey());
+      if (found == null) {
+        problems.add(e.getKey() + ": missing");
+      } else if (!found.equals(e.getValue())) {
+        problems.add(e.getKey() + ": expected " + e.getValue().bytes() + " bytes sha256 " + e.getValue().sha256()
+            + ", found " + found.bytes() + " bytes sha256 " + found.sha256());
+      }
+    }
+    actual.keySet().forEach(extra -> problems.add(extra + ": not in the manifest"));
+    return problems;
+  }
+
+  public long totalRecords() {
+    return records.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private static Map<String, FileEntry> checksums(Path folder) throws IOException {
+    Map<String, FileEntry> out = new TreeMap<>();
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(folder)) {
+      files = walk.filter(Files::isRegularFile).toList();
+    }
+    for (Path f : files) {
+      String relative = folder.relativize(f).toString().replace('\\', '/');
+      if (!relative.equals(FILE)) {
+        out.put(relative, new FileEntry(Files.size(f), sha256(f)));
+      }
+    }
+    return out;
+  }
+
+  static String sha256(Path file) throws IOException {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package com.chromacompactor.workflow;
+
+import com.chromacompactor.activity.ActivityHandler;
+import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.PublishInput;
+import com.chromacompactor.statemachine.contract.PublishOutput;
+import com.chromacompactor.statemachine.contract.StorageLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Publish: points {@code latest} at the new snapshot with a conditional write that succeeds only if
+ * {@code latest} still names the snapshot the merge started from. Of two runs merged on the same
+ * base, exactly one publishes; the other fails with {@code Publish.Conflict}. A retry after a
+ * publish that succeeded finds {@code latest} already pointing here and succeeds again.
+ */
+final class PublishStep implements ActivityHandler {
+  private final BatchStore store;
+
+  PublishStep(BatchStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public String handle(String inputJson, TaskContext context) throws Exception {
+    PublishInput input = ContractJson.input(inputJson, PublishInput.class);
+    String prefix = BatchStore.snapshotPrefix(input.batchId());
+    ContractJson.require(prefix.equals(input.snapshotPrefix()),
+        "snapshotPrefix must be " + prefix + ", got " + input.snapshotPrefix());
+    OutputManifest manifest = store.manifest(prefix).orElseThrow(() -> new TaskFailure(ErrorNames.INVALID_INPUT,
+        prefix + " has no manifest: FinalMerge did not complete"));
+    OutputManifest.Base base = manifest.base();
+    Optional<OutputManifest.Base> latest = store.latest();
+    if (latest.isPresent() && latest.get().prefix().equals(prefix)) {
+      return ContractJson.output(new PublishOutput(prefix, base.prefix()));
+    }
+    byte[] pointer = prefix.getBytes(StandardCharsets.UTF_8);
+    boolean swapped = base.etag() == null
+        ? store.blobs.putIfAbsent(StorageLayout.LATEST_KEY, pointer)
+        : store.blobs.putIfMatch(StorageLayout.LATEST_KEY, pointer, base.etag());
+    if (!swapped) {
+      throw new TaskFailure(ErrorNames.PUBLISH_CONFLICT, "latest moved while " + prefix + " was merged: it was "
+          + (base.prefix() == null ? "absent" : base.prefix()) + ", now "
+          + latest.map(OutputManifest.Base::prefix).orElse("absent") + "; " + prefix + " is not published");
+    }
+    context.progress("published " + prefix + " (previous: " + base.prefix() + ")");
+    return ContractJson.output(new PublishOutput(prefix, base.prefix()));
+  }
+}

@@ -1,0 +1,60 @@
+package com.chromacompactor.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.TreeSet;
+
+/** What real chromadb answers for a directory (chroma_fixtures.py dump), and comparisons of two answers. */
+public final class ChromaDumps {
+  private ChromaDumps() {}
+
+  /** Dumps {@code dir} through real chromadb, from a copy (opening it lets Chroma change it). */
+  public static JsonNode dump(Path dir) throws IOException {
+    Path work = Files.createTempDirectory("dump-");
+    Path copy = work.resolve("copy");
+    Scenario.copyTree(dir, copy);
+    ChromaPython.run("dump", work.resolve("dump.json"), copy);
+    return new ObjectMapper().readTree(work.resolve("dump.json").toFile());
+  }
+
+  /** Same collections, counts, configuration, records (float32-exact) and query top 10. */
+  public static void assertSameAnswers(JsonNode expectedDump, JsonNode actualDump) {
+    JsonNode expected = expectedDump.path("collections");
+    JsonNode actual = actualDump.path("collections");
+    assertEquals(names(expected), names(actual), "collections");
+    for (String name : names(expected)) {
+      for (String field : List.of("count", "space", "dimension", "metadata")) {
+        assertEquals(expected.path(name).path(field), actual.path(name).path(field), name + " " + field);
+      }
+      JsonNode e = expected.path(name).path("records");
+      JsonNode a = actual.path(name).path("records");
+      assertEquals(names(e), names(a), name + ": ids");
+      List<String> differing = new ArrayList<>();
+      for (String id : names(e)) {
+        if (!e.path(id).equals(a.path(id))) {
+          differing.add(id + "\n  expected " + e.path(id) + "\n  actual   " + a.path(id));
+        }
+      }
+      assertTrue(differing.isEmpty(), name + ": " + differing.size() + " records differ, first: "
+          + differing.stream().limit(3).toList());
+      assertEquals(expected.path(name).path("queries"), actual.path(name).path("queries"), name + ": query top 10");
+    }
+  }
+
+  public static TreeSet<String> names(JsonNode object) {
+    TreeSet<String> out = new TreeSet<>();
+    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+      out.add(it.next());
+    }
+    return out;
+  }
+}
