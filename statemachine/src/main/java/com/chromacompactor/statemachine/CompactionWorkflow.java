@@ -329,7 +329,8 @@ public class CompactionWorkflow extends Construct {
      * Lets the grantee use the bucket the way the workers do ({@link StorageLayout}): list and read {@code deltas/};
      * read and write {@code intermediate/}, {@code snapshots/}, {@code plans/} and {@code latest}; write
      * {@code quarantine/}; delete only under {@code intermediate/}. Listing is allowed only with a prefix under
-     * {@code deltas/}, {@code intermediate/} or {@code snapshots/}. Nothing else in the bucket.
+     * {@code deltas/}, {@code intermediate/}, {@code snapshots/} or {@code plans/} (Plan lists the processed
+     * markers under {@code plans/processed/}). Nothing else in the bucket.
      */
     public Grant grantWorkerStorage(IGrantable grantee) {
         List<Grant> grants = new ArrayList<>();
@@ -340,7 +341,8 @@ public class CompactionWorkflow extends Construct {
                 .conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(
                         StorageLayout.DELTAS_PREFIX + "*",
                         StorageLayout.INTERMEDIATE_PREFIX + "*",
-                        StorageLayout.SNAPSHOTS_PREFIX + "*"))))
+                        StorageLayout.SNAPSHOTS_PREFIX + "*",
+                        StorageLayout.PLANS_PREFIX + "*"))))
                 .build()));
         grants.add(objectGrant(grantee, List.of("s3:GetObject"),
                 StorageLayout.DELTAS_PREFIX + "*",

@@ -336,7 +336,7 @@ class CompactionWorkflowTest {
     @Test
     void workerStorageAccessFollowsTheKeyLayout() {
         JsonNode list = findStatement("s3:ListBucket");
-        assertEquals(List.of("deltas/*", "intermediate/*", "snapshots/*"),
+        assertEquals(List.of("deltas/*", "intermediate/*", "snapshots/*", "plans/*"),
                 texts(list.get("Condition").get("StringLike").get("s3:prefix")));
         assertEquals(Set.of("/deltas/*", "/intermediate/*", "/snapshots/*", "/plans/*", "/latest"),
                 objectSuffixes(findStatement("s3:GetObject")));

@@ -1,5 +1,6 @@
 package com.chromacompactor.activity;
 
+import com.chromacompactor.metrics.TaskMetrics;
 import java.nio.file.Path;
 
 /** What the runtime gives a handler while one task runs. */
@@ -19,4 +20,12 @@ public interface TaskContext {
    * call it between units of work (per delta, per upload).
    */
   void checkCancelled() throws TaskCancelledException;
+
+  /**
+   * Where the handler reports its figures (per delta, per task) to CloudWatch, tagged with the batch and collection
+   * it sets there. The default discards them (contexts made outside a worker: local mode, tests).
+   */
+  default TaskMetrics metrics() {
+    return TaskMetrics.discarding();
+  }
 }

@@ -130,7 +130,21 @@ public final class LocalBlobStore implements BlobStore {
   @Override
   public void delete(List<String> keys) throws IOException {
     for (String key : keys) {
-      Files.deleteIfExists(file(key));
+      Path f = file(key);
+      Files.deleteIfExists(f);
+      // S3 has no folders: an emptied folder disappears there, so it does here
+      for (Path dir = f.getParent(); !dir.equals(root) && isEmptyDirectory(dir); dir = dir.getParent()) {
+        Files.delete(dir);
+      }
+    }
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (Stream<Path> children = Files.list(dir)) {
+      return children.findAny().isEmpty();
     }
   }
 

@@ -20,7 +20,7 @@ public final class StorageKeys {
     if (!key.endsWith("/")) {
       throw new IllegalArgumentException("key '" + key + "' is not a folder: it must end with '/'");
     }
-    requireSafeSegments(key.substring(0, key.length() - 1));
+    requireSafeSegments(key.substring(0, key.length() - 1), key);
     return key;
   }
 
@@ -29,17 +29,18 @@ public final class StorageKeys {
     if (relative.isEmpty() || relative.startsWith("/")) {
       throw new IllegalArgumentException("path '" + relative + "' must be relative and non-empty");
     }
-    requireSafeSegments(relative);
+    requireSafeSegments(relative, relative);
     return relative;
   }
 
-  private static void requireSafeSegments(String key) {
-    if (key.indexOf('\\') >= 0 || key.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("key '" + key + "' contains a backslash or NUL");
+  /** Checks the segments of {@code path}; messages name {@code shown}, the key as it was given. */
+  private static void requireSafeSegments(String path, String shown) {
+    if (path.indexOf('\\') >= 0 || path.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("key '" + shown + "' contains a backslash or NUL");
     }
-    for (String segment : key.split("/", -1)) {
+    for (String segment : path.split("/", -1)) {
       if (segment.isEmpty() || ".".equals(segment) || "..".equals(segment)) {
-        throw new IllegalArgumentException("key '" + key + "' has an empty, '.' or '..' segment");
+        throw new IllegalArgumentException("key '" + shown + "' has an empty, '.' or '..' segment");
       }
     }
   }

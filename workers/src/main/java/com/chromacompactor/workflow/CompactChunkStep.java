@@ -7,6 +7,7 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.ChunkResult;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.PlannedChunk;
@@ -24,11 +25,9 @@ import java.util.Map;
  */
 final class CompactChunkStep implements ActivityHandler {
   private final BatchStore store;
-  private final MergeProgress progress;
 
-  CompactChunkStep(BatchStore store, MergeProgress progress) {
+  CompactChunkStep(BatchStore store) {
     this.store = store;
-    this.progress = progress;
   }
 
   @Override
@@ -41,11 +40,12 @@ final class CompactChunkStep implements ActivityHandler {
     PlannedChunk chunk = plan.get(task.chunkIndex());
     String prefix = StorageLayout.intermediatePrefix(task.batchId(), task.chunkIndex());
     Path out = context.workDir().resolve("intermediate");
+    TaskMetrics metrics = MergeProgress.metrics(context, task.batchId(), chunk.collection());
     CompactionSummary summary;
     try (BlobDeltaFeed feed = new BlobDeltaFeed(store.blobs, chunk.deltaKeys(), DeltaOrigin.PRODUCER,
         context.workDir(), task.mode(), context)) {
       try {
-        summary = new Compaction(progress.listener(context, task.batchId(), chunk.collection(), feed))
+        summary = new Compaction(MergeProgress.listener(context, metrics, feed))
             .run(feed, out, CompactionOptions.intermediate(chunk.collection()));
       } catch (CorruptDeltaException e) {
         throw feed.relocate(e);
@@ -55,7 +55,7 @@ final class CompactChunkStep implements ActivityHandler {
         Map.of(chunk.collection(), summary.recordsWritten()));
     context.checkCancelled();
     FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
-    progress.chunkDone(context, task.batchId(), chunk.collection(), task.mode(), summary);
+    MergeProgress.mergeDone(context, metrics, task.mode(), "chunk of " + chunk.collection(), summary);
     return ContractJson.output(new ChunkResult(prefix, summary.recordsWritten(), chunk.deltaKeys().size()));
   }
 }

@@ -8,6 +8,7 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
@@ -27,11 +28,9 @@ import java.util.Optional;
  */
 final class FinalMergeStep implements ActivityHandler {
   private final BatchStore store;
-  private final MergeProgress progress;
 
-  FinalMergeStep(BatchStore store, MergeProgress progress) {
+  FinalMergeStep(BatchStore store) {
     this.store = store;
-    this.progress = progress;
   }
 
   @Override
@@ -58,11 +57,12 @@ final class FinalMergeStep implements ActivityHandler {
       inputs.add(chunk);
     }
     Path out = context.workDir().resolve("snapshot");
+    TaskMetrics metrics = MergeProgress.metrics(context, input.batchId(), null);
     CompactionSummary summary;
     try (BlobDeltaFeed feed = new BlobDeltaFeed(store.blobs, inputs, DeltaOrigin.COMPACTOR, context.workDir(),
         input.mode(), context)) {
       try {
-        summary = new Compaction(progress.listener(context, input.batchId(), null, feed))
+        summary = new Compaction(MergeProgress.listener(context, metrics, feed))
             .run(feed, out, CompactionOptions.snapshot());
       } catch (CorruptDeltaException e) {
         throw feed.relocate(e);
@@ -72,7 +72,7 @@ final class FinalMergeStep implements ActivityHandler {
         base.orElse(new OutputManifest.Base(null, null)), Planner.deltaKeys(plan), summary.recordsByCollection());
     context.checkCancelled();
     FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
-    context.progress("snapshot " + prefix + ": " + summary.recordsWritten() + " records from " + inputs.size() + " inputs");
+    MergeProgress.mergeDone(context, metrics, input.mode(), "snapshot " + prefix, summary);
     return ContractJson.output(new FinalMergeOutput(prefix, manifest.totalRecords()));
   }
 }

@@ -41,7 +41,7 @@ public final class LocalRun {
 
   public LocalRun(BlobStore bucket, Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, Path scratch,
       PrintStream log) {
-    this.steps = WorkflowSteps.over(bucket, sizes, StepMetrics.NONE);
+    this.steps = WorkflowSteps.over(bucket, sizes);
     this.parallelModeMaxEmbeddings = parallelModeMaxEmbeddings;
     this.scratch = scratch;
     this.log = log;

@@ -3,36 +3,38 @@ package com.chromacompactor.workflow;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.CompactionMode;
-import java.nio.file.Path;
+import java.time.Duration;
 
-/** Turns a merge's per-delta callbacks into task progress and metrics. */
+/** Turns a merge's per-delta callbacks into task progress and the task's metrics. */
 final class MergeProgress {
-  private final StepMetrics metrics;
+  private MergeProgress() {}
 
-  MergeProgress(StepMetrics metrics) {
-    this.metrics = metrics;
+  /** Metrics tagged with the batch and, when the merge is of one collection, the collection. */
+  static TaskMetrics metrics(TaskContext context, String batchId, String collection) {
+    TaskMetrics m = context.metrics().batch(batchId);
+    return collection == null ? m : m.collection(collection);
   }
 
-  CompactionListener listener(TaskContext context, String batchId, String collection, BlobDeltaFeed feed) {
-    long[] last = {System.nanoTime()};
+  static CompactionListener listener(TaskContext context, TaskMetrics metrics, BlobDeltaFeed feed) {
+    long[] last = {System.nanoTime(), 0};
     return (done, total, delta, recordsRead) -> {
       long now = System.nanoTime();
-      metrics.deltaMerged(batchId, collection, (now - last[0]) / 1_000_000);
+      metrics.deltaProcessed(Duration.ofNanos(now - last[0]), recordsRead - last[1]);
       last[0] = now;
+      last[1] = recordsRead;
       String key = feed.keyOf(delta);
       context.progress("merged " + done + "/" + total + " (" + (key == null ? delta : key) + "), "
           + recordsRead + " records read");
     };
   }
 
-  void chunkDone(TaskContext context, String batchId, String collection, CompactionMode mode, CompactionSummary s) {
-    metrics.mergeDone(batchId, collection, mode, s);
-    context.progress(String.format("chunk of %s: %d deltas, %d records read, %d written in %.1f s", collection,
-        s.deltas(), s.recordsRead(), s.recordsWritten(), s.seconds()));
-  }
-
-  static String describe(Path p) {
-    return p.getFileName().toString();
+  static void mergeDone(TaskContext context, TaskMetrics metrics, CompactionMode mode, String what,
+      CompactionSummary s) {
+    metrics.mode(mode);
+    metrics.embeddingsPerSecond(s.recordsRead(), Duration.ofMillis(Math.max(1, (long) (s.seconds() * 1000))));
+    context.progress(String.format("%s: %d inputs, %d records read, %d written in %.1f s", what, s.deltas(),
+        s.recordsRead(), s.recordsWritten(), s.seconds()));
   }
 }

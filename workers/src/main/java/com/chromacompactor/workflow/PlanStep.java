@@ -161,26 +161,26 @@ final class PlanStep implements ActivityHandler {
   }
 
   private Planner.DeltaCensus censusOf(String key, Path local) throws IOException {
-    {
-      Map<String, Long> records = new TreeMap<>();
-      List<String> objects = store.blobs.listKeys(key);
-      if (objects.contains(key + Tombstones.FILE)) {
-        store.blobs.download(key + Tombstones.FILE, local.resolve(Tombstones.FILE));
-        Tombstones.read(local, (collection, id) -> records.putIfAbsent(collection, 0L));
-      }
-      if (!objects.contains(key + DeltaReader.SQLITE_FILE) && !objects.contains(key + Tombstones.FILE)) {
-        throw new CorruptDeltaException(Path.of(key), DeltaProblem.NOT_CHROMA,
-            "no " + DeltaReader.SQLITE_FILE + " (and no " + Tombstones.FILE + ") under the key");
-      }
-      if (objects.contains(key + DeltaReader.SQLITE_FILE)) {
-        store.blobs.download(key + DeltaReader.SQLITE_FILE, local.resolve(DeltaReader.SQLITE_FILE));
-        try (DeltaReader reader = DeltaReader.open(local)) {
-          for (CollectionInfo c : reader.collections()) {
-            records.merge(c.key().name(), reader.estimateRecords(c), Long::sum);
-          }
+    Map<String, Long> records = new TreeMap<>();
+    List<String> objects = store.blobs.listKeys(key);
+    boolean tombstones = objects.contains(key + Tombstones.FILE);
+    boolean sqlite = objects.contains(key + DeltaReader.SQLITE_FILE);
+    if (!sqlite && !tombstones) {
+      throw new CorruptDeltaException(local, DeltaProblem.NOT_CHROMA,
+          "no " + DeltaReader.SQLITE_FILE + " (and no " + Tombstones.FILE + ") under the key");
+    }
+    if (tombstones) {
+      store.blobs.download(key + Tombstones.FILE, local.resolve(Tombstones.FILE));
+      Tombstones.read(local, (collection, id) -> records.putIfAbsent(collection, 0L));
+    }
+    if (sqlite) {
+      store.blobs.download(key + DeltaReader.SQLITE_FILE, local.resolve(DeltaReader.SQLITE_FILE));
+      try (DeltaReader reader = DeltaReader.open(local)) {
+        for (CollectionInfo c : reader.collections()) {
+          records.merge(c.key().name(), reader.estimateRecords(c), Long::sum);
         }
       }
-      return new Planner.DeltaCensus(key, records);
     }
+    return new Planner.DeltaCensus(key, records);
   }
 }

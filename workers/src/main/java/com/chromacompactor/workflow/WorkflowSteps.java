@@ -1,6 +1,11 @@
 package com.chromacompactor.workflow;
 
 import com.chromacompactor.activity.ActivityHandler;
+import com.chromacompactor.aws.AwsClients;
+import com.chromacompactor.aws.AwsSettings;
+import com.chromacompactor.aws.Resilience;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
+import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
 import java.util.EnumMap;
@@ -10,13 +15,44 @@ import java.util.Map;
 public final class WorkflowSteps {
   private WorkflowSteps() {}
 
-  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, StepMetrics metrics) {
+  /** Chunk sizes per collection kind, from the environment (defaults: {@link Planner.ChunkSizes#defaults()}). */
+  public static final String CHUNK_SIZE_WORDS = "COMPACTOR_CHUNK_SIZE_WORDS";
+  public static final String CHUNK_SIZE_LINES = "COMPACTOR_CHUNK_SIZE_LINES";
+  public static final String CHUNK_SIZE_OTHER = "COMPACTOR_CHUNK_SIZE_OTHER";
+
+  /**
+   * The handlers of the worker process: over the S3 bucket named by {@code COMPACTOR_BUCKET}, with the
+   * AWS endpoint and chunk sizes of the environment.
+   */
+  public static Map<WorkflowStep, ActivityHandler> fromEnvironment(Map<String, String> env) {
+    String bucket = env.get(WorkerEnvironment.BUCKET);
+    if (bucket == null || bucket.isBlank()) {
+      throw new IllegalArgumentException(WorkerEnvironment.BUCKET + " must name the compaction bucket");
+    }
+    Planner.ChunkSizes defaults = Planner.ChunkSizes.defaults();
+    Planner.ChunkSizes sizes = new Planner.ChunkSizes(
+        intOr(env, CHUNK_SIZE_WORDS, defaults.words()),
+        intOr(env, CHUNK_SIZE_LINES, defaults.lines()),
+        intOr(env, CHUNK_SIZE_OTHER, defaults.other()));
+    AwsClients clients = new AwsClients(AwsSettings.fromEnvironment(env));
+    return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes);
+  }
+
+  private static int intOr(Map<String, String> env, String name, int fallback) {
+    String v = env.get(name);
+    try {
+      return v == null || v.isBlank() ? fallback : Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'", e);
+    }
+  }
+
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes) {
     BatchStore store = new BatchStore(bucket);
-    MergeProgress progress = new MergeProgress(metrics);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
     steps.put(WorkflowStep.PLAN, new PlanStep(store, sizes));
-    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(store, progress));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(store, progress));
+    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(store));
+    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(store));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(store));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(store));
     return steps;
