@@ -17,7 +17,11 @@ public class CorruptDeltaException extends IOException {
   }
 
   public CorruptDeltaException(Path delta, DeltaProblem problem, String detail, Throwable cause) {
-    super("delta " + delta + ": " + problem + ": " + detail, cause);
+    this(delta.toString(), delta, problem, detail, cause);
+  }
+
+  private CorruptDeltaException(String name, Path delta, DeltaProblem problem, String detail, Throwable cause) {
+    super("delta " + name + ": " + problem + ": " + detail, cause);
     this.delta = delta;
     this.problem = problem;
     this.detail = detail;
@@ -28,9 +32,7 @@ public class CorruptDeltaException extends IOException {
    * that was read.
    */
   public CorruptDeltaException relocated(String name) {
-    String local = delta.toString();
-    CorruptDeltaException e = new CorruptDeltaException(Path.of(name), problem, detail.replace(local, name), this);
-    return e;
+    return new CorruptDeltaException(name, Path.of(name), problem, detail.replace(delta.toString(), name), this);
   }
 
   /** The reason alone, without the delta. */

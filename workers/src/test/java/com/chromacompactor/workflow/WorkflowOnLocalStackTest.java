@@ -168,6 +168,27 @@ class WorkflowOnLocalStackTest {
     assertLatestAnswersLikeTheOracle();
   }
 
+  @Test
+  @Order(5)
+  void manyChunksFanOutThroughTheDistributedMapReadingThePlanFromS3() throws Exception {
+    // The same definition with the fan-out threshold at 0: every plan takes the Distributed Map.
+    Workflow distributed = createWorkflow("distributed", Map.of(), root -> ((ObjectNode) root.path("States")
+        .path("SelectFanOut").path("Choices").get(0)).put("NumericGreaterThan", 0));
+    Path extra = tmp.resolve("07-extra-receipts");
+    ChromaPython.run("tiny", extra, "receipts", "ip", 1536, 4);
+    upload(extra);
+    ActivityWorker workers = startWorker("worker-e", distributed, List.of(WorkflowStep.values()));
+    try {
+      List<HistoryEvent> history = awaitSuccess(startExecution(distributed, "fan-out"));
+      assertEntered(history, "CompactChunksDistributed");
+      assertTrue(history.stream().anyMatch(e -> e.typeAsString().startsWith("MapRun")),
+          "the chunks ran as a Map Run: " + summary(history));
+    } finally {
+      workers.stop(Duration.ofSeconds(5));
+    }
+    assertLatestAnswersLikeTheOracle();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private static void requireLocalStack() {
@@ -182,22 +203,25 @@ class WorkflowOnLocalStackTest {
   }
 
   private static Workflow createWorkflow(String name, Map<String, Integer> chunkTaskOverrides) throws Exception {
+    return createWorkflow(name, chunkTaskOverrides, root -> {});
+  }
+
+  /** A state machine from the exported definition, with its own activities and an optional edit. */
+  private static Workflow createWorkflow(String name, Map<String, Integer> chunkTaskOverrides,
+      java.util.function.Consumer<JsonNode> edit) throws Exception {
     Map<WorkflowStep, String> arns = new EnumMap<>(WorkflowStep.class);
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     for (WorkflowStep step : WorkflowStep.values()) {
       arns.put(step, sfn.createActivity(b -> b.name(name + "-" + step.stateName() + "-" + suffix)).activityArn());
     }
-    String asl = AslTemplate.bind(AslTemplate.load(), bucket, arns);
-    if (!chunkTaskOverrides.isEmpty()) {
-      JsonNode root = JSON.readTree(asl);
-      for (JsonNode state : root.findParents("Resource")) {
-        if (state.path("Resource").asText().equals(arns.get(WorkflowStep.COMPACT_CHUNK))) {
-          chunkTaskOverrides.forEach(((ObjectNode) state)::put);
-        }
+    JsonNode root = JSON.readTree(AslTemplate.bind(AslTemplate.load(), bucket, arns));
+    for (JsonNode state : root.findParents("Resource")) {
+      if (state.path("Resource").asText().equals(arns.get(WorkflowStep.COMPACT_CHUNK))) {
+        chunkTaskOverrides.forEach(((ObjectNode) state)::put);
       }
-      asl = JSON.writeValueAsString(root);
     }
-    String definition = asl;
+    edit.accept(root);
+    String definition = JSON.writeValueAsString(root);
     String arn = sfn.createStateMachine(b -> b.name("compactor-" + name + "-" + suffix).definition(definition)
         .roleArn("arn:aws:iam::000000000000:role/compactor-e2e")).stateMachineArn();
     return new Workflow(arn, arns);
