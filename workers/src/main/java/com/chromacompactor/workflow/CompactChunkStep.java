@@ -2,9 +2,7 @@ package com.chromacompactor.workflow;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
-import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaOrigin;
-import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.metrics.TaskMetrics;
@@ -41,16 +39,8 @@ final class CompactChunkStep implements ActivityHandler {
     String prefix = StorageLayout.intermediatePrefix(task.batchId(), task.chunkIndex());
     Path out = context.workDir().resolve("intermediate");
     TaskMetrics metrics = MergeProgress.metrics(context, task.batchId(), chunk.collection());
-    CompactionSummary summary;
-    try (BlobDeltaFeed feed = new BlobDeltaFeed(store.blobs, chunk.deltaKeys(), DeltaOrigin.PRODUCER,
-        context.workDir(), task.mode(), context)) {
-      try {
-        summary = new Compaction(MergeProgress.listener(context, metrics, feed))
-            .run(feed, out, CompactionOptions.intermediate(chunk.collection()));
-      } catch (CorruptDeltaException e) {
-        throw feed.relocate(e);
-      }
-    }
+    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), DeltaOrigin.PRODUCER, task.mode(),
+        CompactionOptions.intermediate(chunk.collection())).run(store.blobs, out, context, metrics);
     OutputManifest.write(out, "intermediate", task.batchId(), null, chunk.deltaKeys(),
         Map.of(chunk.collection(), summary.recordsWritten()));
     context.checkCancelled();

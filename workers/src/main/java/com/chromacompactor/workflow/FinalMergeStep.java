@@ -3,9 +3,7 @@ package com.chromacompactor.workflow;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
-import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaOrigin;
-import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.metrics.TaskMetrics;
@@ -58,16 +56,8 @@ final class FinalMergeStep implements ActivityHandler {
     }
     Path out = context.workDir().resolve("snapshot");
     TaskMetrics metrics = MergeProgress.metrics(context, input.batchId(), null);
-    CompactionSummary summary;
-    try (BlobDeltaFeed feed = new BlobDeltaFeed(store.blobs, inputs, DeltaOrigin.COMPACTOR, context.workDir(),
-        input.mode(), context)) {
-      try {
-        summary = new Compaction(MergeProgress.listener(context, metrics, feed))
-            .run(feed, out, CompactionOptions.snapshot());
-      } catch (CorruptDeltaException e) {
-        throw feed.relocate(e);
-      }
-    }
+    CompactionSummary summary = new BucketMerge(inputs, DeltaOrigin.COMPACTOR, input.mode(),
+        CompactionOptions.snapshot()).run(store.blobs, out, context, metrics);
     OutputManifest manifest = OutputManifest.write(out, "snapshot", input.batchId(),
         base.orElse(new OutputManifest.Base(null, null)), Planner.deltaKeys(plan), summary.recordsByCollection());
     context.checkCancelled();

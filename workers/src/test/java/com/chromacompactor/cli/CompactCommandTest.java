@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command-line contract the bench and the workflow rely on. */
 class CompactCommandTest {
@@ -23,9 +20,9 @@ class CompactCommandTest {
   void jsonSummaryOnStdoutAndExitZero() throws Exception {
     Scenario s = Scenario.get();
     Path out = tmp.resolve("snap");
-    Run r = run("compact", "--json", "--out", out.toString(), s.root.resolve("scenario/deltas").toString());
-    assertEquals(0, r.exit, r.err);
-    JsonNode summary = new ObjectMapper().readTree(r.out.strip());
+    CliRun r = CliRun.of("compact", "--json", "--out", out.toString(), s.root.resolve("scenario/deltas").toString());
+    assertEquals(0, r.exit(), r.err());
+    JsonNode summary = new ObjectMapper().readTree(r.out().strip());
     assertEquals(5, summary.path("deltas").asInt());
     assertEquals(3, summary.path("collections").asInt());
     assertEquals(s.summary.recordsRead(), summary.path("recordsRead").asLong());
@@ -42,36 +39,24 @@ class CompactCommandTest {
     Path bad = Files.createDirectories(tmp.resolve("deltas/07-broken"));
     Files.writeString(bad.resolve("chroma.sqlite3"), "garbage".repeat(100));
     Path out = tmp.resolve("snap");
-    Run r = run("compact", "--out", out.toString(), Scenario.get().delta("00-base").toString(), bad.toString());
-    assertEquals(CompactorCli.EXIT_FAILED, r.exit);
-    assertTrue(r.err.startsWith("error: delta " + bad + ": CORRUPT_SQLITE: "), r.err);
+    CliRun r = CliRun.of("compact", "--out", out.toString(), Scenario.get().delta("00-base").toString(), bad.toString());
+    assertEquals(CompactorCli.EXIT_FAILED, r.exit());
+    assertTrue(r.err().startsWith("error: delta " + bad + ": CORRUPT_SQLITE: "), r.err());
     assertFalse(Files.exists(out));
   }
 
   @Test
   void refusesToOverwriteAnExistingSnapshot() throws Exception {
     Path out = Files.createDirectory(tmp.resolve("snap"));
-    Run r = run("compact", "--out", out.toString(), Scenario.get().delta("00-base").toString());
-    assertEquals(CompactorCli.EXIT_FAILED, r.exit);
-    assertTrue(r.err.contains("already exists"), r.err);
+    CliRun r = CliRun.of("compact", "--out", out.toString(), Scenario.get().delta("00-base").toString());
+    assertEquals(CompactorCli.EXIT_FAILED, r.exit());
+    assertTrue(r.err().contains("already exists"), r.err());
   }
 
   @Test
   void missingArgumentsAreAUsageError() {
-    Run r = run("compact", "--json");
-    assertEquals(2, r.exit);
-    assertTrue(r.err.contains("Missing required"), r.err);
-  }
-
-  private record Run(int exit, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = CompactorCli.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
+    CliRun r = CliRun.of("compact", "--json");
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("Missing required"), r.err());
   }
 }

@@ -1,0 +1,31 @@
+package com.chromacompactor.workflow;
+
+import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.merge.Compaction;
+import com.chromacompactor.merge.CompactionOptions;
+import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.metrics.TaskMetrics;
+import com.chromacompactor.statemachine.contract.CompactionMode;
+import com.chromacompactor.storage.BlobStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One compaction of folders in the bucket (a chunk's deltas, or a final merge's inputs) into a local
+ * folder, with progress and metrics for the task, and refusals that name the bucket key.
+ */
+record BucketMerge(List<String> inputs, DeltaOrigin origin, CompactionMode mode, CompactionOptions options) {
+
+  CompactionSummary run(BlobStore blobs, Path out, TaskContext context, TaskMetrics metrics) throws IOException {
+    try (BlobDeltaFeed feed = new BlobDeltaFeed(blobs, inputs, origin, context.workDir(), mode, context)) {
+      try {
+        return new Compaction(MergeProgress.listener(context, metrics, feed)).run(feed, out, options);
+      } catch (CorruptDeltaException e) {
+        throw feed.relocate(e);
+      }
+    }
+  }
+}
