@@ -67,6 +67,22 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
     }
   }
 
+  /**
+   * A compactor output is merged only if it arrived exactly as written: every file its manifest lists,
+   * with the same size and SHA-256, and nothing else. A mismatch is an I/O failure, retried.
+   */
+  private static void checkManifest(String prefix, Path local) throws IOException {
+    Path file = local.resolve(OutputManifest.FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(prefix + " has no " + OutputManifest.FILE + ": it is not a complete compactor output");
+    }
+    List<String> problems = OutputManifest.parse(Files.readAllBytes(file)).verify(local);
+    if (!problems.isEmpty()) {
+      throw new IOException(prefix + ": files differ from its manifest: "
+          + problems.subList(0, Math.min(3, problems.size())) + (problems.size() > 3 ? " and more" : ""));
+    }
+  }
+
   @Override
   public int size() {
     return prefixes.size();
@@ -114,6 +130,9 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
     int objects = FolderTransfer.download(store, prefixes.get(index), local);
     if (objects == 0) {
       throw new IOException("nothing under " + store.describe() + "/" + prefixes.get(index));
+    }
+    if (origin == DeltaOrigin.COMPACTOR) {
+      checkManifest(prefixes.get(index), local);
     }
     return local;
   }

@@ -123,6 +123,23 @@ class WorkflowStepsTest {
     assertEquals("snapshots/" + b.batchId() + "/", again.path("snapshotPrefix").asText());
   }
 
+  @Test
+  void finalMergeRefusesAnIntermediateWhoseFilesDifferFromItsManifest() throws Exception {
+    PlanOutput p = plan("e");
+    for (int i = 0; i < p.chunkCount(); i++) {
+      call(WorkflowStep.COMPACT_CHUNK, "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey()
+          + "\",\"chunkIndex\":" + i + ",\"mode\":\"PARALLEL\"}");
+    }
+    Path damaged = bucket.root().resolve("intermediate/" + p.batchId() + "/chunk-2/chroma.sqlite3");
+    Files.write(damaged, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> call(WorkflowStep.FINAL_MERGE,
+        "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey() + "\",\"chunkCount\":"
+            + p.chunkCount() + ",\"mode\":\"SEQUENTIAL\"}"));
+    assertTrue(e.getMessage().contains("intermediate/" + p.batchId() + "/chunk-2/: files differ from its manifest:"
+        + " [chroma.sqlite3: expected"), e.getMessage());
+    assertTrue(bucket.get("snapshots/" + p.batchId() + "/" + OutputManifest.FILE).isEmpty(), "no snapshot written");
+  }
+
   private void mergeAll(PlanOutput p) throws Exception {
     for (int i = 0; i < p.chunkCount(); i++) {
       call(WorkflowStep.COMPACT_CHUNK, "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey()
