@@ -46,6 +46,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--chunk-size-other", defaultValue = "25", description = "Deltas per chunk of other collections.")
   int otherChunk;
 
+  @Option(names = "--on-bad-delta", defaultValue = "quarantine",
+      description = "quarantine (record it under quarantine/<batch>/ with its reason, compact the rest) or fail"
+          + " (the run fails naming it). Default ${DEFAULT-VALUE}.")
+  String badDeltaPolicy;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
@@ -57,9 +62,12 @@ final class RunCommand implements Callable<Integer> {
     }
     Path scratch = Files.createTempDirectory("compactor-run-");
     try {
-      LocalRun run = new LocalRun(bucket, new Planner.ChunkSizes(wordChunk, lineChunk, otherChunk), threshold,
-          scratch, System.err);
+      LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(wordChunk, lineChunk,
+          otherChunk), threshold, badDeltaPolicy), scratch, System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
+      for (String key : bucket.listKeys("quarantine/")) {
+        out.println("quarantined: " + bucket.root().resolve(key));
+      }
       if (r.nothingToDo()) {
         out.println("nothing to compact in " + bucket.root().resolve("deltas"));
       } else {

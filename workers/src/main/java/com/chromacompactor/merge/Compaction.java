@@ -57,6 +57,7 @@ public final class Compaction {
   public CompactionSummary run(DeltaFeed deltas, Path destination, CompactionOptions options) throws IOException {
     long start = System.nanoTime();
     Counts total = new Counts();
+    List<CompactionSummary.RefusedDelta> refused = new java.util.ArrayList<>();
     CollectionRegistry registry = new CollectionRegistry();
     try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
         SnapshotWriter writer = writers.create(dir.staging(), dir.scratch());
@@ -74,6 +75,13 @@ public final class Compaction {
           writer.commit();
           registry.commit();
           merged = true;
+        } catch (CorruptDeltaException e) {
+          if (options.badDeltas() == CompactionOptions.BadDeltaPolicy.FAIL) {
+            throw e;
+          }
+          // rolled back below: the delta leaves no trace, and the rest goes on
+          refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem().name(), e.detail()));
+          counts = new Counts();
         } finally {
           if (!merged) {
             writer.rollback();
@@ -99,7 +107,7 @@ public final class Compaction {
       Map<String, Long> byName = new java.util.TreeMap<>();
       written.forEach((key, count) -> byName.merge(key.toString(), count, Long::sum));
       return new CompactionSummary(deltas.size(), registry.size(), total.read, live, total.overwritten,
-          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9, byName);
+          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9, byName, refused);
     }
   }
 

@@ -12,6 +12,7 @@ import com.chromacompactor.statemachine.contract.PlannedChunk;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.storage.FolderTransfer;
 import java.nio.file.Path;
+import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 import java.util.List;
 import java.util.Map;
 
@@ -23,10 +24,15 @@ import java.util.Map;
  */
 final class CompactChunkStep implements ActivityHandler {
   private final BatchStore store;
+  private final Quarantine.Policy policy;
 
-  CompactChunkStep(BatchStore store) {
+  CompactChunkStep(BatchStore store, Quarantine.Policy policy) {
     this.store = store;
+    this.policy = policy;
   }
+
+  /** Deltas recorded under quarantine/ by one task. */
+  static final String QUARANTINED_METRIC = "DeltasQuarantined";
 
   @Override
   public String handle(String inputJson, TaskContext context) throws Exception {
@@ -40,7 +46,15 @@ final class CompactChunkStep implements ActivityHandler {
     Path out = context.workDir().resolve("intermediate");
     TaskMetrics metrics = MergeProgress.metrics(context, task.batchId(), chunk.collection());
     CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), DeltaOrigin.PRODUCER, task.mode(),
-        CompactionOptions.intermediate(chunk.collection())).run(store.blobs, out, context, metrics);
+        CompactionOptions.intermediate(chunk.collection(), policy == Quarantine.Policy.QUARANTINE
+            ? CompactionOptions.BadDeltaPolicy.SKIP : CompactionOptions.BadDeltaPolicy.FAIL))
+        .run(store.blobs, out, context, metrics);
+    for (CompactionSummary.RefusedDelta refused : summary.refused()) {
+      Quarantine.record(store, task.batchId(), refused.delta(), refused.problem(), refused.detail(),
+          "CompactChunk");
+      context.progress("quarantined " + refused.delta() + ": " + refused.problem() + ": " + refused.detail());
+    }
+    metrics.put(QUARANTINED_METRIC, summary.refused().size(), StandardUnit.COUNT);
     OutputManifest.write(out, "intermediate", task.batchId(), null, chunk.deltaKeys(),
         Map.of(chunk.collection(), summary.recordsWritten()));
     context.checkCancelled();

@@ -34,15 +34,25 @@ public final class LocalRun {
     }
   }
 
+  /**
+   * How a local run plans and what it does with bad deltas, as the deployed workflow's settings.
+   *
+   * @param badDeltaPolicy {@code quarantine} (record and leave out) or {@code fail}
+   */
+  public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
+    public static Settings defaults() {
+      return new Settings(Planner.ChunkSizes.defaults(), 1500, "quarantine");
+    }
+  }
+
   private final Map<WorkflowStep, ActivityHandler> steps;
   private final long parallelModeMaxEmbeddings;
   private final Path scratch;
   private final PrintStream log;
 
-  public LocalRun(BlobStore bucket, Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, Path scratch,
-      PrintStream log) {
-    this.steps = WorkflowSteps.over(bucket, sizes);
-    this.parallelModeMaxEmbeddings = parallelModeMaxEmbeddings;
+  public LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log) {
+    this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy());
+    this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;
     this.log = log;
   }

@@ -46,10 +46,12 @@ final class PlanStep implements ActivityHandler {
 
   private final BatchStore store;
   private final Planner.ChunkSizes sizes;
+  private final Quarantine.Policy policy;
 
-  PlanStep(BatchStore store, Planner.ChunkSizes sizes) {
+  PlanStep(BatchStore store, Planner.ChunkSizes sizes, Quarantine.Policy policy) {
     this.store = store;
     this.sizes = sizes;
+    this.policy = policy;
   }
 
   /** The claim file: who runs a batch, since when. */
@@ -71,11 +73,23 @@ final class PlanStep implements ActivityHandler {
       return ContractJson.output(new PlanOutput(batchId, planKey, 0, 0));
     }
     List<Planner.DeltaCensus> census = new ArrayList<>();
+    int quarantined = 0;
     for (int i = 0; i < pending.size(); i++) {
       context.checkCancelled();
       context.progress("census " + (i + 1) + "/" + pending.size() + ": " + pending.get(i));
-      census.add(census(pending.get(i), context.workDir()));
+      try {
+        census.add(census(pending.get(i), context.workDir()));
+      } catch (CorruptDeltaException e) {
+        if (policy == Quarantine.Policy.FAIL) {
+          throw e;
+        }
+        Quarantine.record(store, batchId, pending.get(i), e.problem().name(), e.detail(), "Plan");
+        context.progress("quarantined " + pending.get(i) + ": " + e.problem() + ": " + e.detail());
+        quarantined++;
+      }
     }
+    context.metrics().batch(batchId).put(CompactChunkStep.QUARANTINED_METRIC, quarantined,
+        software.amazon.awssdk.services.cloudwatch.model.StandardUnit.COUNT);
     List<PlannedChunk> chunks = Planner.plan(census, sizes);
     store.blobs.put(planKey, ContractJson.bytes(chunks));
     long total = Planner.totalEmbeddings(chunks);

@@ -19,6 +19,8 @@ public final class WorkflowSteps {
   public static final String CHUNK_SIZE_WORDS = "COMPACTOR_CHUNK_SIZE_WORDS";
   public static final String CHUNK_SIZE_LINES = "COMPACTOR_CHUNK_SIZE_LINES";
   public static final String CHUNK_SIZE_OTHER = "COMPACTOR_CHUNK_SIZE_OTHER";
+  /** {@code quarantine} (default) or {@code fail}: what a delta that cannot be compacted does to its batch. */
+  public static final String BAD_DELTA_POLICY = "COMPACTOR_BAD_DELTA_POLICY";
 
   /**
    * The handlers of the worker process: over the S3 bucket named by {@code COMPACTOR_BUCKET}, with the
@@ -35,7 +37,8 @@ public final class WorkflowSteps {
         intOr(env, CHUNK_SIZE_LINES, defaults.lines()),
         intOr(env, CHUNK_SIZE_OTHER, defaults.other()));
     AwsClients clients = new AwsClients(AwsSettings.fromEnvironment(env));
-    return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes);
+    return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name());
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -47,11 +50,19 @@ public final class WorkflowSteps {
     }
   }
 
+  /** The handlers with the default policy: bad deltas are quarantined. */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes) {
+    return over(bucket, sizes, Quarantine.Policy.QUARANTINE.name());
+  }
+
+  /** @param badDeltaPolicy {@code quarantine} or {@code fail} */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy) {
+    Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     BatchStore store = new BatchStore(bucket);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
-    steps.put(WorkflowStep.PLAN, new PlanStep(store, sizes));
-    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(store));
+    steps.put(WorkflowStep.PLAN, new PlanStep(store, sizes, policy));
+    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(store, policy));
     steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(store));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(store));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(store));

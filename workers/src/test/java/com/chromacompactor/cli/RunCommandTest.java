@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,9 +38,31 @@ class RunCommandTest {
   void aBadDeltaFailsTheRunNamingItsKeyAndPublishesNothing() throws Exception {
     Path broken = Files.createDirectories(bucket.resolve("deltas/0007-broken"));
     Files.writeString(broken.resolve("chroma.sqlite3"), "not sqlite".repeat(50));
-    CliRun r = CliRun.of("run", "--bucket-dir", bucket.toString());
+    CliRun r = CliRun.of("run", "--bucket-dir", bucket.toString(), "--on-bad-delta", "fail");
     assertEquals(CompactorCli.EXIT_FAILED, r.exit());
     assertTrue(r.err().startsWith("error: delta deltas/0007-broken/: CORRUPT_SQLITE: "), r.err());
     assertFalse(Files.exists(bucket.resolve("latest")));
+  }
+
+  @Test
+  void byDefaultABadDeltaIsQuarantinedWithItsReasonAndTheRestIsPublished() throws Exception {
+    Path broken = Files.createDirectories(bucket.resolve("deltas/delta-0002x-broken"));
+    Files.writeString(broken.resolve("chroma.sqlite3"), "not sqlite".repeat(50));
+    CliRun r = CliRun.of("run", "--bucket-dir", bucket.toString(), "--import-deltas", EXAMPLES.toString());
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("(166 embeddings, 2 chunks, PARALLEL mode)"), "the good deltas compact: " + r.out());
+    List<Path> reasons;
+    try (var files = Files.walk(bucket.resolve("quarantine"))) {
+      reasons = files.filter(Files::isRegularFile).toList();
+    }
+    assertEquals(1, reasons.size(), reasons.toString());
+    assertTrue(r.out().contains("quarantined: " + reasons.get(0)), r.out());
+    var reason = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reasons.get(0).toFile());
+    assertEquals("deltas/delta-0002x-broken/", reason.path("deltaKey").asText());
+    assertEquals("CORRUPT_SQLITE", reason.path("problem").asText());
+    assertEquals("Plan", reason.path("step").asText());
+    assertTrue(reason.path("detail").asText().contains("not a SQLite database"), reason.toString());
+    CliRun again = CliRun.of("run", "--bucket-dir", bucket.toString());
+    assertTrue(again.out().contains("nothing to compact"), "a quarantined delta is not taken again: " + again.out());
   }
 }

@@ -41,7 +41,8 @@ class LocalRunTest {
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     assertEquals(5, LocalRun.importDeltas(bucket, s.deltas));
     // two deltas per chunk: words spans 00, 01 | 03, 04 and the tombstones of 02 cross a chunk boundary
-    LocalRun run = new LocalRun(bucket, new Planner.ChunkSizes(2, 2, 2), threshold, Files.createDirectories(tmp.resolve("scratch")), QUIET);
+    LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(2, 2, 2), threshold, "fail"),
+        Files.createDirectories(tmp.resolve("scratch")), QUIET);
     LocalRun.Result r = run.run("test-execution");
     assertEquals(expectedMode, r.mode());
     assertEquals(s.deltas.size() > 0, r.plan().chunkCount() >= 5, "chunks: " + r.plan());
@@ -62,9 +63,9 @@ class LocalRunTest {
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     Path scratch = Files.createDirectories(tmp.resolve("scratch"));
     LocalRun.importDeltas(bucket, s.deltas.subList(0, 2));
-    LocalRun.Result first = new LocalRun(bucket, Planner.ChunkSizes.defaults(), 1500, scratch, QUIET).run("first");
+    LocalRun.Result first = new LocalRun(bucket, LocalRun.Settings.defaults(), scratch, QUIET).run("first");
     LocalRun.importDeltas(bucket, s.deltas.subList(2, 5));
-    LocalRun.Result second = new LocalRun(bucket, Planner.ChunkSizes.defaults(), 1500, scratch, QUIET).run("second");
+    LocalRun.Result second = new LocalRun(bucket, LocalRun.Settings.defaults(), scratch, QUIET).run("second");
     assertEquals(first.merge().snapshotPrefix(), second.publish().previousSnapshotPrefix());
     assertFalse(first.plan().batchId().equals(second.plan().batchId()));
     Path snapshot = bucket.root().resolve(second.merge().snapshotPrefix());
@@ -73,11 +74,37 @@ class LocalRunTest {
   }
 
   @Test
+  void aDeltaRefusedMidMergeIsQuarantinedAndLeavesNoTrace() throws Exception {
+    Scenario s = Scenario.get();
+    Path broken = tmp.resolve("01-big-without-hnsw");
+    Scenario.copyTree(s.delta("01-big"), broken);
+    String segment = s.coverage.path("01-big").path("collections").path("words").path("vectorSegment").asText();
+    try (var files = Files.walk(broken.resolve(segment))) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
+    LocalRun.importDeltas(bucket, List.of(s.delta("00-base"), broken, s.delta("02-lines-tombstones")));
+    LocalRun.Result r = new LocalRun(bucket, LocalRun.Settings.defaults(), Files.createDirectories(tmp.resolve("scratch")),
+        QUIET).run("x");
+    var reason = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bucket.get(
+        Quarantine.key(r.plan().batchId(), "deltas/01-big-without-hnsw/")).orElseThrow().body());
+    assertEquals("MISSING_HNSW", reason.path("problem").asText());
+    assertEquals("CompactChunk", reason.path("step").asText(), "the census reads only sqlite; the merge finds it");
+    Path snapshot = bucket.root().resolve(r.merge().snapshotPrefix());
+    Path oracle = tmp.resolve("oracle.json");
+    com.chromacompactor.testing.ChromaPython.run("oracle", oracle, List.of(s.delta("00-base"), s.delta("02-lines-tombstones")));
+    ChromaDumps.assertSameAnswers(new com.fasterxml.jackson.databind.ObjectMapper().readTree(oracle.toFile()),
+        ChromaDumps.dump(snapshot));
+  }
+
+  @Test
   void manifestListsEveryFileWithItsChecksum() throws Exception {
     Scenario s = Scenario.get();
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     LocalRun.importDeltas(bucket, List.of(s.delta("00-base")));
-    LocalRun.Result r = new LocalRun(bucket, Planner.ChunkSizes.defaults(), 1500,
+    LocalRun.Result r = new LocalRun(bucket, LocalRun.Settings.defaults(),
         Files.createDirectories(tmp.resolve("scratch")), QUIET).run("x");
     Path snapshot = bucket.root().resolve(r.merge().snapshotPrefix());
     OutputManifest m = OutputManifest.parse(Files.readAllBytes(snapshot.resolve(OutputManifest.FILE)));
