@@ -28,6 +28,7 @@ public class CompactorMonitoring extends Construct {
     private final Alarm memoryAlarm;
     private final Alarm failedExecutionsAlarm;
     private final Alarm timedOutExecutionsAlarm;
+    private final Alarm quarantineAlarm;
     private final Dashboard dashboard;
 
     public CompactorMonitoring(Construct scope, String id, CompactionWorkflow workflow, MergeWorkers workers) {
@@ -61,7 +62,15 @@ public class CompactorMonitoring extends Construct {
                 .evaluationPeriods(1)
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build();
-        for (Alarm alarm : List.of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm)) {
+        this.quarantineAlarm = Alarm.Builder.create(this, "DeltasQuarantined")
+                .alarmDescription("A delta could not be compacted and was recorded under quarantine/ with its reason.")
+                .metric(workers.metricDeltasQuarantined(Duration.minutes(5)))
+                .threshold(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .evaluationPeriods(1)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        for (Alarm alarm : List.of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm, quarantineAlarm)) {
             alarm.addAlarmAction(notify);
         }
 
@@ -90,7 +99,8 @@ public class CompactorMonitoring extends Construct {
                         .right(List.of(workers.metricCpuUtilization(minute)))
                         .build(),
                 AlarmStatusWidget.Builder.create().title("Alarms").width(12)
-                        .alarms(List.<IAlarm>of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm))
+                        .alarms(List.<IAlarm>of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm,
+                                quarantineAlarm))
                         .build());
     }
 
@@ -104,6 +114,10 @@ public class CompactorMonitoring extends Construct {
 
     public Alarm getFailedExecutionsAlarm() {
         return failedExecutionsAlarm;
+    }
+
+    public Alarm getQuarantineAlarm() {
+        return quarantineAlarm;
     }
 
     public Alarm getTimedOutExecutionsAlarm() {

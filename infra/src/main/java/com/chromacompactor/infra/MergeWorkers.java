@@ -208,6 +208,11 @@ public class MergeWorkers extends Construct {
         return metric(MetricNames.MEMORY_USAGE_PERCENT, "Maximum", period);
     }
 
+    /** Deltas quarantined (sum, no dimension), for the alarm. */
+    public Metric metricDeltasQuarantined(Duration period) {
+        return metric(MetricNames.DELTAS_QUARANTINED, "Sum", period);
+    }
+
     /**
      * A metric over every dimension combination the workers publish (batch, collection, none), for graphs: a CloudWatch
      * SEARCH expression. Alarms cannot use it.

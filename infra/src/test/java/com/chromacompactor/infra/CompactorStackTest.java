@@ -336,6 +336,19 @@ class CompactorStackTest {
     }
 
     @Test
+    void quarantinedDeltasRaiseAnAlarm() {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "Namespace", MetricNames.NAMESPACE,
+                "MetricName", MetricNames.DELTAS_QUARANTINED,
+                "Statistic", "Sum",
+                "Period", 300,
+                "Threshold", 1,
+                "ComparisonOperator", "GreaterThanOrEqualToThreshold",
+                "AlarmActions", Match.arrayWith(List.of(Match.objectLike(Map.of("Ref", Match.stringLikeRegexp(
+                        "MonitoringAlarmTopic.*")))))));
+    }
+
+    @Test
     void dashboardGraphsMemoryDeltaTimeThroughputAndExecutions() {
         String body = flatten(only("AWS::CloudWatch::Dashboard").get("Properties").get("DashboardBody"));
         for (String metric : List.of("MemoryUsagePercent", "DeltaProcessingMs", "EmbeddingsPerSecond",

@@ -8,6 +8,7 @@ import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.ChunkResult;
 import com.chromacompactor.statemachine.contract.ChunkTask;
+import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.PlannedChunk;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.storage.FolderTransfer;
@@ -31,8 +32,6 @@ final class CompactChunkStep implements ActivityHandler {
     this.policy = policy;
   }
 
-  /** Deltas recorded under quarantine/ by one task. */
-  static final String QUARANTINED_METRIC = "DeltasQuarantined";
 
   @Override
   public String handle(String inputJson, TaskContext context) throws Exception {
@@ -54,7 +53,7 @@ final class CompactChunkStep implements ActivityHandler {
           "CompactChunk");
       context.progress("quarantined " + refused.delta() + ": " + refused.problem() + ": " + refused.detail());
     }
-    metrics.put(QUARANTINED_METRIC, summary.refused().size(), StandardUnit.COUNT);
+    metrics.put(MetricNames.DELTAS_QUARANTINED, summary.refused().size(), StandardUnit.COUNT);
     OutputManifest.write(out, "intermediate", task.batchId(), null, chunk.deltaKeys(),
         Map.of(chunk.collection(), summary.recordsWritten()));
     context.checkCancelled();

@@ -88,7 +88,7 @@ final class PlanStep implements ActivityHandler {
         quarantined++;
       }
     }
-    context.metrics().batch(batchId).put(CompactChunkStep.QUARANTINED_METRIC, quarantined,
+    context.metrics().batch(batchId).put(com.chromacompactor.statemachine.contract.MetricNames.DELTAS_QUARANTINED, quarantined,
         software.amazon.awssdk.services.cloudwatch.model.StandardUnit.COUNT);
     List<PlannedChunk> chunks = Planner.plan(census, sizes);
     store.blobs.put(planKey, ContractJson.bytes(chunks));

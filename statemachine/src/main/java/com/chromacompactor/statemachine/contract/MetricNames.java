@@ -16,6 +16,8 @@ public final class MetricNames {
     public static final String DELTA_PROCESSING_MS = "DeltaProcessingMs";
     public static final String DELTAS_PROCESSED = "DeltasProcessed";
     public static final String MODE = "Mode";
+    /** Deltas recorded under {@code quarantine/} (count). Alarmed: a producer wrote something unreadable. */
+    public static final String DELTAS_QUARANTINED = "DeltasQuarantined";
 
     public static final String DIMENSION_BATCH = "batch";
     public static final String DIMENSION_COLLECTION = "collection";
