@@ -1,6 +1,8 @@
 package com.chromacompactor.aws;
 
 import java.time.Duration;
+import java.util.List;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -23,9 +25,16 @@ public final class AwsClients {
   private static final Duration API_TIMEOUT = Duration.ofSeconds(30);
 
   private final AwsSettings settings;
+  private final List<ExecutionInterceptor> interceptors;
 
   public AwsClients(AwsSettings settings) {
+    this(settings, List.of());
+  }
+
+  /** With interceptors on every client, e.g. a test's fault injection. */
+  public AwsClients(AwsSettings settings, List<ExecutionInterceptor> interceptors) {
     this.settings = settings;
+    this.interceptors = List.copyOf(interceptors);
   }
 
   public AwsSettings settings() {
@@ -69,11 +78,12 @@ public final class AwsClients {
     return b.build();
   }
 
-  private static ClientOverrideConfiguration overrides(Duration callTimeout) {
+  private ClientOverrideConfiguration overrides(Duration callTimeout) {
     return ClientOverrideConfiguration.builder()
         .retryStrategy(RetryMode.STANDARD)
         .retryStrategy(r -> r.maxAttempts(2))
         .apiCallTimeout(callTimeout)
+        .executionInterceptors(interceptors)
         .build();
   }
 
