@@ -299,7 +299,8 @@ def write_json(path, value):
 def make_tiny(out, name, space, dim, n):
     rng = np.random.default_rng(dim)
     col = client(out).get_or_create_collection(name, configuration={"hnsw": {"space": space}})
-    col.add(ids=[f"tiny{i}" for i in range(n)], embeddings=rng.standard_normal((n, dim)).astype(np.float32))
+    if n > 0:  # n = 0: a delta whose collection was created but never written
+        col.add(ids=[f"tiny{i}" for i in range(n)], embeddings=rng.standard_normal((n, dim)).astype(np.float32))
 
 
 FLOATS = [0.1, 0.5, 1.0, 3.0, -2.5, 1e-7, 1.5e-5, 0.0001234, 1e21, 1e16, 1.2345e16, 123456789012345.6,

@@ -164,6 +164,19 @@ class BadDeltaTest {
   }
 
   @Test
+  void anEmptyDeltaMergesNothingAndChangesNothing() throws Exception {
+    Path empty = tmp.resolve("empty-words");
+    ChromaPython.run("tiny", empty, "words", "cosine", 1536, 0);
+    Path out = tmp.resolve("out");
+    CompactionSummary s = new Compaction(CompactionListener.NONE).run(List.of(scenario.delta("00-base"), empty), out);
+    CompactionSummary base = new Compaction(CompactionListener.NONE).run(List.of(scenario.delta("00-base")),
+        tmp.resolve("base"));
+    assertEquals(2, s.deltas());
+    assertEquals(base.recordsRead(), s.recordsRead());
+    assertEquals(base.recordsByCollection(), s.recordsByCollection());
+  }
+
+  @Test
   void tombstonesThatDoNotParse() throws Exception {
     Path bad = copy("02-lines-tombstones");
     Files.writeString(bad.resolve(Tombstones.FILE), "{\"format\": \"chroma-compactor/tombstones\", \"version\": 1, [");

@@ -1,0 +1,70 @@
+package com.chromacompactor.chroma.hnsw;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.chromacompactor.chroma.HnswConfig;
+import com.chromacompactor.chroma.Space;
+import com.chromacompactor.hnsw.HnswBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The files round-trip through the delta reader: header fields, labels, vectors as get() returns them
+ * (cosine: normalised, times the norm), and the pickle's id map. Real chromadb reading them is tested in
+ * snapshot.IndexedSnapshotAgainstChromaTest.
+ */
+class HnswSegmentWriterTest {
+
+  @Test
+  void roundTripThroughTheReader(@TempDir Path dir) throws Exception {
+    int n = 300;
+    int dim = 16;
+    HnswConfig config = new HnswConfig(Space.COSINE, 8, 50, 100);
+    Random r = new Random(3);
+    float[][] v = new float[n][dim];
+    Path folder = dir.resolve("seg");
+    try (HnswSegmentWriter w = HnswSegmentWriter.create(folder, config, dim, n)) {
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < dim; j++) {
+          v[i][j] = (float) r.nextGaussian();
+        }
+        w.setElement(i, i + 1, v[i]);
+      }
+      new HnswBuilder(w.graph()).build(n, 2);
+      w.finish();
+    }
+    IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), n, visitor -> {
+      for (int i = 0; i < n; i++) {
+        visitor.accept("id-" + i + "-é", i + 1);
+      }
+    });
+    HnswSegmentReader reader = HnswSegmentFormat.openReader(dir, folder, Space.COSINE, dim);
+    HnswHeader h = reader.header();
+    assertEquals(n, h.elementCount());
+    assertEquals(8, h.m());
+    assertEquals(16, h.maxM0());
+    assertEquals(50, h.efConstruction());
+    assertEquals(1 / Math.log(8), h.mult(), 0);
+    long linkBytes = Files.size(folder.resolve(HnswSegmentFormat.LINK_LISTS));
+    assertEquals(0, (linkBytes - 4L * n) % (4 * (8 + 1)), "link lists are whole levels");
+    float[] got = new float[dim];
+    for (int i = 0; i < n; i++) {
+      assertFalse(reader.isDeleted(i));
+      assertEquals(i + 1, reader.label(i));
+      reader.vectorInto(i, got);
+      float[] expected = v[i].clone();
+      CosineNormalization.roundTrip(expected);
+      assertArrayEquals(expected, got);
+    }
+    IdLabelMap ids = IdLabelMap.read(dir, folder.resolve(HnswSegmentFormat.PICKLE));
+    assertEquals(n, ids.labelToId().size());
+    assertEquals("id-7-é", ids.labelToId().get(8L));
+    assertNull(ids.legacyMaxSeqId());
+  }
+}

@@ -1,0 +1,108 @@
+package com.chromacompactor.hnsw;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class HnswBuilderTest {
+
+  static Level0Store store(int n, int dim, int m) {
+    int maxM0 = 2 * m;
+    return Level0Store.onHeap(n, 4 + 4 * maxM0 + 4 * dim + 8, maxM0, dim);
+  }
+
+  static float[][] randomVectors(int n, int dim, long seed) {
+    Random r = new Random(seed);
+    float[][] v = new float[n][dim];
+    for (float[] x : v) {
+      for (int j = 0; j < dim; j++) {
+        x[j] = (float) r.nextGaussian();
+      }
+    }
+    return v;
+  }
+
+  static double recall(HnswGraph g, float[][] data, float[][] queries, int k, int ef, Metric metric) {
+    int hits = 0;
+    for (float[] q : queries) {
+      int[] got = HnswBuilder.search(g, q, k, ef);
+      Integer[] order = new Integer[data.length];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      float[] d = new float[data.length];
+      for (int i = 0; i < data.length; i++) {
+        d[i] = metric.distance(q, data[i]);
+      }
+      Arrays.sort(order, (a, b) -> Float.compare(d[a], d[b]));
+      for (int i = 0; i < k; i++) {
+        for (int x : got) {
+          if (x == order[i]) {
+            hits++;
+          }
+        }
+      }
+    }
+    return hits / (double) (queries.length * k);
+  }
+
+  HnswGraph build(float[][] data, Metric metric, int threads) throws InterruptedException {
+    int dim = data[0].length;
+    HnswParams p = new HnswParams(metric, dim, 16, 100, HnswParams.DEFAULT_SEED);
+    HnswGraph g = new HnswGraph(p, store(data.length, dim, 16));
+    for (int i = 0; i < data.length; i++) {
+      g.level0().writeVector(i, data[i]);
+    }
+    new HnswBuilder(g).build(data.length, threads);
+    return g;
+  }
+
+  @Test
+  void recallAgainstBruteForceL2() throws InterruptedException {
+    float[][] data = randomVectors(3000, 24, 1);
+    HnswGraph g = build(data, Metric.L2, 1);
+    double r = recall(g, data, randomVectors(100, 24, 2), 10, 100, Metric.L2);
+    assertTrue(r >= 0.95, "recall " + r);
+  }
+
+  @Test
+  void recallWithTwoThreadsInnerProduct() throws InterruptedException {
+    float[][] data = randomVectors(3000, 24, 3);
+    for (float[] v : data) {
+      float n = (float) Math.sqrt(VectorKernels.dot(v, v));
+      for (int j = 0; j < v.length; j++) {
+        v[j] /= n;
+      }
+    }
+    HnswGraph g = build(data, Metric.INNER_PRODUCT, 2);
+    double r = recall(g, data, randomVectors(100, 24, 4), 10, 100, Metric.INNER_PRODUCT);
+    assertTrue(r >= 0.95, "recall " + r);
+  }
+
+  @Test
+  void levelsFollowHnswlibsGenerator() {
+    // printed by g++ 12 (libstdc++): std::default_random_engine seeded 100, uniform_real_distribution(0, 1)
+    LevelGenerator gen = new LevelGenerator(100, 1 / Math.log(16));
+    for (double expected : new double[] {0.15377881392293621, 0.86501319254308873, 0.89591863288942764,
+        0.88647168710706992, 0.46928959426852862}) {
+      assertEquals(expected, gen.nextUniform(), 0);
+    }
+    int[] counts = new int[8];
+    LevelGenerator g2 = new LevelGenerator(100, 1 / Math.log(16));
+    for (int i = 0; i < 100_000; i++) {
+      counts[Math.min(7, g2.nextLevel())]++;
+    }
+    // P(level >= 1) = 1/M
+    assertEquals(100_000 / 16.0, 100_000 - counts[0], 400);
+  }
+
+  @Test
+  void kernelsAgreeWithTheScalarReference() {
+    float[][] v = randomVectors(2, 1539, 5);
+    assertEquals(VectorKernels.dotScalar(v[0], v[1]), VectorKernels.dot(v[0], v[1]), 1e-2);
+    assertEquals(VectorKernels.squareDistanceScalar(v[0], v[1]), VectorKernels.squareDistance(v[0], v[1]), 1e-2);
+  }
+}

@@ -1,0 +1,136 @@
+package com.chromacompactor.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.chromacompactor.merge.Compaction;
+import com.chromacompactor.merge.CompactionListener;
+import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.testing.ChromaPython;
+import com.chromacompactor.testing.Scenario;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine scenario's deltas compacted by the indexed route, opened by real chromadb: it must
+ * answer exactly as the oracle (a PersistentClient that upserted every delta in order), without
+ * building anything on open, and later writes through Chroma must survive a reopen.
+ */
+class IndexedSnapshotAgainstChromaTest {
+  private static Scenario scenario;
+  private static Path snapshot;
+  private static CompactionSummary summary;
+  private static JsonNode actual;
+
+  @BeforeAll
+  static void build() throws Exception {
+    scenario = Scenario.get();
+    snapshot = scenario.root.resolve("indexed");
+    summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2)).run(scenario.deltas, snapshot);
+    Path opened = scenario.root.resolve("indexed-opened");
+    Scenario.copyTree(snapshot, opened);
+    ChromaPython.runScript("index_fixtures.py", "inspect", scenario.root.resolve("indexed.json"), opened);
+    actual = new ObjectMapper().readTree(scenario.root.resolve("indexed.json").toFile());
+  }
+
+  @Test
+  void noQueueNoMaxSeqIdAndAnIndexPerCollection() {
+    JsonNode before = actual.path("before");
+    JsonNode after = actual.path("after");
+    JsonNode collections = actual.path("collections");
+    assertEquals(names(collections), names(before));
+    for (String name : names(collections)) {
+      int count = collections.path(name).path("count").asInt();
+      assertEquals(0, before.path(name).path("queueRows").asInt(), name + " queue before open");
+      assertEquals(0, after.path(name).path("queueRows").asInt(), name + " queue after get and query: " + after);
+      for (String scope : List.of("METADATA", "VECTOR")) {
+        assertTrue(before.path(name).path("maxSeqId").path(scope).isNull(), name + " max_seq_id " + scope);
+        assertTrue(after.path(name).path("maxSeqId").path(scope).isNull(), name + " max_seq_id after " + scope);
+      }
+      assertEquals(count, before.path(name).path("hnswElements").asInt(), name + " index elements");
+      assertEquals(count, after.path(name).path("hnswElements").asInt(), name + " index untouched by reads");
+    }
+  }
+
+  @Test
+  void sameCollectionsCountsAndGetAsTheOracle() {
+    JsonNode expected = scenario.oracle.path("collections");
+    JsonNode got = actual.path("collections");
+    assertEquals(names(expected), names(got));
+    for (String name : names(expected)) {
+      for (String field : List.of("count", "space", "dimension", "metadata")) {
+        assertEquals(expected.path(name).path(field), got.path(name).path(field), name + " " + field);
+      }
+      JsonNode e = expected.path(name).path("records");
+      JsonNode a = got.path(name).path("records");
+      assertEquals(names(e), names(a), name + ": ids");
+      List<String> differing = new ArrayList<>();
+      for (String id : names(e)) {
+        if (!e.path(id).equals(a.path(id))) {
+          differing.add(id + "\n  expected " + e.path(id) + "\n  actual   " + a.path(id));
+        }
+      }
+      assertTrue(differing.isEmpty(), name + ": " + differing.size() + " records differ, first: "
+          + differing.stream().limit(3).toList());
+    }
+    assertEquals(scenario.oracle.path("counts").path("recordsWritten").asLong(), summary.recordsWritten());
+  }
+
+  /**
+   * Both indexes are approximate, so the top 10 may differ where HNSW misses a neighbour: at least 95%
+   * of the oracle's top-10 ids must be ours too, the nearest must always agree, and an id both return
+   * must be at the same float32 distance (the stored vectors are the same).
+   */
+  @Test
+  void sameQueryTop10AsTheOracle() {
+    JsonNode expected = scenario.oracle.path("collections");
+    JsonNode got = actual.path("collections");
+    for (String name : names(expected)) {
+      JsonNode e = expected.path(name).path("queries");
+      assertEquals(12, e.size(), name + ": queries");
+      int found = 0;
+      int total = 0;
+      for (int q = 0; q < e.size(); q++) {
+        JsonNode eq = e.get(q);
+        JsonNode aq = got.path(name).path("queries").get(q);
+        assertEquals(eq.path("ids").get(0), aq.path("ids").get(0), name + " query " + q + " nearest");
+        for (int i = 0; i < eq.path("ids").size(); i++) {
+          total++;
+          for (int j = 0; j < aq.path("ids").size(); j++) {
+            if (eq.path("ids").get(i).equals(aq.path("ids").get(j))) {
+              found++;
+              assertEquals(eq.path("distances").get(i).floatValue(), aq.path("distances").get(j).floatValue(), 0f,
+                  name + " query " + q + " " + eq.path("ids").get(i));
+            }
+          }
+        }
+      }
+      assertTrue(found >= 0.95 * total, name + ": " + found + " of the oracle's " + total + " top-10 ids");
+    }
+  }
+
+  @Test
+  void laterWritesThroughChromaPersistAfterReopen() throws Exception {
+    Path copy = scenario.root.resolve("indexed-writes");
+    Scenario.copyTree(snapshot, copy);
+    ChromaPython.runScript("index_fixtures.py", "writes", copy, "apply");
+    ChromaPython.runScript("index_fixtures.py", "writes", copy, "check");
+    assertTrue(Files.exists(Path.of(copy + ".expected.json")));
+  }
+
+  static TreeSet<String> names(JsonNode object) {
+    TreeSet<String> out = new TreeSet<>();
+    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
+      out.add(it.next());
+    }
+    return out;
+  }
+}
