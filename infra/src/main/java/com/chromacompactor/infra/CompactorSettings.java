@@ -19,6 +19,8 @@ import software.constructs.Node;
  *   <tr><td>{@code workerConcurrency}</td><td>activity tasks one worker runs at once</td></tr>
  *   <tr><td>{@code workerCpu}, {@code workerMemoryMiB}, {@code workerEphemeralStorageGiB}</td><td>task size</td></tr>
  *   <tr><td>{@code heartbeatSeconds}</td><td>HeartbeatSeconds of the activity tasks</td></tr>
+ *   <tr><td>{@code bucketEncryption}</td><td>{@code s3} (SSE-S3, the default) or {@code kms} (SSE-KMS with a key of
+ *       the stack, rotated yearly; the workers may use it)</td></tr>
  *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
  *       working directory (the repository root under {@code cdk})</td></tr>
  * </table>
@@ -36,7 +38,24 @@ public record CompactorSettings(
         int workerMemoryMiB,
         int workerEphemeralStorageGiB,
         int heartbeatSeconds,
-        Path workersDirectory) {
+        Path workersDirectory,
+        BucketKeys bucketKeys) {
+
+    /** Who holds the keys of the bucket's server-side encryption. */
+    public enum BucketKeys {
+        /** SSE-S3: keys managed by S3. */
+        S3,
+        /** SSE-KMS: a customer managed key created with the stack. */
+        KMS;
+
+        static BucketKeys parse(String value) {
+            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "s3" -> S3;
+                case "kms" -> KMS;
+                default -> throw new IllegalArgumentException("bucketEncryption must be s3 or kms, got '" + value + "'");
+            };
+        }
+    }
 
     public static final String DEFAULT_SCHEDULE_RATE = "rate(1 hour)";
     public static final long DEFAULT_PARALLEL_MODE_MAX_EMBEDDINGS = 1_500;
@@ -69,6 +88,7 @@ public record CompactorSettings(
             throw new IllegalArgumentException("heartbeatSeconds must be >= 10, got " + heartbeatSeconds);
         }
         Objects.requireNonNull(workersDirectory, "workersDirectory");
+        Objects.requireNonNull(bucketKeys, "bucketKeys");
     }
 
     /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
@@ -76,7 +96,7 @@ public record CompactorSettings(
         return new CompactorSettings(Optional.of(DEFAULT_SCHEDULE_RATE), DEFAULT_PARALLEL_MODE_MAX_EMBEDDINGS,
                 DEFAULT_INLINE_MAP_MAX_CHUNKS, DEFAULT_MIN_WORKERS, DEFAULT_MAX_WORKERS, DEFAULT_WORKER_CONCURRENCY,
                 DEFAULT_WORKER_CPU, DEFAULT_WORKER_MEMORY_MIB, DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB,
-                DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY));
+                DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3);
     }
 
     /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
@@ -96,7 +116,8 @@ public record CompactorSettings(
                 (int) ctx.number("workerMemoryMiB", DEFAULT_WORKER_MEMORY_MIB),
                 (int) ctx.number("workerEphemeralStorageGiB", DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB),
                 (int) ctx.number("heartbeatSeconds", DEFAULT_HEARTBEAT_SECONDS),
-                Path.of(ctx.string("workersDirectory", DEFAULT_WORKERS_DIRECTORY)));
+                Path.of(ctx.string("workersDirectory", DEFAULT_WORKERS_DIRECTORY)),
+                BucketKeys.parse(ctx.string("bucketEncryption", "s3")));
     }
 
     /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */

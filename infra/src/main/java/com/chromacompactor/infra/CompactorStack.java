@@ -43,8 +43,19 @@ public class CompactorStack extends Stack {
         super(scope, id, props.stack());
         CompactorSettings settings = props.settings();
 
-        this.bucket = Bucket.Builder.create(this, "Bucket")
-                .encryption(BucketEncryption.S3_MANAGED)
+        var bucketBuilder = Bucket.Builder.create(this, "Bucket");
+        if (settings.bucketKeys() == CompactorSettings.BucketKeys.KMS) {
+            bucketBuilder.encryptionKey(software.amazon.awscdk.services.kms.Key.Builder.create(this, "BucketKey")
+                    .enableKeyRotation(true)
+                    .removalPolicy(RemovalPolicy.RETAIN)
+                    .description("Chroma Compactor bucket (SSE-KMS)")
+                    .build())
+                    .encryption(BucketEncryption.KMS)
+                    .bucketKeyEnabled(true);
+        } else {
+            bucketBuilder.encryption(BucketEncryption.S3_MANAGED);
+        }
+        this.bucket = bucketBuilder
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .enforceSsl(true)
                 .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)

@@ -69,6 +69,7 @@ class CompactorStackTest {
 
         Map<String, Object> off = new HashMap<>(context);
         off.put("scheduleEnabled", "false");
+        off.put("bucketEncryption", "kms");
         unscheduled = synth(off);
     }
 
@@ -333,6 +334,19 @@ class CompactorStackTest {
                 "ComparisonOperator", "GreaterThanOrEqualToThreshold",
                 "Dimensions", List.of(Map.of("Name", "StateMachineArn", "Value", Map.of("Ref",
                         logicalIdStartingWith("AWS::StepFunctions::StateMachine", "WorkflowStateMachine"))))));
+    }
+
+    @Test
+    void bucketEncryptionCanUseAKmsKeyThatTheWorkersMayUse() {
+        unscheduled.resourceCountIs("AWS::KMS::Key", 1);
+        unscheduled.hasResourceProperties("AWS::KMS::Key", Map.of("EnableKeyRotation", true));
+        Object byDefault = Match.objectLike(Map.of("SSEAlgorithm", "aws:kms"));
+        Object rule = Match.objectLike(Map.of("BucketKeyEnabled", true, "ServerSideEncryptionByDefault", byDefault));
+        unscheduled.hasResourceProperties("AWS::S3::Bucket", Map.of("BucketEncryption",
+                Map.of("ServerSideEncryptionConfiguration", List.of(rule))));
+        String policies = JSON.valueToTree(unscheduled.findResources("AWS::IAM::Policy")).toString();
+        assertTrue(policies.contains("kms:Decrypt") && policies.contains("kms:GenerateDataKey"), policies);
+        template.resourceCountIs("AWS::KMS::Key", 0);
     }
 
     @Test
