@@ -85,9 +85,11 @@ class IndexedSnapshotAgainstChromaTest {
   }
 
   /**
-   * Both indexes are approximate, so the top 10 may differ where HNSW misses a neighbour: at least 95%
-   * of the oracle's top-10 ids must be ours too, the nearest must always agree, and an id both return
-   * must be at the same float32 distance (the stored vectors are the same).
+   * Both indexes are approximate, so the top 10 may differ where HNSW misses a neighbour (in the ip
+   * collection, whose vectors are not normalised, a large-norm record can lose every in-link to the
+   * heuristic, in Chroma's graphs as in ours, depending on insertion order): at least 95% of the
+   * oracle's top-10 ids must be ours too, and an id both return must be at the same float32 distance
+   * (the stored vectors are the same).
    */
   @Test
   void sameQueryTop10AsTheOracle() {
@@ -101,7 +103,6 @@ class IndexedSnapshotAgainstChromaTest {
       for (int q = 0; q < e.size(); q++) {
         JsonNode eq = e.get(q);
         JsonNode aq = got.path(name).path("queries").get(q);
-        assertEquals(eq.path("ids").get(0), aq.path("ids").get(0), name + " query " + q + " nearest");
         for (int i = 0; i < eq.path("ids").size(); i++) {
           total++;
           for (int j = 0; j < aq.path("ids").size(); j++) {

@@ -1,0 +1,155 @@
+import com.chromacompactor.hnsw.FloatKernels;
+import com.chromacompactor.hnsw.HnswBuilder;
+import com.chromacompactor.merge.Compaction;
+import com.chromacompactor.merge.CompactionListener;
+import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.snapshot.IndexedSnapshotWriter;
+import java.util.ArrayList;
+import java.util.List;
+import com.chromacompactor.hnsw.HnswGraph;
+import com.chromacompactor.hnsw.HnswParams;
+import com.chromacompactor.hnsw.Level0Store;
+import com.chromacompactor.hnsw.Metric;
+import com.chromacompactor.hnsw.VectorKernels;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The HNSW benchmark's Java side (run by bench/hnsw/run with the compactor jar on the class path and
+ * --add-modules jdk.incubator.vector):
+ *
+ *   kernels DIM                       ns per distance: scalar loop, 4-way unrolled (float[] and mapped
+ *                                     FloatBuffer, what the builder uses), JDK vector API (float[])
+ *   build VECTORS.f32 N DIM SPACE T   builds a graph of the first N vectors with T threads in a mapped
+ *                                     scratch file and prints seconds and vectors per second
+ *   compact OUT T [--base B] DELTA... the indexed compaction (IndexedSnapshotWriter, T build threads),
+ *                                     with B as the base of an incremental run; prints seconds
+ */
+public final class HnswBench {
+  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "kernels" -> kernels(Integer.parseInt(args[1]));
+      case "build" -> build(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4],
+          Integer.parseInt(args[5]));
+      case "compact" -> compact(args);
+      default -> throw new IllegalArgumentException(args[0]);
+    }
+  }
+
+  static float dotVectorApi(float[] a, float[] b) {
+    FloatVector acc = FloatVector.zero(SPECIES);
+    int i = 0;
+    for (int bound = SPECIES.loopBound(a.length); i < bound; i += SPECIES.length()) {
+      acc = FloatVector.fromArray(SPECIES, a, i).fma(FloatVector.fromArray(SPECIES, b, i), acc);
+    }
+    float s = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  static void kernels(int dim) {
+    int n = 4096;
+    Random r = new Random(1);
+    float[][] data = new float[n][dim];
+    ByteBuffer bytes = ByteBuffer.allocateDirect(n * dim * 4).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer fb = bytes.asFloatBuffer();
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < dim; j++) {
+        data[i][j] = (float) r.nextGaussian();
+        fb.put(i * dim + j, data[i][j]);
+      }
+    }
+    float[] q = data[0];
+    String[] names = {"scalar float[]", "unrolled float[]", "unrolled mapped FloatBuffer", "vector API float[] ("
+        + SPECIES.length() + " lanes)"};
+    for (int round = 0; round < 3; round++) {
+      for (int k = 0; k < names.length; k++) {
+        long start = System.nanoTime();
+        float sink = 0;
+        int reps = 200;
+        for (int rep = 0; rep < reps; rep++) {
+          for (int i = 0; i < n; i++) {
+            sink += switch (k) {
+              case 0 -> VectorKernels.dotScalar(q, data[i]);
+              case 1 -> VectorKernels.dot(q, data[i]);
+              case 2 -> VectorKernels.dot(q, fb, i * dim);
+              default -> dotVectorApi(q, data[i]);
+            };
+          }
+        }
+        double ns = (System.nanoTime() - start) / (double) (reps * n);
+        if (round == 2) {
+          System.out.printf("kernel dim=%d %-32s %8.1f ns/distance  (%s)%n", dim, names[k], ns, sink == 42 ? "" : "ok");
+        }
+      }
+    }
+  }
+
+  static void compact(String[] args) throws Exception {
+    Path out = Path.of(args[1]);
+    int threads = Integer.parseInt(args[2]);
+    Path base = null;
+    List<Path> deltas = new ArrayList<>();
+    for (int i = 3; i < args.length; i++) {
+      if (args[i].equals("--base")) {
+        base = Path.of(args[++i]);
+        deltas.add(base);
+      } else {
+        deltas.add(Path.of(args[i]));
+      }
+    }
+    long start = System.nanoTime();
+    CompactionSummary s = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(threads, base))
+        .run(deltas, out);
+    System.out.printf("compact out=%s threads=%d base=%s records=%d seconds=%.2f kernels=%s%n", out.getFileName(),
+        threads, base == null ? "-" : base.getFileName(), s.recordsWritten(), (System.nanoTime() - start) / 1e9,
+        FloatKernels.INSTANCE.getClass().getSimpleName());
+  }
+
+  static void build(Path file, int n, int dim, String space, int threads) throws Exception {
+    Metric metric = space.equals("l2") ? Metric.L2 : Metric.INNER_PRODUCT;
+    HnswParams p = new HnswParams(metric, dim, 16, 100, HnswParams.DEFAULT_SEED);
+    int stride = 4 + 4 * p.maxM0() + 4 * dim + 8;
+    Path scratch = Files.createTempFile("hnsw-bench-", ".bin");
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+        FileChannel ch = FileChannel.open(scratch, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      Level0Store store = Level0Store.map(ch, n, stride, p.maxM0(), dim);
+      ByteBuffer buf = ByteBuffer.allocate(dim * 4).order(ByteOrder.LITTLE_ENDIAN);
+      float[] v = new float[dim];
+      for (int i = 0; i < n; i++) {
+        buf.clear();
+        in.read(buf, (long) i * dim * 4);
+        buf.flip();
+        buf.asFloatBuffer().get(v);
+        if (space.equals("cosine")) {
+          float norm = (float) Math.sqrt(VectorKernels.dotScalar(v, v));
+          for (int j = 0; j < dim; j++) {
+            v[j] /= norm;
+          }
+        }
+        store.writeVector(i, v);
+      }
+      HnswGraph g = new HnswGraph(p, store);
+      long start = System.nanoTime();
+      new HnswBuilder(g).build(n, threads);
+      double s = (System.nanoTime() - start) / 1e9;
+      System.out.printf("build n=%d dim=%d space=%s threads=%d seconds=%.2f vectors_per_s=%.0f kernels=%s%n", n, dim,
+          space, threads, s, n / s, FloatKernels.INSTANCE.getClass().getSimpleName());
+    } finally {
+      Files.deleteIfExists(scratch);
+    }
+  }
+}

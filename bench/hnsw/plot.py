@@ -1,0 +1,45 @@
+"""Plots bench/hnsw/out/bench.log: build speed (vectors per second) and full vs incremental seconds.
+
+  plot.py BENCH.log OUT.png
+"""
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def fields(line):
+    return dict(re.findall(r"(\w+)=(\S+)", line))
+
+
+def main(log, png):
+    builds, compacts = [], []
+    for line in open(log):
+        if line.startswith("chroma_build "):
+            f = fields(line)
+            builds.append((f"Chroma\n{f['threads']} thr", float(f["vectors_per_s"]), "tab:gray"))
+        elif line.startswith("build "):
+            f = fields(line)
+            label = "ours, vector API" if f["kernels"] == "PanamaKernels" else "ours, scalar"
+            builds.append((f"{label}\n{f['threads']} thr", float(f["vectors_per_s"]),
+                           "tab:blue" if "API" in label else "tab:cyan"))
+        elif line.startswith("compact ") and "full-base" not in line.split()[1]:
+            f = fields(line)
+            compacts.append(("incremental" if f["base"] != "-" else "full rebuild", float(f["seconds"])))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 1]})
+    a.bar([x[0] for x in builds], [x[1] for x in builds], color=[x[2] for x in builds])
+    a.set_ylabel("vectors per second (higher is better)")
+    a.set_title("HNSW build, same vectors (M=16, ef_construction=100)")
+    a.tick_params(axis="x", labelsize=8)
+    b.bar([x[0] for x in compacts], [x[1] for x in compacts], color=["tab:orange", "tab:green"][:len(compacts)])
+    b.set_ylabel("seconds (lower is better)")
+    b.set_title("compaction: base + new delta")
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,352 @@
+package com.chromacompactor.hnsw;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Inserts nodes into an {@link HnswGraph} as hnswlib's {@code addPoint} does:
+ *
+ * <ol>
+ *   <li>the node's level is drawn with hnswlib's generator (done up front, in node order, so that a
+ *       seed fixes every level whatever the thread count);
+ *   <li>greedy descent from the entry point through the levels above the node's own;
+ *   <li>on each level from min(level, maxLevel) down to 0: a beam search of width ef_construction
+ *       ({@code searchBaseLayer}), then {@code getNeighborsByHeuristic2} keeps at most M diverse
+ *       neighbours, and each neighbour links back, pruning its list with the same heuristic when it
+ *       already holds {@code maxM} (M above level 0, 2M on level 0);
+ *   <li>a node drawn above the top level becomes the entry point.
+ * </ol>
+ *
+ * Vectors must be in the store before {@link #build}: the graph reads them, never writes them.
+ */
+public final class HnswBuilder {
+  private final HnswGraph graph;
+  private final HnswParams params;
+  private final Metric metric;
+
+  public HnswBuilder(HnswGraph graph) {
+    this.graph = graph;
+    this.params = graph.params();
+    this.metric = params.metric();
+  }
+
+  /** Inserts nodes {@code graph.size()}..{@code end-1} with {@code threads} threads. */
+  public void build(int end, int threads) throws InterruptedException {
+    int start = graph.size();
+    if (end > graph.capacity() || end < start) {
+      throw new IllegalArgumentException("cannot grow to " + end + " nodes: size " + start + ", capacity "
+          + graph.capacity());
+    }
+    // A fresh graph draws from hnswlib's seed; an extended one from a seed moved by its size, so that
+    // its new levels do not repeat the draws of the nodes it already has.
+    LevelGenerator levels = new LevelGenerator(params.seed() + start, params.levelMultiplier());
+    for (int node = start; node < end; node++) {
+      graph.level0.clearLinks(node);
+      graph.initLevel(node, levels.nextLevel());
+    }
+    graph.setSize(end);
+    AtomicInteger next = new AtomicInteger(start);
+    if (graph.entryPoint() < 0 && start < end) {
+      int first = next.getAndIncrement();
+      graph.setEntry(first, graph.level(first));
+    }
+    if (threads <= 1) {
+      new Inserter().run(next, end);
+      return;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "hnsw-build");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> jobs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        jobs.add(pool.submit(() -> {
+          new Inserter().run(next, end);
+          return null;
+        }));
+      }
+      for (Future<?> f : jobs) {
+        f.get();
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(cause);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** One thread's scratch space: reused for every insertion, nothing allocated per distance. */
+  private final class Inserter {
+    private final Search search = new Search(graph);
+    private final float[] query = new float[params.dimension()];
+    private final float[] other = new float[params.dimension()];
+    private final int[] links = new int[params.maxM0() + 1];
+    private long[] sorted = new long[params.efConstruction() + 1];
+    private final long[] selected = new long[params.maxM0() + 1];
+    private final NeighborHeap prune = new NeighborHeap(params.maxM0() + 1, true);
+
+    void run(AtomicInteger next, int end) {
+      for (int node = next.getAndIncrement(); node < end; node = next.getAndIncrement()) {
+        insert(node);
+      }
+    }
+
+    void insert(int node) {
+      graph.level0.readVector(node, query);
+      int level = graph.level(node);
+      boolean raisesTop = level > graph.maxLevel();
+      if (raisesTop) {
+        graph.entryLock.lock(); // hnswlib holds its global lock through such an insertion
+      }
+      try {
+        int entry = graph.entryPoint();
+        int top = graph.maxLevel();
+        int current = entry;
+        if (level < top) {
+          current = search.greedy(query, entry, top, level + 1);
+        }
+        boolean entryDeleted = graph.isDeleted(entry);
+        for (int l = Math.min(level, top); l >= 0; l--) {
+          NeighborHeap results = search.searchLayer(query, current, l, params.efConstruction());
+          if (entryDeleted) {
+            results.add(graph.level0.distance(metric, query, entry), entry);
+            if (results.size() > params.efConstruction()) {
+              results.pop();
+            }
+          }
+          current = connect(node, results, l);
+        }
+        if (level > graph.maxLevel()) {
+          graph.setEntry(node, level);
+        }
+      } finally {
+        if (raisesTop) {
+          graph.entryLock.unlock();
+        }
+      }
+    }
+
+    /** hnswlib's mutuallyConnectNewElement; returns the nearest selected neighbour. */
+    private int connect(int node, NeighborHeap results, int level) {
+      int maxLinks = level == 0 ? params.maxM0() : params.m();
+      int n = select(results, params.m());
+      for (int i = 0; i < n; i++) {
+        links[i] = NeighborHeap.node(selected[i]);
+      }
+      synchronized (graph.lock(node)) {
+        graph.writeLinks(node, level, links, n);
+      }
+      int nearest = links[0];
+      int[] chosen = Arrays.copyOf(links, n);
+      for (int neighbour : chosen) {
+        synchronized (graph.lock(neighbour)) {
+          int count = graph.readLinks(neighbour, level, links);
+          boolean present = false;
+          for (int j = 0; j < count && !present; j++) {
+            present = links[j] == node;
+          }
+          if (present) {
+            continue;
+          }
+          if (count < maxLinks) {
+            links[count] = node;
+            graph.writeLinks(neighbour, level, links, count + 1);
+            continue;
+          }
+          graph.level0.readVector(neighbour, other);
+          prune.clear();
+          prune.add(graph.level0.distance(metric, other, node), node);
+          for (int j = 0; j < count; j++) {
+            int c = links[j];
+            prune.add(graph.level0.distance(metric, other, c), c);
+          }
+          int kept = select(prune, maxLinks);
+          for (int j = 0; j < kept; j++) {
+            links[j] = NeighborHeap.node(selected[j]);
+          }
+          graph.writeLinks(neighbour, level, links, kept);
+        }
+      }
+      return nearest;
+    }
+
+    /**
+     * getNeighborsByHeuristic2: fewer than {@code m} candidates are all kept; otherwise, nearest
+     * first, a candidate is kept unless a kept one is closer to it than the query is. Leaves the kept
+     * ones, nearest first, in {@link #selected}, empties {@code candidates}, returns how many.
+     */
+    private int select(NeighborHeap candidates, int m) {
+      int n = candidates.size();
+      if (sorted.length < n) {
+        sorted = new long[n];
+      }
+      for (int i = 0; i < n; i++) {
+        sorted[i] = candidates.at(i);
+      }
+      candidates.clear();
+      Arrays.sort(sorted, 0, n); // packed codes sort by distance, then node
+      if (n < m) {
+        System.arraycopy(sorted, 0, selected, 0, n);
+        return n;
+      }
+      int kept = 0;
+      for (int i = 0; i < n && kept < m; i++) {
+        long c = sorted[i];
+        float toQuery = NeighborHeap.distance(c);
+        int cn = NeighborHeap.node(c);
+        graph.level0.readVector(cn, other);
+        boolean good = true;
+        for (int j = 0; j < kept && good; j++) {
+          int s = NeighborHeap.node(selected[j]);
+          good = !(graph.level0.distance(metric, other, s) < toQuery);
+        }
+        if (good) {
+          selected[kept++] = c;
+        }
+      }
+      return kept;
+    }
+  }
+
+  /** Nearest neighbours of {@code query}: node ids, nearest first, deleted nodes excluded. */
+  public static int[] search(HnswGraph graph, float[] query, int k, int ef) {
+    Search s = new Search(graph);
+    NeighborHeap results = s.knn(query, k, Math.max(ef, k));
+    int n = Math.min(k, results.size());
+    while (results.size() > n) {
+      results.pop();
+    }
+    int[] out = new int[n];
+    for (int i = n - 1; i >= 0; i--) {
+      out[i] = NeighborHeap.node(results.pop());
+    }
+    return out;
+  }
+
+  /** The search primitives, with one visited set and two heaps reused across calls. */
+  static final class Search {
+    private final HnswGraph graph;
+    private final Metric metric;
+    private final int[] visited;
+    private int tag;
+    private final NeighborHeap candidates;
+    private final NeighborHeap results;
+    private final int[] links;
+
+    Search(HnswGraph graph) {
+      this.graph = graph;
+      this.metric = graph.params().metric();
+      this.visited = new int[graph.capacity()];
+      this.candidates = new NeighborHeap(graph.params().efConstruction() * 2, false);
+      this.results = new NeighborHeap(graph.params().efConstruction() + 1, true);
+      this.links = new int[graph.params().maxM0() + 1];
+    }
+
+    private float distance(float[] q, int node) {
+      return graph.level0.distance(metric, q, node);
+    }
+
+    /** Greedy descent from {@code entry} at level {@code from} down to level {@code to}; the closest node. */
+    int greedy(float[] q, int entry, int from, int to) {
+      int current = entry;
+      float best = distance(q, current);
+      for (int level = from; level >= to; level--) {
+        boolean changed = true;
+        while (changed) {
+          changed = false;
+          int n;
+          synchronized (graph.lock(current)) {
+            n = graph.readLinks(current, level, links);
+          }
+          for (int i = 0; i < n; i++) {
+            int c = links[i];
+            float d = distance(q, c);
+            if (d < best) {
+              best = d;
+              current = c;
+              changed = true;
+            }
+          }
+        }
+      }
+      return current;
+    }
+
+    /** hnswlib's searchBaseLayer: the returned max-heap (valid until the next call) holds at most ef results. */
+    NeighborHeap searchLayer(float[] q, int entry, int level, int ef) {
+      if (++tag == 0) {
+        Arrays.fill(visited, 0);
+        tag = 1;
+      }
+      candidates.clear();
+      results.clear();
+      float lowerBound;
+      if (!graph.isDeleted(entry)) {
+        float d = distance(q, entry);
+        results.add(d, entry);
+        candidates.add(d, entry);
+        lowerBound = d;
+      } else {
+        lowerBound = Float.MAX_VALUE;
+        candidates.add(lowerBound, entry);
+      }
+      visited[entry] = tag;
+      while (!candidates.isEmpty()) {
+        if (candidates.topDistance() > lowerBound && results.size() == ef) {
+          break;
+        }
+        int current = NeighborHeap.node(candidates.pop());
+        int n;
+        synchronized (graph.lock(current)) {
+          n = graph.readLinks(current, level, links);
+        }
+        for (int i = 0; i < n; i++) {
+          int c = links[i];
+          if (visited[c] == tag) {
+            continue;
+          }
+          visited[c] = tag;
+          float d = distance(q, c);
+          if (results.size() < ef || lowerBound > d) {
+            candidates.add(d, c);
+            if (!graph.isDeleted(c)) {
+              results.add(d, c);
+            }
+            if (results.size() > ef) {
+              results.pop();
+            }
+            if (!results.isEmpty()) {
+              lowerBound = results.topDistance();
+            }
+          }
+        }
+      }
+      return results;
+    }
+
+    NeighborHeap knn(float[] q, int k, int ef) {
+      int entry = graph.entryPoint();
+      if (entry < 0) {
+        results.clear();
+        return results;
+      }
+      int current = graph.maxLevel() > 0 ? greedy(q, entry, graph.maxLevel(), 1) : entry;
+      return searchLayer(q, current, 0, Math.max(ef, k));
+    }
+  }
+}

@@ -1,0 +1,396 @@
+package com.chromacompactor.snapshot;
+
+import com.chromacompactor.chroma.CollectionInfo;
+import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.DeltaReader;
+import com.chromacompactor.chroma.EmbeddingRecord;
+import com.chromacompactor.chroma.HnswConfig;
+import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
+import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
+import com.chromacompactor.hnsw.HnswBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a snapshot by the compacted route (§10.2 of the format notes): the state Chroma itself holds
+ * after applying and flushing its queue, so that a reader answers its first query without indexing.
+ *
+ * <ul>
+ *   <li>the metadata segment: {@code embeddings} (segment = the METADATA segment, {@code seq_id} 0),
+ *       {@code embedding_metadata} with the document and uri rows, {@code embedding_metadata_array},
+ *       and the FTS5 rows, all written during the merge: the SQLite file is the merge's spill;
+ *   <li>per collection with records, the hnswlib folder named by the VECTOR segment id, with a graph
+ *       built in Java ({@link HnswBuilder}) directly in the memory-mapped {@code data_level0.bin},
+ *       labels 1..N in {@code embeddings.id} order, and the dict-form id map pickle;
+ *   <li>no queue rows and no {@code max_seq_id} rows. With a {@code max_seq_id} of N and an empty
+ *       queue, Chroma's next write would get seq 1 ≤ N and be skipped, then purged. With none, both
+ *       segments are at 0 and every later write is above them.
+ * </ul>
+ *
+ * <p>Vectors wait in a scratch file per collection ({@link IndexedVectorSpill}), found through a
+ * scratch table {@code embeddings.id → slot} in an attached SQLite file, so one transaction per delta
+ * covers rows and slots and the heap does not grow with the records.
+ */
+public final class IndexedSnapshotWriter implements SnapshotWriter {
+  private final Path snapshotDir;
+  private final Path scratchDir;
+  private final Path scratchDb;
+  private final Connection db;
+  private final int threads;
+  private final Path base;
+  private final MetadataRows rows;
+  private final PreparedStatement findRow;
+  private final PreparedStatement insertRow;
+  private final PreparedStatement lastRow;
+  private final PreparedStatement deleteRow;
+  private final PreparedStatement insertSlot;
+  private final PreparedStatement findSlot;
+  private final PreparedStatement updateSlot;
+  private final PreparedStatement deleteSlot;
+  private final Map<CollectionKey, CollectionSlot> slots = new LinkedHashMap<>();
+  private final Map<Integer, IndexedVectorSpill> spills = new HashMap<>();
+  private boolean finished;
+
+  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, Path scratchDb, Connection db, int threads,
+      Path base) throws SQLException {
+    this.snapshotDir = snapshotDir;
+    this.scratchDir = scratchDir;
+    this.scratchDb = scratchDb;
+    this.db = db;
+    this.threads = threads;
+    this.base = base;
+    this.rows = new MetadataRows(db);
+    findRow = db.prepareStatement("SELECT id FROM embeddings WHERE segment_id = ? AND embedding_id = ?");
+    insertRow = db.prepareStatement("INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES (?, ?, 0)");
+    lastRow = db.prepareStatement("SELECT last_insert_rowid()");
+    deleteRow = db.prepareStatement("DELETE FROM embeddings WHERE id = ?");
+    insertSlot = db.prepareStatement("INSERT INTO scratch.vectors (row, slot) VALUES (?, ?)");
+    findSlot = db.prepareStatement("SELECT slot FROM scratch.vectors WHERE row = ?");
+    updateSlot = db.prepareStatement("UPDATE scratch.vectors SET slot = ? WHERE row = ?");
+    deleteSlot = db.prepareStatement("DELETE FROM scratch.vectors WHERE row = ?");
+  }
+
+  /** A factory for {@link com.chromacompactor.merge.Compaction}: graphs built with {@code threads} threads. */
+  public static SnapshotWriter.Factory factory(int threads) {
+    return factory(threads, null);
+  }
+
+  /**
+   * A factory whose indexes extend those of {@code base}, a previous snapshot (written by this writer
+   * or by Chroma) that the compaction merges as its first delta: a record whose vector is the one in
+   * the base index keeps its element, label and links; the base elements of replaced and deleted ids
+   * are marked deleted (hnswlib's deleted flag: they still route searches but are never returned);
+   * the rest is inserted into the loaded graph. {@code get()} equals a full rebuild's. A collection
+   * whose base index does not fit (other M, dimension or ef_construction), or where fewer than half
+   * of the base elements survive, is rebuilt from scratch.
+   */
+  public static SnapshotWriter.Factory factory(int threads, Path base) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1; threads=" + threads);
+    }
+    return (snapshotDir, scratchDir) -> create(snapshotDir, scratchDir, threads, base);
+  }
+
+  /** Uses every available processor for the graph builds. */
+  public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir) throws IOException {
+    return create(snapshotDir, scratchDir, Runtime.getRuntime().availableProcessors());
+  }
+
+  public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads) throws IOException {
+    return create(snapshotDir, scratchDir, threads, null);
+  }
+
+  static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads, Path base) throws IOException {
+    Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
+    Path scratch = scratchDir.resolve("indexed-ids.sqlite3");
+    Files.deleteIfExists(scratch);
+    Connection db = null;
+    boolean success = false;
+    try {
+      db = DriverManager.getConnection("jdbc:sqlite:" + sqlite);
+      try (Statement st = db.createStatement()) {
+        // Private until renamed into place: no fsyncs; the rollback journal stays for per-delta rollback.
+        st.execute("PRAGMA synchronous=OFF");
+        st.execute("PRAGMA journal_mode=TRUNCATE");
+        st.execute("PRAGMA foreign_keys=OFF");
+        st.execute("ATTACH DATABASE '" + scratch.toString().replace("'", "''") + "' AS scratch");
+        st.execute("PRAGMA scratch.journal_mode=TRUNCATE");
+        st.execute("PRAGMA scratch.synchronous=OFF");
+        st.execute("CREATE TABLE scratch.vectors (row INTEGER PRIMARY KEY, slot INTEGER NOT NULL)");
+      }
+      db.setAutoCommit(false);
+      MetadataSchema.write(db);
+      db.commit();
+      IndexedSnapshotWriter w = new IndexedSnapshotWriter(snapshotDir, scratchDir, scratch, db, threads, base);
+      success = true;
+      return w;
+    } catch (SQLException e) {
+      throw new IOException("creating snapshot " + sqlite + ": " + e.getMessage(), e);
+    } finally {
+      if (!success && db != null) {
+        try {
+          db.close();
+        } catch (SQLException suppressed) {
+          // the create's own failure is the one to report
+        }
+      }
+    }
+  }
+
+  @Override
+  public CollectionSlot collection(CollectionInfo first) {
+    return slots.computeIfAbsent(first.key(), k -> CollectionSlot.of(slots.size(), first));
+  }
+
+  @Override
+  public void begin() {
+    checkOpen();
+  }
+
+  @Override
+  public void commit() throws IOException {
+    try {
+      db.commit();
+    } catch (SQLException e) {
+      throw new IOException("committing to the snapshot: " + e.getMessage(), e);
+    }
+    spills.values().forEach(IndexedVectorSpill::commit);
+  }
+
+  @Override
+  public void rollback() throws IOException {
+    try {
+      db.rollback();
+    } catch (SQLException e) {
+      throw new IOException("rolling back the snapshot: " + e.getMessage(), e);
+    }
+    spills.values().forEach(IndexedVectorSpill::rollback);
+  }
+
+  /** The stored record, with {@code seqId} = its {@code embeddings.id}. */
+  @Override
+  public StoredRecord find(CollectionSlot slot, String id) throws IOException {
+    checkOpen();
+    try {
+      findRow.setString(1, slot.metadataSegmentId());
+      findRow.setString(2, id);
+      long rowId;
+      try (ResultSet rs = findRow.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        rowId = rs.getLong(1);
+      }
+      return new StoredRecord(slot, rowId, rows.read(id, rowId));
+    } catch (SQLException e) {
+      throw new IOException("reading the snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void insert(CollectionSlot slot, EmbeddingRecord r) throws IOException {
+    checkOpen();
+    IndexedVectorSpill spill = spill(slot, r.dimension());
+    try {
+      insertRow.setString(1, slot.metadataSegmentId());
+      insertRow.setString(2, r.id());
+      insertRow.executeUpdate();
+      long rowId;
+      try (ResultSet rs = lastRow.executeQuery()) {
+        rs.next();
+        rowId = rs.getLong(1);
+      }
+      rows.write(rowId, r, null);
+      insertSlot.setLong(1, rowId);
+      insertSlot.setLong(2, spill.append(r.embedding()));
+      insertSlot.executeUpdate();
+    } catch (SQLException e) {
+      throw new IOException("writing record '" + r.id() + "' of " + slot.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void replace(StoredRecord stored, EmbeddingRecord r) throws IOException {
+    checkOpen();
+    CollectionSlot slot = stored.slot();
+    IndexedVectorSpill spill = spill(slot, r.dimension());
+    long rowId = stored.seqId();
+    try {
+      rows.delete(rowId);
+      rows.write(rowId, r, stored.record().metadata());
+      findSlot.setLong(1, rowId);
+      long old;
+      try (ResultSet rs = findSlot.executeQuery()) {
+        rs.next();
+        old = rs.getLong(1);
+      }
+      long now = spill.replace(old, r.embedding());
+      if (now != old) {
+        updateSlot.setLong(1, now);
+        updateSlot.setLong(2, rowId);
+        updateSlot.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw new IOException("rewriting record '" + r.id() + "' of " + slot.key() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void delete(StoredRecord stored) throws IOException {
+    checkOpen();
+    long rowId = stored.seqId();
+    try {
+      rows.delete(rowId);
+      deleteRow.setLong(1, rowId);
+      deleteRow.executeUpdate();
+      deleteSlot.setLong(1, rowId);
+      deleteSlot.executeUpdate();
+    } catch (SQLException e) {
+      throw new IOException("deleting record '" + stored.record().id() + "': " + e.getMessage(), e);
+    }
+  }
+
+  private IndexedVectorSpill spill(CollectionSlot slot, int dimension) throws IOException {
+    IndexedVectorSpill s = spills.get(slot.ordinal());
+    if (s == null) {
+      s = new IndexedVectorSpill(scratchDir.resolve("vectors-" + slot.ordinal() + ".f32"), dimension);
+      spills.put(slot.ordinal(), s);
+    } else if (s.dimension() != dimension) {
+      throw new IOException("record of dimension " + dimension + " in " + slot.key() + " of dimension "
+          + s.dimension());
+    }
+    return s;
+  }
+
+  /**
+   * Writes the sysdb rows, builds each collection's index from its live records, and returns the
+   * number of live records per collection.
+   */
+  @Override
+  public Map<CollectionKey, Long> finish(List<CollectionDefinition> collections) throws IOException {
+    checkOpen();
+    finished = true;
+    try {
+      MetadataSchema.writeCollections(db, collections);
+      Map<CollectionKey, Long> counts = new LinkedHashMap<>();
+      for (CollectionDefinition c : collections) {
+        long live = countRows(c.slot());
+        counts.put(c.slot().key(), live);
+        if (live > 0) {
+          writeIndex(c, live);
+        }
+      }
+      db.commit();
+      db.setAutoCommit(true);
+      try (Statement st = db.createStatement()) {
+        st.execute("DETACH DATABASE scratch");
+        st.execute("PRAGMA journal_mode=DELETE");
+      }
+      Files.deleteIfExists(scratchDb);
+      return counts;
+    } catch (SQLException e) {
+      throw new IOException("finishing the snapshot: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while building an index", e);
+    }
+  }
+
+  private void writeIndex(CollectionDefinition c, long live) throws SQLException, IOException, InterruptedException {
+    CollectionSlot slot = c.slot();
+    IndexedVectorSpill spill = spills.get(slot.ordinal());
+    int dimension = c.dimension() != null ? c.dimension() : spill.dimension();
+    HnswSegmentWriter.BaseIndex previous = base == null ? null : IndexedBase.find(base, slot, dimension);
+    if (previous != null && new IndexedExtension(db, snapshotDir, spill, previous, threads).write(c, live, dimension)) {
+      return;
+    }
+    writeFullIndex(c, live);
+  }
+
+  private void writeFullIndex(CollectionDefinition c, long live) throws SQLException, IOException, InterruptedException {
+    CollectionSlot slot = c.slot();
+    IndexedVectorSpill spill = spills.get(slot.ordinal());
+    int dimension = c.dimension() != null ? c.dimension() : spill.dimension();
+    HnswConfig config = slot.hnsw();
+    Path folder = snapshotDir.resolve(slot.vectorSegmentId());
+    try (HnswSegmentWriter index = HnswSegmentWriter.create(folder, config, dimension, live);
+        PreparedStatement ps = db.prepareStatement("SELECT e.embedding_id, v.slot FROM embeddings e"
+            + " JOIN scratch.vectors v ON v.row = e.id WHERE e.segment_id = ? ORDER BY e.id")) {
+      ps.setString(1, slot.metadataSegmentId());
+      float[] vector = new float[dimension];
+      int node = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          spill.read(rs.getLong(2), vector);
+          index.setElement(node, node + 1L, vector); // labels 1..N, as Chroma assigns them
+          node++;
+        }
+      }
+      if (node != live) {
+        throw new IOException(slot.key() + ": " + live + " records but " + node + " vectors");
+      }
+      new HnswBuilder(index.graph()).build(node, threads);
+      index.finish();
+      IdLabelPickleWriter.write(folder.resolve(com.chromacompactor.chroma.hnsw.HnswSegmentFormat.PICKLE), live,
+          visitor -> {
+            try (ResultSet rs = ps.executeQuery()) {
+              long label = 1;
+              while (rs.next()) {
+                visitor.accept(rs.getString(1), label++);
+              }
+            } catch (SQLException e) {
+              throw new IOException("reading ids of " + slot.key() + ": " + e.getMessage(), e);
+            }
+          });
+    }
+  }
+
+  private long countRows(CollectionSlot slot) throws SQLException {
+    try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM embeddings WHERE segment_id = ?")) {
+      ps.setString(1, slot.metadataSegmentId());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private void checkOpen() {
+    if (finished) {
+      throw new IllegalStateException("snapshot already finished");
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    IOException failure = null;
+    for (IndexedVectorSpill s : spills.values()) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    try {
+      db.close();
+    } catch (SQLException e) {
+      failure = failure == null ? new IOException("closing the snapshot: " + e.getMessage(), e) : failure;
+    } finally {
+      Files.deleteIfExists(scratchDb);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}
