@@ -3,7 +3,12 @@ package com.chromacompactor.cli;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
+import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.merge.DeltaFeed;
+import com.chromacompactor.snapshot.IndexedSnapshotWriter;
+import com.chromacompactor.snapshot.QueueSnapshotWriter;
+import com.chromacompactor.snapshot.SnapshotWriter;
 import com.chromacompactor.storage.LocalDeltaFolders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -42,6 +47,12 @@ public final class CompactorCli implements Runnable {
     return new CommandLine(new CompactorCli());
   }
 
+  /** The snapshot routes, as the option spells them. */
+  enum SnapshotFormat {
+    queue,
+    indexed
+  }
+
   @Command(
       name = "compact",
       mixinStandardHelpOptions = true,
@@ -59,6 +70,19 @@ public final class CompactorCli implements Runnable {
     @Option(names = "--json", description = "Print one JSON summary line on stdout at the end.")
     boolean json;
 
+    @Option(names = "--format", defaultValue = "queue",
+        description = "queue: records in Chroma's queue, indexed by Chroma on first open; indexed: the compacted"
+            + " state with a built HNSW index, ready to query. Default ${DEFAULT-VALUE}.")
+    SnapshotFormat format;
+
+    @Option(names = "--base", paramLabel = "SNAPSHOT",
+        description = "A previous snapshot of this compactor, merged first; with --format indexed its index is"
+            + " extended instead of rebuilt.")
+    Path base;
+
+    @Option(names = "--threads", description = "Threads for the index build (--format indexed). Default: all processors.")
+    int threads = Runtime.getRuntime().availableProcessors();
+
     @Parameters(arity = "1..*", paramLabel = "DELTA", description = "Delta folders, or folders of delta folders.")
     List<Path> deltas;
 
@@ -69,7 +93,10 @@ public final class CompactorCli implements Runnable {
       try {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
         CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : CompactionListener.NONE;
-        CompactionSummary s = new Compaction(progress).run(ordered, out);
+        SnapshotWriter.Factory writers = format == SnapshotFormat.indexed
+            ? IndexedSnapshotWriter.factory(threads, base) : QueueSnapshotWriter::create;
+        DeltaFeed feed = base == null ? DeltaFeed.of(ordered) : DeltaFeed.withBase(base, ordered);
+        CompactionSummary s = new Compaction(progress, writers).run(feed, out, CompactionOptions.snapshot());
         if (json) {
           stdout.println(new ObjectMapper().writeValueAsString(s));
         } else {

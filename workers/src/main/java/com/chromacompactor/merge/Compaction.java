@@ -66,7 +66,7 @@ public final class Compaction {
         Counts counts = new Counts();
         Path local = deltas.open(i);
         registry.begin();
-        writer.begin();
+        writer.begin(deltas.origin(i));
         carried.begin();
         boolean merged = false;
         try {

@@ -29,8 +29,24 @@ public interface DeltaFeed {
 
   /** Deltas that are local folders already. */
   static DeltaFeed of(List<Path> folders) {
-    List<Path> copy = List.copyOf(folders);
+    return local(List.copyOf(folders), null);
+  }
+
+  /** A previous snapshot (a compactor output, merged first), then deltas: all local folders. */
+  static DeltaFeed withBase(Path base, List<Path> deltas) {
+    List<Path> all = new java.util.ArrayList<>();
+    all.add(base);
+    all.addAll(deltas);
+    return local(List.copyOf(all), base);
+  }
+
+  private static DeltaFeed local(List<Path> copy, Path compactorOutput) {
     return new DeltaFeed() {
+      @Override
+      public DeltaOrigin origin(int index) {
+        return copy.get(index).equals(compactorOutput) && index == 0 ? DeltaOrigin.COMPACTOR : DeltaOrigin.PRODUCER;
+      }
+
       @Override
       public int size() {
         return copy.size();

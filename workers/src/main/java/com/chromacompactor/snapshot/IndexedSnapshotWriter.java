@@ -2,6 +2,7 @@ package com.chromacompactor.snapshot;
 
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.HnswConfig;
@@ -154,7 +155,8 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   }
 
   @Override
-  public void begin() {
+  public void begin(DeltaOrigin origin) {
+    rows.origin(origin);
     checkOpen();
   }
 

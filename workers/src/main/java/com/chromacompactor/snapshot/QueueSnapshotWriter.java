@@ -3,6 +3,7 @@ package com.chromacompactor.snapshot;
 import com.chromacompactor.chroma.ChromaMigrations;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.Migration;
@@ -33,7 +34,7 @@ import java.util.Map;
  * place. Ids are found through a scratch table in a separate SQLite file (attached, so that one
  * transaction covers both), which keeps the heap flat however many records pass.
  *
- * <p>Lifecycle: {@link #create}, then per delta {@link #begin()} … {@link #commit()} or {@link
+ * <p>Lifecycle: {@link #create}, then per delta {@link #begin(DeltaOrigin)} … {@link #commit()} or {@link
  * #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
  */
 public final class QueueSnapshotWriter implements SnapshotWriter {
@@ -150,8 +151,8 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   }
 
   @Override
-  public void begin() {
-    checkOpen();
+  public void begin(DeltaOrigin origin) {
+    checkOpen(); // the queue carries floats as text, parsed by Chroma once on open, whatever the origin
   }
 
   @Override

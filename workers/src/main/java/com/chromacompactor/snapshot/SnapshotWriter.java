@@ -2,6 +2,7 @@ package com.chromacompactor.snapshot;
 
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import java.io.Closeable;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.Map;
  * an upsert of a known id can find and rewrite it. Implementations differ in what they leave for
  * Chroma: {@link QueueSnapshotWriter} leaves the queue for Chroma to index on first open.
  *
- * <p>Lifecycle: per delta {@link #begin()} … {@link #commit()} or {@link #rollback()} (a rolled-back
+ * <p>Lifecycle: per delta {@link #begin(DeltaOrigin)} … {@link #commit()} or {@link #rollback()} (a rolled-back
  * delta leaves no trace), then {@link #finish(List)} once, then {@link #close()}.
  */
 public interface SnapshotWriter extends Closeable {
@@ -28,7 +29,11 @@ public interface SnapshotWriter extends Closeable {
   /** The snapshot's collection for a delta's collection, created on first use from its description. */
   CollectionSlot collection(CollectionInfo first);
 
-  void begin();
+  /**
+   * Starts one delta. Its origin tells how its values were read: a producer's delta as Chroma's get()
+   * returns it (Chroma would parse its floats once more on upsert), a compactor output as already stored.
+   */
+  void begin(DeltaOrigin origin);
 
   void commit() throws IOException;
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,26 @@ class CompactCommandTest {
     CliRun r = CliRun.of("compact", "--out", out.toString(), Scenario.get().delta("00-base").toString());
     assertEquals(CompactorCli.EXIT_FAILED, r.exit());
     assertTrue(r.err().contains("already exists"), r.err());
+  }
+
+  @Test
+  void indexedSnapshotExtendedFromABaseHoldsWhatChromaWouldWithAnEmptyQueue() throws Exception {
+    Scenario s = Scenario.get();
+    Path first = tmp.resolve("first");
+    CliRun a = CliRun.of("compact", "--format", "indexed", "--threads", "2", "--out", first.toString(),
+        s.delta("00-base").toString(), s.delta("01-big").toString());
+    assertEquals(0, a.exit(), a.err());
+    Path second = tmp.resolve("second");
+    CliRun b = CliRun.of("compact", "--format", "indexed", "--base", first.toString(), "--out", second.toString(),
+        s.delta("02-lines-tombstones").toString(), s.delta("03-legacy-pickle").toString(),
+        s.delta("04-tombstones-only").toString());
+    assertEquals(0, b.exit(), b.err());
+    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + second.resolve("chroma.sqlite3"));
+        var st = db.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM embeddings_queue")) {
+      rs.next();
+      assertEquals(0, rs.getLong(1), "a ready-to-query snapshot leaves nothing for Chroma to index");
+    }
+    ChromaDumps.assertSameRecords(s.oracle, ChromaDumps.dump(second));
   }
 
   @Test
