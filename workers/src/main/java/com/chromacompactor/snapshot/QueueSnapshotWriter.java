@@ -1,12 +1,10 @@
 package com.chromacompactor.snapshot;
 
-import com.chromacompactor.chroma.ChromaMigrations;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
-import com.chromacompactor.chroma.Migration;
 import com.chromacompactor.chroma.QueueJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +17,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,17 +35,12 @@ import java.util.Map;
  * #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
  */
 public final class QueueSnapshotWriter implements SnapshotWriter {
-  static final String DEFAULT_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
-  private static final String QUEUE_CONFIG =
-      "{\"automatically_purge\":true,\"_type\":\"EmbeddingsQueueConfigurationInternal\"}";
   /**
    * A fixed queue timestamp instead of the column's CURRENT_TIMESTAMP: the same deltas then give a
    * byte-identical file, so a retried task writes what the first attempt wrote. Chroma only filters
    * queue rows by {@code created_at <= now}, which this passes.
    */
   static final String CREATED_AT = "2000-01-01 00:00:00";
-  private static final String VECTOR_SEGMENT = "urn:chroma:segment/vector/hnsw-local-persisted";
-  private static final String METADATA_SEGMENT = "urn:chroma:segment/metadata/sqlite";
 
   private final Path scratchFile;
   private final Connection db;
@@ -99,7 +91,7 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
             + " PRIMARY KEY (coll, id)) WITHOUT ROWID");
       }
       db.setAutoCommit(false);
-      writeSchema(db);
+      MetadataSchema.write(db);
       db.commit();
       QueueSnapshotWriter w = new QueueSnapshotWriter(scratch, db);
       success = true;
@@ -113,34 +105,6 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
         } catch (SQLException suppressed) {
           // the create's own failure is the one to report
         }
-      }
-    }
-  }
-
-  /** Chroma's schema exactly as Chroma creates it: migrations replayed verbatim and recorded. */
-  private static void writeSchema(Connection db) throws SQLException {
-    try (Statement st = db.createStatement()) {
-      st.executeUpdate("CREATE TABLE IF NOT EXISTS migrations (dir TEXT NOT NULL, version INTEGER NOT NULL,"
-          + " filename TEXT NOT NULL, sql TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (dir, version))");
-      st.executeUpdate("CREATE TABLE IF NOT EXISTS acquire_write (id INTEGER PRIMARY KEY,"
-          + " lock_status INTEGER NOT NULL)");
-      st.executeUpdate("INSERT INTO acquire_write (lock_status) VALUES (1)");
-      try (PreparedStatement ps = db.prepareStatement(
-          "INSERT INTO migrations (dir, version, filename, sql, hash) VALUES (?, ?, ?, ?, ?)")) {
-        for (Migration m : ChromaMigrations.all()) {
-          st.executeUpdate(m.sql());
-          ps.setString(1, m.dir());
-          ps.setInt(2, m.version());
-          ps.setString(3, m.filename());
-          ps.setString(4, m.sql());
-          ps.setString(5, ChromaMigrations.md5(m.sql()));
-          ps.executeUpdate();
-        }
-      }
-      try (PreparedStatement ps = db.prepareStatement(
-          "INSERT INTO embeddings_queue_config (config_json_str) VALUES (?)")) {
-        ps.setString(1, QUEUE_CONFIG);
-        ps.executeUpdate();
       }
     }
   }
@@ -265,10 +229,9 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
     checkOpen();
     finished = true;
     try {
+      MetadataSchema.writeCollections(db, collections);
       Map<CollectionKey, Long> counts = new LinkedHashMap<>();
-      List<String[]> databases = new ArrayList<>();
       for (CollectionDefinition c : collections) {
-        writeCollection(c, databases);
         counts.put(c.slot().key(), countRows(c.slot()));
       }
       db.commit();
@@ -282,74 +245,6 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
     } catch (SQLException e) {
       throw new IOException("finishing the snapshot: " + e.getMessage(), e);
     }
-  }
-
-  private void writeCollection(CollectionDefinition c, List<String[]> databases) throws SQLException {
-    CollectionKey key = c.slot().key();
-    String databaseId = databaseId(key, databases);
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO collections (id, name, dimension,"
-        + " database_id, config_json_str, schema_str) VALUES (?, ?, ?, ?, ?, ?)")) {
-      ps.setString(1, c.slot().collectionId());
-      ps.setString(2, key.name());
-      if (c.dimension() == null) {
-        ps.setNull(3, java.sql.Types.INTEGER);
-      } else {
-        ps.setInt(3, c.dimension());
-      }
-      ps.setString(4, databaseId);
-      ps.setString(5, c.configJson());
-      ps.setString(6, c.schemaJson());
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = db.prepareStatement(
-        "INSERT INTO segments (id, type, scope, collection) VALUES (?, ?, ?, ?)")) {
-      ps.setString(1, c.slot().vectorSegmentId());
-      ps.setString(2, VECTOR_SEGMENT);
-      ps.setString(3, "VECTOR");
-      ps.setString(4, c.slot().collectionId());
-      ps.executeUpdate();
-      ps.setString(1, c.slot().metadataSegmentId());
-      ps.setString(2, METADATA_SEGMENT);
-      ps.setString(3, "METADATA");
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO collection_metadata (collection_id, key,"
-        + " str_value, int_value, float_value, bool_value) VALUES (?, ?, ?, ?, ?, ?)")) {
-      for (Map.Entry<String, Object> e : c.metadata().entrySet()) {
-        ps.setString(1, c.slot().collectionId());
-        ps.setString(2, e.getKey());
-        Object v = e.getValue();
-        ps.setObject(3, v instanceof String ? v : null);
-        ps.setObject(4, v instanceof Long ? v : null);
-        ps.setObject(5, v instanceof Double ? v : null);
-        ps.setObject(6, v instanceof Boolean b ? (b ? 1 : 0) : null);
-        ps.executeUpdate();
-      }
-    }
-  }
-
-  /** The default database exists already (migration sysdb 4); others get a tenant and database row. */
-  private String databaseId(CollectionKey key, List<String[]> written) throws SQLException {
-    if (CollectionKey.DEFAULT_TENANT.equals(key.tenant()) && CollectionKey.DEFAULT_DATABASE.equals(key.database())) {
-      return DEFAULT_DATABASE_ID;
-    }
-    String id = CollectionSlot.uuid("database", new CollectionKey(key.tenant(), key.database(), ""));
-    for (String[] w : written) {
-      if (w[0].equals(id)) {
-        return id;
-      }
-    }
-    try (PreparedStatement t = db.prepareStatement("INSERT OR IGNORE INTO tenants (id) VALUES (?)");
-        PreparedStatement d = db.prepareStatement("INSERT INTO databases (id, name, tenant_id) VALUES (?, ?, ?)")) {
-      t.setString(1, key.tenant());
-      t.executeUpdate();
-      d.setString(1, id);
-      d.setString(2, key.database());
-      d.setString(3, key.tenant());
-      d.executeUpdate();
-    }
-    written.add(new String[] {id});
-    return id;
   }
 
   private long countRows(CollectionSlot slot) throws SQLException {
