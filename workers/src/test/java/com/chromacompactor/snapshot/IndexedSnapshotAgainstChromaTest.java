@@ -7,15 +7,13 @@ import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.testing.ChromaPython;
+import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -46,8 +44,8 @@ class IndexedSnapshotAgainstChromaTest {
     JsonNode before = actual.path("before");
     JsonNode after = actual.path("after");
     JsonNode collections = actual.path("collections");
-    assertEquals(names(collections), names(before));
-    for (String name : names(collections)) {
+    assertEquals(ChromaDumps.names(collections), ChromaDumps.names(before));
+    for (String name : ChromaDumps.names(collections)) {
       int count = collections.path(name).path("count").asInt();
       assertEquals(0, before.path(name).path("queueRows").asInt(), name + " queue before open");
       assertEquals(0, after.path(name).path("queueRows").asInt(), name + " queue after get and query: " + after);
@@ -62,25 +60,7 @@ class IndexedSnapshotAgainstChromaTest {
 
   @Test
   void sameCollectionsCountsAndGetAsTheOracle() {
-    JsonNode expected = scenario.oracle.path("collections");
-    JsonNode got = actual.path("collections");
-    assertEquals(names(expected), names(got));
-    for (String name : names(expected)) {
-      for (String field : List.of("count", "space", "dimension", "metadata")) {
-        assertEquals(expected.path(name).path(field), got.path(name).path(field), name + " " + field);
-      }
-      JsonNode e = expected.path(name).path("records");
-      JsonNode a = got.path(name).path("records");
-      assertEquals(names(e), names(a), name + ": ids");
-      List<String> differing = new ArrayList<>();
-      for (String id : names(e)) {
-        if (!e.path(id).equals(a.path(id))) {
-          differing.add(id + "\n  expected " + e.path(id) + "\n  actual   " + a.path(id));
-        }
-      }
-      assertTrue(differing.isEmpty(), name + ": " + differing.size() + " records differ, first: "
-          + differing.stream().limit(3).toList());
-    }
+    ChromaDumps.assertSameRecords(scenario.oracle, actual);
     assertEquals(scenario.oracle.path("counts").path("recordsWritten").asLong(), summary.recordsWritten());
   }
 
@@ -95,7 +75,7 @@ class IndexedSnapshotAgainstChromaTest {
   void sameQueryTop10AsTheOracle() {
     JsonNode expected = scenario.oracle.path("collections");
     JsonNode got = actual.path("collections");
-    for (String name : names(expected)) {
+    for (String name : ChromaDumps.names(expected)) {
       JsonNode e = expected.path(name).path("queries");
       assertEquals(12, e.size(), name + ": queries");
       int found = 0;
@@ -127,11 +107,4 @@ class IndexedSnapshotAgainstChromaTest {
     assertTrue(Files.exists(Path.of(copy + ".expected.json")));
   }
 
-  static TreeSet<String> names(JsonNode object) {
-    TreeSet<String> out = new TreeSet<>();
-    for (Iterator<String> it = object.fieldNames(); it.hasNext(); ) {
-      out.add(it.next());
-    }
-    return out;
-  }
 }

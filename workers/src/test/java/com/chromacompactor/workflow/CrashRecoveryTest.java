@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
-import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.PlanOutput;
@@ -80,19 +79,7 @@ class CrashRecoveryTest {
   }
 
   private String call(Map<WorkflowStep, ActivityHandler> steps, WorkflowStep step, String input) throws Exception {
-    Path work = Files.createTempDirectory(tmp, "task-");
-    return steps.get(step).handle(input, new TaskContext() {
-      @Override
-      public Path workDir() {
-        return work;
-      }
-
-      @Override
-      public void progress(String message) {}
-
-      @Override
-      public void checkCancelled() {}
-    });
+    return InProcessTask.run(steps, step, input, tmp);
   }
 
   /** A bucket whose writer dies when it uploads {@code fileName} under {@code prefix}: a crash mid-upload. */
