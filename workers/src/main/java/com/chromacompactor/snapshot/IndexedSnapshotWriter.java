@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -115,36 +114,18 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads, Path base) throws IOException {
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
     Path scratch = scratchDir.resolve("indexed-ids.sqlite3");
-    Files.deleteIfExists(scratch);
-    Connection db = null;
+    Connection db = MetadataSchema.openNew(sqlite, scratch,
+        "CREATE TABLE scratch.vectors (row INTEGER PRIMARY KEY, slot INTEGER NOT NULL)");
     boolean success = false;
     try {
-      db = DriverManager.getConnection("jdbc:sqlite:" + sqlite);
-      try (Statement st = db.createStatement()) {
-        // Private until renamed into place: no fsyncs; the rollback journal stays for per-delta rollback.
-        st.execute("PRAGMA synchronous=OFF");
-        st.execute("PRAGMA journal_mode=TRUNCATE");
-        st.execute("PRAGMA foreign_keys=OFF");
-        st.execute("ATTACH DATABASE '" + scratch.toString().replace("'", "''") + "' AS scratch");
-        st.execute("PRAGMA scratch.journal_mode=TRUNCATE");
-        st.execute("PRAGMA scratch.synchronous=OFF");
-        st.execute("CREATE TABLE scratch.vectors (row INTEGER PRIMARY KEY, slot INTEGER NOT NULL)");
-      }
-      db.setAutoCommit(false);
-      MetadataSchema.write(db);
-      db.commit();
       IndexedSnapshotWriter w = new IndexedSnapshotWriter(snapshotDir, scratchDir, scratch, db, threads, base);
       success = true;
       return w;
     } catch (SQLException e) {
       throw new IOException("creating snapshot " + sqlite + ": " + e.getMessage(), e);
     } finally {
-      if (!success && db != null) {
-        try {
-          db.close();
-        } catch (SQLException suppressed) {
-          // the create's own failure is the one to report
-        }
+      if (!success) {
+        MetadataSchema.closeQuietly(db);
       }
     }
   }

@@ -3,7 +3,11 @@ package com.chromacompactor.snapshot;
 import com.chromacompactor.chroma.ChromaMigrations;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.Migration;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,6 +30,53 @@ final class MetadataSchema {
       "{\"automatically_purge\":true,\"_type\":\"EmbeddingsQueueConfigurationInternal\"}";
 
   private MetadataSchema() {}
+
+  /**
+   * Creates a snapshot's {@code chroma.sqlite3} with Chroma's schema, and attaches {@code scratch} (a
+   * private SQLite file, created anew with {@code scratchTableDdl}) as {@code scratch}, for the writer's
+   * id index. The connection is returned in manual-commit mode; on failure it is closed.
+   */
+  static Connection openNew(Path sqlite, Path scratch, String scratchTableDdl) throws IOException {
+    Connection db = null;
+    boolean success = false;
+    try {
+      Files.deleteIfExists(scratch);
+      db = DriverManager.getConnection("jdbc:sqlite:" + sqlite);
+      try (Statement st = db.createStatement()) {
+        // The folder is private until it is renamed into place; a crash discards it, so the
+        // build needs no fsyncs. The rollback journal stays, for per-delta rollback.
+        st.execute("PRAGMA synchronous=OFF");
+        st.execute("PRAGMA journal_mode=TRUNCATE");
+        st.execute("PRAGMA foreign_keys=OFF");
+        st.execute("ATTACH DATABASE '" + scratch.toString().replace("'", "''") + "' AS scratch");
+        st.execute("PRAGMA scratch.journal_mode=TRUNCATE");
+        st.execute("PRAGMA scratch.synchronous=OFF");
+        st.execute(scratchTableDdl);
+      }
+      db.setAutoCommit(false);
+      write(db);
+      db.commit();
+      success = true;
+      return db;
+    } catch (SQLException e) {
+      throw new IOException("creating snapshot " + sqlite + ": " + e.getMessage(), e);
+    } finally {
+      if (!success) {
+        closeQuietly(db);
+      }
+    }
+  }
+
+  /** Closes after a failure that is the one to report. */
+  static void closeQuietly(Connection db) {
+    if (db != null) {
+      try {
+        db.close();
+      } catch (SQLException suppressed) {
+        // the earlier failure is the one to report
+      }
+    }
+  }
 
   /** Chroma's schema exactly as Chroma creates it: migrations replayed verbatim and recorded. */
   static void write(Connection db) throws SQLException {

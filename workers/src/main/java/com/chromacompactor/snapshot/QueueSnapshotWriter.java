@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -73,38 +72,19 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   public static QueueSnapshotWriter create(Path snapshotDir, Path scratchDir) throws IOException {
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
     Path scratch = scratchDir.resolve("ids.sqlite3");
-    Files.deleteIfExists(scratch);
-    Connection db = null;
+    Connection db = MetadataSchema.openNew(sqlite, scratch,
+        "CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+            + " PRIMARY KEY (coll, id)) WITHOUT ROWID");
     boolean success = false;
     try {
-      db = DriverManager.getConnection("jdbc:sqlite:" + sqlite);
-      try (Statement st = db.createStatement()) {
-        // The folder is private until it is renamed into place; a crash discards it, so the
-        // build needs no fsyncs. The rollback journal stays, for per-delta rollback.
-        st.execute("PRAGMA synchronous=OFF");
-        st.execute("PRAGMA journal_mode=TRUNCATE");
-        st.execute("PRAGMA foreign_keys=OFF");
-        st.execute("ATTACH DATABASE '" + scratch.toString().replace("'", "''") + "' AS scratch");
-        st.execute("PRAGMA scratch.journal_mode=TRUNCATE");
-        st.execute("PRAGMA scratch.synchronous=OFF");
-        st.execute("CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
-            + " PRIMARY KEY (coll, id)) WITHOUT ROWID");
-      }
-      db.setAutoCommit(false);
-      MetadataSchema.write(db);
-      db.commit();
       QueueSnapshotWriter w = new QueueSnapshotWriter(scratch, db);
       success = true;
       return w;
     } catch (SQLException e) {
       throw new IOException("creating snapshot " + sqlite + ": " + e.getMessage(), e);
     } finally {
-      if (!success && db != null) {
-        try {
-          db.close();
-        } catch (SQLException suppressed) {
-          // the create's own failure is the one to report
-        }
+      if (!success) {
+        MetadataSchema.closeQuietly(db);
       }
     }
   }
