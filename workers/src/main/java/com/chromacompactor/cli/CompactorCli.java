@@ -70,14 +70,14 @@ public final class CompactorCli implements Runnable {
     @Option(names = "--json", description = "Print one JSON summary line on stdout at the end.")
     boolean json;
 
-    @Option(names = "--format", defaultValue = "queue",
-        description = "queue: records in Chroma's queue, indexed by Chroma on first open; indexed: the compacted"
-            + " state with a built HNSW index, ready to query. Default ${DEFAULT-VALUE}.")
+    @Option(names = "--format", defaultValue = "indexed",
+        description = "indexed: the compacted state with a built HNSW index, ready to query; queue: records in"
+            + " Chroma's queue, indexed by Chroma when it first opens the snapshot. Default ${DEFAULT-VALUE}.")
     SnapshotFormat format;
 
     @Option(names = "--base", paramLabel = "SNAPSHOT",
-        description = "A previous snapshot of this compactor, merged first; with --format indexed its index is"
-            + " extended instead of rebuilt.")
+        description = "A previous snapshot of this compactor that the deltas go on top of; with --format indexed"
+            + " it is taken over as it stands and its index extended, not rebuilt.")
     Path base;
 
     @Option(names = "--threads", description = "Threads for the index build (--format indexed). Default: all processors.")
@@ -94,7 +94,7 @@ public final class CompactorCli implements Runnable {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
         CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : CompactionListener.NONE;
         SnapshotWriter.Factory writers = format == SnapshotFormat.indexed
-            ? IndexedSnapshotWriter.factory(threads, base) : QueueSnapshotWriter::create;
+            ? IndexedSnapshotWriter.factory(threads) : QueueSnapshotWriter::create;
         DeltaFeed feed = base == null ? DeltaFeed.of(ordered) : DeltaFeed.withBase(base, ordered);
         CompactionSummary s = new Compaction(progress, writers).run(feed, out, CompactionOptions.snapshot());
         if (json) {

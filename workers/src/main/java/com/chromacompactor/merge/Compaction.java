@@ -10,6 +10,7 @@ import com.chromacompactor.chroma.RecordCursor;
 import com.chromacompactor.metrics.HeapGauge;
 import com.chromacompactor.snapshot.CollectionSlot;
 import com.chromacompactor.snapshot.QueueSnapshotWriter;
+import com.chromacompactor.snapshot.SeededCollection;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.snapshot.SnapshotWriter;
 import com.chromacompactor.snapshot.StoredRecord;
@@ -18,11 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Compacts deltas, in the order given, into one new snapshot directory.
  *
  * <pre>
+ *   base snapshot:   seed (the writer takes it over as it stands), or merge it as the first delta
  *   for each delta:  begin ─► tombstones ─► open + validate ─► stream records ─► upsert ─► commit
  *                                      (any failure: rollback, the delta leaves no trace)
  *   finish (sysdb rows) ─► check counts ─► rename staging folder to the destination
@@ -59,12 +62,27 @@ public final class Compaction {
     Counts total = new Counts();
     List<CompactionSummary.RefusedDelta> refused = new java.util.ArrayList<>();
     CollectionRegistry registry = new CollectionRegistry();
+    Path baseCopy = null;
     try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
         SnapshotWriter writer = writers.create(dir.staging(), dir.scratch());
         TombstoneLog carried = new TombstoneLog(dir.scratch())) {
       for (int i = 0; i < deltas.size(); i++) {
         Counts counts = new Counts();
         Path local = deltas.open(i);
+        boolean base = i == 0 && deltas.baseFirst();
+        if (base) {
+          // The writer may read the base's files until it finishes, so its copy stays until the end.
+          baseCopy = local;
+          Optional<List<SeededCollection>> seeded = writer.seed(local);
+          for (SeededCollection c : seeded.orElse(List.of())) {
+            registry.accept(local, c.info(), writer::collection);
+            total.seeded += c.records();
+          }
+          if (seeded.isPresent()) {
+            listener.deltaMerged(i + 1, deltas.size(), local, total.read);
+            continue;
+          }
+        }
         registry.begin();
         writer.begin(deltas.origin(i));
         carried.begin();
@@ -76,8 +94,8 @@ public final class Compaction {
           registry.commit();
           merged = true;
         } catch (CorruptDeltaException e) {
-          if (options.badDeltas() == CompactionOptions.BadDeltaPolicy.FAIL) {
-            throw e;
+          if (options.badDeltas() == CompactionOptions.BadDeltaPolicy.FAIL || base) {
+            throw e; // a base snapshot is never skipped: that would drop every record it holds
           }
           // rolled back below: the delta leaves no trace, and the rest goes on
           refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem().name(), e.detail()));
@@ -88,16 +106,21 @@ public final class Compaction {
             registry.rollback();
             carried.rollback();
           }
-          deltas.release(i, local);
+          if (!base) {
+            deltas.release(i, local);
+          }
         }
         total.add(counts);
         listener.deltaMerged(i + 1, deltas.size(), local, total.read);
       }
       Map<CollectionKey, Long> written = writer.finish(registry.definitions());
       long live = written.values().stream().mapToLong(Long::longValue).sum();
-      if (live != total.inserted - total.deleted) {
-        throw new IOException("snapshot check failed: " + live + " queue rows written, but the merge counted "
-            + (total.inserted - total.deleted) + " live records");
+      // Every record is accounted for: those taken over from the base, plus inserted, minus deleted.
+      long expected = total.seeded + total.inserted - total.deleted;
+      if (live != expected) {
+        throw new IOException("snapshot check failed: " + live + " records written, but the merge counted "
+            + expected + " live records (" + total.seeded + " from the base, " + total.inserted + " inserted, "
+            + total.deleted + " deleted)");
       }
       if (!carried.isEmpty()) {
         carried.writeTo(dir.staging());
@@ -108,6 +131,10 @@ public final class Compaction {
       written.forEach((key, count) -> byName.merge(key.toString(), count, Long::sum));
       return new CompactionSummary(deltas.size(), registry.size(), total.read, live, total.overwritten,
           total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9, byName, refused);
+    } finally {
+      if (baseCopy != null) {
+        deltas.release(0, baseCopy);
+      }
     }
   }
 
@@ -162,12 +189,14 @@ public final class Compaction {
 
   /** Record counters of a delta or of the run. */
   private static final class Counts {
+    long seeded;
     long read;
     long inserted;
     long overwritten;
     long deleted;
 
     void add(Counts c) {
+      seeded += c.seeded;
       read += c.read;
       inserted += c.inserted;
       overwritten += c.overwritten;

@@ -21,6 +21,14 @@ public interface DeltaFeed {
     return DeltaOrigin.PRODUCER;
   }
 
+  /**
+   * Whether delta 0 is the previous snapshot, which a writer may take over as it stands instead of
+   * merging it (see {@link com.chromacompactor.snapshot.SnapshotWriter#seed}).
+   */
+  default boolean baseFirst() {
+    return false;
+  }
+
   /** The local folder of delta {@code index}, ready to read. */
   Path open(int index) throws IOException;
 
@@ -42,6 +50,11 @@ public interface DeltaFeed {
 
   private static DeltaFeed local(List<Path> copy, Path compactorOutput) {
     return new DeltaFeed() {
+      @Override
+      public boolean baseFirst() {
+        return compactorOutput != null;
+      }
+
       @Override
       public DeltaOrigin origin(int index) {
         return copy.get(index).equals(compactorOutput) && index == 0 ? DeltaOrigin.COMPACTOR : DeltaOrigin.PRODUCER;

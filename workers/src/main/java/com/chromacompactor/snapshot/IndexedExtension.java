@@ -34,15 +34,21 @@ import java.util.Map;
 final class IndexedExtension {
   private final Connection db;
   private final Path snapshotDir;
-  private final IndexedVectorSpill spill;
+  private final Vectors vectors;
   private final HnswSegmentWriter.BaseIndex previous;
   private final int threads;
 
-  IndexedExtension(Connection db, Path snapshotDir, IndexedVectorSpill spill, HnswSegmentWriter.BaseIndex previous,
+  /** Reads the vector of a {@code scratch.vectors} slot. */
+  @FunctionalInterface
+  interface Vectors {
+    void read(long slot, float[] into) throws IOException;
+  }
+
+  IndexedExtension(Connection db, Path snapshotDir, Vectors vectors, HnswSegmentWriter.BaseIndex previous,
       int threads) {
     this.db = db;
     this.snapshotDir = snapshotDir;
-    this.spill = spill;
+    this.vectors = vectors;
     this.previous = previous;
     this.threads = threads;
   }
@@ -84,10 +90,21 @@ final class IndexedExtension {
       q.setString(1, slot.metadataSegmentId());
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
+          long at = rs.getLong(2);
           int node = rs.getInt(3);
           boolean inBase = !rs.wasNull();
+          if (at < 0) {
+            // a record taken over with the base: its vector is that element's
+            node = (int) (-1 - at);
+            kept.set(node);
+            plan.setLong(1, rs.getLong(1));
+            plan.setInt(2, node);
+            plan.setLong(3, reader.label(node));
+            plan.executeUpdate();
+            continue;
+          }
           if (inBase) {
-            spill.read(rs.getLong(2), vector);
+            vectors.read(at, vector);
             reader.vectorInto(node, stored);
             if (Arrays.equals(vector, stored)) {
               kept.set(node);
@@ -130,7 +147,7 @@ final class IndexedExtension {
         try (ResultSet rs = q.executeQuery();
             PreparedStatement ins = db.prepareStatement("INSERT INTO scratch.added (row, node, label) VALUES (?, ?, ?)")) {
           while (rs.next()) {
-            spill.read(rs.getLong(2), vector);
+            vectors.read(rs.getLong(2), vector);
             long label = ++maxLabel[0];
             index.setElement(next, label, vector);
             ins.setLong(1, rs.getLong(1));

@@ -2,6 +2,8 @@ package com.chromacompactor.snapshot;
 
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
@@ -12,6 +14,7 @@ import com.chromacompactor.hnsw.HnswBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Writes a snapshot by the compacted route (§10.2 of the format notes): the state Chroma itself holds
@@ -43,34 +47,48 @@ import java.util.Map;
  * covers rows and slots and the heap does not grow with the records.
  */
 public final class IndexedSnapshotWriter implements SnapshotWriter {
+  private static final String SCRATCH_DDL =
+      "CREATE TABLE scratch.vectors (row INTEGER PRIMARY KEY, slot INTEGER NOT NULL)";
+
   private final Path snapshotDir;
   private final Path scratchDir;
   private final Path scratchDb;
-  private final Connection db;
   private final int threads;
-  private final Path base;
-  private final MetadataRows rows;
-  private final PreparedStatement findRow;
-  private final PreparedStatement insertRow;
-  private final PreparedStatement lastRow;
-  private final PreparedStatement deleteRow;
-  private final PreparedStatement insertSlot;
-  private final PreparedStatement findSlot;
-  private final PreparedStatement updateSlot;
-  private final PreparedStatement deleteSlot;
+  private Path base;
+  private Connection db;
+  private MetadataRows rows;
+  private PreparedStatement findRow;
+  private PreparedStatement insertRow;
+  private PreparedStatement lastRow;
+  private PreparedStatement deleteRow;
+  private PreparedStatement insertSlot;
+  private PreparedStatement findSlot;
+  private PreparedStatement updateSlot;
+  private PreparedStatement deleteSlot;
   private final Map<CollectionKey, CollectionSlot> slots = new LinkedHashMap<>();
   private final Map<Integer, IndexedVectorSpill> spills = new HashMap<>();
+  /** Per collection taken over from the base: its index, whose elements hold the base records' vectors. */
+  private final Map<Integer, HnswSegmentWriter.BaseIndex> seededIndexes = new HashMap<>();
+  private boolean seeded;
+  private boolean started;
   private boolean finished;
 
-  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, Path scratchDb, Connection db, int threads,
-      Path base) throws SQLException {
+  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, Path scratchDb, Connection db, int threads)
+      throws SQLException {
     this.snapshotDir = snapshotDir;
     this.scratchDir = scratchDir;
     this.scratchDb = scratchDb;
-    this.db = db;
     this.threads = threads;
-    this.base = base;
-    this.rows = new MetadataRows(db);
+    connect(db);
+  }
+
+  /**
+   * Uses {@code connection} for everything from now on. A slot in {@code scratch.vectors} is a record's
+   * vector in the spill (≥ 0), or element {@code -1 - slot} of its collection's base index (< 0).
+   */
+  private void connect(Connection connection) throws SQLException {
+    db = connection;
+    rows = new MetadataRows(db);
     findRow = db.prepareStatement("SELECT id FROM embeddings WHERE segment_id = ? AND embedding_id = ?");
     insertRow = db.prepareStatement("INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES (?, ?, 0)");
     lastRow = db.prepareStatement("SELECT last_insert_rowid()");
@@ -81,25 +99,23 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     deleteSlot = db.prepareStatement("DELETE FROM scratch.vectors WHERE row = ?");
   }
 
-  /** A factory for {@link com.chromacompactor.merge.Compaction}: graphs built with {@code threads} threads. */
-  public static SnapshotWriter.Factory factory(int threads) {
-    return factory(threads, null);
-  }
-
   /**
-   * A factory whose indexes extend those of {@code base}, a previous snapshot (written by this writer
-   * or by Chroma) that the compaction merges as its first delta: a record whose vector is the one in
-   * the base index keeps its element, label and links; the base elements of replaced and deleted ids
-   * are marked deleted (hnswlib's deleted flag: they still route searches but are never returned);
-   * the rest is inserted into the loaded graph. {@code get()} equals a full rebuild's. A collection
-   * whose base index does not fit (other M, dimension or ef_construction), or where fewer than half
-   * of the base elements survive, is rebuilt from scratch.
+   * A factory for {@link com.chromacompactor.merge.Compaction}: graphs built with {@code threads} threads.
+   *
+   * <p>Incremental runs: given a feed whose first folder is the previous snapshot ({@link
+   * com.chromacompactor.merge.DeltaFeed#withBase}), the writer takes that snapshot over as it stands when
+   * this writer wrote it ({@link #seed}), else merges it as a delta; either way each collection's index
+   * extends the base's: a record whose vector is the one in the base index keeps its element, label and
+   * links; the base elements of replaced and deleted ids are marked deleted (hnswlib's deleted flag: they
+   * still route searches but are never returned); the rest is inserted into the loaded graph. {@code get()}
+   * equals a full rebuild's. A collection whose base index does not fit (other M, dimension or
+   * ef_construction), or where fewer than half of the base elements survive, is rebuilt from scratch.
    */
-  public static SnapshotWriter.Factory factory(int threads, Path base) {
+  public static SnapshotWriter.Factory factory(int threads) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1; threads=" + threads);
     }
-    return (snapshotDir, scratchDir) -> create(snapshotDir, scratchDir, threads, base);
+    return (snapshotDir, scratchDir) -> create(snapshotDir, scratchDir, threads);
   }
 
   /** Uses every available processor for the graph builds. */
@@ -108,17 +124,12 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   }
 
   public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads) throws IOException {
-    return create(snapshotDir, scratchDir, threads, null);
-  }
-
-  static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads, Path base) throws IOException {
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
     Path scratch = scratchDir.resolve("indexed-ids.sqlite3");
-    Connection db = MetadataSchema.openNew(sqlite, scratch,
-        "CREATE TABLE scratch.vectors (row INTEGER PRIMARY KEY, slot INTEGER NOT NULL)");
+    Connection db = MetadataSchema.openNew(sqlite, scratch, SCRATCH_DDL);
     boolean success = false;
     try {
-      IndexedSnapshotWriter w = new IndexedSnapshotWriter(snapshotDir, scratchDir, scratch, db, threads, base);
+      IndexedSnapshotWriter w = new IndexedSnapshotWriter(snapshotDir, scratchDir, scratch, db, threads);
       success = true;
       return w;
     } catch (SQLException e) {
@@ -135,10 +146,88 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     return slots.computeIfAbsent(first.key(), k -> CollectionSlot.of(slots.size(), first));
   }
 
+  /**
+   * Takes a previous snapshot of this writer over as it stands, when {@link IndexedBase#seedable} allows:
+   * its {@code chroma.sqlite3} is copied (rows, FTS and sysdb, all as they are), and each record's vector
+   * stays where it is, in an element of the base index, until the index is extended. That is the
+   * incremental run's saving: nothing of the base is parsed, rewritten or re-inserted. Otherwise the base
+   * is remembered so that {@link #finish} can still extend its indexes.
+   */
+  @Override
+  public Optional<List<SeededCollection>> seed(Path previous) throws IOException {
+    checkOpen();
+    if (started) {
+      throw new IllegalStateException("a base snapshot comes before any delta");
+    }
+    started = true;
+    base = previous;
+    Optional<List<IndexedBase.Collection>> plan = IndexedBase.seedable(previous);
+    if (plan.isEmpty()) {
+      return Optional.empty();
+    }
+    Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
+    try {
+      db.close();
+      Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
+      connect(MetadataSchema.openCopy(sqlite, scratchDb, SCRATCH_DDL));
+      List<SeededCollection> out = new java.util.ArrayList<>();
+      for (IndexedBase.Collection c : plan.get()) {
+        CollectionSlot slot = collection(c.info());
+        if (c.index() != null) {
+          mapBaseVectors(slot, c.index(), c.records());
+          seededIndexes.put(slot.ordinal(), c.index());
+        }
+        out.add(new SeededCollection(c.info(), c.records()));
+      }
+      db.commit();
+      seeded = true;
+      return Optional.of(out);
+    } catch (SQLException e) {
+      throw new IOException("taking over the base snapshot " + previous + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Points every base record of {@code slot} at its element of the base index. */
+  private void mapBaseVectors(CollectionSlot slot, HnswSegmentWriter.BaseIndex index, long records)
+      throws SQLException, IOException {
+    try (Statement st = db.createStatement()) {
+      st.execute("CREATE TEMP TABLE base_nodes (id TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID");
+    }
+    try {
+      Map<Long, String> labelToId = index.ids().labelToId();
+      try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO base_nodes (id, node) VALUES (?, ?)")) {
+        for (int i = 0; i < index.count(); i++) {
+          String id = index.reader().isDeleted(i) ? null : labelToId.get(index.reader().label(i));
+          if (id != null) {
+            ins.setString(1, id);
+            ins.setInt(2, i);
+            ins.executeUpdate();
+          }
+        }
+      }
+      long mapped;
+      try (PreparedStatement ps = db.prepareStatement("INSERT INTO scratch.vectors (row, slot)"
+          + " SELECT e.id, -1 - b.node FROM embeddings e JOIN base_nodes b ON b.id = e.embedding_id"
+          + " WHERE e.segment_id = ?")) {
+        ps.setString(1, slot.metadataSegmentId());
+        mapped = ps.executeUpdate();
+      }
+      if (mapped != records) {
+        throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": "
+            + records + " records but " + mapped + " of them have a live element in the index " + index.folder());
+      }
+    } finally {
+      try (Statement st = db.createStatement()) {
+        st.execute("DROP TABLE base_nodes");
+      }
+    }
+  }
+
   @Override
   public void begin(DeltaOrigin origin) {
-    rows.origin(origin);
     checkOpen();
+    started = true;
+    rows.origin(origin);
   }
 
   @Override
@@ -218,7 +307,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
         rs.next();
         old = rs.getLong(1);
       }
-      long now = spill.replace(old, r.embedding());
+      long now = old < 0 ? spill.append(r.embedding()) : spill.replace(old, r.embedding());
       if (now != old) {
         updateSlot.setLong(1, now);
         updateSlot.setLong(2, rowId);
@@ -265,6 +354,9 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     checkOpen();
     finished = true;
     try {
+      if (seeded) {
+        MetadataSchema.clearCollections(db); // the base's rows, written anew from the merged definitions
+      }
       MetadataSchema.writeCollections(db, collections);
       Map<CollectionKey, Long> counts = new LinkedHashMap<>();
       for (CollectionDefinition c : collections) {
@@ -294,17 +386,29 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     CollectionSlot slot = c.slot();
     IndexedVectorSpill spill = spills.get(slot.ordinal());
     int dimension = c.dimension() != null ? c.dimension() : spill.dimension();
-    HnswSegmentWriter.BaseIndex previous = base == null ? null : IndexedBase.find(base, slot, dimension);
-    if (previous != null && new IndexedExtension(db, snapshotDir, spill, previous, threads).write(c, live, dimension)) {
+    HnswSegmentWriter.BaseIndex previous = seededIndexes.get(slot.ordinal());
+    if (previous == null && base != null) {
+      previous = IndexedBase.find(base, slot, dimension);
+    }
+    if (previous != null && new IndexedExtension(db, snapshotDir, (at, into) -> readVector(slot, at, into), previous,
+        threads).write(c, live, dimension)) {
       return;
     }
-    writeFullIndex(c, live);
+    writeFullIndex(c, live, dimension);
   }
 
-  private void writeFullIndex(CollectionDefinition c, long live) throws SQLException, IOException, InterruptedException {
+  /** The vector at {@code at} (see {@link #connect}). */
+  private void readVector(CollectionSlot slot, long at, float[] into) throws IOException {
+    if (at < 0) {
+      seededIndexes.get(slot.ordinal()).reader().vectorInto((int) (-1 - at), into);
+    } else {
+      spills.get(slot.ordinal()).read(at, into);
+    }
+  }
+
+  private void writeFullIndex(CollectionDefinition c, long live, int dimension)
+      throws SQLException, IOException, InterruptedException {
     CollectionSlot slot = c.slot();
-    IndexedVectorSpill spill = spills.get(slot.ordinal());
-    int dimension = c.dimension() != null ? c.dimension() : spill.dimension();
     HnswConfig config = slot.hnsw();
     Path folder = snapshotDir.resolve(slot.vectorSegmentId());
     try (HnswSegmentWriter index = HnswSegmentWriter.create(folder, config, dimension, live);
@@ -315,7 +419,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       int node = 0;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          spill.read(rs.getLong(2), vector);
+          readVector(slot, rs.getLong(2), vector);
           index.setElement(node, node + 1L, vector); // labels 1..N, as Chroma assigns them
           node++;
         }

@@ -37,6 +37,19 @@ final class MetadataSchema {
    * id index. The connection is returned in manual-commit mode; on failure it is closed.
    */
   static Connection openNew(Path sqlite, Path scratch, String scratchTableDdl) throws IOException {
+    return open(sqlite, scratch, scratchTableDdl, true);
+  }
+
+  /**
+   * Opens a snapshot's {@code chroma.sqlite3} that already has Chroma's schema (a copy of a previous
+   * snapshot's), otherwise as {@link #openNew}.
+   */
+  static Connection openCopy(Path sqlite, Path scratch, String scratchTableDdl) throws IOException {
+    return open(sqlite, scratch, scratchTableDdl, false);
+  }
+
+  private static Connection open(Path sqlite, Path scratch, String scratchTableDdl, boolean withSchema)
+      throws IOException {
     Connection db = null;
     boolean success = false;
     try {
@@ -54,7 +67,9 @@ final class MetadataSchema {
         st.execute(scratchTableDdl);
       }
       db.setAutoCommit(false);
-      write(db);
+      if (withSchema) {
+        write(db);
+      }
       db.commit();
       success = true;
       return db;
@@ -103,6 +118,21 @@ final class MetadataSchema {
         ps.setString(1, QUEUE_CONFIG);
         ps.executeUpdate();
       }
+    }
+  }
+
+  /**
+   * Removes the sysdb rows of every collection (and of the databases and tenants besides the default),
+   * so that {@link #writeCollections} can write them anew over a copy of a previous snapshot.
+   */
+  static void clearCollections(Connection db) throws SQLException {
+    try (Statement st = db.createStatement()) {
+      st.executeUpdate("DELETE FROM collection_metadata");
+      st.executeUpdate("DELETE FROM segment_metadata");
+      st.executeUpdate("DELETE FROM segments");
+      st.executeUpdate("DELETE FROM collections");
+      st.executeUpdate("DELETE FROM databases WHERE id <> '" + DEFAULT_DATABASE_ID + "'");
+      st.executeUpdate("DELETE FROM tenants WHERE id <> '" + CollectionKey.DEFAULT_TENANT + "'");
     }
   }
 

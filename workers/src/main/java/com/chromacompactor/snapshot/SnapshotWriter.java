@@ -9,14 +9,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where the merge puts records: a snapshot under construction that is also the merge's spill, so that
  * an upsert of a known id can find and rewrite it. Implementations differ in what they leave for
  * Chroma: {@link QueueSnapshotWriter} leaves the queue for Chroma to index on first open.
  *
- * <p>Lifecycle: per delta {@link #begin(DeltaOrigin)} … {@link #commit()} or {@link #rollback()} (a rolled-back
- * delta leaves no trace), then {@link #finish(List)} once, then {@link #close()}.
+ * <p>Lifecycle: {@link #seed(Path)} once if the compaction starts from a previous snapshot, then per delta
+ * {@link #begin(DeltaOrigin)} … {@link #commit()} or {@link #rollback()} (a rolled-back delta leaves no
+ * trace), then {@link #finish(List)} once, then {@link #close()}.
  */
 public interface SnapshotWriter extends Closeable {
 
@@ -24,6 +26,16 @@ public interface SnapshotWriter extends Closeable {
   @FunctionalInterface
   interface Factory {
     SnapshotWriter create(Path snapshotDir, Path scratchDir) throws IOException;
+  }
+
+  /**
+   * Offered the previous snapshot before any delta. A writer that can start from its state as it stands
+   * (a copy of its files rather than a merge of its records) does so and returns its collections with
+   * their record counts; otherwise it returns empty, and the compaction merges the base as its first
+   * delta (a writer may still use the base, e.g. to extend its index).
+   */
+  default Optional<List<SeededCollection>> seed(Path base) throws IOException {
+    return Optional.empty();
   }
 
   /** The snapshot's collection for a delta's collection, created on first use from its description. */

@@ -34,6 +34,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private final BlobStore store;
   private final DeltaOrigin origin;
   private final List<String> prefixes;
+  private final boolean baseFirst;
   private final Path workDir;
   private final TaskContext context;
   private final ExecutorService pool;
@@ -41,9 +42,16 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
 
   BlobDeltaFeed(BlobStore store, List<String> prefixes, DeltaOrigin origin, Path workDir, CompactionMode mode,
       TaskContext context) {
+    this(store, prefixes, false, origin, workDir, mode, context);
+  }
+
+  /** With {@code baseFirst}, the first prefix is the published snapshot the merge starts from. */
+  BlobDeltaFeed(BlobStore store, List<String> prefixes, boolean baseFirst, DeltaOrigin origin, Path workDir,
+      CompactionMode mode, TaskContext context) {
     this.store = store;
     this.origin = origin;
     this.prefixes = List.copyOf(prefixes);
+    this.baseFirst = baseFirst && !prefixes.isEmpty();
     this.workDir = workDir;
     this.context = context;
     if (mode == CompactionMode.PARALLEL && prefixes.size() > 1) {
@@ -65,6 +73,11 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
     } else {
       pool = null;
     }
+  }
+
+  @Override
+  public boolean baseFirst() {
+    return baseFirst;
   }
 
   /**

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
+import com.chromacompactor.merge.CompactionOptions;
+import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.testing.ChromaPython;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,8 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * An incremental run (the previous snapshot as base and first delta, then a new delta with added,
- * updated and deleted ids) against a full rebuild of the same deltas: real chromadb must return the
+ * An incremental run (the previous snapshot as base, taken over as it stands, then a new delta with
+ * added, updated and deleted ids) against a full rebuild of the same deltas: real chromadb must return the
  * same get(), the incremental index must keep the base elements (its element count is the base's
  * plus the added and updated ones), and recall stays at 0.95.
  */
@@ -39,8 +42,11 @@ class IndexedIncrementalTest {
     Path incremental = root.resolve("incremental");
     new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2)).run(List.of(delta1), base);
     new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2)).run(List.of(delta1, delta2), full);
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2, base))
-        .run(List.of(base, delta2), incremental);
+    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2))
+        .run(DeltaFeed.withBase(base, List.of(delta2)), incremental, CompactionOptions.snapshot());
+
+    assertEquals(150 + 100, summary.recordsRead(), "the base is taken over as it stands: only the delta is read");
+    assertEquals(n + 150 - 50, summary.recordsWritten());
 
     assertEquals(n + 150 + 100, elements(incremental), "base elements kept, added and updated ones appended");
     assertEquals(n + 150 - 50, elements(full));
@@ -56,6 +62,32 @@ class IndexedIncrementalTest {
         root.resolve("queries.npy"));
     double recall = json.readTree(root.resolve("recall.json").toFile()).path("recall").asDouble();
     assertTrue(recall >= 0.95, "recall@10 of the incremental index " + recall);
+  }
+
+  /** A base that cannot be taken over (the queue route's) is merged as the first delta instead. */
+  @org.junit.jupiter.api.Test
+  void aQueueRouteBaseIsMergedAsADelta() throws Exception {
+    int n = 600;
+    int dim = 32;
+    Path root = Files.createTempDirectory("indexed-incremental-queue-");
+    ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 50, "l2", "lowrank");
+    ChromaPython.runScript("index_fixtures.py", "more", root, n, 40, 30, 20, dim, "l2", "lowrank");
+    Path base = root.resolve("base");
+    Path full = root.resolve("full");
+    Path incremental = root.resolve("incremental");
+    new Compaction(CompactionListener.NONE).run(List.of(root.resolve("delta")), base);
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta"), root.resolve("delta2")), full);
+    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), incremental, CompactionOptions.snapshot());
+
+    assertEquals(n + 40 + 30, summary.recordsRead(), "the base's records are read and merged");
+    assertEquals(n + 40 - 20, summary.recordsWritten());
+    ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("full.json"), full);
+    ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
+    ObjectMapper json = new ObjectMapper();
+    assertEquals(json.readTree(root.resolve("full.json").toFile()).path("collections").path("vectors").path("records"),
+        json.readTree(root.resolve("incremental.json").toFile()).path("collections").path("vectors").path("records"));
   }
 
   private static long elements(Path snapshot) throws Exception {
