@@ -2,7 +2,9 @@ import com.chromacompactor.hnsw.FloatKernels;
 import com.chromacompactor.hnsw.HnswBuilder;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
+import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.snapshot.IndexedSnapshotWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,7 @@ import com.chromacompactor.hnsw.HnswGraph;
 import com.chromacompactor.hnsw.HnswParams;
 import com.chromacompactor.hnsw.Level0Store;
 import com.chromacompactor.hnsw.Metric;
+import com.chromacompactor.hnsw.PanamaKernels;
 import com.chromacompactor.hnsw.VectorKernels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,8 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
  * The HNSW benchmark's Java side (run by bench/hnsw/run with the compactor jar on the class path and
  * --add-modules jdk.incubator.vector):
  *
- *   kernels DIM                       ns per distance: scalar loop, 4-way unrolled (float[] and mapped
- *                                     FloatBuffer, what the builder uses), JDK vector API (float[])
+ *   kernels DIM                       ns per distance: scalar loop, 4-way unrolled (float[]), the two
+ *                                     FloatKernels the builder can use on a mapped record (Unrolled and
+ *                                     PanamaKernels, the default under --add-modules), JDK vector API
+ *                                     (float[]); then which one FloatKernels.INSTANCE is
  *   build VECTORS.f32 N DIM SPACE T   builds a graph of the first N vectors with T threads in a mapped
  *                                     scratch file and prints seconds and vectors per second
  *   compact OUT T [--base B] DELTA... the indexed compaction (IndexedSnapshotWriter, T build threads),
@@ -73,8 +78,10 @@ public final class HnswBench {
       }
     }
     float[] q = data[0];
-    String[] names = {"scalar float[]", "unrolled float[]", "unrolled mapped FloatBuffer", "vector API float[] ("
-        + SPECIES.length() + " lanes)"};
+    FloatKernels unrolled = new FloatKernels.Unrolled();
+    FloatKernels panama = new PanamaKernels();
+    String[] names = {"scalar float[]", "unrolled float[]", "Unrolled mapped buffer", "PanamaKernels mapped buffer",
+        "vector API float[] (" + SPECIES.length() + " lanes)"};
     for (int round = 0; round < 3; round++) {
       for (int k = 0; k < names.length; k++) {
         long start = System.nanoTime();
@@ -85,7 +92,8 @@ public final class HnswBench {
             sink += switch (k) {
               case 0 -> VectorKernels.dotScalar(q, data[i]);
               case 1 -> VectorKernels.dot(q, data[i]);
-              case 2 -> VectorKernels.dot(q, fb, i * dim);
+              case 2 -> unrolled.dot(q, bytes, fb, i * dim);
+              case 3 -> panama.dot(q, bytes, fb, i * dim);
               default -> dotVectorApi(q, data[i]);
             };
           }
@@ -96,6 +104,7 @@ public final class HnswBench {
         }
       }
     }
+    System.out.printf("kernels in use: %s%n", FloatKernels.INSTANCE.name());
   }
 
   static void compact(String[] args) throws Exception {
@@ -106,17 +115,18 @@ public final class HnswBench {
     for (int i = 3; i < args.length; i++) {
       if (args[i].equals("--base")) {
         base = Path.of(args[++i]);
-        deltas.add(base);
       } else {
         deltas.add(Path.of(args[i]));
       }
     }
     long start = System.nanoTime();
-    CompactionSummary s = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(threads, base))
-        .run(deltas, out);
+    // As `compactor compact --format indexed [--base B]` does.
+    DeltaFeed feed = base == null ? DeltaFeed.of(deltas) : DeltaFeed.withBase(base, deltas);
+    CompactionSummary s = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(threads))
+        .run(feed, out, CompactionOptions.snapshot());
     System.out.printf("compact out=%s threads=%d base=%s records=%d seconds=%.2f kernels=%s%n", out.getFileName(),
         threads, base == null ? "-" : base.getFileName(), s.recordsWritten(), (System.nanoTime() - start) / 1e9,
-        FloatKernels.INSTANCE.getClass().getSimpleName());
+        FloatKernels.INSTANCE.name());
   }
 
   static void build(Path file, int n, int dim, String space, int threads) throws Exception {
@@ -147,7 +157,7 @@ public final class HnswBench {
       new HnswBuilder(g).build(n, threads);
       double s = (System.nanoTime() - start) / 1e9;
       System.out.printf("build n=%d dim=%d space=%s threads=%d seconds=%.2f vectors_per_s=%.0f kernels=%s%n", n, dim,
-          space, threads, s, n / s, FloatKernels.INSTANCE.getClass().getSimpleName());
+          space, threads, s, n / s, FloatKernels.INSTANCE.name());
     } finally {
       Files.deleteIfExists(scratch);
     }

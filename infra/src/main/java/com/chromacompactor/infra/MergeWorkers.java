@@ -65,8 +65,12 @@ import software.constructs.Construct;
  * ({@link CompactionWorkflow#grantWorkerStorage}), and put metric data only in {@link MetricNames#NAMESPACE}.
  */
 public class MergeWorkers extends Construct {
-    /** The container command; the image's jar implements the {@code worker} subcommand. */
-    public static final List<String> COMMAND = List.of("java", "-jar", "/app/compactor.jar", "worker");
+    /**
+     * The container command; the image's jar implements the {@code worker} subcommand. The module gives the
+     * HNSW build its JDK vector API distance kernels (the same flag as workers/Dockerfile and ./compactor).
+     */
+    public static final List<String> COMMAND =
+            List.of("java", "--add-modules", "jdk.incubator.vector", "-jar", "/app/compactor.jar", "worker");
     private static final String SCRATCH_VOLUME = "scratch";
 
     private final MergeWorkersProps props;

@@ -18,8 +18,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -226,7 +228,8 @@ class CompactorStackTest {
         assertEquals(List.of("FARGATE"), texts(task.get("RequiresCompatibilities")));
         assertEquals("X86_64", task.get("RuntimePlatform").get("CpuArchitecture").asText());
         JsonNode container = task.get("ContainerDefinitions").get(0);
-        assertEquals(List.of("java", "-jar", "/app/compactor.jar", "worker"), texts(container.get("Command")));
+        assertEquals(List.of("java", "--add-modules", "jdk.incubator.vector", "-jar", "/app/compactor.jar", "worker"),
+                texts(container.get("Command")));
         assertTrue(container.get("ReadonlyRootFilesystem").asBoolean());
         assertEquals(120, container.get("StopTimeout").asInt());
         assertEquals("/tmp", container.get("MountPoints").get(0).get("ContainerPath").asText());
@@ -485,6 +488,44 @@ class CompactorStackTest {
 
         Files.writeString(dir.resolve("target/compactor.jar"), "jar v2");
         assertNotEquals(first, assetHash(dir), "a new jar is a new image");
+    }
+
+    /** Names and values that would put a credential in the task definition or the image. */
+    private static final Pattern CREDENTIAL_NAME =
+            Pattern.compile("(?i).*(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY|API_KEY).*");
+    private static final Pattern AWS_KEY_ID = Pattern.compile("\\b(AKIA|ASIA)[A-Z0-9]{16}\\b");
+
+    @Test
+    void workersGetCredentialsFromTheTaskRoleOnlyNotFromTheEnvironmentOrTheImage() throws IOException {
+        JsonNode task = only("AWS::ECS::TaskDefinition").get("Properties");
+        assertEquals(logicalIdStartingWith("AWS::IAM::Role", "WorkersTaskDefinitionTaskRole"),
+                task.get("TaskRoleArn").get("Fn::GetAtt").get(0).asText(), "the SDK's credentials: the task role");
+        JsonNode container = task.get("ContainerDefinitions").get(0);
+        assertFalse(container.has("Secrets"), "no secrets injected: " + container.get("Secrets"));
+        assertFalse(container.has("EnvironmentFiles"), "no environment files: " + container.get("EnvironmentFiles"));
+        container.get("Environment").forEach(e -> {
+            String name = e.get("Name").asText();
+            assertFalse(CREDENTIAL_NAME.matcher(name).matches() || name.startsWith("AWS_"),
+                    "credential-like variable in the task definition: " + name);
+        });
+        String wholeTemplate = JSON.writeValueAsString(template.toJSON());
+        assertFalse(AWS_KEY_ID.matcher(wholeTemplate).find(), "an AWS access key id in the template");
+        assertFalse(wholeTemplate.toLowerCase(Locale.ROOT).contains("secret_access_key"), "a secret key in the template");
+
+        // The image: the jar and nothing else from the build, no credential in ENV or ARG, not run as root.
+        List<String> dockerfile = Files.readAllLines(REPO_ROOT.resolve("workers/Dockerfile")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        List<String> copies = dockerfile.stream().filter(l -> l.matches("(?i)^(COPY|ADD)\\s.*")).toList();
+        assertEquals(List.of("COPY target/compactor.jar /app/compactor.jar"), copies);
+        for (String line : dockerfile) {
+            if (line.matches("(?i)^(ENV|ARG)\\s.*")) {
+                String name = line.split("\\s+")[1].split("=")[0];
+                assertFalse(CREDENTIAL_NAME.matcher(name).matches() || name.startsWith("AWS_"),
+                        "credential-like build or runtime variable: " + line);
+            }
+            assertFalse(line.contains(".aws/") || AWS_KEY_ID.matcher(line).find(), "credentials in the image: " + line);
+        }
+        assertTrue(dockerfile.contains("USER 10001:10001"), "runs as the unprivileged user");
     }
 
     private static String assetHash(Path dir) {

@@ -1,17 +1,21 @@
 package com.chromacompactor.hnsw;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
 
 /**
  * The two reductions every distance is made of, between a query on the heap and a vector in a mapped
  * record ({@code floats} from float index {@code at}, which is byte {@code 4·at} of {@code bytes}: the
  * same memory, for implementations that load lanes from bytes).
  *
- * <p>{@link #INSTANCE} is {@link VectorKernels}' unrolled loops unless the system property {@value
- * #PROPERTY} names another implementation with a public no-argument constructor, such as a JDK vector
- * API one (which needs {@code --add-modules jdk.incubator.vector}, so it is not compiled here; see
- * docs/hnsw-benchmarks.md). Read once: a static final that the JIT folds, so the call inlines.
+ * <p>{@link #INSTANCE} is {@link PanamaKernels} (JDK vector API) when the JVM was started with {@code
+ * --add-modules jdk.incubator.vector}, as the launchers do, and {@link VectorKernels}' unrolled loops
+ * otherwise. The system property {@value #PROPERTY} forces one: {@code unrolled}, {@code panama}, or the
+ * name of a class with a public no-argument constructor. Read once: a static final that the JIT folds,
+ * so the call inlines.
  */
 public interface FloatKernels {
   String PROPERTY = "chromacompactor.hnsw.kernels";
@@ -22,7 +26,12 @@ public interface FloatKernels {
 
   float squareDistance(float[] q, ByteBuffer bytes, FloatBuffer floats, int at);
 
-  /** The default: {@link VectorKernels}' eight-accumulator loops over the float view. */
+  /** What runs, for logs and benchmarks: {@code PanamaKernels} or {@code Unrolled}. */
+  default String name() {
+    return getClass().getSimpleName();
+  }
+
+  /** The fallback: {@link VectorKernels}' eight-accumulator loops over the float view. */
   final class Unrolled implements FloatKernels {
     @Override
     public float dot(float[] q, ByteBuffer bytes, FloatBuffer floats, int at) {
@@ -37,18 +46,76 @@ public interface FloatKernels {
 
   /** Picks the implementation once. */
   final class Loader {
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+    static final String PANAMA = "com.chromacompactor.hnsw.PanamaKernels";
+
     private Loader() {}
 
     static FloatKernels load() {
-      String name = System.getProperty(PROPERTY);
-      if (name == null || name.isBlank()) {
-        return new Unrolled();
+      return load(System.getProperty(PROPERTY), ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent());
+    }
+
+    /**
+     * {@code property} null or blank: PanamaKernels if {@code vectorModule}, else Unrolled (also when
+     * PanamaKernels fails its first call, so the automatic choice never stops a run). A forced choice
+     * that cannot load or fails its first call is an error instead.
+     */
+    static FloatKernels load(String property, boolean vectorModule) {
+      if (property == null || property.isBlank()) {
+        if (!vectorModule) {
+          return new Unrolled();
+        }
+        try {
+          return firstCall(instantiate(PANAMA));
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+          LoggerFactory.getLogger(FloatKernels.class)
+              .warn("JDK vector API kernels unusable, using the unrolled loops (about 2.4x slower): {}", e.toString());
+          return new Unrolled();
+        }
       }
+      String name = switch (property.strip().toLowerCase(Locale.ROOT)) {
+        case "unrolled" -> Unrolled.class.getName();
+        case "panama" -> PANAMA;
+        default -> property.strip();
+      };
       try {
-        return (FloatKernels) Class.forName(name).getConstructor().newInstance();
-      } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
-        throw new IllegalStateException("-D" + PROPERTY + "=" + name + " cannot be loaded: " + e, e);
+        return firstCall(instantiate(name));
+      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        throw new IllegalStateException("-D" + PROPERTY + "=" + property + " cannot be loaded: " + e, e);
       }
+    }
+
+    // By name, never by a class literal: PanamaKernels links to jdk.incubator.vector, which a JVM
+    // without the module cannot resolve.
+    private static FloatKernels instantiate(String name) throws ReflectiveOperationException {
+      return (FloatKernels) Class.forName(name).getConstructor().newInstance();
+    }
+
+    /**
+     * One call of each reduction against the scalar loops. Vector API methods link on first use: a
+     * class built on JDK 17 fails only then on JDK 19+ (fromByteBuffer is gone), and that must
+     * happen here, not in the middle of a build. Small integers make every sum exact in any order.
+     */
+    static FloatKernels firstCall(FloatKernels k) {
+      int n = 1031;
+      int at = 3;
+      ByteBuffer bytes = ByteBuffer.allocateDirect(4 * (at + n)).order(ByteOrder.LITTLE_ENDIAN);
+      FloatBuffer floats = bytes.asFloatBuffer();
+      float[] q = new float[n];
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        q[i] = i % 7 - 3;
+        v[i] = i % 5 - 2;
+        floats.put(at + i, v[i]);
+      }
+      float dot = k.dot(q, bytes, floats, at);
+      float square = k.squareDistance(q, bytes, floats, at);
+      if (dot != VectorKernels.dotScalar(q, v) || square != VectorKernels.squareDistanceScalar(q, v)) {
+        throw new IllegalStateException(k.name() + " disagrees with the scalar loops: dot " + dot
+            + " vs " + VectorKernels.dotScalar(q, v) + ", square distance " + square + " vs "
+            + VectorKernels.squareDistanceScalar(q, v));
+      }
+      return k;
     }
   }
 }

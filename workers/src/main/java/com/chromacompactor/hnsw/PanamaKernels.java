@@ -10,9 +10,12 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The distance reductions with the JDK 17 vector API (incubating): lanes loaded straight from the
  * mapped record with {@code fromByteBuffer}, fused multiply-add, one lane reduction at the end.
- * Compile and run with {@code --add-modules jdk.incubator.vector}, select with
- * {@code -Dchromacompactor.hnsw.kernels=com.chromacompactor.hnsw.PanamaKernels} (see FloatKernels).
- * JDK 17 API: JDK 20+ replaced fromByteBuffer by fromMemorySegment.
+ * About 2.4× the unrolled loops on a 1536-d build (docs/hnsw-benchmarks.md).
+ *
+ * <p>Needs {@code --add-modules jdk.incubator.vector} at compile and run time (the workers pom and every
+ * launcher pass it). {@link FloatKernels.Loader} picks this class by name only when that module is in
+ * the boot layer, so a JVM without it never links this class. JDK 17 API: JDK 19 replaced
+ * fromByteBuffer by fromMemorySegment, which the loader's first call detects.
  */
 public final class PanamaKernels implements FloatKernels {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;

@@ -1,0 +1,118 @@
+package com.chromacompactor.hnsw;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntToDoubleFunction;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * PanamaKernels against the scalar reference, on buffers laid out like Level0Store's: records at an
+ * offset, other data right after the vector (so reading past the tail shows), little-endian.
+ */
+class PanamaKernelsTest {
+  static final FloatKernels PANAMA = new PanamaKernels();
+
+  @TempDir
+  Path dir;
+
+  enum Memory { MAPPED, DIRECT, HEAP }
+
+  static List<Arguments> cases() {
+    List<Arguments> cases = new ArrayList<>();
+    for (int dim : new int[] {1536, 384, 7, 0}) {
+      for (Memory memory : Memory.values()) {
+        cases.add(Arguments.of(dim, memory));
+      }
+    }
+    return cases;
+  }
+
+  static final float OUTSIDE = 10_000f;
+
+  static boolean inRecord(int i, int dim) {
+    return (i >= 5 && i < 5 + dim) || (i >= 5 + dim + 11 && i < 5 + 2 * dim + 11);
+  }
+
+  /**
+   * Two records of {@code dim} floats at float offsets 5 and 5 + dim + 11, filled by {@code value};
+   * {@link #OUTSIDE} around them, so a kernel that reads before or past a vector is far off.
+   */
+  ByteBuffer records(Memory memory, int dim, IntToDoubleFunction value) throws IOException {
+    int floats = 5 + 2 * (dim + 11);
+    ByteBuffer bytes = switch (memory) {
+      case MAPPED -> {
+        try (FileChannel ch = FileChannel.open(dir.resolve("level0-" + dim + ".bin"), StandardOpenOption.CREATE,
+            StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+          yield ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * floats);
+        }
+      }
+      case DIRECT -> ByteBuffer.allocateDirect(4 * floats);
+      case HEAP -> ByteBuffer.allocate(4 * floats);
+    };
+    bytes.order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < floats; i++) {
+      bytes.putFloat(4 * i, inRecord(i, dim) ? (float) value.applyAsDouble(i) : OUTSIDE);
+    }
+    return bytes;
+  }
+
+  static float[] vectorAt(FloatBuffer floats, int at, int dim) {
+    float[] v = new float[dim];
+    floats.get(at, v);
+    return v;
+  }
+
+  @ParameterizedTest(name = "dim {0}, {1}")
+  @MethodSource("cases")
+  void gaussianVectorsAgreeWithTheScalarLoopsWithinFloatRounding(int dim, Memory memory) throws IOException {
+    Random r = new Random(dim);
+    ByteBuffer bytes = records(memory, dim, i -> r.nextGaussian());
+    FloatBuffer floats = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] q = HnswBuilderTest.randomVectors(1, dim, dim + 1L)[0];
+    for (int at : new int[] {5, 5 + dim + 11}) {
+      float[] v = vectorAt(floats, at, dim);
+      double magnitude = 0;
+      double squares = 0;
+      for (int i = 0; i < dim; i++) {
+        magnitude += Math.abs(q[i] * v[i]);
+        squares += (q[i] - v[i]) * (q[i] - v[i]);
+      }
+      // Summation in another order: a few ulps of the sum of magnitudes, far below one term.
+      assertEquals(VectorKernels.dotScalar(q, v), PANAMA.dot(q, bytes, floats, at), 1e-5 * magnitude + 1e-6,
+          "dot at " + at);
+      assertEquals(VectorKernels.squareDistanceScalar(q, v), PANAMA.squareDistance(q, bytes, floats, at),
+          1e-5 * squares + 1e-6, "square distance at " + at);
+    }
+  }
+
+  @ParameterizedTest(name = "dim {0}, {1}")
+  @MethodSource("cases")
+  void smallIntegersGiveExactlyTheScalarResult(int dim, Memory memory) throws IOException {
+    // Exact sums in any order, so every lane, the vector loops' bounds and the tail are checked to the bit.
+    ByteBuffer bytes = records(memory, dim, i -> i % 9 - 4);
+    FloatBuffer floats = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] q = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      q[i] = i % 5 - 2;
+    }
+    for (int at : new int[] {5, 5 + dim + 11}) {
+      float[] v = vectorAt(floats, at, dim);
+      assertEquals(VectorKernels.dotScalar(q, v), PANAMA.dot(q, bytes, floats, at), "dot at " + at);
+      assertEquals(VectorKernels.squareDistanceScalar(q, v), PANAMA.squareDistance(q, bytes, floats, at),
+          "square distance at " + at);
+    }
+  }
+}
