@@ -6,8 +6,11 @@ import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.QueueJson;
 import com.chromacompactor.chroma.RecordCursor;
+import com.chromacompactor.chroma.Space;
+import com.chromacompactor.chroma.hnsw.CosineNormalization;
 import com.chromacompactor.merge.Tombstones;
 import com.chromacompactor.merge.Upsert;
+import com.chromacompactor.snapshot.MetadataDoubles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +35,10 @@ public final class SnapshotAudit {
   private SnapshotAudit() {}
 
   public static AuditReport run(Path snapshot, List<Path> deltas, Path scratchDir) throws IOException {
+    boolean compacted;
+    try (DeltaReader reader = DeltaReader.open(snapshot, DeltaOrigin.COMPACTOR)) {
+      compacted = !reader.hasQueuedRecords();
+    }
     Path scratch = Files.createTempFile(scratchDir, "audit-", ".sqlite3");
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + scratch)) {
       try (Statement st = db.createStatement()) {
@@ -43,7 +50,7 @@ public final class SnapshotAudit {
       }
       db.setAutoCommit(false);
       for (Path delta : deltas) {
-        expect(db, delta);
+        expect(db, delta, compacted);
       }
       db.commit();
       return compare(db, snapshot);
@@ -54,8 +61,12 @@ public final class SnapshotAudit {
     }
   }
 
-  /** Applies one delta to the expected state, with the merge's rules: tombstones, then upserts. */
-  private static void expect(Connection db, Path delta) throws IOException, SQLException {
+  /**
+   * Applies one delta to the expected state, with the merge's rules: tombstones, then upserts. The
+   * digests are of what the snapshot should hold: for a {@code compacted} one (no queue: the indexed
+   * route), what Chroma stores once it has applied its queue (see {@link #asChromaStores}).
+   */
+  private static void expect(Connection db, Path delta, boolean compacted) throws IOException, SQLException {
     try (PreparedStatement del = db.prepareStatement("DELETE FROM expected WHERE coll = ? AND id = ?");
         PreparedStatement get = db.prepareStatement("SELECT document, uri, metadata FROM expected WHERE coll = ? AND id = ?");
         PreparedStatement put = db.prepareStatement("INSERT OR REPLACE INTO expected (coll, id, document, uri,"
@@ -88,7 +99,7 @@ public final class SnapshotAudit {
                       metadata), r);
                 }
               }
-              RecordDigest d = RecordDigest.of(merged);
+              RecordDigest d = RecordDigest.of(compacted ? asChromaStores(merged, c.space()) : merged);
               put.setString(1, coll);
               put.setString(2, r.id());
               put.setString(3, merged.document());
@@ -102,6 +113,25 @@ public final class SnapshotAudit {
         }
       }
     }
+  }
+
+  /**
+   * A record as Chroma holds it after applying its queue: float metadata through serde_json's parse
+   * ({@link MetadataDoubles}), and a cosine vector through hnswlib's normalisation and back.
+   */
+  private static EmbeddingRecord asChromaStores(EmbeddingRecord r, Space space) {
+    float[] vector = r.embedding().clone();
+    if (space == Space.COSINE) {
+      CosineNormalization.roundTrip(vector);
+    }
+    Map<String, Object> metadata = new java.util.LinkedHashMap<>();
+    r.metadata().forEach((k, v) -> metadata.put(k, v instanceof List<?> list
+        ? list.stream().map(SnapshotAudit::storedValue).toList() : storedValue(v)));
+    return new EmbeddingRecord(r.id(), vector, r.document(), r.uri(), metadata);
+  }
+
+  private static Object storedValue(Object v) {
+    return v instanceof Double d ? MetadataDoubles.asChromaStores(d) : v;
   }
 
   private static AuditReport compare(Connection db, Path snapshot) throws IOException, SQLException {

@@ -95,6 +95,20 @@ public final class DeltaReader implements Closeable {
     return origin;
   }
 
+  /**
+   * Whether any record is still in the queue, as text Chroma has yet to parse (a queue-route output, or
+   * a producer's unflushed writes), rather than all in the metadata segment.
+   */
+  public boolean hasQueuedRecords() throws CorruptDeltaException {
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM embeddings_queue)")) {
+      rs.next();
+      return rs.getBoolean(1);
+    } catch (SQLException e) {
+      throw sqlFailure(delta, e, "reading the queue");
+    }
+  }
+
   /** The collections of this delta, in creation order. */
   public List<CollectionInfo> collections() {
     return collections;

@@ -159,6 +159,7 @@ public final class Compaction {
       return; // a delta of deletes only
     }
     try (DeltaReader reader = DeltaReader.open(delta, origin)) {
+      writer.metadataAsStored(origin == DeltaOrigin.COMPACTOR && !reader.hasQueuedRecords());
       for (CollectionInfo c : reader.collections()) {
         if (!options.takes(c.key().name())) {
           continue;

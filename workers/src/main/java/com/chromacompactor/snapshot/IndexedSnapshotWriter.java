@@ -227,7 +227,12 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   public void begin(DeltaOrigin origin) {
     checkOpen();
     started = true;
-    rows.origin(origin);
+    rows.floatsAsStored(false);
+  }
+
+  @Override
+  public void metadataAsStored(boolean asStored) {
+    rows.floatsAsStored(asStored);
   }
 
   @Override

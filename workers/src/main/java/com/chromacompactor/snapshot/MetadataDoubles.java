@@ -11,7 +11,7 @@ import com.chromacompactor.chroma.SerdeDoubles;
  * writes the metadata segment itself must store what that parse gives, or {@code get()} differs from
  * Chroma's own by an ulp.
  */
-final class MetadataDoubles {
+public final class MetadataDoubles {
   private static final double[] POW10 = new double[309];
 
   static {
@@ -22,7 +22,7 @@ final class MetadataDoubles {
 
   private MetadataDoubles() {}
 
-  static double asChromaStores(double d) {
+  public static double asChromaStores(double d) {
     return parseLikeSerde(SerdeDoubles.format(d));
   }
 

@@ -3,7 +3,6 @@ package com.chromacompactor.snapshot;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.QueueJson;
 import java.sql.Connection;
-import com.chromacompactor.chroma.DeltaOrigin;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,7 +19,7 @@ import java.util.Objects;
  * ({@code rowid = embeddings.id}). Floats are stored as Chroma stores them ({@link MetadataDoubles}).
  */
 final class MetadataRows {
-  private DeltaOrigin origin = DeltaOrigin.PRODUCER;
+  private boolean floatsAsStored;
   private final PreparedStatement insertScalar;
   private final PreparedStatement insertArray;
   private final PreparedStatement insertFts;
@@ -74,13 +73,13 @@ final class MetadataRows {
     }
   }
 
-  /** Where the next records come from: a compactor output's floats are already what Chroma stores. */
-  void origin(DeltaOrigin next) {
-    origin = next;
+  /** Whether the next records' floats are already what Chroma stores (see SnapshotWriter#metadataAsStored). */
+  void floatsAsStored(boolean asStored) {
+    floatsAsStored = asStored;
   }
 
   private Object asStored(Object v) {
-    return v instanceof Double d && origin == DeltaOrigin.PRODUCER ? MetadataDoubles.asChromaStores(d) : v;
+    return v instanceof Double d && !floatsAsStored ? MetadataDoubles.asChromaStores(d) : v;
   }
 
   private static void scalar(PreparedStatement ps, long rowId, String key, Object v) throws SQLException {

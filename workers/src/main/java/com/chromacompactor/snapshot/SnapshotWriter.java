@@ -47,6 +47,14 @@ public interface SnapshotWriter extends Closeable {
    */
   void begin(DeltaOrigin origin);
 
+  /**
+   * Whether the current delta's float metadata is already what Chroma stores (a compactor output with
+   * no queue: its metadata segment went through Chroma's parse, or our emulation of it), rather than a
+   * value Chroma would still parse once (a producer's {@code get()} values, or a queue-route output's
+   * queue text). Only a writer that stores floats itself, not as queue text, cares.
+   */
+  default void metadataAsStored(boolean asStored) {}
+
   void commit() throws IOException;
 
   void rollback() throws IOException;

@@ -8,6 +8,7 @@ import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.CompactionMode;
+import com.chromacompactor.snapshot.SnapshotWriter;
 import com.chromacompactor.storage.BlobStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,13 +17,17 @@ import java.util.List;
 /**
  * One compaction of folders in the bucket (a chunk's deltas, or a final merge's inputs) into a local
  * folder, with progress and metrics for the task, and refusals that name the bucket key.
+ *
+ * @param baseFirst whether the first input is the published snapshot the merge starts from
+ * @param writers   what the merge writes: intermediates take the queue route, snapshots the indexed one
  */
-record BucketMerge(List<String> inputs, DeltaOrigin origin, CompactionMode mode, CompactionOptions options) {
+record BucketMerge(List<String> inputs, boolean baseFirst, DeltaOrigin origin, CompactionMode mode,
+    CompactionOptions options, SnapshotWriter.Factory writers) {
 
   CompactionSummary run(BlobStore blobs, Path out, TaskContext context, TaskMetrics metrics) throws IOException {
-    try (BlobDeltaFeed feed = new BlobDeltaFeed(blobs, inputs, origin, context.workDir(), mode, context)) {
+    try (BlobDeltaFeed feed = new BlobDeltaFeed(blobs, inputs, baseFirst, origin, context.workDir(), mode, context)) {
       try {
-        return new Compaction(MergeProgress.listener(context, metrics, feed)).run(feed, out, options);
+        return new Compaction(MergeProgress.listener(context, metrics, feed), writers).run(feed, out, options);
       } catch (CorruptDeltaException e) {
         throw feed.relocate(e);
       }

@@ -5,6 +5,7 @@ import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
+import com.chromacompactor.snapshot.QueueSnapshotWriter;
 import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.ChunkResult;
 import com.chromacompactor.statemachine.contract.ChunkTask;
@@ -44,9 +45,9 @@ final class CompactChunkStep implements ActivityHandler {
     String prefix = StorageLayout.intermediatePrefix(task.batchId(), task.chunkIndex());
     Path out = context.workDir().resolve("intermediate");
     TaskMetrics metrics = MergeProgress.metrics(context, task.batchId(), chunk.collection());
-    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), DeltaOrigin.PRODUCER, task.mode(),
+    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), false, DeltaOrigin.PRODUCER, task.mode(),
         CompactionOptions.intermediate(chunk.collection(), policy == Quarantine.Policy.QUARANTINE
-            ? CompactionOptions.BadDeltaPolicy.SKIP : CompactionOptions.BadDeltaPolicy.FAIL))
+            ? CompactionOptions.BadDeltaPolicy.SKIP : CompactionOptions.BadDeltaPolicy.FAIL), QueueSnapshotWriter::create)
         .run(store.blobs, out, context, metrics);
     for (CompactionSummary.RefusedDelta refused : summary.refused()) {
       Quarantine.record(store, task.batchId(), refused.delta(), refused.problem(), refused.detail(),

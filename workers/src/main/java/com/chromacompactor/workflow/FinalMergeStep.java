@@ -3,10 +3,12 @@ package com.chromacompactor.workflow;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.audit.SnapshotCheck;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.metrics.TaskMetrics;
+import com.chromacompactor.snapshot.IndexedSnapshotWriter;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
@@ -20,7 +22,8 @@ import java.util.Optional;
 
 /**
  * FinalMerge: the published snapshot (if any), then every chunk's intermediate in chunk order, merged
- * into a new snapshot under {@code snapshots/<batch>/}. Its manifest records the snapshot it started
+ * into a new ready-to-query snapshot (the indexed route, extending the published snapshot's index) under
+ * {@code snapshots/<batch>/}. Its manifest records the snapshot it started
  * from and the entity tag of {@code latest} at that moment, which Publish needs for its conditional
  * write. A snapshot whose manifest is already there was finished by an earlier attempt: it is reused.
  */
@@ -56,8 +59,17 @@ final class FinalMergeStep implements ActivityHandler {
     }
     Path out = context.workDir().resolve("snapshot");
     TaskMetrics metrics = MergeProgress.metrics(context, input.batchId(), null);
-    CompactionSummary summary = new BucketMerge(inputs, DeltaOrigin.COMPACTOR, input.mode(),
-        CompactionOptions.snapshot()).run(store.blobs, out, context, metrics);
+    // The published snapshot is taken over as it stands and its indexes extended (IndexedSnapshotWriter).
+    CompactionSummary summary = new BucketMerge(inputs, base.isPresent(), DeltaOrigin.COMPACTOR, input.mode(),
+        CompactionOptions.snapshot(), IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors()))
+        .run(store.blobs, out, context, metrics);
+    // Verified before it can be published: the folder reads back whole, with the records the merge counted.
+    List<String> problems = SnapshotCheck.run(out, summary.recordsByCollection());
+    if (!problems.isEmpty()) {
+      throw new TaskFailure(ErrorNames.UNEXPECTED, "snapshot " + prefix + " failed its check and is not uploaded: "
+          + problems.stream().limit(5).toList() + (problems.size() > 5 ? " and " + (problems.size() - 5) + " more" : ""));
+    }
+    context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " records read back");
     OutputManifest manifest = OutputManifest.write(out, "snapshot", input.batchId(),
         base.orElse(new OutputManifest.Base(null, null)), Planner.deltaKeys(plan), summary.recordsByCollection());
     context.checkCancelled();

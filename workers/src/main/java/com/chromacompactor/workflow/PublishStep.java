@@ -8,12 +8,16 @@ import com.chromacompactor.statemachine.contract.PublishInput;
 import com.chromacompactor.statemachine.contract.PublishOutput;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Publish: points {@code latest} at the new snapshot with a conditional write that succeeds only if
  * {@code latest} still names the snapshot the merge started from. Of two runs merged on the same
- * base, exactly one publishes; the other fails with {@code Publish.Conflict}. A retry after a
+ * base, exactly one publishes; the other fails with {@code Publish.Conflict}. Before that, every file
+ * of the snapshot's manifest must be in the bucket (FinalMerge checked the folder before uploading it). A retry after a
  * publish that succeeded finds {@code latest} already pointing here and succeeds again.
  */
 final class PublishStep implements ActivityHandler {
@@ -35,6 +39,13 @@ final class PublishStep implements ActivityHandler {
     Optional<OutputManifest.Base> latest = store.latest();
     if (latest.isPresent() && latest.get().prefix().equals(prefix)) {
       return ContractJson.output(new PublishOutput(prefix, base.prefix()));
+    }
+    // Every file the manifest lists is in the bucket (a PUT is atomic, so a present object is whole).
+    List<String> missing = new ArrayList<>(manifest.files().keySet().stream().map(f -> prefix + f).toList());
+    missing.removeAll(new HashSet<>(store.blobs.listKeys(prefix)));
+    if (!missing.isEmpty()) {
+      throw new TaskFailure(ErrorNames.UNEXPECTED, prefix + " is incomplete in the bucket, not published: "
+          + missing.size() + " of its files are missing, first " + missing.stream().limit(5).toList());
     }
     byte[] pointer = prefix.getBytes(StandardCharsets.UTF_8);
     boolean swapped = base.etag() == null

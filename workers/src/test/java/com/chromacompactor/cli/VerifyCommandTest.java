@@ -23,6 +23,31 @@ class VerifyCommandTest {
     assertTrue(r.out().contains("intact: " + s.summary.recordsWritten() + " records"), r.out());
   }
 
+  /**
+   * An indexed snapshot holds what Chroma stores, not what it was given (floats through serde's parse,
+   * cosine vectors normalised): the audit expects that form, and still sees a change of one float.
+   */
+  @Test
+  void anIndexedSnapshotIsIntactAndATamperedFloatIsNamed() throws Exception {
+    Scenario s = Scenario.get();
+    Path snapshot = tmp.resolve("indexed");
+    CliRun c = CliRun.of("compact", "--format", "indexed", "--threads", "1", "--out", snapshot.toString(),
+        s.root.resolve("scenario/deltas").toString());
+    assertEquals(0, c.exit(), c.err());
+    CliRun r = CliRun.of("verify", snapshot.toString(), s.root.resolve("scenario/deltas").toString());
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.out().contains("intact: " + s.summary.recordsWritten() + " records"), r.out());
+
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + snapshot.resolve("chroma.sqlite3"));
+        Statement st = db.createStatement()) {
+      assertEquals(1, st.executeUpdate("UPDATE embedding_metadata SET float_value = float_value * (1 + 1e-15)"
+          + " WHERE key = 'tiny' AND id = (SELECT id FROM embeddings WHERE embedding_id = 'w0036')"));
+    }
+    CliRun tampered = CliRun.of("verify", snapshot.toString(), s.root.resolve("scenario/deltas").toString());
+    assertEquals(CompactorCli.EXIT_FAILED, tampered.exit());
+    assertTrue(tampered.err().contains("1 differing [words/w0036 (document/uri/metadata)]"), tampered.err());
+  }
+
   @Test
   void missingExtraAndDifferingRecordsAreNamed() throws Exception {
     Scenario s = Scenario.get();

@@ -26,12 +26,59 @@ public final class ChromaDumps {
     return new ObjectMapper().readTree(work.resolve("dump.json").toFile());
   }
 
+  /** The rows of the snapshot's queue: none in a ready-to-query snapshot, which Chroma need not index. */
+  public static long queueRows(Path snapshot) throws java.sql.SQLException {
+    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:file:"
+            + snapshot.resolve("chroma.sqlite3").toUri().getRawPath() + "?mode=ro&immutable=1");
+        var st = db.createStatement();
+        var rs = st.executeQuery("SELECT count(*) FROM embeddings_queue")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /** Same collections, counts, configuration, records (float32-exact) and query top 10. */
   public static void assertSameAnswers(JsonNode expectedDump, JsonNode actualDump) {
     assertSameRecords(expectedDump, actualDump);
     for (String name : names(expectedDump.path("collections"))) {
       assertEquals(expectedDump.path("collections").path(name).path("queries"),
           actualDump.path("collections").path(name).path("queries"), name + ": query top 10");
+    }
+  }
+
+  /**
+   * For a snapshot with our own index (the indexed route) against an oracle with Chroma's: the same
+   * records, and approximate search that finds what Chroma's finds. Over all queries of a collection at
+   * least 95% of the oracle's top-10 ids come back, and each id both return is at the same distance
+   * (both indexes hold the same float32 vectors).
+   */
+  public static void assertSameRecordsAndNeighbours(JsonNode expectedDump, JsonNode actualDump) {
+    assertSameRecords(expectedDump, actualDump);
+    for (String name : names(expectedDump.path("collections"))) {
+      JsonNode expected = expectedDump.path("collections").path(name).path("queries");
+      JsonNode actual = actualDump.path("collections").path(name).path("queries");
+      assertEquals(expected.size(), actual.size(), name + ": queries");
+      int wanted = 0;
+      int found = 0;
+      for (int q = 0; q < expected.size(); q++) {
+        java.util.Map<String, Double> distances = new java.util.HashMap<>();
+        JsonNode ids = actual.get(q).path("ids");
+        for (int k = 0; k < ids.size(); k++) {
+          distances.put(ids.get(k).asText(), actual.get(q).path("distances").get(k).asDouble());
+        }
+        JsonNode expectedIds = expected.get(q).path("ids");
+        for (int k = 0; k < expectedIds.size(); k++) {
+          wanted++;
+          Double d = distances.get(expectedIds.get(k).asText());
+          if (d != null) {
+            found++;
+            double e = expected.get(q).path("distances").get(k).asDouble();
+            assertTrue(Math.abs(d - e) <= 1e-5 * Math.max(1, Math.abs(e)),
+                name + " query " + q + " id " + expectedIds.get(k).asText() + ": distance " + d + ", oracle " + e);
+          }
+        }
+      }
+      assertTrue(found >= 0.95 * wanted, name + ": " + found + " of the oracle's " + wanted + " top-10 ids found");
     }
   }
 

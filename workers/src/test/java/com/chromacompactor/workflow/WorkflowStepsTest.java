@@ -123,6 +123,22 @@ class WorkflowStepsTest {
   }
 
   @Test
+  void publishRefusesASnapshotWithAFileMissingFromTheBucket() throws Exception {
+    PlanOutput p = plan("e");
+    mergeAll(p);
+    String prefix = "snapshots/" + p.batchId() + "/";
+    List<String> keys = bucket.listKeys(prefix);
+    assertTrue(keys.contains(prefix + "chroma.sqlite3"), keys.toString());
+    String index = keys.stream().filter(k -> k.endsWith("/link_lists.bin")).findFirst().orElseThrow();
+    bucket.delete(List.of(index));
+    TaskFailure f = assertThrows(TaskFailure.class, () -> call(WorkflowStep.PUBLISH,
+        "{\"batchId\":\"" + p.batchId() + "\",\"snapshotPrefix\":\"" + prefix + "\"}"));
+    assertEquals(ErrorNames.UNEXPECTED, f.errorName());
+    assertTrue(f.getMessage().contains("1 of its files are missing, first [" + index + "]"), f.getMessage());
+    assertTrue(bucket.get("latest").isEmpty(), "nothing published");
+  }
+
+  @Test
   void finalMergeRefusesAnIntermediateWhoseFilesDifferFromItsManifest() throws Exception {
     PlanOutput p = plan("e");
     for (int i = 0; i < p.chunkCount(); i++) {
