@@ -1,16 +1,29 @@
 package com.chromacompactor.aws;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * Where the AWS clients go: the real endpoints (region and credentials from the default chain), or an
- * endpoint override such as LocalStack's {@code http://127.0.0.1:4566} with path-style S3.
+ * endpoint override such as LocalStack's {@code http://127.0.0.1:4566} with path-style S3; and how long an
+ * S3 call may take.
  *
  * @param endpoint null for AWS itself
  */
-public record AwsSettings(String region, URI endpoint) {
+public record AwsSettings(String region, URI endpoint, S3Timeouts s3Timeouts) {
   public static final String ENDPOINT_VARIABLE = "COMPACTOR_AWS_ENDPOINT";
+
+  public AwsSettings {
+    if (s3Timeouts == null) {
+      throw new IllegalArgumentException("s3Timeouts is required");
+    }
+  }
+
+  /** With {@link S3Timeouts#standard()}. */
+  public AwsSettings(String region, URI endpoint) {
+    this(region, endpoint, S3Timeouts.standard());
+  }
 
   /** From the environment: {@code AWS_REGION} (default us-east-1) and {@value #ENDPOINT_VARIABLE}. */
   public static AwsSettings fromEnvironment(Map<String, String> env) {
@@ -22,5 +35,45 @@ public record AwsSettings(String region, URI endpoint) {
   /** LocalStack on this machine, with its test credentials (set by {@link AwsClients}). */
   public static AwsSettings localStack() {
     return new AwsSettings("us-east-1", URI.create("http://127.0.0.1:4566"));
+  }
+
+  public AwsSettings withS3Timeouts(S3Timeouts timeouts) {
+    return new AwsSettings(region, endpoint, timeouts);
+  }
+
+  /**
+   * Time limits of S3 calls. Every object moves in one GET or PUT (FolderTransfer copies file by file, no
+   * multipart), and the SDK's per-attempt timeout covers the whole body, so an attempt that moves an object
+   * gets {@code attempt} plus the time its size takes at {@code minBytesPerSecond}. Any other call (list,
+   * delete, small gets and puts) gets {@code attempt}: S3 answers those in milliseconds, so one still open
+   * by then has stalled. An attempt past its limit is abandoned and tried again.
+   *
+   * @param attempt           one attempt of a call that moves no large body
+   * @param minBytesPerSecond the slowest transfer still taken for healthy; below it an attempt times out
+   */
+  public record S3Timeouts(Duration attempt, long minBytesPerSecond) {
+    public S3Timeouts {
+      if (attempt == null || attempt.isNegative() || attempt.isZero() || minBytesPerSecond <= 0) {
+        throw new IllegalArgumentException("S3 timeouts must be positive: " + attempt + ", " + minBytesPerSecond);
+      }
+    }
+
+    /**
+     * 30 s per call, plus 1 s per 8 MiB moved: a 5 GiB object, the most one PUT takes, gets 11 min per
+     * attempt; in-region transfers run at tens of MiB/s.
+     */
+    public static S3Timeouts standard() {
+      return new S3Timeouts(Duration.ofSeconds(30), 8L << 20);
+    }
+
+    /** One attempt of a request that moves {@code bytes} (0 for a call without a large body). */
+    public Duration attempt(long bytes) {
+      return attempt.plusMillis(Math.max(0, bytes) * 1000 / minBytesPerSecond);
+    }
+
+    /** The whole call: every SDK attempt, and one attempt's worth more for the backoff between them. */
+    public Duration call(long bytes) {
+      return attempt(bytes).multipliedBy(AwsClients.SDK_ATTEMPTS + 1);
+    }
   }
 }

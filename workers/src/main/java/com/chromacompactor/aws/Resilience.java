@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.function.Supplier;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -17,8 +19,9 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 /**
  * Retry with exponential backoff and full jitter, inside a circuit breaker, for one AWS service. A
  * call is retried only when it may pass on its own: throttling, 5xx, and client-side I/O failures
- * (resets, timeouts). Once retries run out, or the breaker is open, the caller gets a
- * {@link TransientAwsException}, which the activity runtime reports as {@code Storage.Transient}.
+ * (resets, read timeouts, the SDK's attempt and call timeouts). Once retries run out, or the breaker is
+ * open, the caller gets a {@link TransientAwsException}, which the activity runtime reports as
+ * {@code Storage.Transient}.
  */
 public final class Resilience {
   private final String service;
@@ -63,7 +66,7 @@ public final class Resilience {
     } catch (RuntimeException e) {
       if (isTransient(e)) {
         throw new TransientAwsException(service + " " + what + ": still failing after "
-            + retry.getRetryConfig().getMaxAttempts() + " attempts: " + e.getMessage(), e);
+            + retry.getRetryConfig().getMaxAttempts() + " attempts: " + lastFailure(e), e);
       }
       throw e;
     }
@@ -90,6 +93,17 @@ public final class Resilience {
       return true;
     }
     return t.getCause() instanceof IOException;
+  }
+
+  /** The SDK's timeout messages do not say "timed out", nor which limit; this does. */
+  private static String lastFailure(RuntimeException e) {
+    if (e instanceof ApiCallAttemptTimeoutException) {
+      return "timed out: an attempt ran past the per-attempt timeout (" + e.getMessage() + ")";
+    }
+    if (e instanceof ApiCallTimeoutException) {
+      return "timed out: the call ran past its total timeout (" + e.getMessage() + ")";
+    }
+    return e.getMessage();
   }
 
   private static IntervalFunction fullJitter(Duration first, Duration max) {

@@ -1,13 +1,18 @@
 package com.chromacompactor.storage;
 
+import com.chromacompactor.aws.AwsSettings;
+import com.chromacompactor.aws.AwsSettings.S3Timeouts;
 import com.chromacompactor.aws.Resilience;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -24,16 +29,27 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The compaction bucket on S3. Every call goes through {@link Resilience} (backoff with jitter, circuit
  * breaker); conditional writes use {@code If-None-Match: *} and {@code If-Match: <etag>}, and a 412
  * (or a 409 from a concurrent conditional write) means "someone else wrote first".
+ *
+ * <p>Each file moves in one request, whose attempts get the time its size needs ({@link S3Timeouts}); every
+ * other call keeps the client's short per-attempt limit.
  */
 public final class S3BlobStore implements BlobStore {
   private final S3Client s3;
   private final String bucket;
   private final Resilience resilience;
+  private final S3Timeouts timeouts;
 
+  /** With {@link S3Timeouts#standard()}, as {@link AwsSettings#fromEnvironment} gives the client. */
   public S3BlobStore(S3Client s3, String bucket, Resilience resilience) {
+    this(s3, bucket, resilience, S3Timeouts.standard());
+  }
+
+  /** @param timeouts the client's ({@link AwsSettings#s3Timeouts()}), which transfers extend by size */
+  public S3BlobStore(S3Client s3, String bucket, Resilience resilience, S3Timeouts timeouts) {
     this.s3 = s3;
     this.bucket = bucket;
     this.resilience = resilience;
+    this.timeouts = timeouts;
   }
 
   @Override
@@ -69,20 +85,30 @@ public final class S3BlobStore implements BlobStore {
   public void download(String key, Path target) throws IOException {
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling(target.getFileName() + ".part");
+    // The attempt timeout covers the body too, so it is sized before the GET.
+    long size = resilience.call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)).contentLength());
     resilience.run("get " + key, () -> {
       try {
         Files.deleteIfExists(tmp);
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
-      s3.getObject(b -> b.bucket(bucket).key(key), ResponseTransformer.toFile(tmp));
+      s3.getObject(b -> b.bucket(bucket).key(key).overrideConfiguration(transfer(size)),
+          ResponseTransformer.toFile(tmp));
     });
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Override
-  public void upload(Path source, String key) {
-    resilience.run("put " + key, () -> s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromFile(source)));
+  public void upload(Path source, String key) throws IOException {
+    long size = Files.size(source);
+    resilience.run("put " + key, () -> s3.putObject(b -> b.bucket(bucket).key(key)
+        .overrideConfiguration(transfer(size)), RequestBody.fromFile(source)));
+  }
+
+  /** Limits for a request that moves {@code bytes}: longer than the client's, which suit small calls. */
+  private Consumer<AwsRequestOverrideConfiguration.Builder> transfer(long bytes) {
+    return o -> o.apiCallAttemptTimeout(timeouts.attempt(bytes)).apiCallTimeout(timeouts.call(bytes));
   }
 
   @Override
