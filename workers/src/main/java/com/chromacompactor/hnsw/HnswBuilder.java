@@ -36,8 +36,24 @@ public final class HnswBuilder {
     this.metric = params.metric();
   }
 
+  /** Told how many of the nodes a build inserts are in; called from the building threads. */
+  @FunctionalInterface
+  public interface Progress {
+    Progress NONE = (done, total) -> {};
+
+    void inserted(int done, int total);
+  }
+
+  /** Between two progress reports: often enough for a live line, rare enough to cost nothing. */
+  private static final int PROGRESS_EVERY = 1024;
+
   /** Inserts nodes {@code graph.size()}..{@code end-1} with {@code threads} threads. */
   public void build(int end, int threads) throws InterruptedException {
+    build(end, threads, Progress.NONE);
+  }
+
+  /** As {@link #build(int, int)}, reporting progress every {@value #PROGRESS_EVERY} insertions. */
+  public void build(int end, int threads, Progress progress) throws InterruptedException {
     int start = graph.size();
     if (end > graph.capacity() || end < start) {
       throw new IllegalArgumentException("cannot grow to " + end + " nodes: size " + start + ", capacity "
@@ -57,7 +73,8 @@ public final class HnswBuilder {
       graph.setEntry(first, graph.level(first));
     }
     if (threads <= 1) {
-      new Inserter().run(next, end);
+      new Inserter().run(next, start, end, progress);
+      progress.inserted(end - start, end - start);
       return;
     }
     ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -69,13 +86,14 @@ public final class HnswBuilder {
       List<Future<?>> jobs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         jobs.add(pool.submit(() -> {
-          new Inserter().run(next, end);
+          new Inserter().run(next, start, end, progress);
           return null;
         }));
       }
       for (Future<?> f : jobs) {
         f.get();
       }
+      progress.inserted(end - start, end - start);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException re) {
@@ -100,9 +118,12 @@ public final class HnswBuilder {
     private final long[] selected = new long[params.maxM0() + 1];
     private final NeighborHeap prune = new NeighborHeap(params.maxM0() + 1, true);
 
-    void run(AtomicInteger next, int end) {
+    void run(AtomicInteger next, int start, int end, Progress progress) {
       for (int node = next.getAndIncrement(); node < end; node = next.getAndIncrement()) {
         insert(node);
+        if ((node - start) % PROGRESS_EVERY == PROGRESS_EVERY - 1) {
+          progress.inserted(node - start + 1, end - start);
+        }
       }
     }
 

@@ -66,6 +66,7 @@ public final class Compaction {
     try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
         SnapshotWriter writer = writers.create(dir.staging(), dir.scratch());
         TombstoneLog carried = new TombstoneLog(dir.scratch())) {
+      writer.indexing(listener);
       for (int i = 0; i < deltas.size(); i++) {
         Counts counts = new Counts();
         Path local = deltas.open(i);

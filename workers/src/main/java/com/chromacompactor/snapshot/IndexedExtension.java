@@ -37,6 +37,7 @@ final class IndexedExtension {
   private final Vectors vectors;
   private final HnswSegmentWriter.BaseIndex previous;
   private final int threads;
+  private final HnswBuilder.Progress progress;
 
   /** Reads the vector of a {@code scratch.vectors} slot. */
   @FunctionalInterface
@@ -45,12 +46,13 @@ final class IndexedExtension {
   }
 
   IndexedExtension(Connection db, Path snapshotDir, Vectors vectors, HnswSegmentWriter.BaseIndex previous,
-      int threads) {
+      int threads, HnswBuilder.Progress progress) {
     this.db = db;
     this.snapshotDir = snapshotDir;
     this.vectors = vectors;
     this.previous = previous;
     this.threads = threads;
+    this.progress = progress;
   }
 
   /** Writes the index, or returns false (having written nothing) when a full rebuild is better. */
@@ -94,26 +96,23 @@ final class IndexedExtension {
           int node = rs.getInt(3);
           boolean inBase = !rs.wasNull();
           if (at < 0) {
-            // a record taken over with the base: its vector is that element's
-            node = (int) (-1 - at);
+            node = (int) (-1 - at); // a record taken over with the base: its vector is that element's
+          } else if (inBase) {
+            vectors.read(at, vector);
+            reader.vectorInto(node, stored);
+            if (!Arrays.equals(vector, stored)) {
+              node = -1; // updated to another vector: a new element
+            }
+          } else {
+            node = -1;
+          }
+          if (node >= 0) {
             kept.set(node);
             plan.setLong(1, rs.getLong(1));
             plan.setInt(2, node);
             plan.setLong(3, reader.label(node));
             plan.executeUpdate();
             continue;
-          }
-          if (inBase) {
-            vectors.read(at, vector);
-            reader.vectorInto(node, stored);
-            if (Arrays.equals(vector, stored)) {
-              kept.set(node);
-              plan.setLong(1, rs.getLong(1));
-              plan.setInt(2, node);
-              plan.setLong(3, reader.label(node));
-              plan.executeUpdate();
-              continue;
-            }
           }
           added++;
         }
@@ -161,7 +160,7 @@ final class IndexedExtension {
       if (next != baseCount + added) {
         throw new IOException(slot.key() + ": planned " + added + " new elements, wrote " + (next - baseCount));
       }
-      new HnswBuilder(graph).build(next, threads);
+      new HnswBuilder(graph).build(next, threads, progress);
       index.finish();
       try (PreparedStatement ids = db.prepareStatement("SELECT e.embedding_id, COALESCE(p.label, a.label)"
           + " FROM embeddings e LEFT JOIN scratch.plan p ON p.row = e.id LEFT JOIN scratch.added a ON a.row = e.id"

@@ -69,6 +69,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private final Map<Integer, IndexedVectorSpill> spills = new HashMap<>();
   /** Per collection taken over from the base: its index, whose elements hold the base records' vectors. */
   private final Map<Integer, HnswSegmentWriter.BaseIndex> seededIndexes = new HashMap<>();
+  private IndexingListener indexing = IndexingListener.NONE;
   private boolean seeded;
   private boolean started;
   private boolean finished;
@@ -228,6 +229,11 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     checkOpen();
     started = true;
     rows.floatsAsStored(false);
+  }
+
+  @Override
+  public void indexing(IndexingListener listener) {
+    indexing = listener;
   }
 
   @Override
@@ -395,11 +401,12 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     if (previous == null && base != null) {
       previous = IndexedBase.find(base, slot, dimension);
     }
+    HnswBuilder.Progress progress = (done, total) -> indexing.indexed(slot.key().toString(), done, total);
     if (previous != null && new IndexedExtension(db, snapshotDir, (at, into) -> readVector(slot, at, into), previous,
-        threads).write(c, live, dimension)) {
+        threads, progress).write(c, live, dimension)) {
       return;
     }
-    writeFullIndex(c, live, dimension);
+    writeFullIndex(c, live, dimension, progress);
   }
 
   /** The vector at {@code at} (see {@link #connect}). */
@@ -411,7 +418,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     }
   }
 
-  private void writeFullIndex(CollectionDefinition c, long live, int dimension)
+  private void writeFullIndex(CollectionDefinition c, long live, int dimension, HnswBuilder.Progress progress)
       throws SQLException, IOException, InterruptedException {
     CollectionSlot slot = c.slot();
     HnswConfig config = slot.hnsw();
@@ -432,7 +439,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       if (node != live) {
         throw new IOException(slot.key() + ": " + live + " records but " + node + " vectors");
       }
-      new HnswBuilder(index.graph()).build(node, threads);
+      new HnswBuilder(index.graph()).build(node, threads, progress);
       index.finish();
       IdLabelPickleWriter.write(folder.resolve(com.chromacompactor.chroma.hnsw.HnswSegmentFormat.PICKLE), live,
           visitor -> {

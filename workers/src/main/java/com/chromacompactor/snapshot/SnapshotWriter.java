@@ -38,6 +38,9 @@ public interface SnapshotWriter extends Closeable {
     return Optional.empty();
   }
 
+  /** Where a writer that builds indexes reports their progress. */
+  default void indexing(IndexingListener listener) {}
+
   /** The snapshot's collection for a delta's collection, created on first use from its description. */
   CollectionSlot collection(CollectionInfo first);
 

@@ -9,6 +9,8 @@ import java.time.Duration;
 
 /** Turns a merge's per-delta callbacks into task progress and the task's metrics. */
 final class MergeProgress {
+  private static final Duration INDEX_PROGRESS_INTERVAL = Duration.ofSeconds(5);
+
   private MergeProgress() {}
 
   /** Metrics tagged with the batch and, when the merge is of one collection, the collection. */
@@ -17,16 +19,35 @@ final class MergeProgress {
     return collection == null ? m : m.collection(collection);
   }
 
+  /** Per delta, its time and records as metrics and a progress line; then the index builds' progress. */
   static CompactionListener listener(TaskContext context, TaskMetrics metrics, BlobDeltaFeed feed) {
-    long[] last = {System.nanoTime(), 0};
-    return (done, total, delta, recordsRead) -> {
-      long now = System.nanoTime();
-      metrics.deltaProcessed(Duration.ofNanos(now - last[0]), recordsRead - last[1]);
-      last[0] = now;
-      last[1] = recordsRead;
-      String key = feed.keyOf(delta);
-      context.progress("merged " + done + "/" + total + " (" + (key == null ? delta : key) + "), "
-          + recordsRead + " records read");
+    return new CompactionListener() {
+      private long last = System.nanoTime();
+      private long lastRecords;
+
+      @Override
+      public void deltaMerged(int done, int total, java.nio.file.Path delta, long recordsRead) {
+        long now = System.nanoTime();
+        metrics.deltaProcessed(Duration.ofNanos(now - last), recordsRead - lastRecords);
+        last = now;
+        lastRecords = recordsRead;
+        String key = feed.keyOf(delta);
+        context.progress("merged " + done + "/" + total + " (" + (key == null ? delta : key) + "), "
+            + recordsRead + " records read");
+      }
+
+      private long lastIndexed;
+
+      /** Every few seconds (it is logged, and builds of a million vectors report a thousand times). */
+      @Override
+      public synchronized void indexed(String collection, long done, long total) {
+        long now = System.nanoTime();
+        if (done < total && now - lastIndexed < INDEX_PROGRESS_INTERVAL.toNanos()) {
+          return;
+        }
+        lastIndexed = now;
+        context.progress("indexing " + collection + ": " + done + "/" + total + " vectors inserted");
+      }
     };
   }
 

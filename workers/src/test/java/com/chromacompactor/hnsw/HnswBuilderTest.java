@@ -83,6 +83,23 @@ class HnswBuilderTest {
   }
 
   @Test
+  void aBuildReportsItsProgressToTheLastNode() throws InterruptedException {
+    float[][] data = randomVectors(3000, 8, 5);
+    HnswParams p = new HnswParams(Metric.L2, 8, 16, 100, HnswParams.DEFAULT_SEED);
+    HnswGraph g = new HnswGraph(p, store(data.length, 8, 16));
+    for (int i = 0; i < data.length; i++) {
+      g.level0().writeVector(i, data[i]);
+    }
+    java.util.List<int[]> reports = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    new HnswBuilder(g).build(data.length, 2, (done, total) -> reports.add(new int[] {done, total}));
+    // one report per 1,024 insertions (1,024 and 2,048, from whichever thread), then the end
+    assertEquals(3, reports.size(), reports.stream().map(Arrays::toString).toList().toString());
+    assertEquals(java.util.Set.of(1024, 2048, 3000), reports.stream().map(r -> r[0]).collect(java.util.stream.Collectors.toSet()));
+    assertTrue(reports.stream().allMatch(r -> r[1] == 3000));
+    assertEquals(3000, reports.get(reports.size() - 1)[0], "the last report is the end");
+  }
+
+  @Test
   void levelsFollowHnswlibsGenerator() {
     // printed by g++ 12 (libstdc++): std::default_random_engine seeded 100, uniform_real_distribution(0, 1)
     LevelGenerator gen = new LevelGenerator(100, 1 / Math.log(16));

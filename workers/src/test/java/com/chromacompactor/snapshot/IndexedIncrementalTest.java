@@ -90,6 +90,30 @@ class IndexedIncrementalTest {
         json.readTree(root.resolve("incremental.json").toFile()).path("collections").path("vectors").path("records"));
   }
 
+  /** A base whose rows and index disagree is refused, naming it: taking it over would lose records. */
+  @org.junit.jupiter.api.Test
+  void aBaseWithARecordMissingFromItsIndexIsRefused() throws Exception {
+    Path root = Files.createTempDirectory("indexed-incremental-bad-");
+    ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");
+    ChromaPython.runScript("index_fixtures.py", "more", root, 300, 10, 10, 5, 16, "l2", "lowrank");
+    Path base = root.resolve("base");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
+    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + base.resolve("chroma.sqlite3"));
+        var st = db.createStatement()) {
+      assertEquals(1, st.executeUpdate("INSERT INTO embeddings (segment_id, embedding_id, seq_id)"
+          + " SELECT segment_id, 'ghost', 0 FROM embeddings LIMIT 1"));
+    }
+    Path out = root.resolve("incremental");
+    com.chromacompactor.chroma.CorruptDeltaException e = org.junit.jupiter.api.Assertions.assertThrows(
+        com.chromacompactor.chroma.CorruptDeltaException.class,
+        () -> new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+            .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), out, CompactionOptions.snapshot()));
+    assertEquals(com.chromacompactor.chroma.DeltaProblem.CORRUPT_HNSW, e.problem());
+    assertTrue(e.getMessage().startsWith("delta " + base + ": CORRUPT_HNSW: "), e.getMessage());
+    assertTrue(e.getMessage().contains("301 records but 300 of them have a live element"), e.getMessage());
+    assertTrue(!Files.exists(out), "nothing written");
+  }
+
   private static long elements(Path snapshot) throws Exception {
     try (var dirs = Files.list(snapshot)) {
       Path header = dirs.filter(Files::isDirectory).findFirst().orElseThrow().resolve("header.bin");
