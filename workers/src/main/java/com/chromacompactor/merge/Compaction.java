@@ -191,14 +191,13 @@ public final class Compaction {
 
   /** Record counters of a delta or of the run. */
   private static final class Counts {
-    long seeded;
+    long seeded; // the run's only: records taken over from the base
     long read;
     long inserted;
     long overwritten;
     long deleted;
 
     void add(Counts c) {
-      seeded += c.seeded;
       read += c.read;
       inserted += c.inserted;
       overwritten += c.overwritten;

@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** A previous snapshot as the start of a new one: its index folders, and whether it can be taken over. */
@@ -80,6 +81,28 @@ final class IndexedBase {
       throw new IOException("reading the base snapshot " + base + ": " + e.getMessage(), e);
     }
     return Optional.of(out);
+  }
+
+  /**
+   * Writes {@code scratch.<table>} (id → element) for the live, labelled elements of {@code index}: the
+   * link between a record and its base element, built once per collection from the id map.
+   */
+  static void writeNodeTable(Connection db, String table, HnswSegmentWriter.BaseIndex index) throws SQLException {
+    try (Statement st = db.createStatement()) {
+      st.execute("DROP TABLE IF EXISTS scratch." + table);
+      st.execute("CREATE TABLE scratch." + table + " (id TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID");
+    }
+    Map<Long, String> labelToId = index.ids().labelToId();
+    try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO scratch." + table + " (id, node) VALUES (?, ?)")) {
+      for (int i = 0; i < index.count(); i++) {
+        String id = index.reader().isDeleted(i) ? null : labelToId.get(index.reader().label(i));
+        if (id != null) {
+          ins.setString(1, id);
+          ins.setInt(2, i);
+          ins.executeUpdate();
+        }
+      }
+    }
   }
 
   /** A collection's index folder in a previous snapshot (by tenant, database and name), or null. */

@@ -15,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Map;
 
 /**
  * One collection's index written as an extension of a previous snapshot's (see {@link
@@ -36,6 +35,7 @@ final class IndexedExtension {
   private final Path snapshotDir;
   private final Vectors vectors;
   private final HnswSegmentWriter.BaseIndex previous;
+  private final String nodeTable;
   private final int threads;
   private final HnswBuilder.Progress progress;
 
@@ -45,12 +45,14 @@ final class IndexedExtension {
     void read(long slot, float[] into) throws IOException;
   }
 
+  /** @param nodeTable the scratch table of the base's elements by id ({@link IndexedBase#writeNodeTable}) */
   IndexedExtension(Connection db, Path snapshotDir, Vectors vectors, HnswSegmentWriter.BaseIndex previous,
-      int threads, HnswBuilder.Progress progress) {
+      String nodeTable, int threads, HnswBuilder.Progress progress) {
     this.db = db;
     this.snapshotDir = snapshotDir;
     this.vectors = vectors;
     this.previous = previous;
+    this.nodeTable = nodeTable;
     this.threads = threads;
     this.progress = progress;
   }
@@ -62,23 +64,8 @@ final class IndexedExtension {
     HnswSegmentReader reader = previous.reader();
     int baseCount = previous.count();
     try (Statement st = db.createStatement()) {
-      st.execute("DROP TABLE IF EXISTS scratch.base_nodes");
       st.execute("DROP TABLE IF EXISTS scratch.plan");
-      st.execute("CREATE TABLE scratch.base_nodes (id TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID");
       st.execute("CREATE TABLE scratch.plan (row INTEGER PRIMARY KEY, node INTEGER NOT NULL, label INTEGER NOT NULL)");
-    }
-    Map<Long, String> labelToId = previous.ids().labelToId();
-    try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO scratch.base_nodes (id, node) VALUES (?, ?)")) {
-      for (int i = 0; i < baseCount; i++) {
-        if (!reader.isDeleted(i)) {
-          String id = labelToId.get(reader.label(i));
-          if (id != null) {
-            ins.setString(1, id);
-            ins.setInt(2, i);
-            ins.executeUpdate();
-          }
-        }
-      }
     }
     // 1. plan
     float[] vector = new float[dimension];
@@ -86,7 +73,7 @@ final class IndexedExtension {
     BitSet kept = new BitSet(baseCount);
     long added = 0;
     try (PreparedStatement q = db.prepareStatement("SELECT e.id, v.slot, b.node FROM embeddings e"
-        + " JOIN scratch.vectors v ON v.row = e.id LEFT JOIN scratch.base_nodes b ON b.id = e.embedding_id"
+        + " JOIN scratch.vectors v ON v.row = e.id LEFT JOIN scratch." + nodeTable + " b ON b.id = e.embedding_id"
         + " WHERE e.segment_id = ? ORDER BY e.id");
         PreparedStatement plan = db.prepareStatement("INSERT INTO scratch.plan (row, node, label) VALUES (?, ?, ?)")) {
       q.setString(1, slot.metadataSegmentId());

@@ -188,40 +188,30 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     }
   }
 
-  /** Points every base record of {@code slot} at its element of the base index. */
+  /**
+   * Points every base record of {@code slot} at its element of the base index, through the collection's
+   * node table, which {@link IndexedExtension} reuses.
+   */
   private void mapBaseVectors(CollectionSlot slot, HnswSegmentWriter.BaseIndex index, long records)
       throws SQLException, IOException {
-    try (Statement st = db.createStatement()) {
-      st.execute("CREATE TEMP TABLE base_nodes (id TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID");
+    String table = nodeTable(slot);
+    IndexedBase.writeNodeTable(db, table, index);
+    long mapped;
+    try (PreparedStatement ps = db.prepareStatement("INSERT INTO scratch.vectors (row, slot)"
+        + " SELECT e.id, -1 - b.node FROM embeddings e JOIN scratch." + table + " b ON b.id = e.embedding_id"
+        + " WHERE e.segment_id = ?")) {
+      ps.setString(1, slot.metadataSegmentId());
+      mapped = ps.executeUpdate();
     }
-    try {
-      Map<Long, String> labelToId = index.ids().labelToId();
-      try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO base_nodes (id, node) VALUES (?, ?)")) {
-        for (int i = 0; i < index.count(); i++) {
-          String id = index.reader().isDeleted(i) ? null : labelToId.get(index.reader().label(i));
-          if (id != null) {
-            ins.setString(1, id);
-            ins.setInt(2, i);
-            ins.executeUpdate();
-          }
-        }
-      }
-      long mapped;
-      try (PreparedStatement ps = db.prepareStatement("INSERT INTO scratch.vectors (row, slot)"
-          + " SELECT e.id, -1 - b.node FROM embeddings e JOIN base_nodes b ON b.id = e.embedding_id"
-          + " WHERE e.segment_id = ?")) {
-        ps.setString(1, slot.metadataSegmentId());
-        mapped = ps.executeUpdate();
-      }
-      if (mapped != records) {
-        throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": "
-            + records + " records but " + mapped + " of them have a live element in the index " + index.folder());
-      }
-    } finally {
-      try (Statement st = db.createStatement()) {
-        st.execute("DROP TABLE base_nodes");
-      }
+    if (mapped != records) {
+      throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": "
+          + records + " records but " + mapped + " of them have a live element in the index " + index.folder());
     }
+  }
+
+  /** The scratch table of a collection's base elements by id. */
+  private static String nodeTable(CollectionSlot slot) {
+    return "base_nodes_" + slot.ordinal();
   }
 
   @Override
@@ -400,10 +390,13 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     HnswSegmentWriter.BaseIndex previous = seededIndexes.get(slot.ordinal());
     if (previous == null && base != null) {
       previous = IndexedBase.find(base, slot, dimension);
+      if (previous != null) {
+        IndexedBase.writeNodeTable(db, nodeTable(slot), previous);
+      }
     }
     HnswBuilder.Progress progress = (done, total) -> indexing.indexed(slot.key().toString(), done, total);
     if (previous != null && new IndexedExtension(db, snapshotDir, (at, into) -> readVector(slot, at, into), previous,
-        threads, progress).write(c, live, dimension)) {
+        nodeTable(slot), threads, progress).write(c, live, dimension)) {
       return;
     }
     writeFullIndex(c, live, dimension, progress);

@@ -29,7 +29,7 @@ public final class HnswSegmentReader {
     this.norms = norms;
   }
 
-  static HnswSegmentReader open(Path delta, Path folder, Space space, int dimension)
+  public static HnswSegmentReader open(Path delta, Path folder, Space space, int dimension)
       throws CorruptDeltaException {
     HnswHeader header = HnswHeader.read(delta, folder.resolve(HnswSegmentFormat.HEADER));
     if (header.dimension() != dimension) {
