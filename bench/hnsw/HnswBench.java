@@ -122,7 +122,21 @@ public final class HnswBench {
     long start = System.nanoTime();
     // As `compactor compact --format indexed [--base B]` does.
     DeltaFeed feed = base == null ? DeltaFeed.of(deltas) : DeltaFeed.withBase(base, deltas);
-    CompactionSummary s = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(threads))
+    // Phase timestamps (seconds from the start): where an incremental run's time goes.
+    CompactionListener phases = new CompactionListener() {
+      @Override
+      public void deltaMerged(int done, int total, Path delta, long recordsRead) {
+        System.out.printf("phase out=%s at=%.2f merged=%d/%d%n", out.getFileName(), (System.nanoTime() - start) / 1e9,
+            done, total);
+      }
+
+      @Override
+      public void indexed(String collection, long done, long total) {
+        System.out.printf("phase out=%s at=%.2f indexed=%d/%d%n", out.getFileName(), (System.nanoTime() - start) / 1e9,
+            done, total);
+      }
+    };
+    CompactionSummary s = new Compaction(phases, IndexedSnapshotWriter.factory(threads))
         .run(feed, out, CompactionOptions.snapshot());
     System.out.printf("compact out=%s threads=%d base=%s records=%d seconds=%.2f kernels=%s%n", out.getFileName(),
         threads, base == null ? "-" : base.getFileName(), s.recordsWritten(), (System.nanoTime() - start) / 1e9,
