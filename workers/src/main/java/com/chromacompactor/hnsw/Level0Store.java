@@ -168,13 +168,4 @@ public final class Level0Store {
       b.put(at + i, 0);
     }
   }
-
-  /** Flushes mapped chunks to the file. */
-  public void force() {
-    for (ByteBuffer b : bytes) {
-      if (b instanceof MappedByteBuffer m) {
-        m.force();
-      }
-    }
-  }
 }

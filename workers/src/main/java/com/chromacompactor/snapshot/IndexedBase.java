@@ -3,6 +3,7 @@ package com.chromacompactor.snapshot;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
+import com.chromacompactor.chroma.hnsw.HnswSegmentReader;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,26 +85,54 @@ final class IndexedBase {
   }
 
   /**
-   * Writes {@code scratch.<table>} (id → element) for the live, labelled elements of {@code index}: the
-   * link between a record and its base element, built once per collection from the id map.
+   * Writes {@code scratch.<table>} (id → element and label) for the live, labelled elements of {@code
+   * index}: the link between a record and its base element, built once per collection from the id map.
+   * Rows go in id order and {@value #ROWS_PER_INSERT} to a statement: one row per statement spends more
+   * time crossing into SQLite than SQLite spends storing it.
    */
   static void writeNodeTable(Connection db, String table, HnswSegmentWriter.BaseIndex index) throws SQLException {
     try (Statement st = db.createStatement()) {
       st.execute("DROP TABLE IF EXISTS scratch." + table);
-      st.execute("CREATE TABLE scratch." + table + " (id TEXT PRIMARY KEY, node INTEGER NOT NULL) WITHOUT ROWID");
+      st.execute("CREATE TABLE scratch." + table
+          + " (id TEXT PRIMARY KEY, node INTEGER NOT NULL, label INTEGER NOT NULL) WITHOUT ROWID");
     }
     Map<Long, String> labelToId = index.ids().labelToId();
-    try (PreparedStatement ins = db.prepareStatement("INSERT OR REPLACE INTO scratch." + table + " (id, node) VALUES (?, ?)")) {
-      for (int i = 0; i < index.count(); i++) {
-        String id = index.reader().isDeleted(i) ? null : labelToId.get(index.reader().label(i));
-        if (id != null) {
-          ins.setString(1, id);
-          ins.setInt(2, i);
-          ins.executeUpdate();
+    HnswSegmentReader reader = index.reader();
+    // In id order; should two live elements carry one id, the later one is the record's.
+    java.util.TreeMap<String, Integer> byId = new java.util.TreeMap<>();
+    for (int i = 0; i < index.count(); i++) {
+      String id = reader.isDeleted(i) ? null : labelToId.get(reader.label(i));
+      if (id != null) {
+        byId.put(id, i);
+      }
+    }
+    String values = ", (?, ?, ?)".repeat(ROWS_PER_INSERT).substring(2);
+    try (PreparedStatement full = db.prepareStatement("INSERT INTO scratch." + table + " (id, node, label) VALUES "
+        + values)) {
+      PreparedStatement ps = full;
+      int inStatement = 0;
+      int remaining = byId.size();
+      for (Map.Entry<String, Integer> e : byId.entrySet()) {
+        if (inStatement == 0 && remaining < ROWS_PER_INSERT) {
+          ps = db.prepareStatement("INSERT INTO scratch." + table + " (id, node, label) VALUES "
+              + ", (?, ?, ?)".repeat(remaining).substring(2));
         }
+        ps.setString(3 * inStatement + 1, e.getKey());
+        ps.setInt(3 * inStatement + 2, e.getValue());
+        ps.setLong(3 * inStatement + 3, reader.label(e.getValue()));
+        remaining--;
+        if (++inStatement == ROWS_PER_INSERT || remaining == 0) {
+          ps.executeUpdate();
+          inStatement = 0;
+        }
+      }
+      if (ps != full) {
+        ps.close();
       }
     }
   }
+
+  private static final int ROWS_PER_INSERT = 256;
 
   /** A collection's index folder in a previous snapshot (by tenant, database and name), or null. */
   static HnswSegmentWriter.BaseIndex find(Path base, CollectionSlot slot, int dimension) throws IOException {

@@ -67,41 +67,47 @@ final class IndexedExtension {
       st.execute("DROP TABLE IF EXISTS scratch.plan");
       st.execute("CREATE TABLE scratch.plan (row INTEGER PRIMARY KEY, node INTEGER NOT NULL, label INTEGER NOT NULL)");
     }
-    // 1. plan
+    // 1. plan. A record taken over with the base (slot < 0) keeps its element: one statement for all.
+    BitSet kept = new BitSet(baseCount);
+    try (PreparedStatement taken = db.prepareStatement("INSERT INTO scratch.plan (row, node, label)"
+        + " SELECT e.id, b.node, b.label FROM embeddings e JOIN scratch.vectors v ON v.row = e.id"
+        + " JOIN scratch." + nodeTable + " b ON b.id = e.embedding_id WHERE e.segment_id = ? AND v.slot < 0");
+        PreparedStatement nodes = db.prepareStatement("SELECT node FROM scratch.plan")) {
+      taken.setString(1, slot.metadataSegmentId());
+      taken.executeUpdate();
+      try (ResultSet rs = nodes.executeQuery()) {
+        while (rs.next()) {
+          kept.set(rs.getInt(1));
+        }
+      }
+    }
+    // The others keep their id's base element only when their vector is still exactly its vector.
     float[] vector = new float[dimension];
     float[] stored = new float[dimension];
-    BitSet kept = new BitSet(baseCount);
     long added = 0;
-    try (PreparedStatement q = db.prepareStatement("SELECT e.id, v.slot, b.node FROM embeddings e"
+    try (PreparedStatement q = db.prepareStatement("SELECT e.id, v.slot, b.node, b.label FROM embeddings e"
         + " JOIN scratch.vectors v ON v.row = e.id LEFT JOIN scratch." + nodeTable + " b ON b.id = e.embedding_id"
-        + " WHERE e.segment_id = ? ORDER BY e.id");
+        + " WHERE e.segment_id = ? AND v.slot >= 0 ORDER BY e.id");
         PreparedStatement plan = db.prepareStatement("INSERT INTO scratch.plan (row, node, label) VALUES (?, ?, ?)")) {
       q.setString(1, slot.metadataSegmentId());
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
-          long at = rs.getLong(2);
           int node = rs.getInt(3);
-          boolean inBase = !rs.wasNull();
-          if (at < 0) {
-            node = (int) (-1 - at); // a record taken over with the base: its vector is that element's
-          } else if (inBase) {
-            vectors.read(at, vector);
+          boolean same = false;
+          if (!rs.wasNull()) {
+            vectors.read(rs.getLong(2), vector);
             reader.vectorInto(node, stored);
-            if (!Arrays.equals(vector, stored)) {
-              node = -1; // updated to another vector: a new element
-            }
-          } else {
-            node = -1;
+            same = Arrays.equals(vector, stored);
           }
-          if (node >= 0) {
+          if (same) {
             kept.set(node);
             plan.setLong(1, rs.getLong(1));
             plan.setInt(2, node);
-            plan.setLong(3, reader.label(node));
+            plan.setLong(3, rs.getLong(4));
             plan.executeUpdate();
-            continue;
+          } else {
+            added++; // new, or updated to another vector: a new element
           }
-          added++;
         }
       }
     }

@@ -11,6 +11,7 @@ import com.chromacompactor.chroma.HnswConfig;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
 import com.chromacompactor.hnsw.HnswBuilder;
+import com.chromacompactor.hnsw.KernelWarmUp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,6 +126,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   }
 
   public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads) throws IOException {
+    KernelWarmUp.start(); // an index build comes at the end; its kernels get compiled meanwhile
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
     Path scratch = scratchDir.resolve("indexed-ids.sqlite3");
     Connection db = MetadataSchema.openNew(sqlite, scratch, SCRATCH_DDL);

@@ -2,6 +2,7 @@ package com.chromacompactor.chroma.hnsw;
 
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ public record IdLabelMap(Map<Long, String> labelToId, Long legacyMaxSeqId) {
 
   public static IdLabelMap read(Path delta, Path pickle) throws CorruptDeltaException {
     Object root;
-    try (InputStream in = Files.newInputStream(pickle)) {
+    // Buffered: the unpickler reads an opcode at a time, a system call each on a bare file stream.
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(pickle), 1 << 16)) {
       root = new Unpickler().load(in);
     } catch (IOException | RuntimeException e) {
       throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_HNSW,

@@ -1,0 +1,60 @@
+package com.chromacompactor.hnsw;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Gets the distance kernels compiled before a build needs them. In a fresh JVM the vector API runs
+ * interpreted until the JIT's optimising tier takes a kernel, and every lane operation allocates
+ * until then: the first thousand insertions of an incremental run took half as long again as the
+ * next thousand (docs/hnsw-benchmarks.md). A writer starts this while it is still reading its inputs,
+ * which leave the other cores idle; it runs once per JVM, on a daemon thread, in about a third of a
+ * second of one core.
+ */
+public final class KernelWarmUp {
+  /** Enough calls of each kernel for the JIT's optimising tier, with room to spare. */
+  static final int CALLS = 30_000;
+
+  private static final int DIMENSION = 1536;
+  private static final int VECTORS = 64;
+  private static final AtomicBoolean STARTED = new AtomicBoolean();
+
+  private KernelWarmUp() {}
+
+  /** Starts the warm-up unless this JVM already has: the started thread, or null. */
+  public static Thread start() {
+    if (!STARTED.compareAndSet(false, true)) {
+      return null;
+    }
+    Thread t = new Thread(() -> run(CALLS), "hnsw-kernel-warm-up");
+    t.setDaemon(true);
+    t.setPriority(Thread.MIN_PRIORITY);
+    t.start();
+    return t;
+  }
+
+  /**
+   * Calls both kernels {@code calls} times on vectors laid out as a mapped index holds them (a direct,
+   * little-endian buffer), and returns the sum of the results, so that the work cannot be dropped.
+   */
+  static double run(int calls) {
+    ByteBuffer bytes = ByteBuffer.allocateDirect(4 * DIMENSION * VECTORS).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer floats = bytes.asFloatBuffer();
+    for (int i = 0; i < DIMENSION * VECTORS; i++) {
+      floats.put(i, (i % 13 - 6) / 8f);
+    }
+    float[] q = new float[DIMENSION];
+    for (int i = 0; i < DIMENSION; i++) {
+      q[i] = (i % 7 - 3) / 4f;
+    }
+    FloatKernels k = FloatKernels.INSTANCE;
+    double sum = 0;
+    for (int i = 0; i < calls; i++) {
+      int at = (i % VECTORS) * DIMENSION;
+      sum += k.squareDistance(q, bytes, floats, at) + k.dot(q, bytes, floats, at);
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,45 @@
+package com.chromacompactor.hnsw;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+class KernelWarmUpTest {
+
+  @Test
+  void theWarmUpComputesWhatTheScalarLoopsCompute() {
+    // The same vectors as the warm-up lays out: 64 of 1536-d, exact binary fractions, so any order of
+    // summation gives one value.
+    int dim = 1536;
+    float[] q = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      q[i] = (i % 7 - 3) / 4f;
+    }
+    double expected = 0;
+    for (int n = 0; n < 64; n++) {
+      float[] v = new float[dim];
+      for (int i = 0; i < dim; i++) {
+        v[i] = ((n * dim + i) % 13 - 6) / 8f;
+      }
+      expected += VectorKernels.squareDistanceScalar(q, v) + VectorKernels.dotScalar(q, v);
+    }
+    assertEquals(expected, KernelWarmUp.run(64));
+    assertEquals(2 * expected, KernelWarmUp.run(128));
+  }
+
+  @Test
+  void itRunsOncePerJvmAndFinishes() throws InterruptedException {
+    Thread first = KernelWarmUp.start();
+    Thread again = KernelWarmUp.start();
+    // Another test in this JVM may have started it already; either way, never twice.
+    if (first != null) {
+      first.join(60_000);
+      assertFalse(first.isAlive(), "the warm-up should finish in well under a minute");
+      assertEquals(Thread.MIN_PRIORITY, first.getPriority());
+    }
+    assertNull(again);
+    assertNull(KernelWarmUp.start());
+  }
+}
