@@ -107,20 +107,35 @@ public final class HnswBench {
     System.out.printf("kernels in use: %s%n", FloatKernels.INSTANCE.name());
   }
 
+  /**
+   * {@code compact OUT THREADS [--repeat K] [--base BASE] DELTA...}: as {@code compactor compact --format
+   * indexed [--base BASE]} does. With {@code --repeat K}, the same compaction K times in this JVM (into
+   * OUT, OUT-2, …): the first as the CLI runs it, in a fresh JVM; the others as a long-lived worker runs
+   * its next task, with classes loaded and code compiled.
+   */
   static void compact(String[] args) throws Exception {
     Path out = Path.of(args[1]);
     int threads = Integer.parseInt(args[2]);
+    int repeat = 1;
     Path base = null;
     List<Path> deltas = new ArrayList<>();
     for (int i = 3; i < args.length; i++) {
       if (args[i].equals("--base")) {
         base = Path.of(args[++i]);
+      } else if (args[i].equals("--repeat")) {
+        repeat = Integer.parseInt(args[++i]);
       } else {
         deltas.add(Path.of(args[i]));
       }
     }
+    for (int run = 1; run <= repeat; run++) {
+      Path target = run == 1 ? out : out.resolveSibling(out.getFileName() + "-" + run);
+      compactOnce(target, threads, base, deltas, run == 1 ? "cold" : "warm");
+    }
+  }
+
+  private static void compactOnce(Path out, int threads, Path base, List<Path> deltas, String jvm) throws Exception {
     long start = System.nanoTime();
-    // As `compactor compact --format indexed [--base B]` does.
     DeltaFeed feed = base == null ? DeltaFeed.of(deltas) : DeltaFeed.withBase(base, deltas);
     // Phase timestamps (seconds from the start): where an incremental run's time goes.
     CompactionListener phases = new CompactionListener() {
@@ -138,9 +153,9 @@ public final class HnswBench {
     };
     CompactionSummary s = new Compaction(phases, IndexedSnapshotWriter.factory(threads))
         .run(feed, out, CompactionOptions.snapshot());
-    System.out.printf("compact out=%s threads=%d base=%s records=%d seconds=%.2f kernels=%s%n", out.getFileName(),
-        threads, base == null ? "-" : base.getFileName(), s.recordsWritten(), (System.nanoTime() - start) / 1e9,
-        FloatKernels.INSTANCE.name());
+    System.out.printf("compact out=%s threads=%d base=%s jvm=%s records=%d seconds=%.2f kernels=%s%n",
+        out.getFileName(), threads, base == null ? "-" : base.getFileName(), jvm, s.recordsWritten(),
+        (System.nanoTime() - start) / 1e9, FloatKernels.INSTANCE.name());
   }
 
   static void build(Path file, int n, int dim, String space, int threads) throws Exception {
