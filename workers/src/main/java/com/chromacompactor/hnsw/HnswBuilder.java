@@ -44,6 +44,9 @@ public final class HnswBuilder {
     void inserted(int done, int total);
   }
 
+  /** Insertions per thread, at the least: a build of fewer than twice this runs on one thread. */
+  static final int MIN_INSERTS_PER_THREAD = 256;
+
   /** Between two progress reports: often enough for a live line, rare enough to cost nothing. */
   private static final int PROGRESS_EVERY = 1024;
 
@@ -72,19 +75,22 @@ public final class HnswBuilder {
       int first = next.getAndIncrement();
       graph.setEntry(first, graph.level(first));
     }
-    if (threads <= 1) {
+    // Threads interleave their insertions differently on every run, and the graph with them. A small
+    // build, which is quick on one thread, stays on one, so that it comes out the same every time.
+    int workers = Math.max(1, Math.min(threads, (end - start) / MIN_INSERTS_PER_THREAD));
+    if (workers <= 1) {
       new Inserter().run(next, start, end, progress);
       progress.inserted(end - start, end - start);
       return;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+    ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
       Thread t = new Thread(r, "hnsw-build");
       t.setDaemon(true);
       return t;
     });
     try {
       List<Future<?>> jobs = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
+      for (int t = 0; t < workers; t++) {
         jobs.add(pool.submit(() -> {
           new Inserter().run(next, start, end, progress);
           return null;

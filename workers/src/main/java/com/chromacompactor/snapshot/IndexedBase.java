@@ -15,12 +15,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /** A previous snapshot as the start of a new one: its index folders, and whether it can be taken over. */
 final class IndexedBase {
+  /** Rows of the node table bound into one INSERT. */
+  private static final int ROWS_PER_INSERT = 256;
+
   private IndexedBase() {}
 
   /** A collection of a base that can be taken over: its description, live records and index (null if empty). */
@@ -99,40 +104,42 @@ final class IndexedBase {
     Map<Long, String> labelToId = index.ids().labelToId();
     HnswSegmentReader reader = index.reader();
     // In id order; should two live elements carry one id, the later one is the record's.
-    java.util.TreeMap<String, Integer> byId = new java.util.TreeMap<>();
+    TreeMap<String, Integer> byId = new TreeMap<>();
     for (int i = 0; i < index.count(); i++) {
       String id = reader.isDeleted(i) ? null : labelToId.get(reader.label(i));
       if (id != null) {
         byId.put(id, i);
       }
     }
-    String values = ", (?, ?, ?)".repeat(ROWS_PER_INSERT).substring(2);
-    try (PreparedStatement full = db.prepareStatement("INSERT INTO scratch." + table + " (id, node, label) VALUES "
-        + values)) {
-      PreparedStatement ps = full;
-      int inStatement = 0;
-      int remaining = byId.size();
-      for (Map.Entry<String, Integer> e : byId.entrySet()) {
-        if (inStatement == 0 && remaining < ROWS_PER_INSERT) {
-          ps = db.prepareStatement("INSERT INTO scratch." + table + " (id, node, label) VALUES "
-              + ", (?, ?, ?)".repeat(remaining).substring(2));
-        }
-        ps.setString(3 * inStatement + 1, e.getKey());
-        ps.setInt(3 * inStatement + 2, e.getValue());
-        ps.setLong(3 * inStatement + 3, reader.label(e.getValue()));
-        remaining--;
-        if (++inStatement == ROWS_PER_INSERT || remaining == 0) {
-          ps.executeUpdate();
-          inStatement = 0;
-        }
+    Iterator<Map.Entry<String, Integer>> rows = byId.entrySet().iterator();
+    int remaining = byId.size();
+    try (PreparedStatement full = db.prepareStatement(insertRows(table, ROWS_PER_INSERT))) {
+      for (; remaining >= ROWS_PER_INSERT; remaining -= ROWS_PER_INSERT) {
+        bindRows(full, rows, reader, ROWS_PER_INSERT);
+        full.executeUpdate();
       }
-      if (ps != full) {
-        ps.close();
+    }
+    if (remaining > 0) {
+      try (PreparedStatement last = db.prepareStatement(insertRows(table, remaining))) {
+        bindRows(last, rows, reader, remaining);
+        last.executeUpdate();
       }
     }
   }
 
-  private static final int ROWS_PER_INSERT = 256;
+  private static String insertRows(String table, int rows) {
+    return "INSERT INTO scratch." + table + " (id, node, label) VALUES " + ", (?, ?, ?)".repeat(rows).substring(2);
+  }
+
+  private static void bindRows(PreparedStatement ps, Iterator<Map.Entry<String, Integer>> rows,
+      HnswSegmentReader reader, int n) throws SQLException {
+    for (int r = 0; r < n; r++) {
+      Map.Entry<String, Integer> e = rows.next();
+      ps.setString(3 * r + 1, e.getKey());
+      ps.setInt(3 * r + 2, e.getValue());
+      ps.setLong(3 * r + 3, reader.label(e.getValue()));
+    }
+  }
 
   /** A collection's index folder in a previous snapshot (by tenant, database and name), or null. */
   static HnswSegmentWriter.BaseIndex find(Path base, CollectionSlot slot, int dimension) throws IOException {
