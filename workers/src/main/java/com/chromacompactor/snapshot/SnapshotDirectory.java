@@ -76,7 +76,8 @@ public final class SnapshotDirectory implements AutoCloseable {
     }
   }
 
-  static void deleteTree(Path root) throws IOException {
+  /** Deletes {@code root} and everything under it; a missing root is nothing to do. */
+  public static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }

@@ -5,6 +5,7 @@ import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.DeltaFeed;
+import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.storage.BlobStore;
 import com.chromacompactor.storage.FolderTransfer;
@@ -14,13 +15,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Stream;
 
 /**
  * Folders in the bucket, fed to a compaction in order. {@link CompactionMode#SEQUENTIAL}: each folder
@@ -139,7 +138,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private Path fetch(int index) throws IOException {
     // The folder is named after the key, so errors that name the local delta also name the key.
     Path local = localFolder(index);
-    deleteTree(local);
+    SnapshotDirectory.deleteTree(local);
     int objects = FolderTransfer.download(store, prefixes.get(index), local);
     if (objects == 0) {
       throw new IOException("nothing under " + store.describe() + "/" + prefixes.get(index));
@@ -172,24 +171,13 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
 
   @Override
   public void release(int index, Path local) throws IOException {
-    deleteTree(local.getParent());
+    SnapshotDirectory.deleteTree(local.getParent());
   }
 
   @Override
   public void close() {
     if (pool != null) {
       pool.shutdownNow();
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

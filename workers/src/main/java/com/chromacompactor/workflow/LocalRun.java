@@ -3,6 +3,7 @@ package com.chromacompactor.workflow;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
@@ -86,7 +87,7 @@ public final class LocalRun {
       String output = steps.get(step).handle(ContractJson.output(input), new Context(workDir, step));
       return ContractJson.MAPPER.readValue(output, outputType);
     } finally {
-      BlobDeltaFeed.deleteTree(workDir);
+      SnapshotDirectory.deleteTree(workDir);
     }
   }
 

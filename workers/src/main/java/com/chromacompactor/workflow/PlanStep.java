@@ -8,6 +8,7 @@ import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.merge.Tombstones;
+import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.PlanInput;
@@ -170,7 +171,7 @@ final class PlanStep implements ActivityHandler {
     } catch (CorruptDeltaException e) {
       throw e.relocated(key);
     } finally {
-      BlobDeltaFeed.deleteTree(local);
+      SnapshotDirectory.deleteTree(local);
     }
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.chromacompactor.chroma.ChromaMigrations;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
+import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.testing.ChromaPython;
 import com.chromacompactor.testing.Scenario;
 import java.nio.ByteBuffer;
@@ -98,7 +99,7 @@ class BadDeltaTest {
   @Test
   void hnswFolderMissingThatTheSqliteSaysWasFlushed() throws Exception {
     Path bad = copy("01-big");
-    deleteTree(bad.resolve(vectorSegment("01-big")));
+    SnapshotDirectory.deleteTree(bad.resolve(vectorSegment("01-big")));
     assertRefused(bad, DeltaProblem.MISSING_HNSW, "index_metadata.pickle is missing");
   }
 
@@ -232,14 +233,6 @@ class BadDeltaTest {
         ps.setBytes(1, b.array());
         ps.setLong(2, seq);
         assertEquals(1, ps.executeUpdate());
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws Exception {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
       }
     }
   }

@@ -9,6 +9,7 @@ import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.testing.ChromaPython;
+import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
@@ -32,7 +33,7 @@ class IndexedIncrementalTest {
   void incrementalEqualsFullRebuild(String space) throws Exception {
     int n = 2000;
     int dim = 64;
-    Path root = Files.createTempDirectory("indexed-incremental-");
+    Path root = TempTrees.create("indexed-incremental-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 200, space, "lowrank");
     ChromaPython.runScript("index_fixtures.py", "more", root, n, 150, 100, 50, dim, space, "lowrank");
     Path delta1 = root.resolve("delta");
@@ -69,7 +70,7 @@ class IndexedIncrementalTest {
   void aQueueRouteBaseIsMergedAsADelta() throws Exception {
     int n = 600;
     int dim = 32;
-    Path root = Files.createTempDirectory("indexed-incremental-queue-");
+    Path root = TempTrees.create("indexed-incremental-queue-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 50, "l2", "lowrank");
     ChromaPython.runScript("index_fixtures.py", "more", root, n, 40, 30, 20, dim, "l2", "lowrank");
     Path base = root.resolve("base");
@@ -93,7 +94,7 @@ class IndexedIncrementalTest {
   /** A base whose rows and index disagree is refused, naming it: taking it over would lose records. */
   @org.junit.jupiter.api.Test
   void aBaseWithARecordMissingFromItsIndexIsRefused() throws Exception {
-    Path root = Files.createTempDirectory("indexed-incremental-bad-");
+    Path root = TempTrees.create("indexed-incremental-bad-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");
     ChromaPython.runScript("index_fixtures.py", "more", root, 300, 10, 10, 5, 16, "l2", "lowrank");
     Path base = root.resolve("base");

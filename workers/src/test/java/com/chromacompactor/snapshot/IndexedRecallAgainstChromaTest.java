@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.testing.ChromaPython;
+import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +32,7 @@ class IndexedRecallAgainstChromaTest {
   @CsvSource({"5000, 128, l2, 1, lowrank", "3000, 384, cosine, 2, lowrank", "3000, 256, ip, 1, gauss"})
   void recallAtDefaultEfSearchMatchesChromasOwnIndex(int n, int dim, String space, int threads, String kind)
       throws Exception {
-    Path root = Files.createTempDirectory("indexed-recall-");
+    Path root = TempTrees.create("indexed-recall-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, QUERIES, space, kind);
     Path delta = root.resolve("delta");
     Path snapshot = root.resolve("snapshot");

@@ -3,10 +3,10 @@ package com.chromacompactor.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,11 +19,15 @@ public final class ChromaDumps {
 
   /** Dumps {@code dir} through real chromadb, from a copy (opening it lets Chroma change it). */
   public static JsonNode dump(Path dir) throws IOException {
-    Path work = Files.createTempDirectory("dump-");
-    Path copy = work.resolve("copy");
-    Scenario.copyTree(dir, copy);
-    ChromaPython.run("dump", work.resolve("dump.json"), copy);
-    return new ObjectMapper().readTree(work.resolve("dump.json").toFile());
+    Path work = TempTrees.create("dump-");
+    try {
+      Path copy = work.resolve("copy");
+      Scenario.copyTree(dir, copy);
+      ChromaPython.run("dump", work.resolve("dump.json"), copy);
+      return new ObjectMapper().readTree(work.resolve("dump.json").toFile());
+    } finally {
+      SnapshotDirectory.deleteTree(work); // a copy of a whole snapshot, done with
+    }
   }
 
   /** The rows of the snapshot's queue: none in a ready-to-query snapshot, which Chroma need not index. */

@@ -47,8 +47,7 @@ public final class Scenario {
   public static synchronized Scenario get() {
     if (instance == null) {
       try {
-        Path root = Files.createTempDirectory("compactor-scenario-");
-        instance = new Scenario(root);
+        instance = new Scenario(TempTrees.create("compactor-scenario-"));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

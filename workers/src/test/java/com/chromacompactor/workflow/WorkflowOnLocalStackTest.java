@@ -19,6 +19,7 @@ import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.ChromaPython;
 import com.chromacompactor.testing.Scenario;
+import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -76,7 +77,7 @@ class WorkflowOnLocalStackTest {
   static void setUp() throws Exception {
     requireLocalStack();
     scenario = Scenario.get();
-    tmp = Files.createTempDirectory("e2e-");
+    tmp = TempTrees.create("e2e-");
     clients = new AwsClients(AwsSettings.localStack());
     s3 = clients.s3();
     sfn = clients.stepFunctions();
