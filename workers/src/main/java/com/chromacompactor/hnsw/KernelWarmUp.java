@@ -7,11 +7,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Gets the distance kernels compiled before a build needs them. In a fresh JVM the vector API runs
- * interpreted until the JIT's optimising tier takes a kernel, and every lane operation allocates
- * until then: in a fresh JVM, the first thousand insertions of an incremental run on a 50,000 ×
- * 1536-d base took 1.8 s, the next thousand 1.2 s (0.4 s saved, docs/hnsw-benchmarks.md). A writer starts this while it is still reading its inputs,
- * which leave the other cores idle; it runs once per JVM, on a daemon thread, in about a third of a
- * second of one core.
+ * interpreted, allocating on every lane operation, until the JIT's optimising tier takes a kernel: the
+ * first thousand insertions of an incremental run on a 50,000 × 1536-d base took 1.8 s, the next
+ * thousand 1.2 s. Warmed up, the run is 0.4 s shorter (docs/hnsw-benchmarks.md). A writer starts this
+ * while it still reads its inputs, which leaves the other cores idle; it runs once per JVM, on a
+ * daemon thread, in about a third of a second of one core.
  */
 public final class KernelWarmUp {
   /** Enough calls of each kernel for the JIT's optimising tier, with room to spare. */
