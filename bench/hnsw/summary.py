@@ -1,6 +1,7 @@
 """The issue's ratios from the benchmark's lines (bench/hnsw/run calls it).
 
-  summary.py builds LOG        single-thread vectors/s against Chroma's, and our 1 -> 2 thread scaling
+  summary.py builds LOG        single-thread speed against Chroma's (same N: seconds ratio), and our 1 -> 2
+                               thread scaling; medians of the rounds
   summary.py compactions LOG   incremental against full rebuild: medians, fresh JVM and warm JVM
 """
 import re
@@ -13,16 +14,21 @@ def lines(log, prefix):
 
 
 def builds(log):
-    chroma = {int(r["threads"]): float(r["vectors_per_s"]) for r in lines(log, "chroma_build")}
-    ours = {(r["kernels"], int(r["threads"])): float(r["seconds"]) for r in lines(log, "build")}
-    rate = {(r["kernels"], int(r["threads"])): float(r["vectors_per_s"]) for r in lines(log, "build")}
+    chroma, ours = {}, {}
+    for r in lines(log, "chroma_build"):
+        chroma.setdefault(int(r["threads"]), []).append(float(r["seconds"]))
+    for r in lines(log, "build"):
+        ours.setdefault((r["kernels"], int(r["threads"])), []).append(float(r["seconds"]))
+    med = statistics.median
     for kernels in sorted({k for k, _ in ours}):
-        if (kernels, 1) in rate and 1 in chroma:
-            print(f"single_thread_vs_chroma kernels={kernels} ours_vectors_per_s={rate[(kernels, 1)]:.0f}"
-                  f" chroma_vectors_per_s={chroma[1]:.0f} ratio={rate[(kernels, 1)] / chroma[1]:.2f}")
-        if (kernels, 1) in ours and (kernels, 2) in ours:
-            print(f"thread_scaling kernels={kernels} seconds_1={ours[(kernels, 1)]:.2f}"
-                  f" seconds_2={ours[(kernels, 2)]:.2f} speedup={ours[(kernels, 1)] / ours[(kernels, 2)]:.2f}")
+        one = ours.get((kernels, 1))
+        if one and 1 in chroma:
+            print(f"single_thread_vs_chroma kernels={kernels} ours_seconds={med(one):.2f} chroma_seconds={med(chroma[1]):.2f}"
+                  f" ratio={med(chroma[1]) / med(one):.2f} (medians; ours {sorted(one)}, chroma {sorted(chroma[1])})")
+        two = ours.get((kernels, 2))
+        if one and two:
+            print(f"thread_scaling kernels={kernels} seconds_1={med(one):.2f} seconds_2={med(two):.2f}"
+                  f" speedup={med(one) / med(two):.2f} (medians; 2 threads {sorted(two)})")
 
 
 def compactions(log):
