@@ -16,12 +16,25 @@ public interface BlobStore {
   /** The immediate sub-folders of {@code prefix} (each ending in '/'), sorted. */
   List<String> listFolders(String prefix) throws IOException;
 
+  /** An object found by {@link #list}, with its size in bytes. */
+  record Listed(String key, long size) {}
+
+  /** Every object under {@code prefix}, at any depth, sorted by key. */
+  List<Listed> list(String prefix) throws IOException;
+
   /** Every key under {@code prefix}, at any depth, sorted. */
-  List<String> listKeys(String prefix) throws IOException;
+  default List<String> listKeys(String prefix) throws IOException {
+    return list(prefix).stream().map(Listed::key).toList();
+  }
 
   Optional<Blob> get(String key) throws IOException;
 
   void download(String key, Path target) throws IOException;
+
+  /** Downloads an object a listing found: its size is known, which a store need not ask for again. */
+  default void download(Listed object, Path target) throws IOException {
+    download(object.key(), target);
+  }
 
   void upload(Path source, String key) throws IOException;
 

@@ -16,17 +16,17 @@ public final class FolderTransfer {
    * @return the number of objects
    */
   public static int download(BlobStore store, String prefix, Path target) throws IOException {
-    List<String> keys = store.listKeys(prefix);
+    List<BlobStore.Listed> objects = store.list(prefix);
     Files.createDirectories(target);
-    for (String key : keys) {
-      String relative = StorageKeys.requireRelative(key.substring(prefix.length()));
+    for (BlobStore.Listed object : objects) {
+      String relative = StorageKeys.requireRelative(object.key().substring(prefix.length()));
       Path file = target.resolve(relative).normalize();
       if (!file.startsWith(target)) {
-        throw new IllegalArgumentException("object " + key + " would land outside " + target);
+        throw new IllegalArgumentException("object " + object.key() + " would land outside " + target);
       }
-      store.download(key, file);
+      store.download(object, file);
     }
-    return keys.size();
+    return objects.size();
   }
 
   /**

@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -55,18 +56,20 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   @Override
-  public List<String> listKeys(String prefix) throws IOException {
+  public List<Listed> list(String prefix) throws IOException {
     Path dir = prefix.isEmpty() ? root : file(prefix);
     if (!Files.isDirectory(dir)) {
       return List.of();
     }
-    List<String> out = new ArrayList<>();
+    List<Listed> out = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith(".tmp-"))
-          .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".tmp-")) {
+          out.add(new Listed(root.relativize(p).toString().replace('\\', '/'), Files.size(p)));
+        }
+      }
     }
-    out.sort(null);
+    out.sort(Comparator.comparing(Listed::key));
     return out;
   }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -23,7 +24,6 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The compaction bucket on S3. Every call goes through {@link Resilience} (backoff with jitter, circuit
@@ -62,11 +62,11 @@ public final class S3BlobStore implements BlobStore {
   }
 
   @Override
-  public List<String> listKeys(String prefix) {
-    List<String> out = new ArrayList<>();
+  public List<Listed> list(String prefix) {
+    List<Listed> out = new ArrayList<>();
     resilience.run("list " + prefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-        .contents().stream().map(S3Object::key).forEach(out::add));
-    out.sort(null);
+        .contents().stream().map(o -> new Listed(o.key(), o.size())).forEach(out::add));
+    out.sort(Comparator.comparing(Listed::key));
     return out;
   }
 
@@ -81,12 +81,20 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
+  /** The attempt timeout covers the body too, so an object's size is asked for before its GET. */
   @Override
   public void download(String key, Path target) throws IOException {
+    long size = resilience.call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)).contentLength());
+    download(new Listed(key, size), target);
+  }
+
+  /** The listing gave the size: no HEAD. */
+  @Override
+  public void download(Listed object, Path target) throws IOException {
+    String key = object.key();
+    long size = object.size();
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling(target.getFileName() + ".part");
-    // The attempt timeout covers the body too, so it is sized before the GET.
-    long size = resilience.call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)).contentLength());
     resilience.run("get " + key, () -> {
       try {
         Files.deleteIfExists(tmp);

@@ -122,6 +122,23 @@ class S3FaultsTest {
   }
 
   @Test
+  void aFolderDownloadTakesEachObjectsSizeFromTheListing() throws Exception {
+    // 1 MiB at 1 MiB/s takes a second, past the 700 ms of a call sized as empty: only the size the
+    // listing gave lets the GET through in one attempt, and no HEAD is sent to learn it.
+    byte[] big = randomBytes(1 << 20);
+    byte[] small = randomBytes(1 << 10);
+    s3.putObject(b -> b.bucket(bucket).key("deltas/d2/chroma.sqlite3"), RequestBody.fromBytes(big));
+    s3.putObject(b -> b.bucket(bucket).key("deltas/d2/seg/header.bin"), RequestBody.fromBytes(small));
+    faults.sent.set(0);
+    faults.throttle(1 << 20);
+    assertEquals(2, FolderTransfer.download(store, "deltas/d2/", dir.resolve("d2")));
+
+    assertArrayEquals(big, Files.readAllBytes(dir.resolve("d2/chroma.sqlite3")));
+    assertArrayEquals(small, Files.readAllBytes(dir.resolve("d2/seg/header.bin")));
+    assertEquals(3, faults.sent.get(), "one LIST and one GET per object, each in one attempt");
+  }
+
+  @Test
   void anUploadThatStallsMidwayIsAbandonedAtTheAttemptTimeoutAndRetried() throws Exception {
     byte[] data = randomBytes(200 << 10);
     Path file = Files.write(dir.resolve("chroma.sqlite3"), data);

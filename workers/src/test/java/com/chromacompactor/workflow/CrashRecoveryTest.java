@@ -108,8 +108,8 @@ class CrashRecoveryTest {
     }
 
     @Override
-    public List<String> listKeys(String p) throws IOException {
-      return delegate.listKeys(p);
+    public List<Listed> list(String p) throws IOException {
+      return delegate.list(p);
     }
 
     @Override
