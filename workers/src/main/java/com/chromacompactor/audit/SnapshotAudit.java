@@ -21,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -124,7 +125,7 @@ public final class SnapshotAudit {
     if (space == Space.COSINE) {
       CosineNormalization.roundTrip(vector);
     }
-    Map<String, Object> metadata = new java.util.LinkedHashMap<>();
+    Map<String, Object> metadata = new LinkedHashMap<>();
     r.metadata().forEach((k, v) -> metadata.put(k, v instanceof List<?> list
         ? list.stream().map(SnapshotAudit::storedValue).toList() : storedValue(v)));
     return new EmbeddingRecord(r.id(), vector, r.document(), r.uri(), metadata);

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The workflow's check of a snapshot before it is published, cheaper than {@link SnapshotAudit} (which
@@ -54,7 +56,7 @@ public final class SnapshotCheck {
         }
       }
     }
-    java.util.Set<String> names = new java.util.TreeSet<>(expected.keySet());
+    Set<String> names = new TreeSet<>(expected.keySet());
     names.addAll(found.keySet());
     for (String name : names) {
       long want = expected.getOrDefault(name, 0L);

@@ -21,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,7 +174,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       db.close();
       Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
       connect(MetadataSchema.openCopy(sqlite, scratchDb, SCRATCH_DDL));
-      List<SeededCollection> out = new java.util.ArrayList<>();
+      List<SeededCollection> out = new ArrayList<>();
       for (IndexedBase.Collection c : plan.get()) {
         CollectionSlot slot = collection(c.info());
         if (c.index() != null) {

@@ -5,6 +5,7 @@ import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.CompactionMode;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** Turns a merge's per-delta callbacks into task progress and the task's metrics. */
@@ -26,7 +27,7 @@ final class MergeProgress {
       private long lastRecords;
 
       @Override
-      public void deltaMerged(int done, int total, java.nio.file.Path delta, long recordsRead) {
+      public void deltaMerged(int done, int total, Path delta, long recordsRead) {
         long now = System.nanoTime();
         metrics.deltaProcessed(Duration.ofNanos(now - last), recordsRead - lastRecords);
         last = now;
