@@ -26,6 +26,27 @@ public interface FloatKernels {
 
   float squareDistance(float[] q, ByteBuffer bytes, FloatBuffer floats, int at);
 
+  /** The dot products of {@code q} with four vectors, as {@link #squareDistance4} gives distances. */
+  default void dot4(float[] q, ByteBuffer b0, FloatBuffer f0, int at0, ByteBuffer b1, FloatBuffer f1, int at1,
+      ByteBuffer b2, FloatBuffer f2, int at2, ByteBuffer b3, FloatBuffer f3, int at3, float[] out) {
+    out[0] = dot(q, b0, f0, at0);
+    out[1] = dot(q, b1, f1, at1);
+    out[2] = dot(q, b2, f2, at2);
+    out[3] = dot(q, b3, f3, at3);
+  }
+
+  /**
+   * The square distances from {@code q} to four vectors (float index {@code atK} of {@code bK}, a
+   * little-endian buffer), into {@code out[0..3]}; each equal to what {@link #squareDistance} gives.
+   */
+  default void squareDistance4(float[] q, ByteBuffer b0, FloatBuffer f0, int at0, ByteBuffer b1, FloatBuffer f1,
+      int at1, ByteBuffer b2, FloatBuffer f2, int at2, ByteBuffer b3, FloatBuffer f3, int at3, float[] out) {
+    out[0] = squareDistance(q, b0, f0, at0);
+    out[1] = squareDistance(q, b1, f1, at1);
+    out[2] = squareDistance(q, b2, f2, at2);
+    out[3] = squareDistance(q, b3, f3, at3);
+  }
+
   /** What runs, for logs and benchmarks: {@code PanamaKernels} or {@code Unrolled}. */
   default String name() {
     return getClass().getSimpleName();

@@ -120,6 +120,8 @@ public final class HnswBuilder {
     private final float[] query = new float[params.dimension()];
     private final float[] other = new float[params.dimension()];
     private final int[] links = new int[params.maxM0() + 1];
+    private final float[] distances = new float[params.maxM0() + 1];
+    private final float[] four = new float[4];
     private long[] sorted = new long[params.efConstruction() + 1];
     private final long[] selected = new long[params.maxM0() + 1];
     private final NeighborHeap prune = new NeighborHeap(params.maxM0() + 1, true);
@@ -196,11 +198,11 @@ public final class HnswBuilder {
             continue;
           }
           graph.level0.readVector(neighbour, other);
+          links[count] = node;
+          graph.level0.distances(metric, other, links, count + 1, distances, four);
           prune.clear();
-          prune.add(graph.level0.distance(metric, other, node), node);
-          for (int j = 0; j < count; j++) {
-            int c = links[j];
-            prune.add(graph.level0.distance(metric, other, c), c);
+          for (int j = 0; j <= count; j++) {
+            prune.add(distances[j], links[j]);
           }
           int kept = select(prune, maxLinks);
           for (int j = 0; j < kept; j++) {
@@ -274,6 +276,9 @@ public final class HnswBuilder {
     private final NeighborHeap candidates;
     private final NeighborHeap results;
     private final int[] links;
+    private final int[] unvisited;
+    private final float[] distances;
+    private final float[] four = new float[4];
 
     Search(HnswGraph graph) {
       this.graph = graph;
@@ -282,6 +287,8 @@ public final class HnswBuilder {
       this.candidates = new NeighborHeap(graph.params().efConstruction() * 2, false);
       this.results = new NeighborHeap(graph.params().efConstruction() + 1, true);
       this.links = new int[graph.params().maxM0() + 1];
+      this.unvisited = new int[graph.params().maxM0() + 1];
+      this.distances = new float[graph.params().maxM0() + 1];
     }
 
     private float distance(float[] q, int node) {
@@ -300,9 +307,10 @@ public final class HnswBuilder {
           synchronized (graph.lock(current)) {
             n = graph.readLinks(current, level, links);
           }
+          graph.level0.distances(metric, q, links, n, distances, four);
           for (int i = 0; i < n; i++) {
             int c = links[i];
-            float d = distance(q, c);
+            float d = distances[i];
             if (d < best) {
               best = d;
               current = c;
@@ -342,13 +350,20 @@ public final class HnswBuilder {
         synchronized (graph.lock(current)) {
           n = graph.readLinks(current, level, links);
         }
+        // The unvisited neighbours' distances first, four at a time (their reads overlap), then
+        // hnswlib's per-candidate test in link order: the same outcome as one distance at a time.
+        int fresh = 0;
         for (int i = 0; i < n; i++) {
           int c = links[i];
-          if (visited[c] == tag) {
-            continue;
+          if (visited[c] != tag) {
+            visited[c] = tag;
+            unvisited[fresh++] = c;
           }
-          visited[c] = tag;
-          float d = distance(q, c);
+        }
+        graph.level0.distances(metric, q, unvisited, fresh, distances, four);
+        for (int i = 0; i < fresh; i++) {
+          int c = unvisited[i];
+          float d = distances[i];
           if (results.size() < ef || lowerBound > d) {
             candidates.add(d, c);
             if (!graph.isDeleted(c)) {

@@ -36,7 +36,7 @@ public final class KernelWarmUp {
   }
 
   /**
-   * Calls both kernels {@code calls} times on vectors laid out as a mapped index holds them (a direct,
+   * Calls both kernels, alone and in fours, {@code calls} times on vectors laid out as a mapped index holds them (a direct,
    * little-endian buffer), and returns the sum of the results, so that the work cannot be dropped.
    */
   static double run(int calls) {
@@ -50,10 +50,19 @@ public final class KernelWarmUp {
       q[i] = (i % 7 - 3) / 4f;
     }
     FloatKernels k = FloatKernels.INSTANCE;
+    float[] four = new float[4];
     double sum = 0;
     for (int i = 0; i < calls; i++) {
       int at = (i % VECTORS) * DIMENSION;
       sum += k.squareDistance(q, bytes, floats, at) + k.dot(q, bytes, floats, at);
+      // and the batched kernels the beam search uses, on this vector and the next three
+      int at1 = ((i + 1) % VECTORS) * DIMENSION;
+      int at2 = ((i + 2) % VECTORS) * DIMENSION;
+      int at3 = ((i + 3) % VECTORS) * DIMENSION;
+      k.squareDistance4(q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
+      sum += (double) four[0] + four[1] + four[2] + four[3];
+      k.dot4(q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
+      sum += (double) four[0] + four[1] + four[2] + four[3];
     }
     return sum;
   }

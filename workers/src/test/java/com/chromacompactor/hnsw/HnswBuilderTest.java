@@ -146,4 +146,31 @@ class HnswBuilderTest {
     assertEquals(VectorKernels.dotScalar(v[0], v[1]), VectorKernels.dot(v[0], v[1]), 1e-2);
     assertEquals(VectorKernels.squareDistanceScalar(v[0], v[1]), VectorKernels.squareDistance(v[0], v[1]), 1e-2);
   }
+
+  @Test
+  void distancesInBatchesEqualTheOnesTakenOneAtATime() {
+    // Every count from none to two batches and a remainder, both metrics, nodes out of memory order.
+    int dim = 389;
+    float[][] data = randomVectors(12, dim, 17);
+    Level0Store s = store(data.length, dim, 16);
+    for (int i = 0; i < data.length; i++) {
+      s.writeVector(i, data[i]);
+    }
+    int[] nodes = {11, 3, 7, 0, 9, 4, 10, 1, 6, 2, 8};
+    float[] q = randomVectors(1, dim, 18)[0];
+    for (Metric metric : Metric.values()) {
+      for (int n = 0; n <= nodes.length; n++) {
+        float[] out = new float[nodes.length];
+        Arrays.fill(out, Float.NaN);
+        s.distances(metric, q, nodes, n, out, new float[4]);
+        for (int i = 0; i < nodes.length; i++) {
+          float expected = i < n ? s.distance(metric, q, nodes[i]) : Float.NaN;
+          assertEquals(expected, out[i], metric + ", " + n + " nodes, at " + i);
+        }
+        if (n > 0) {
+          assertEquals(metric.distance(q, data[nodes[0]]), out[0], 1e-3f * Math.abs(out[0]) + 1e-3f, metric.toString());
+        }
+      }
+    }
+  }
 }

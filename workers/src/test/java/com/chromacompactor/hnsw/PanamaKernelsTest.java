@@ -1,6 +1,7 @@
 package com.chromacompactor.hnsw;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -113,6 +114,41 @@ class PanamaKernelsTest {
       assertEquals(VectorKernels.dotScalar(q, v), PANAMA.dot(q, bytes, floats, at), "dot at " + at);
       assertEquals(VectorKernels.squareDistanceScalar(q, v), PANAMA.squareDistance(q, bytes, floats, at),
           "square distance at " + at);
+    }
+  }
+
+  @ParameterizedTest(name = "dim {0}, {1}")
+  @MethodSource("cases")
+  void fourAtOnceEqualOneAtATimeToTheBit(int dim, Memory memory) throws IOException {
+    // Gaussian values, so that any change in the order of the sums would show in the last bits. The
+    // four vectors lie in two buffers, in an order that differs from their order in memory.
+    Random r = new Random(31L * dim + memory.ordinal());
+    ByteBuffer first = records(memory, dim, i -> r.nextGaussian());
+    ByteBuffer second = records(Memory.DIRECT, dim, i -> r.nextGaussian());
+    FloatBuffer firstFloats = first.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    FloatBuffer secondFloats = second.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] q = HnswBuilderTest.randomVectors(1, dim, dim + 7L)[0];
+    int near = 5;
+    int far = 5 + dim + 11;
+    float[] squares = new float[4];
+    float[] dots = new float[4];
+    PANAMA.squareDistance4(q, second, secondFloats, far, first, firstFloats, near, first, firstFloats, far,
+        second, secondFloats, near, squares);
+    PANAMA.dot4(q, second, secondFloats, far, first, firstFloats, near, first, firstFloats, far,
+        second, secondFloats, near, dots);
+    assertEquals(PANAMA.squareDistance(q, second, secondFloats, far), squares[0]);
+    assertEquals(PANAMA.squareDistance(q, first, firstFloats, near), squares[1]);
+    assertEquals(PANAMA.squareDistance(q, first, firstFloats, far), squares[2]);
+    assertEquals(PANAMA.squareDistance(q, second, secondFloats, near), squares[3]);
+    assertEquals(PANAMA.dot(q, second, secondFloats, far), dots[0]);
+    assertEquals(PANAMA.dot(q, first, firstFloats, near), dots[1]);
+    assertEquals(PANAMA.dot(q, first, firstFloats, far), dots[2]);
+    assertEquals(PANAMA.dot(q, second, secondFloats, near), dots[3]);
+    if (dim > 0) {
+      // and the values are the distances, not four copies of one
+      assertEquals(VectorKernels.squareDistanceScalar(q, vectorAt(firstFloats, near, dim)), squares[1],
+          1e-4f * squares[1]);
+      assertNotEquals(squares[0], squares[1]);
     }
   }
 }
