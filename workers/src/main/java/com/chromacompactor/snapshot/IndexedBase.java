@@ -5,7 +5,10 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.hnsw.HnswSegmentReader;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,16 +18,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /** A previous snapshot as the start of a new one: its index folders, and whether it can be taken over. */
 final class IndexedBase {
-  /** Rows of the node table bound into one INSERT. */
-  private static final int ROWS_PER_INSERT = 256;
+  /** Rows of the node table sent in one INSERT: a JSON parameter of about 300 KB. */
+  private static final int ROWS_PER_INSERT = 8192;
+
+  private static final JsonFactory JSON = new JsonFactory();
 
   private IndexedBase() {}
 
@@ -92,10 +95,19 @@ final class IndexedBase {
   /**
    * Writes {@code scratch.<table>} (id → element and label) for the live, labelled elements of {@code
    * index}: the link between a record and its base element, built once per collection from the id map.
-   * Rows go in id order and {@value #ROWS_PER_INSERT} to a statement: one row per statement spends more
-   * time crossing into SQLite than SQLite spends storing it.
+   * Rows cross into SQLite {@value #ROWS_PER_INSERT} at a time as one JSON array, bound as one parameter
+   * and unpacked by {@code json_each}: binding three parameters per row cost more than SQLite spends
+   * storing it (0.38 s for 50,000 rows in a fresh JVM). Elements go in order, so that should two live
+   * elements carry one id, the later one, which is the record's, replaces the earlier.
    */
-  static void writeNodeTable(Connection db, String table, HnswSegmentWriter.BaseIndex index) throws SQLException {
+  static void writeNodeTable(Connection db, String table, HnswSegmentWriter.BaseIndex index)
+      throws SQLException, IOException {
+    writeNodeTable(db, table, index, ROWS_PER_INSERT);
+  }
+
+  /** As {@link #writeNodeTable(Connection, String, HnswSegmentWriter.BaseIndex)}, {@code rowsPerInsert} at a time. */
+  static void writeNodeTable(Connection db, String table, HnswSegmentWriter.BaseIndex index, int rowsPerInsert)
+      throws SQLException, IOException {
     try (Statement st = db.createStatement()) {
       st.execute("DROP TABLE IF EXISTS scratch." + table);
       st.execute("CREATE TABLE scratch." + table
@@ -103,42 +115,42 @@ final class IndexedBase {
     }
     Map<Long, String> labelToId = index.ids().labelToId();
     HnswSegmentReader reader = index.reader();
-    // In id order; should two live elements carry one id, the later one is the record's.
-    TreeMap<String, Integer> byId = new TreeMap<>();
-    for (int i = 0; i < index.count(); i++) {
-      String id = reader.isDeleted(i) ? null : labelToId.get(reader.label(i));
-      if (id != null) {
-        byId.put(id, i);
+    try (PreparedStatement insert = db.prepareStatement("INSERT OR REPLACE INTO scratch." + table
+        + " (id, node, label) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key")) {
+      StringWriter json = new StringWriter();
+      JsonGenerator rows = JSON.createGenerator(json);
+      rows.writeStartArray();
+      int pending = 0;
+      for (int i = 0; i < index.count(); i++) {
+        String id = reader.isDeleted(i) ? null : labelToId.get(reader.label(i));
+        if (id == null) {
+          continue;
+        }
+        rows.writeStartArray();
+        rows.writeString(id);
+        rows.writeNumber(i);
+        rows.writeNumber(reader.label(i));
+        rows.writeEndArray();
+        if (++pending == rowsPerInsert) {
+          insertRows(insert, rows, json);
+          json = new StringWriter();
+          rows = JSON.createGenerator(json);
+          rows.writeStartArray();
+          pending = 0;
+        }
       }
-    }
-    Iterator<Map.Entry<String, Integer>> rows = byId.entrySet().iterator();
-    int remaining = byId.size();
-    try (PreparedStatement full = db.prepareStatement(insertRows(table, ROWS_PER_INSERT))) {
-      for (; remaining >= ROWS_PER_INSERT; remaining -= ROWS_PER_INSERT) {
-        bindRows(full, rows, reader, ROWS_PER_INSERT);
-        full.executeUpdate();
-      }
-    }
-    if (remaining > 0) {
-      try (PreparedStatement last = db.prepareStatement(insertRows(table, remaining))) {
-        bindRows(last, rows, reader, remaining);
-        last.executeUpdate();
+      if (pending > 0) {
+        insertRows(insert, rows, json);
       }
     }
   }
 
-  private static String insertRows(String table, int rows) {
-    return "INSERT INTO scratch." + table + " (id, node, label) VALUES " + ", (?, ?, ?)".repeat(rows).substring(2);
-  }
-
-  private static void bindRows(PreparedStatement ps, Iterator<Map.Entry<String, Integer>> rows,
-      HnswSegmentReader reader, int n) throws SQLException {
-    for (int r = 0; r < n; r++) {
-      Map.Entry<String, Integer> e = rows.next();
-      ps.setString(3 * r + 1, e.getKey());
-      ps.setInt(3 * r + 2, e.getValue());
-      ps.setLong(3 * r + 3, reader.label(e.getValue()));
-    }
+  private static void insertRows(PreparedStatement insert, JsonGenerator rows, StringWriter json)
+      throws SQLException, IOException {
+    rows.writeEndArray();
+    rows.close();
+    insert.setString(1, json.toString());
+    insert.executeUpdate();
   }
 
   /** A collection's index folder in a previous snapshot (by tenant, database and name), or null. */
