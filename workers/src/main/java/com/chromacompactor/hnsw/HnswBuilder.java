@@ -23,7 +23,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>a node drawn above the top level becomes the entry point.
  * </ol>
  *
- * Vectors must be in the store before {@link #build}: the graph reads them, never writes them.
+ * <p>Where hnswlib computes a node's neighbours' distances one by one, prefetching the next vector, this
+ * takes them four at a time ({@link Level0Store#distances}): the search is bound by memory, and four
+ * vectors streamed side by side overlap their cache misses as the prefetch does (a 50,000 × 1536-d
+ * single-thread build went from 0.72× Chroma's speed to 1.0×, docs/hnsw-benchmarks.md). Each distance is
+ * bit for bit the one taken alone, and the candidates are then judged in hnswlib's order, so the graph is
+ * the same.
+ *
+ * <p>Vectors must be in the store before {@link #build}: the graph reads them, never writes them.
  */
 public final class HnswBuilder {
   private final HnswGraph graph;
