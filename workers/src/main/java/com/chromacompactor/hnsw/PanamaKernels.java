@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The distance reductions with the JDK 17 vector API (incubating): lanes loaded straight from the
  * mapped record with {@code fromByteBuffer}, fused multiply-add, one lane reduction at the end.
- * About 2.4× the unrolled loops on a 1536-d build (docs/hnsw-benchmarks.md).
+ * About 3.6× the unrolled loops on a 1536-d build (docs/hnsw-benchmarks.md).
  *
  * <p>Needs {@code --add-modules jdk.incubator.vector} at compile and run time (the workers pom and every
  * launcher pass it). {@link FloatKernels.Loader} picks this class by name only when that module is in
