@@ -36,8 +36,9 @@ public final class KernelWarmUp {
   }
 
   /**
-   * Calls both kernels, alone and in fours, {@code calls} times on vectors laid out as a mapped index holds them (a direct,
-   * little-endian buffer), and returns the sum of the results, so that the work cannot be dropped.
+   * Calls both kernels, alone and in fours, {@code calls} times on vectors laid out as a mapped index
+   * holds them (a direct, little-endian buffer), and returns the sum of the results, so that the work
+   * cannot be dropped.
    */
   static double run(int calls) {
     ByteBuffer bytes = ByteBuffer.allocateDirect(4 * DIMENSION * VECTORS).order(ByteOrder.LITTLE_ENDIAN);

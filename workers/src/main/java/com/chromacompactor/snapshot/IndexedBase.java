@@ -118,24 +118,22 @@ final class IndexedBase {
     try (PreparedStatement insert = db.prepareStatement("INSERT OR REPLACE INTO scratch." + table
         + " (id, node, label) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key")) {
       StringWriter json = new StringWriter();
-      JsonGenerator rows = JSON.createGenerator(json);
-      rows.writeStartArray();
+      JsonGenerator rows = startRows(json);
       int pending = 0;
       for (int i = 0; i < index.count(); i++) {
-        String id = reader.isDeleted(i) ? null : labelToId.get(reader.label(i));
+        long label = reader.label(i);
+        String id = reader.isDeleted(i) ? null : labelToId.get(label);
         if (id == null) {
           continue;
         }
         rows.writeStartArray();
         rows.writeString(id);
         rows.writeNumber(i);
-        rows.writeNumber(reader.label(i));
+        rows.writeNumber(label);
         rows.writeEndArray();
         if (++pending == rowsPerInsert) {
           insertRows(insert, rows, json);
-          json = new StringWriter();
-          rows = JSON.createGenerator(json);
-          rows.writeStartArray();
+          rows = startRows(json);
           pending = 0;
         }
       }
@@ -143,6 +141,14 @@ final class IndexedBase {
         insertRows(insert, rows, json);
       }
     }
+  }
+
+  /** Empties {@code json} and opens the array of the next statement's rows in it. */
+  private static JsonGenerator startRows(StringWriter json) throws IOException {
+    json.getBuffer().setLength(0);
+    JsonGenerator rows = JSON.createGenerator(json);
+    rows.writeStartArray();
+    return rows;
   }
 
   private static void insertRows(PreparedStatement insert, JsonGenerator rows, StringWriter json)
