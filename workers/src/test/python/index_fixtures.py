@@ -10,6 +10,8 @@
                                  (Chroma builds its index as it flushes), and OUT/queries.npy
   more     OUT N ADDED UPDATED DELETED DIM SPACE [KIND]   OUT/delta2 for `vectors`' collection: new
                                  ids, new vectors for existing ids, and tombstones (see more())
+  same     OUT N DIM SPACE KIND KEPT   OUT/delta3 for `vectors`' collection: ids 0..KEPT-1 again, each
+                                 with its own vector as `vectors` drew it, and new metadata
   recall   OUT.json DIR NQ...    recall@10 of DIR's collection 'vectors' for OUT/queries.npy against
                                  exact brute force over the vectors it returns with get()
 """
@@ -170,6 +172,17 @@ def more(out, n, added, updated, deleted, dim, space, kind="lowrank"):
     cf.write_tombstones(d, {"vectors": [f"v{i:07d}" for i in range(updated, updated + deleted)]})
 
 
+def same(out, n, dim, space, kind, kept):
+    """OUT/delta3: the first `kept` ids of `vectors` with their vectors unchanged and new metadata."""
+    rng = np.random.default_rng(n * 31 + dim)
+    basis = rng.standard_normal((32, dim)).astype(np.float32) / np.sqrt(32)
+    data = sample(rng, kind, n, dim, basis)
+    c = cf.client(os.path.join(out, "delta3"))
+    col = c.get_or_create_collection("vectors", configuration={"hnsw": {"space": space}})
+    col.add(ids=[f"v{i:07d}" for i in range(kept)], embeddings=data[:kept], metadatas=[{"delta": 3}] * kept)
+    del c
+
+
 def recall(out_json, directory, queries_npy, k=10):
     queries = np.load(queries_npy)
     c = cf.client(directory)
@@ -204,6 +217,8 @@ def main(argv):
         vectors(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), argv[6], *argv[7:8])
     elif cmd == "more":
         more(argv[2], *[int(x) for x in argv[3:8]], argv[8], *argv[9:10])
+    elif cmd == "same":
+        same(argv[2], int(argv[3]), int(argv[4]), argv[5], argv[6], int(argv[7]))
     elif cmd == "recall":
         recall(argv[2], argv[3], argv[4])
     else:

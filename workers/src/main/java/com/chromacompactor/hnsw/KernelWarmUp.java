@@ -6,12 +6,14 @@ import java.nio.FloatBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Gets the distance kernels compiled before a build needs them. In a fresh JVM the vector API runs
- * interpreted, allocating on every lane operation, until the JIT's optimising tier takes a kernel: the
- * first thousand insertions of an incremental run on a 50,000 × 1536-d base took 1.8 s, the next
+ * Gets a metric's distance kernels compiled before a build needs them. In a fresh JVM the vector API
+ * runs interpreted, allocating on every lane operation, until the JIT's optimising tier takes a kernel:
+ * the first thousand insertions of an incremental run on a 50,000 × 1536-d base took 1.8 s, the next
  * thousand 1.2 s. Warmed up, the run is 0.4 s shorter (docs/hnsw-benchmarks.md). A writer starts this
- * while it still reads its inputs, which leaves the other cores idle; it runs once per JVM, on a
- * daemon thread, in about a third of a second of one core.
+ * for each metric its collections use as it meets them, while it still reads its inputs; it runs once
+ * per metric and JVM, on a daemon thread, in about a sixth of a second of one core. Only that metric's
+ * kernels: compiling the other's, which no build would call, cost as much CPU again, on a machine whose
+ * cores the JIT and the merge already keep busy.
  */
 public final class KernelWarmUp {
   /** Enough calls of each kernel for the JIT's optimising tier, with room to spare. */
@@ -19,16 +21,16 @@ public final class KernelWarmUp {
 
   private static final int DIMENSION = 1536;
   private static final int VECTORS = 64;
-  private static final AtomicBoolean STARTED = new AtomicBoolean();
+  private static final AtomicBoolean[] STARTED = {new AtomicBoolean(), new AtomicBoolean()};
 
   private KernelWarmUp() {}
 
-  /** Starts the warm-up unless this JVM already has: the started thread, or null. */
-  public static Thread start() {
-    if (!STARTED.compareAndSet(false, true)) {
+  /** Starts the warm-up of {@code metric}'s kernels unless this JVM already has: the started thread, or null. */
+  public static Thread start(Metric metric) {
+    if (!STARTED[metric.ordinal()].compareAndSet(false, true)) {
       return null;
     }
-    Thread t = new Thread(() -> run(CALLS), "hnsw-kernel-warm-up");
+    Thread t = new Thread(() -> run(metric, CALLS), "hnsw-kernel-warm-up-" + metric.name().toLowerCase());
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY);
     t.start();
@@ -36,11 +38,11 @@ public final class KernelWarmUp {
   }
 
   /**
-   * Calls both kernels, alone and in fours, {@code calls} times on vectors laid out as a mapped index
-   * holds them (a direct, little-endian buffer), and returns the sum of the results, so that the work
-   * cannot be dropped.
+   * Calls {@code metric}'s distance, alone and in fours, {@code calls} times on vectors laid out as a
+   * mapped index holds them (a direct, little-endian buffer), and returns the sum of the results, so
+   * that the work cannot be dropped.
    */
-  static double run(int calls) {
+  static double run(Metric metric, int calls) {
     ByteBuffer bytes = ByteBuffer.allocateDirect(4 * DIMENSION * VECTORS).order(ByteOrder.LITTLE_ENDIAN);
     FloatBuffer floats = bytes.asFloatBuffer();
     for (int i = 0; i < DIMENSION * VECTORS; i++) {
@@ -50,19 +52,16 @@ public final class KernelWarmUp {
     for (int i = 0; i < DIMENSION; i++) {
       q[i] = (i % 7 - 3) / 4f;
     }
-    FloatKernels k = FloatKernels.INSTANCE;
     float[] four = new float[4];
     double sum = 0;
     for (int i = 0; i < calls; i++) {
       int at = (i % VECTORS) * DIMENSION;
-      sum += k.squareDistance(q, bytes, floats, at) + k.dot(q, bytes, floats, at);
-      // and the batched kernels the beam search uses, on this vector and the next three
+      sum += metric.distance(q, bytes, floats, at);
+      // and the batched kernel the beam search uses, on this vector and the next three
       int at1 = ((i + 1) % VECTORS) * DIMENSION;
       int at2 = ((i + 2) % VECTORS) * DIMENSION;
       int at3 = ((i + 3) % VECTORS) * DIMENSION;
-      k.squareDistance4(q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
-      sum += (double) four[0] + four[1] + four[2] + four[3];
-      k.dot4(q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
+      metric.distance4(q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
       sum += (double) four[0] + four[1] + four[2] + four[3];
     }
     return sum;

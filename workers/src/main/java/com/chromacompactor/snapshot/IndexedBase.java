@@ -3,12 +3,8 @@ package com.chromacompactor.snapshot;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
-import com.chromacompactor.chroma.hnsw.HnswSegmentReader;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,16 +15,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** A previous snapshot as the start of a new one: its index folders, and whether it can be taken over. */
 final class IndexedBase {
-  /** Rows of the node table sent in one INSERT: a JSON parameter of about 300 KB. */
-  private static final int ROWS_PER_INSERT = 8192;
-
-  private static final JsonFactory JSON = new JsonFactory();
-
   private IndexedBase() {}
 
   /** A collection of a base that can be taken over: its description, live records and index (null if empty). */
@@ -50,8 +40,7 @@ final class IndexedBase {
     try (DeltaReader reader = DeltaReader.open(base, DeltaOrigin.COMPACTOR)) {
       infos = reader.collections();
     }
-    List<Collection> out = new ArrayList<>();
-    try (Connection db = openReadOnly(base)) {
+    List<Collection> out = new ArrayList<>();    try (Connection db = openReadOnly(base)) {
       if (count(db, "SELECT count(*) FROM embeddings_queue") > 0 || count(db, "SELECT count(*) FROM max_seq_id") > 0) {
         return Optional.empty();
       }
@@ -70,8 +59,7 @@ final class IndexedBase {
             records = rs.getLong(1);
           }
         }
-        HnswSegmentWriter.BaseIndex index = null;
-        if (records > 0) {
+        HnswSegmentWriter.BaseIndex index = null;        if (records > 0) {
           if (info.dimension() == null) {
             return Optional.empty();
           }
@@ -80,8 +68,7 @@ final class IndexedBase {
             return Optional.empty();
           }
         }
-        total += records;
-        out.add(new Collection(info, records, index));
+        total += records;        out.add(new Collection(info, records, index));
       }
       if (count(db, "SELECT count(*) FROM embeddings") != total) {
         return Optional.empty(); // rows outside the collections' metadata segments
@@ -90,73 +77,6 @@ final class IndexedBase {
       throw new IOException("reading the base snapshot " + base + ": " + e.getMessage(), e);
     }
     return Optional.of(out);
-  }
-
-  /**
-   * Writes {@code scratch.<table>} (id → element and label) for the live, labelled elements of {@code
-   * index}: the link between a record and its base element, built once per collection from the id map.
-   * Rows cross into SQLite {@value #ROWS_PER_INSERT} at a time as one JSON array, bound as one parameter
-   * and unpacked by {@code json_each}: binding three parameters per row cost more than SQLite spends
-   * storing it (0.38 s for 50,000 rows in a fresh JVM). Elements go in order, so that should two live
-   * elements carry one id, the later one, which is the record's, replaces the earlier.
-   */
-  static void writeNodeTable(Connection db, String table, HnswSegmentWriter.BaseIndex index)
-      throws SQLException, IOException {
-    writeNodeTable(db, table, index, ROWS_PER_INSERT);
-  }
-
-  /** As {@link #writeNodeTable(Connection, String, HnswSegmentWriter.BaseIndex)}, {@code rowsPerInsert} at a time. */
-  static void writeNodeTable(Connection db, String table, HnswSegmentWriter.BaseIndex index, int rowsPerInsert)
-      throws SQLException, IOException {
-    try (Statement st = db.createStatement()) {
-      st.execute("DROP TABLE IF EXISTS scratch." + table);
-      st.execute("CREATE TABLE scratch." + table
-          + " (id TEXT PRIMARY KEY, node INTEGER NOT NULL, label INTEGER NOT NULL) WITHOUT ROWID");
-    }
-    Map<Long, String> labelToId = index.ids().labelToId();
-    HnswSegmentReader reader = index.reader();
-    try (PreparedStatement insert = db.prepareStatement("INSERT OR REPLACE INTO scratch." + table
-        + " (id, node, label) SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key")) {
-      StringWriter json = new StringWriter();
-      JsonGenerator rows = startRows(json);
-      int pending = 0;
-      for (int i = 0; i < index.count(); i++) {
-        long label = reader.label(i);
-        String id = reader.isDeleted(i) ? null : labelToId.get(label);
-        if (id == null) {
-          continue;
-        }
-        rows.writeStartArray();
-        rows.writeString(id);
-        rows.writeNumber(i);
-        rows.writeNumber(label);
-        rows.writeEndArray();
-        if (++pending == rowsPerInsert) {
-          insertRows(insert, rows, json);
-          rows = startRows(json);
-          pending = 0;
-        }
-      }
-      if (pending > 0) {
-        insertRows(insert, rows, json);
-      }
-    }
-  }
-
-  /** Empties {@code json} and opens the array of the next statement's rows in it. */
-  private static JsonGenerator startRows(StringWriter json) throws IOException {
-    json.getBuffer().setLength(0);
-    JsonGenerator rows = JSON.createGenerator(json);
-    rows.writeStartArray();
-    return rows;
-  }
-
-  private static void insertRows(PreparedStatement insert, JsonGenerator rows, StringWriter json)
-      throws SQLException, IOException {
-    rows.writeEndArray();
-    rows.close();
-    insert.setString(1, json.toString());
-    insert.executeUpdate();
   }
 
   /** A collection's index folder in a previous snapshot (by tenant, database and name), or null. */

@@ -1,5 +1,9 @@
 package com.chromacompactor.snapshot;
 
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaProblem;
+import com.chromacompactor.chroma.Space;
+import com.chromacompactor.chroma.hnsw.CosineNormalization;
 import com.chromacompactor.chroma.hnsw.HnswSegmentFormat;
 import com.chromacompactor.chroma.hnsw.HnswSegmentReader;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
@@ -18,24 +22,27 @@ import java.util.BitSet;
 
 /**
  * One collection's index written as an extension of a previous snapshot's (see {@link
- * IndexedSnapshotWriter#factory(int, Path)}):
+ * IndexedSnapshotWriter#factory(int)}):
  *
  * <ol>
- *   <li>plan: each live record whose id has a live base element holding exactly its vector (as
- *       {@code get()} returns it) keeps that element and label; the others need a new element;
+ *   <li>plan: a record taken over with the base keeps its element, unless the merge replaced or
+ *       deleted it; a record with a vector of its own keeps the element of its id when {@code get()}
+ *       would return the same vector from either (for cosine, after the unit-length round trip a new
+ *       element would put it through); the others get new elements, labelled above the base's
+ *       highest, listed in {@code scratch.added};
  *   <li>the base folder is copied and mapped with room for the new elements, its upper levels and
  *       entry point restored; base elements no record kept are marked deleted;
- *   <li>new elements get labels above the base's highest and are inserted into the loaded graph.
+ *   <li>the new elements are inserted into the loaded graph.
  * </ol>
  *
- * The plan lives in scratch tables, never on the heap.
+ * Only the base elements' kept flags are on the heap (a bit each); the plan is in a scratch table.
  */
 final class IndexedExtension {
   private final Connection db;
   private final Path snapshotDir;
   private final Vectors vectors;
   private final HnswSegmentWriter.BaseIndex previous;
-  private final String nodeTable;
+  private final BitSet released;
   private final int threads;
   private final HnswBuilder.Progress progress;
 
@@ -45,14 +52,19 @@ final class IndexedExtension {
     void read(long slot, float[] into) throws IOException;
   }
 
-  /** @param nodeTable the scratch table of the base's elements by id ({@link IndexedBase#writeNodeTable}) */
+  /**
+   * @param released null if the collection's records were all merged from deltas (each has a row in
+   *     {@code scratch.vectors}); else the collection was taken over with the base, its records without
+   *     such a row are held by their id's element, and this set holds the elements whose record the
+   *     merge has since replaced or deleted
+   */
   IndexedExtension(Connection db, Path snapshotDir, Vectors vectors, HnswSegmentWriter.BaseIndex previous,
-      String nodeTable, int threads, HnswBuilder.Progress progress) {
+      BitSet released, int threads, HnswBuilder.Progress progress) {
     this.db = db;
     this.snapshotDir = snapshotDir;
     this.vectors = vectors;
     this.previous = previous;
-    this.nodeTable = nodeTable;
+    this.released = released;
     this.threads = threads;
     this.progress = progress;
   }
@@ -64,50 +76,50 @@ final class IndexedExtension {
     HnswSegmentReader reader = previous.reader();
     int baseCount = previous.count();
     try (Statement st = db.createStatement()) {
-      st.execute("DROP TABLE IF EXISTS scratch.plan");
-      st.execute("CREATE TABLE scratch.plan (row INTEGER PRIMARY KEY, node INTEGER NOT NULL, label INTEGER NOT NULL)");
+      st.execute("DROP TABLE IF EXISTS scratch.added");
+      st.execute("CREATE TABLE scratch.added (row INTEGER PRIMARY KEY, slot INTEGER NOT NULL,"
+          + " node INTEGER NOT NULL UNIQUE, label INTEGER NOT NULL)");
     }
-    // 1. plan. A record taken over with the base (slot < 0) keeps its element: one statement for all.
+    // 1. plan. Records still held by the base keep their elements without a query.
     BitSet kept = new BitSet(baseCount);
-    try (PreparedStatement taken = db.prepareStatement("INSERT INTO scratch.plan (row, node, label)"
-        + " SELECT e.id, b.node, b.label FROM embeddings e JOIN scratch.vectors v ON v.row = e.id"
-        + " JOIN scratch." + nodeTable + " b ON b.id = e.embedding_id WHERE e.segment_id = ? AND v.slot < 0");
-        PreparedStatement nodes = db.prepareStatement("SELECT node FROM scratch.plan")) {
-      taken.setString(1, slot.metadataSegmentId());
-      taken.executeUpdate();
-      try (ResultSet rs = nodes.executeQuery()) {
-        while (rs.next()) {
-          kept.set(rs.getInt(1));
-        }
+    if (released != null) {
+      for (int node : previous.nodeById().values()) {
+        kept.set(node);
       }
+      kept.andNot(released);
     }
-    // The others keep their id's base element only when their vector is still exactly its vector.
+    // A record with a vector of its own keeps its id's element only when that is still exactly its vector.
     float[] vector = new float[dimension];
     float[] stored = new float[dimension];
-    long added = 0;
-    try (PreparedStatement q = db.prepareStatement("SELECT e.id, v.slot, b.node, b.label FROM embeddings e"
-        + " JOIN scratch.vectors v ON v.row = e.id LEFT JOIN scratch." + nodeTable + " b ON b.id = e.embedding_id"
-        + " WHERE e.segment_id = ? AND v.slot >= 0 ORDER BY e.id");
-        PreparedStatement plan = db.prepareStatement("INSERT INTO scratch.plan (row, node, label) VALUES (?, ?, ?)")) {
+    boolean cosine = slot.hnsw().space() == Space.COSINE;
+    long maxLabel = previous.maxLabel();
+    int added = 0;
+    try (PreparedStatement q = db.prepareStatement("SELECT e.id, e.embedding_id, v.slot FROM embeddings e"
+        + " JOIN scratch.vectors v ON v.row = e.id WHERE e.segment_id = ? ORDER BY e.id");
+        PreparedStatement add = db.prepareStatement("INSERT INTO scratch.added (row, slot, node, label)"
+            + " VALUES (?, ?, ?, ?)")) {
       q.setString(1, slot.metadataSegmentId());
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
-          int node = rs.getInt(3);
-          boolean same = false;
-          if (!rs.wasNull()) {
-            vectors.read(rs.getLong(2), vector);
+          int node = previous.node(rs.getString(2));
+          if (node >= 0 && !kept.get(node)) {
+            vectors.read(rs.getLong(3), vector);
+            if (cosine) {
+              CosineNormalization.roundTrip(vector); // what get() would return from a new element
+            }
             reader.vectorInto(node, stored);
-            same = Arrays.equals(vector, stored);
+            if (Arrays.equals(vector, stored)) {
+              kept.set(node);
+              continue;
+            }
           }
-          if (same) {
-            kept.set(node);
-            plan.setLong(1, rs.getLong(1));
-            plan.setInt(2, node);
-            plan.setLong(3, rs.getLong(4));
-            plan.executeUpdate();
-          } else {
-            added++; // new, or updated to another vector: a new element
-          }
+          // new, or updated to another vector: a new element, numbered and labelled in row order
+          add.setLong(1, rs.getLong(1));
+          add.setLong(2, rs.getLong(3));
+          add.setInt(3, baseCount + added);
+          add.setLong(4, maxLabel + 1 + added);
+          add.executeUpdate();
+          added++;
         }
       }
     }
@@ -115,7 +127,6 @@ final class IndexedExtension {
       return false; // mostly dead: a fresh graph searches better than one full of deleted elements
     }
     Path folder = snapshotDir.resolve(slot.vectorSegmentId());
-    long[] maxLabel = {previous.maxLabel()};
     try (HnswSegmentWriter index = HnswSegmentWriter.extend(folder, previous, slot.hnsw(), dimension, added)) {
       HnswGraph graph = index.graph();
       // 2. base elements that no record kept
@@ -126,28 +137,15 @@ final class IndexedExtension {
       }
       // 3. new elements
       int next = baseCount;
-      try (PreparedStatement q = db.prepareStatement("SELECT e.id, v.slot FROM embeddings e"
-          + " JOIN scratch.vectors v ON v.row = e.id WHERE e.segment_id = ? AND e.id NOT IN (SELECT row FROM scratch.plan)"
-          + " ORDER BY e.id");
-          PreparedStatement newRows = db.prepareStatement("CREATE TABLE IF NOT EXISTS scratch.added"
-              + " (row INTEGER PRIMARY KEY, node INTEGER NOT NULL, label INTEGER NOT NULL)")) {
-        newRows.execute();
-        try (Statement st = db.createStatement()) {
-          st.execute("DELETE FROM scratch.added");
-        }
-        q.setString(1, slot.metadataSegmentId());
-        try (ResultSet rs = q.executeQuery();
-            PreparedStatement ins = db.prepareStatement("INSERT INTO scratch.added (row, node, label) VALUES (?, ?, ?)")) {
-          while (rs.next()) {
-            vectors.read(rs.getLong(2), vector);
-            long label = ++maxLabel[0];
-            index.setElement(next, label, vector);
-            ins.setLong(1, rs.getLong(1));
-            ins.setInt(2, next);
-            ins.setLong(3, label);
-            ins.executeUpdate();
-            next++;
+      try (PreparedStatement q = db.prepareStatement("SELECT node, label, slot FROM scratch.added ORDER BY node");
+          ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getInt(1) != next) {
+            throw new IOException(slot.key() + ": new element " + rs.getInt(1) + " where " + next + " was due");
           }
+          vectors.read(rs.getLong(3), vector);
+          index.setElement(next, rs.getLong(2), vector);
+          next++;
         }
       }
       if (next != baseCount + added) {
@@ -155,21 +153,39 @@ final class IndexedExtension {
       }
       new HnswBuilder(graph).build(next, threads, progress);
       index.finish();
-      try (PreparedStatement ids = db.prepareStatement("SELECT e.embedding_id, COALESCE(p.label, a.label)"
-          + " FROM embeddings e LEFT JOIN scratch.plan p ON p.row = e.id LEFT JOIN scratch.added a ON a.row = e.id"
-          + " WHERE e.segment_id = ? ORDER BY e.id")) {
-        ids.setString(1, slot.metadataSegmentId());
-        IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), maxLabel[0], visitor -> {
-          try (ResultSet rs = ids.executeQuery()) {
-            while (rs.next()) {
-              visitor.accept(rs.getString(1), rs.getLong(2));
-            }
-          } catch (SQLException e) {
-            throw new IOException("reading ids of " + slot.key() + ": " + e.getMessage(), e);
-          }
-        });
-      }
+      writeIds(slot, folder.resolve(HnswSegmentFormat.PICKLE), maxLabel + added);
     }
     return true;
+  }
+
+  /**
+   * The id map: a new element's label from the plan, else the label of the base element that holds the
+   * record, which every record has; one without is a base whose rows and index disagree.
+   */
+  private void writeIds(CollectionSlot slot, Path pickle, long maxLabel) throws SQLException, IOException {
+    HnswSegmentReader reader = previous.reader();
+    try (PreparedStatement ids = db.prepareStatement("SELECT e.embedding_id, a.label FROM embeddings e"
+        + " LEFT JOIN scratch.added a ON a.row = e.id WHERE e.segment_id = ? ORDER BY e.id")) {
+      ids.setString(1, slot.metadataSegmentId());
+      IdLabelPickleWriter.write(pickle, maxLabel, visitor -> {
+        try (ResultSet rs = ids.executeQuery()) {
+          while (rs.next()) {
+            String id = rs.getString(1);
+            long label = rs.getLong(2);
+            if (rs.wasNull()) {
+              int node = previous.node(id);
+              if (node < 0) {
+                throw new CorruptDeltaException(previous.folder().getParent(), DeltaProblem.CORRUPT_HNSW, "collection "
+                    + slot.key() + ": record '" + id + "' has no live element in the index");
+              }
+              label = reader.label(node);
+            }
+            visitor.accept(id, label);
+          }
+        } catch (SQLException e) {
+          throw new IOException("reading ids of " + slot.key() + ": " + e.getMessage(), e);
+        }
+      });
+    }
   }
 }

@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,7 +47,8 @@ import java.util.Optional;
  *
  * <p>Vectors wait in a scratch file per collection ({@link IndexedVectorSpill}), found through a
  * scratch table {@code embeddings.id → slot} in an attached SQLite file, so one transaction per delta
- * covers rows and slots and the heap does not grow with the records.
+ * covers rows and slots and the heap does not grow with the records. A record taken over with a base
+ * snapshot ({@link #seed}) has no slot: its vector is in its id's element of the base index.
  */
 public final class IndexedSnapshotWriter implements SnapshotWriter {
   private static final String SCRATCH_DDL =
@@ -57,6 +59,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private final Path scratchDb;
   private final int threads;
   private Path base;
+  /** Opened by the first delta or the base, whichever comes first: a base taken over brings its own schema. */
   private Connection db;
   private MetadataRows rows;
   private PreparedStatement findRow;
@@ -71,24 +74,21 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private final Map<Integer, IndexedVectorSpill> spills = new HashMap<>();
   /** Per collection taken over from the base: its index, whose elements hold the base records' vectors. */
   private final Map<Integer, HnswSegmentWriter.BaseIndex> seededIndexes = new HashMap<>();
+  /** Per collection taken over from the base: the elements whose record the merge replaced or deleted. */
+  private final Map<Integer, BitSet> released = new HashMap<>();
   private IndexingListener indexing = IndexingListener.NONE;
   private boolean seeded;
   private boolean started;
   private boolean finished;
 
-  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, Path scratchDb, Connection db, int threads)
-      throws SQLException {
+  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, int threads) {
     this.snapshotDir = snapshotDir;
     this.scratchDir = scratchDir;
-    this.scratchDb = scratchDb;
+    this.scratchDb = scratchDir.resolve("indexed-ids.sqlite3");
     this.threads = threads;
-    connect(db);
   }
 
-  /**
-   * Uses {@code connection} for everything from now on. A slot in {@code scratch.vectors} is a record's
-   * vector in the spill (≥ 0), or element {@code -1 - slot} of its collection's base index (< 0).
-   */
+  /** Uses {@code connection} for everything from now on. */
   private void connect(Connection connection) throws SQLException {
     db = connection;
     rows = new MetadataRows(db);
@@ -126,28 +126,34 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     return create(snapshotDir, scratchDir, Runtime.getRuntime().availableProcessors());
   }
 
-  public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads) throws IOException {
-    KernelWarmUp.start(); // an index build comes at the end; its kernels get compiled meanwhile
+  public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads) {
+    return new IndexedSnapshotWriter(snapshotDir, scratchDir, threads);
+  }
+
+  /** Opens a new {@code chroma.sqlite3} with Chroma's schema, unless one is open already. */
+  private void openNew() throws IOException {
+    if (db != null) {
+      return;
+    }
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
-    Path scratch = scratchDir.resolve("indexed-ids.sqlite3");
-    Connection db = MetadataSchema.openNew(sqlite, scratch, SCRATCH_DDL);
-    boolean success = false;
+    Connection connection = MetadataSchema.openNew(sqlite, scratchDb, SCRATCH_DDL);
     try {
-      IndexedSnapshotWriter w = new IndexedSnapshotWriter(snapshotDir, scratchDir, scratch, db, threads);
-      success = true;
-      return w;
+      connect(connection);
     } catch (SQLException e) {
+      MetadataSchema.closeQuietly(connection);
+      db = null;
       throw new IOException("creating snapshot " + sqlite + ": " + e.getMessage(), e);
-    } finally {
-      if (!success) {
-        MetadataSchema.closeQuietly(db);
-      }
     }
   }
 
   @Override
   public CollectionSlot collection(CollectionInfo first) {
-    return slots.computeIfAbsent(first.key(), k -> CollectionSlot.of(slots.size(), first));
+    return slots.computeIfAbsent(first.key(), k -> {
+      CollectionSlot slot = CollectionSlot.of(slots.size(), first);
+      // an index build comes at the end; its kernels get compiled meanwhile
+      KernelWarmUp.start(HnswSegmentWriter.metric(slot.hnsw().space()));
+      return slot;
+    });
   }
 
   /**
@@ -169,58 +175,43 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     if (plan.isEmpty()) {
       return Optional.empty();
     }
-    Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
-    try {
-      db.close();
-      Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
-      connect(MetadataSchema.openCopy(sqlite, scratchDb, SCRATCH_DDL));
-      List<SeededCollection> out = new ArrayList<>();
-      for (IndexedBase.Collection c : plan.get()) {
-        CollectionSlot slot = collection(c.info());
-        if (c.index() != null) {
-          mapBaseVectors(slot, c.index(), c.records());
-          seededIndexes.put(slot.ordinal(), c.index());
-        }
-        out.add(new SeededCollection(c.info(), c.records()));
+    // Every record must have its element: a base whose rows and index disagree would lose records. The
+    // count is checked here, and each record's element when the id map is written.
+    for (IndexedBase.Collection c : plan.get()) {
+      if (c.index() != null && c.index().records() != c.records()) {
+        throw new CorruptDeltaException(previous, DeltaProblem.CORRUPT_HNSW, "collection " + c.info().key() + ": "
+            + c.records() + " records but " + c.index().records() + " of them have a live element in the index "
+            + c.index().folder());
       }
-      db.commit();
-      seeded = true;
-      return Optional.of(out);
+    }
+    Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
+    Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
+    Connection connection = MetadataSchema.openCopy(sqlite, scratchDb, SCRATCH_DDL);
+    try {
+      connect(connection);
     } catch (SQLException e) {
+      MetadataSchema.closeQuietly(connection);
+      db = null;
       throw new IOException("taking over the base snapshot " + previous + ": " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * Points every base record of {@code slot} at its element of the base index, through the collection's
-   * node table, which {@link IndexedExtension} reuses.
-   */
-  private void mapBaseVectors(CollectionSlot slot, HnswSegmentWriter.BaseIndex index, long records)
-      throws SQLException, IOException {
-    String table = nodeTable(slot);
-    IndexedBase.writeNodeTable(db, table, index);
-    long mapped;
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO scratch.vectors (row, slot)"
-        + " SELECT e.id, -1 - b.node FROM embeddings e JOIN scratch." + table + " b ON b.id = e.embedding_id"
-        + " WHERE e.segment_id = ?")) {
-      ps.setString(1, slot.metadataSegmentId());
-      mapped = ps.executeUpdate();
+    List<SeededCollection> out = new ArrayList<>();
+    for (IndexedBase.Collection c : plan.get()) {
+      CollectionSlot slot = collection(c.info());
+      if (c.index() != null) {
+        seededIndexes.put(slot.ordinal(), c.index());
+        released.put(slot.ordinal(), new BitSet(c.index().count()));
+      }
+      out.add(new SeededCollection(c.info(), c.records()));
     }
-    if (mapped != records) {
-      throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": "
-          + records + " records but " + mapped + " of them have a live element in the index " + index.folder());
-    }
-  }
-
-  /** The scratch table of a collection's base elements by id. */
-  private static String nodeTable(CollectionSlot slot) {
-    return "base_nodes_" + slot.ordinal();
+    seeded = true;
+    return Optional.of(out);
   }
 
   @Override
-  public void begin(DeltaOrigin origin) {
+  public void begin(DeltaOrigin origin) throws IOException {
     checkOpen();
     started = true;
+    openNew();
     rows.floatsAsStored(false);
   }
 
@@ -236,6 +227,9 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
 
   @Override
   public void commit() throws IOException {
+    if (db == null) {
+      return;
+    }
     try {
       db.commit();
     } catch (SQLException e) {
@@ -246,6 +240,9 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
 
   @Override
   public void rollback() throws IOException {
+    if (db == null) {
+      return;
+    }
     try {
       db.rollback();
     } catch (SQLException e) {
@@ -306,16 +303,24 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       rows.delete(rowId);
       rows.write(rowId, r, stored.record().metadata());
       findSlot.setLong(1, rowId);
-      long old;
+      Long old = null;
       try (ResultSet rs = findSlot.executeQuery()) {
-        rs.next();
-        old = rs.getLong(1);
+        if (rs.next()) {
+          old = rs.getLong(1);
+        }
       }
-      long now = old < 0 ? spill.append(r.embedding()) : spill.replace(old, r.embedding());
-      if (now != old) {
-        updateSlot.setLong(1, now);
-        updateSlot.setLong(2, rowId);
-        updateSlot.executeUpdate();
+      if (old == null) {
+        release(slot, r.id()); // held by the base until now; the vector may have changed
+        insertSlot.setLong(1, rowId);
+        insertSlot.setLong(2, spill.append(r.embedding()));
+        insertSlot.executeUpdate();
+      } else {
+        long now = spill.replace(old, r.embedding());
+        if (now != old) {
+          updateSlot.setLong(1, now);
+          updateSlot.setLong(2, rowId);
+          updateSlot.executeUpdate();
+        }
       }
     } catch (SQLException e) {
       throw new IOException("rewriting record '" + r.id() + "' of " + slot.key() + ": " + e.getMessage(), e);
@@ -331,10 +336,23 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       deleteRow.setLong(1, rowId);
       deleteRow.executeUpdate();
       deleteSlot.setLong(1, rowId);
-      deleteSlot.executeUpdate();
+      if (deleteSlot.executeUpdate() == 0) {
+        release(stored.slot(), stored.record().id());
+      }
     } catch (SQLException e) {
       throw new IOException("deleting record '" + stored.record().id() + "': " + e.getMessage(), e);
     }
+  }
+
+  /** The base element of a record taken over with the base no longer holds it. */
+  private void release(CollectionSlot slot, String id) throws IOException {
+    HnswSegmentWriter.BaseIndex index = seededIndexes.get(slot.ordinal());
+    int node = index == null ? -1 : index.node(id);
+    if (node < 0) {
+      throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": record '"
+          + id + "' has no live element in the index");
+    }
+    released.get(slot.ordinal()).set(node);
   }
 
   private IndexedVectorSpill spill(CollectionSlot slot, int dimension) throws IOException {
@@ -357,6 +375,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   public Map<CollectionKey, Long> finish(List<CollectionDefinition> collections) throws IOException {
     checkOpen();
     finished = true;
+    openNew(); // no base and no delta: an empty snapshot
     try {
       if (seeded) {
         MetadataSchema.clearCollections(db); // the base's rows, written anew from the merged definitions
@@ -393,25 +412,28 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     HnswSegmentWriter.BaseIndex previous = seededIndexes.get(slot.ordinal());
     if (previous == null && base != null) {
       previous = IndexedBase.find(base, slot, dimension);
-      if (previous != null) {
-        IndexedBase.writeNodeTable(db, nodeTable(slot), previous);
-      }
     }
     HnswBuilder.Progress progress = (done, total) -> indexing.indexed(slot.key().toString(), done, total);
-    if (previous != null && new IndexedExtension(db, snapshotDir, (at, into) -> readVector(slot, at, into), previous,
-        nodeTable(slot), threads, progress).write(c, live, dimension)) {
+    if (previous != null && new IndexedExtension(db, snapshotDir, (at, into) -> spills.get(slot.ordinal()).read(at, into),
+        previous, released.get(slot.ordinal()), threads, progress).write(c, live, dimension)) {
       return;
     }
     writeFullIndex(c, live, dimension, progress);
   }
 
-  /** The vector at {@code at} (see {@link #connect}). */
-  private void readVector(CollectionSlot slot, long at, float[] into) throws IOException {
-    if (at < 0) {
-      seededIndexes.get(slot.ordinal()).reader().vectorInto((int) (-1 - at), into);
-    } else {
+  /** The vector of record {@code id}: at {@code at} in the spill, or, if null, in its element of the base. */
+  private void readVector(CollectionSlot slot, String id, Long at, float[] into) throws IOException {
+    if (at != null) {
       spills.get(slot.ordinal()).read(at, into);
+      return;
     }
+    HnswSegmentWriter.BaseIndex index = seededIndexes.get(slot.ordinal());
+    int node = index == null ? -1 : index.node(id);
+    if (node < 0) {
+      throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": record '"
+          + id + "' has no live element in the index");
+    }
+    index.reader().vectorInto(node, into);
   }
 
   private void writeFullIndex(CollectionDefinition c, long live, int dimension, HnswBuilder.Progress progress)
@@ -421,13 +443,15 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     Path folder = snapshotDir.resolve(slot.vectorSegmentId());
     try (HnswSegmentWriter index = HnswSegmentWriter.create(folder, config, dimension, live);
         PreparedStatement ps = db.prepareStatement("SELECT e.embedding_id, v.slot FROM embeddings e"
-            + " JOIN scratch.vectors v ON v.row = e.id WHERE e.segment_id = ? ORDER BY e.id")) {
+            + " LEFT JOIN scratch.vectors v ON v.row = e.id WHERE e.segment_id = ? ORDER BY e.id")) {
       ps.setString(1, slot.metadataSegmentId());
       float[] vector = new float[dimension];
       int node = 0;
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          readVector(slot, rs.getLong(2), vector);
+          long at = rs.getLong(2);
+          Long spilled = rs.wasNull() ? null : at; // asked before any other column is read
+          readVector(slot, rs.getString(1), spilled, vector);
           index.setElement(node, node + 1L, vector); // labels 1..N, as Chroma assigns them
           node++;
         }
@@ -478,7 +502,9 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       }
     }
     try {
-      db.close();
+      if (db != null) {
+        db.close();
+      }
     } catch (SQLException e) {
       failure = failure == null ? new IOException("closing the snapshot: " + e.getMessage(), e) : failure;
     } finally {

@@ -48,7 +48,7 @@ public interface SnapshotWriter extends Closeable {
    * Starts one delta. Its origin tells how its values were read: a producer's delta as Chroma's get()
    * returns it (Chroma would parse its floats once more on upsert), a compactor output as already stored.
    */
-  void begin(DeltaOrigin origin);
+  void begin(DeltaOrigin origin) throws IOException;
 
   /**
    * Whether the current delta's float metadata is already what Chroma stores (a compactor output with

@@ -10,6 +10,12 @@ class KernelWarmUpTest {
 
   @Test
   void theWarmUpComputesWhatTheScalarLoopsCompute() {
+    for (Metric metric : Metric.values()) {
+      theWarmUpComputesWhatTheScalarLoopsCompute(metric);
+    }
+  }
+
+  private static void theWarmUpComputesWhatTheScalarLoopsCompute(Metric metric) {
     // The same vectors as the warm-up lays out: 64 of 1536-d, exact binary fractions, so any order of
     // summation gives one value.
     int dim = 1536;
@@ -23,17 +29,23 @@ class KernelWarmUpTest {
       for (int i = 0; i < dim; i++) {
         v[i] = ((n * dim + i) % 13 - 6) / 8f;
       }
-      expected += VectorKernels.squareDistanceScalar(q, v) + VectorKernels.dotScalar(q, v);
+      expected += metric == Metric.L2 ? VectorKernels.squareDistanceScalar(q, v) : 1f - VectorKernels.dotScalar(q, v);
     }
     // 64 calls: each vector once alone and four times in a batch of four
-    assertEquals(5 * expected, KernelWarmUp.run(64));
-    assertEquals(10 * expected, KernelWarmUp.run(128));
+    assertEquals(5 * expected, KernelWarmUp.run(metric, 64), metric.name());
+    assertEquals(10 * expected, KernelWarmUp.run(metric, 128), metric.name());
   }
 
   @Test
-  void itRunsOncePerJvmAndFinishes() throws InterruptedException {
-    Thread first = KernelWarmUp.start();
-    Thread again = KernelWarmUp.start();
+  void itRunsOncePerMetricAndJvmAndFinishes() throws InterruptedException {
+    for (Metric metric : Metric.values()) {
+      itRunsOncePerJvmAndFinishes(metric);
+    }
+  }
+
+  private static void itRunsOncePerJvmAndFinishes(Metric metric) throws InterruptedException {
+    Thread first = KernelWarmUp.start(metric);
+    Thread again = KernelWarmUp.start(metric);
     // Another test in this JVM may have started it already; either way, never twice.
     if (first != null) {
       first.join(60_000);
@@ -41,6 +53,6 @@ class KernelWarmUpTest {
       assertEquals(Thread.MIN_PRIORITY, first.getPriority());
     }
     assertNull(again);
-    assertNull(KernelWarmUp.start());
+    assertNull(KernelWarmUp.start(metric));
   }
 }

@@ -65,6 +65,69 @@ class IndexedIncrementalTest {
     assertTrue(recall >= 0.95, "recall@10 of the incremental index " + recall);
   }
 
+  /**
+   * Records of the base upserted with their own vectors and new metadata keep their elements: the
+   * incremental index has no element more than the base's, and get() is the full rebuild's.
+   */
+  @org.junit.jupiter.api.Test
+  void anUpdateOfMetadataOnlyKeepsTheBaseElements() throws Exception {
+    int n = 600;
+    int dim = 32;
+    Path root = TempTrees.create("indexed-incremental-same-");
+    ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 20, "cosine", "lowrank");
+    ChromaPython.runScript("index_fixtures.py", "same", root, n, dim, "cosine", "lowrank", 250);
+    Path base = root.resolve("base");
+    Path full = root.resolve("full");
+    Path incremental = root.resolve("incremental");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta"), root.resolve("delta3")), full);
+    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta3"))), incremental, CompactionOptions.snapshot());
+
+    assertEquals(250, summary.recordsRead());
+    assertEquals(n, summary.recordsWritten());
+    assertEquals(n, elements(incremental), "every base element kept, none added");
+    assertSameGet(root, full, incremental, n);
+  }
+
+  /**
+   * A base whose records were mostly given new vectors is not extended but rebuilt, the vectors of the
+   * records the delta left alone read from their elements of the base index.
+   */
+  @org.junit.jupiter.api.Test
+  void aMostlyReplacedBaseIsRebuiltFromScratch() throws Exception {
+    int n = 600;
+    int dim = 32;
+    Path root = TempTrees.create("indexed-incremental-rebuilt-");
+    ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 20, "l2", "lowrank");
+    ChromaPython.runScript("index_fixtures.py", "more", root, n, 30, 400, 20, dim, "l2", "lowrank");
+    Path base = root.resolve("base");
+    Path full = root.resolve("full");
+    Path incremental = root.resolve("incremental");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta"), root.resolve("delta2")), full);
+    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), incremental, CompactionOptions.snapshot());
+
+    assertEquals(430, summary.recordsRead(), "the base is still taken over: only the delta is read");
+    assertEquals(n + 30 - 20, summary.recordsWritten());
+    assertEquals(n + 30 - 20, elements(incremental), "a new graph: no deleted elements carried over");
+    assertSameGet(root, full, incremental, n + 30 - 20);
+  }
+
+  private static void assertSameGet(Path root, Path full, Path incremental, int count) throws Exception {
+    ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("full.json"), full);
+    ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
+    ObjectMapper json = new ObjectMapper();
+    JsonNode f = json.readTree(root.resolve("full.json").toFile()).path("collections").path("vectors");
+    JsonNode i = json.readTree(root.resolve("incremental.json").toFile()).path("collections").path("vectors");
+    assertEquals(count, i.path("count").asInt());
+    assertEquals(count, i.path("records").size());
+    assertEquals(f.path("records"), i.path("records"), "get() of the incremental and the full snapshot");
+  }
+
   /** A base that cannot be taken over (the queue route's) is merged as the first delta instead. */
   @org.junit.jupiter.api.Test
   void aQueueRouteBaseIsMergedAsADelta() throws Exception {

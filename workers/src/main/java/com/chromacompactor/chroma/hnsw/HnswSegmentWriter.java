@@ -15,6 +15,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Writes one hnswlib persistent index folder ({@link HnswSegmentFormat}): {@code data_level0.bin} is
@@ -122,25 +124,46 @@ public final class HnswSegmentWriter implements Closeable {
     }
     HnswSegmentReader reader = HnswSegmentReader.open(baseFolder, baseFolder, config.space(), dimension);
     IdLabelMap ids = IdLabelMap.read(baseFolder, baseFolder.resolve(HnswSegmentFormat.PICKLE));
-    return new BaseIndex(baseFolder, h, reader, ids);
+    Map<Long, String> labelToId = ids.labelToId();
+    // The map is kept by id alone: the writer asks which element holds a record, never the reverse, and
+    // the pickle's own maps are garbage once this returns.
+    Map<String, Integer> nodeById = new HashMap<>(labelToId.size() * 4 / 3 + 1);
+    long maxLabel = 0;
+    for (long l : labelToId.keySet()) {
+      maxLabel = Math.max(maxLabel, l);
+    }
+    int count = (int) h.elementCount();
+    for (int i = 0; i < count; i++) {
+      long label = reader.label(i);
+      maxLabel = Math.max(maxLabel, label);
+      String id = reader.isDeleted(i) ? null : labelToId.get(label);
+      if (id != null) {
+        nodeById.put(id, i); // two live elements with one id: the later one, as hnswlib's label lookup has it
+      }
+    }
+    return new BaseIndex(baseFolder, h, reader, nodeById, maxLabel);
   }
 
-  /** A previous snapshot's index folder, memory-mapped read-only. */
-  public record BaseIndex(Path folder, HnswHeader header, HnswSegmentReader reader, IdLabelMap ids) {
+  /**
+   * A previous snapshot's index folder, memory-mapped read-only, with its live, labelled elements by
+   * record id ({@code nodeById}) and the highest label it ever gave ({@code maxLabel}: new elements are
+   * labelled above it).
+   */
+  public record BaseIndex(Path folder, HnswHeader header, HnswSegmentReader reader, Map<String, Integer> nodeById,
+      long maxLabel) {
     public int count() {
       return (int) header.elementCount();
     }
 
-    /** The highest label ever given in this index: new elements are labelled above it. */
-    public long maxLabel() {
-      long max = 0;
-      for (int i = 0; i < count(); i++) {
-        max = Math.max(max, reader.label(i));
-      }
-      for (long l : ids.labelToId().keySet()) {
-        max = Math.max(max, l);
-      }
-      return max;
+    /** The live element that holds record {@code id}, or -1. */
+    public int node(String id) {
+      Integer node = nodeById.get(id);
+      return node == null ? -1 : node;
+    }
+
+    /** How many records have a live element. */
+    public int records() {
+      return nodeById.size();
     }
   }
 
