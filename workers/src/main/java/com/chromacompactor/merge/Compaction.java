@@ -74,7 +74,7 @@ public final class Compaction {
         if (base) {
           // The writer may read the base's files until it finishes, so its copy stays until the end.
           baseCopy = local;
-          Optional<List<SeededCollection>> seeded = writer.seed(local);
+          Optional<List<SeededCollection>> seeded = writer.seed(local, deltas.disposable(i));
           for (SeededCollection c : seeded.orElse(List.of())) {
             registry.accept(local, c.info(), writer::collection);
             total.seeded += c.records();

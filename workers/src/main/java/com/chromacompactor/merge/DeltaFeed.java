@@ -29,6 +29,15 @@ public interface DeltaFeed {
     return false;
   }
 
+  /**
+   * Whether the local folder of delta {@code index} is this compaction's own copy, which {@link #release}
+   * deletes: a writer may then move its files into the snapshot rather than copy them (a base's index
+   * file is 315 MB at 50,000 × 1536-d). A folder the caller owns never is.
+   */
+  default boolean disposable(int index) {
+    return false;
+  }
+
   /** The local folder of delta {@code index}, ready to read. */
   Path open(int index) throws IOException;
 

@@ -30,7 +30,8 @@ import java.util.BitSet;
  *       would return the same vector from either (for cosine, after the unit-length round trip a new
  *       element would put it through); the others get new elements, labelled above the base's
  *       highest, listed in {@code scratch.added};
- *   <li>the base folder is copied and mapped with room for the new elements, its upper levels and
+ *   <li>the base folder is copied (or moved, from a base the compaction deletes afterwards) and mapped
+ *       with room for the new elements, its upper levels and
  *       entry point restored; base elements no record kept are marked deleted;
  *   <li>the new elements are inserted into the loaded graph.
  * </ol>
@@ -42,6 +43,7 @@ final class IndexedExtension {
   private final Path snapshotDir;
   private final Vectors vectors;
   private final HnswSegmentWriter.BaseIndex previous;
+  private final boolean moveBase;
   private final BitSet released;
   private final int threads;
   private final HnswBuilder.Progress progress;
@@ -53,17 +55,20 @@ final class IndexedExtension {
   }
 
   /**
+   * @param moveBase whether the base index's files may be moved into the snapshot (a base folder the
+   *     compaction deletes afterwards) rather than copied
    * @param released null if the collection's records were all merged from deltas (each has a row in
    *     {@code scratch.vectors}); else the collection was taken over with the base, its records without
    *     such a row are held by their id's element, and this set holds the elements whose record the
    *     merge has since replaced or deleted
    */
   IndexedExtension(Connection db, Path snapshotDir, Vectors vectors, HnswSegmentWriter.BaseIndex previous,
-      BitSet released, int threads, HnswBuilder.Progress progress) {
+      boolean moveBase, BitSet released, int threads, HnswBuilder.Progress progress) {
     this.db = db;
     this.snapshotDir = snapshotDir;
     this.vectors = vectors;
     this.previous = previous;
+    this.moveBase = moveBase;
     this.released = released;
     this.threads = threads;
     this.progress = progress;
@@ -127,7 +132,8 @@ final class IndexedExtension {
       return false; // mostly dead: a fresh graph searches better than one full of deleted elements
     }
     Path folder = snapshotDir.resolve(slot.vectorSegmentId());
-    try (HnswSegmentWriter index = HnswSegmentWriter.extend(folder, previous, slot.hnsw(), dimension, added)) {
+    try (HnswSegmentWriter index = HnswSegmentWriter.extend(folder, previous, slot.hnsw(), dimension, added,
+        moveBase)) {
       HnswGraph graph = index.graph();
       // 2. base elements that no record kept
       for (int i = 0; i < baseCount; i++) {

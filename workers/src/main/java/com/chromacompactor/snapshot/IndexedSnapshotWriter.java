@@ -12,6 +12,7 @@ import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
 import com.chromacompactor.hnsw.HnswBuilder;
 import com.chromacompactor.hnsw.KernelWarmUp;
+import com.chromacompactor.storage.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +60,8 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private final Path scratchDb;
   private final int threads;
   private Path base;
+  /** The base folder is the compaction's own copy: its files may be moved, not copied. */
+  private boolean baseDisposable;
   /** Opened by the first delta or the base, whichever comes first: a base taken over brings its own schema. */
   private Connection db;
   private MetadataRows rows;
@@ -161,16 +164,18 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
    * its {@code chroma.sqlite3} is copied (rows, FTS and sysdb, all as they are), and each record's vector
    * stays where it is, in an element of the base index, until the index is extended. That is the
    * incremental run's saving: nothing of the base is parsed, rewritten or re-inserted. Otherwise the base
-   * is remembered so that {@link #finish} can still extend its indexes.
+   * is remembered so that {@link #finish} can still extend its indexes. A {@code disposable} base gives
+   * up its files: they are moved into the snapshot, not copied.
    */
   @Override
-  public Optional<List<SeededCollection>> seed(Path previous) throws IOException {
+  public Optional<List<SeededCollection>> seed(Path previous, boolean disposable) throws IOException {
     checkOpen();
     if (started) {
       throw new IllegalStateException("a base snapshot comes before any delta");
     }
     started = true;
     base = previous;
+    baseDisposable = disposable;
     Optional<List<IndexedBase.Collection>> plan = IndexedBase.seedable(previous);
     if (plan.isEmpty()) {
       return Optional.empty();
@@ -185,7 +190,11 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       }
     }
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
-    Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
+    if (disposable && LocalFiles.soleLink(previous.resolve(DeltaReader.SQLITE_FILE))) {
+      Files.move(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
+    }
     Connection connection = MetadataSchema.openCopy(sqlite, scratchDb, SCRATCH_DDL);
     try {
       connect(connection);
@@ -415,7 +424,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     }
     HnswBuilder.Progress progress = (done, total) -> indexing.indexed(slot.key().toString(), done, total);
     if (previous != null && new IndexedExtension(db, snapshotDir, (at, into) -> spills.get(slot.ordinal()).read(at, into),
-        previous, released.get(slot.ordinal()), threads, progress).write(c, live, dimension)) {
+        previous, baseDisposable, released.get(slot.ordinal()), threads, progress).write(c, live, dimension)) {
       return;
     }
     writeFullIndex(c, live, dimension, progress);

@@ -16,7 +16,7 @@ import java.util.Optional;
  * an upsert of a known id can find and rewrite it. Implementations differ in what they leave for
  * Chroma: {@link QueueSnapshotWriter} leaves the queue for Chroma to index on first open.
  *
- * <p>Lifecycle: {@link #seed(Path)} once if the compaction starts from a previous snapshot, then per delta
+ * <p>Lifecycle: {@link #seed(Path, boolean)} once if the compaction starts from a previous snapshot, then per delta
  * {@link #begin(DeltaOrigin)} … {@link #commit()} or {@link #rollback()} (a rolled-back delta leaves no
  * trace), then {@link #finish(List)} once, then {@link #close()}.
  */
@@ -32,9 +32,11 @@ public interface SnapshotWriter extends Closeable {
    * Offered the previous snapshot before any delta. A writer that can start from its state as it stands
    * (a copy of its files rather than a merge of its records) does so and returns its collections with
    * their record counts; otherwise it returns empty, and the compaction merges the base as its first
-   * delta (a writer may still use the base, e.g. to extend its index).
+   * delta (a writer may still use the base, e.g. to extend its index). With {@code disposable}, the base
+   * folder is the compaction's own copy, deleted once the snapshot is finished: a writer may move its
+   * files rather than copy them.
    */
-  default Optional<List<SeededCollection>> seed(Path base) throws IOException {
+  default Optional<List<SeededCollection>> seed(Path base, boolean disposable) throws IOException {
     return Optional.empty();
   }
 

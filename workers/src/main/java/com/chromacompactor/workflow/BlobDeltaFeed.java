@@ -170,6 +170,11 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   }
 
   @Override
+  public boolean disposable(int index) {
+    return true; // a download into the work folder, deleted on release
+  }
+
+  @Override
   public void release(int index, Path local) throws IOException {
     SnapshotDirectory.deleteTree(local.getParent());
   }

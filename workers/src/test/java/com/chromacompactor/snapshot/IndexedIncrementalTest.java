@@ -1,5 +1,6 @@
 package com.chromacompactor.snapshot;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,6 +116,115 @@ class IndexedIncrementalTest {
     assertEquals(n + 30 - 20, summary.recordsWritten());
     assertEquals(n + 30 - 20, elements(incremental), "a new graph: no deleted elements carried over");
     assertSameGet(root, full, incremental, n + 30 - 20);
+  }
+
+  /**
+   * A base the compaction owns (a download it deletes afterwards) gives its files up to the snapshot,
+   * which comes out byte for byte as from a base that is copied; a base the caller owns is left as it was.
+   */
+  @org.junit.jupiter.api.Test
+  void aDisposableBaseIsMovedAndAKeptOneLeftAlone() throws Exception {
+    int n = 600;
+    int dim = 32;
+    Path root = TempTrees.create("indexed-incremental-move-");
+    ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 20, "l2", "lowrank");
+    ChromaPython.runScript("index_fixtures.py", "more", root, n, 40, 30, 20, dim, "l2", "lowrank");
+    Path base = root.resolve("base");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
+    Path segment;
+    try (var dirs = Files.list(base)) {
+      segment = base.relativize(dirs.filter(Files::isDirectory).findFirst().orElseThrow());
+    }
+    Path level0 = segment.resolve("data_level0.bin");
+    byte[] baseLevel0 = Files.readAllBytes(base.resolve(level0));
+    byte[] baseSqlite = Files.readAllBytes(base.resolve("chroma.sqlite3"));
+
+    Path copied = root.resolve("copied");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), copied, CompactionOptions.snapshot());
+    assertArrayEquals(baseLevel0, Files.readAllBytes(base.resolve(level0)), "the caller's base is untouched");
+    assertArrayEquals(baseSqlite, Files.readAllBytes(base.resolve("chroma.sqlite3")));
+
+    Path download = root.resolve("download");
+    copyTree(base, download);
+    DeltaFeed owned = disposable(DeltaFeed.withBase(download, List.of(root.resolve("delta2"))));
+    Path moved = root.resolve("moved");
+    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(owned, moved, CompactionOptions.snapshot());
+
+    assertEquals(40 + 30, summary.recordsRead(), "taken over as it stands");
+    assertTrue(!Files.exists(download.resolve(level0)), "the index file was moved, not copied");
+    assertTrue(!Files.exists(download.resolve("chroma.sqlite3")));
+    assertArrayEquals(Files.readAllBytes(copied.resolve(level0)), Files.readAllBytes(moved.resolve(level0)),
+        "the same index whether the base was copied or moved");
+    assertEquals(n + 40 + 30, elements(moved));
+    assertSameGet(root, copied, moved, n + 40 - 20);
+
+    // A download that shares its blocks with the caller's base (hard links) is copied all the same.
+    Path linked = root.resolve("linked");
+    Files.createDirectories(linked.resolve(segment));
+    try (var files = Files.list(base.resolve(segment))) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Files.createLink(linked.resolve(segment).resolve(p.getFileName().toString()), p);
+      }
+    }
+    Files.createLink(linked.resolve("chroma.sqlite3"), base.resolve("chroma.sqlite3"));
+    Path fromLinks = root.resolve("from-links");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(
+        disposable(DeltaFeed.withBase(linked, List.of(root.resolve("delta2")))), fromLinks, CompactionOptions.snapshot());
+    assertTrue(Files.exists(linked.resolve(level0)), "a hard-linked index file is not moved");
+    assertArrayEquals(baseLevel0, Files.readAllBytes(base.resolve(level0)), "nor written through its link");
+    assertArrayEquals(baseSqlite, Files.readAllBytes(base.resolve("chroma.sqlite3")));
+    assertTrue(Files.exists(linked.resolve("chroma.sqlite3")));
+    assertArrayEquals(Files.readAllBytes(copied.resolve(level0)), Files.readAllBytes(fromLinks.resolve(level0)));
+  }
+
+  /** {@code local}, but its folders are the compaction's own copies (as a download is). */
+  private static DeltaFeed disposable(DeltaFeed local) {
+    return new DeltaFeed() {
+      @Override
+      public int size() {
+        return local.size();
+      }
+
+      @Override
+      public String name(int index) {
+        return local.name(index);
+      }
+
+      @Override
+      public com.chromacompactor.chroma.DeltaOrigin origin(int index) {
+        return local.origin(index);
+      }
+
+      @Override
+      public boolean baseFirst() {
+        return local.baseFirst();
+      }
+
+      @Override
+      public boolean disposable(int index) {
+        return true;
+      }
+
+      @Override
+      public Path open(int index) throws java.io.IOException {
+        return local.open(index);
+      }
+
+      @Override
+      public void release(int index, Path folder) throws java.io.IOException {
+        local.release(index, folder);
+      }
+    };
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var walk = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
   }
 
   private static void assertSameGet(Path root, Path full, Path incremental, int count) throws Exception {

@@ -6,6 +6,7 @@ import com.chromacompactor.hnsw.HnswGraph;
 import com.chromacompactor.hnsw.HnswParams;
 import com.chromacompactor.hnsw.Level0Store;
 import com.chromacompactor.hnsw.Metric;
+import com.chromacompactor.storage.LocalFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -171,17 +172,25 @@ public final class HnswSegmentWriter implements Closeable {
    * Creates the folder's files as a copy of {@code base} extended by {@code added} elements: the base
    * elements keep their internal ids, labels, vectors, norms and links (the graph is restored from
    * {@code link_lists.bin} and the header); new elements go at {@code base.count()..}. Nothing is read
-   * onto the heap but the upper-level links.
+   * onto the heap but the upper-level links. With {@code moveBase}, the base's {@code data_level0.bin}
+   * is moved here rather than copied (the base folder is a copy the caller deletes): the base's reader
+   * still maps the same file and sees its elements' vectors and labels, which the extension never
+   * rewrites.
    */
-  public static HnswSegmentWriter extend(Path folder, BaseIndex base, HnswConfig config, int dimension, long added)
-      throws IOException {
+  public static HnswSegmentWriter extend(Path folder, BaseIndex base, HnswConfig config, int dimension, long added,
+      boolean moveBase) throws IOException {
     HnswParams params = params(config, dimension);
     long baseCount = base.count();
     long count = baseCount + added;
     int size = sizeDataPerElement(params);
     Files.createDirectories(folder);
-    copyPrefix(base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0), folder.resolve(HnswSegmentFormat.DATA_LEVEL0),
-        baseCount * size);
+    if (moveBase && LocalFiles.soleLink(base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0))) {
+      movePrefix(base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0), folder.resolve(HnswSegmentFormat.DATA_LEVEL0),
+          baseCount * size);
+    } else {
+      copyPrefix(base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0), folder.resolve(HnswSegmentFormat.DATA_LEVEL0),
+          baseCount * size);
+    }
     copyPrefix(base.folder().resolve(HnswSegmentFormat.LENGTH), folder.resolve(HnswSegmentFormat.LENGTH),
         baseCount * 4);
     FileChannel data = null;
@@ -219,6 +228,17 @@ public final class HnswSegmentWriter implements Closeable {
       while (done < bytes) {
         done += in.transferTo(done, bytes - done, out);
       }
+    }
+  }
+
+  /** Moves {@code from} to {@code to}, cut to its first {@code bytes}: room beyond the base's elements is not ours. */
+  private static void movePrefix(Path from, Path to, long bytes) throws IOException {
+    Files.move(from, to);
+    try (FileChannel ch = FileChannel.open(to, StandardOpenOption.WRITE)) {
+      if (ch.size() < bytes) {
+        throw new IOException(from + ": truncated: expected at least " + bytes + " bytes, found " + ch.size());
+      }
+      ch.truncate(bytes);
     }
   }
 
