@@ -40,7 +40,8 @@ final class IndexedBase {
     try (DeltaReader reader = DeltaReader.open(base, DeltaOrigin.COMPACTOR)) {
       infos = reader.collections();
     }
-    List<Collection> out = new ArrayList<>();    try (Connection db = openReadOnly(base)) {
+    List<Collection> out = new ArrayList<>();
+    try (Connection db = openReadOnly(base)) {
       if (count(db, "SELECT count(*) FROM embeddings_queue") > 0 || count(db, "SELECT count(*) FROM max_seq_id") > 0) {
         return Optional.empty();
       }
@@ -59,7 +60,8 @@ final class IndexedBase {
             records = rs.getLong(1);
           }
         }
-        HnswSegmentWriter.BaseIndex index = null;        if (records > 0) {
+        HnswSegmentWriter.BaseIndex index = null;
+        if (records > 0) {
           if (info.dimension() == null) {
             return Optional.empty();
           }
@@ -68,7 +70,8 @@ final class IndexedBase {
             return Optional.empty();
           }
         }
-        total += records;        out.add(new Collection(info, records, index));
+        total += records;
+        out.add(new Collection(info, records, index));
       }
       if (count(db, "SELECT count(*) FROM embeddings") != total) {
         return Optional.empty(); // rows outside the collections' metadata segments

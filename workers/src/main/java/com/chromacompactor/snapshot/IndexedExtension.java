@@ -1,7 +1,5 @@
 package com.chromacompactor.snapshot;
 
-import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.chroma.Space;
 import com.chromacompactor.chroma.hnsw.CosineNormalization;
 import com.chromacompactor.chroma.hnsw.HnswSegmentFormat;
@@ -179,12 +177,7 @@ final class IndexedExtension {
             String id = rs.getString(1);
             long label = rs.getLong(2);
             if (rs.wasNull()) {
-              int node = previous.node(id);
-              if (node < 0) {
-                throw new CorruptDeltaException(previous.folder().getParent(), DeltaProblem.CORRUPT_HNSW, "collection "
-                    + slot.key() + ": record '" + id + "' has no live element in the index");
-              }
-              label = reader.label(node);
+              label = reader.label(previous.requireNode(id, slot.key()));
             }
             visitor.accept(id, label);
           }

@@ -355,13 +355,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
 
   /** The base element of a record taken over with the base no longer holds it. */
   private void release(CollectionSlot slot, String id) throws IOException {
-    HnswSegmentWriter.BaseIndex index = seededIndexes.get(slot.ordinal());
-    int node = index == null ? -1 : index.node(id);
-    if (node < 0) {
-      throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": record '"
-          + id + "' has no live element in the index");
-    }
-    released.get(slot.ordinal()).set(node);
+    released.get(slot.ordinal()).set(seededIndexes.get(slot.ordinal()).requireNode(id, slot.key()));
   }
 
   private IndexedVectorSpill spill(CollectionSlot slot, int dimension) throws IOException {
@@ -437,12 +431,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       return;
     }
     HnswSegmentWriter.BaseIndex index = seededIndexes.get(slot.ordinal());
-    int node = index == null ? -1 : index.node(id);
-    if (node < 0) {
-      throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + slot.key() + ": record '"
-          + id + "' has no live element in the index");
-    }
-    index.reader().vectorInto(node, into);
+    index.reader().vectorInto(index.requireNode(id, slot.key()), into);
   }
 
   private void writeFullIndex(CollectionDefinition c, long live, int dimension, HnswBuilder.Progress progress)

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.merge.CompactionOptions;
@@ -13,11 +14,13 @@ import com.chromacompactor.testing.ChromaPython;
 import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -70,21 +73,16 @@ class IndexedIncrementalTest {
    * Records of the base upserted with their own vectors and new metadata keep their elements: the
    * incremental index has no element more than the base's, and get() is the full rebuild's.
    */
-  @org.junit.jupiter.api.Test
+  @Test
   void anUpdateOfMetadataOnlyKeepsTheBaseElements() throws Exception {
     int n = 600;
     int dim = 32;
     Path root = TempTrees.create("indexed-incremental-same-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 20, "cosine", "lowrank");
     ChromaPython.runScript("index_fixtures.py", "same", root, n, dim, "cosine", "lowrank", 250);
-    Path base = root.resolve("base");
     Path full = root.resolve("full");
     Path incremental = root.resolve("incremental");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(List.of(root.resolve("delta"), root.resolve("delta3")), full);
-    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta3"))), incremental, CompactionOptions.snapshot());
+    CompactionSummary summary = baseFullAndIncremental(root, "delta3");
 
     assertEquals(250, summary.recordsRead());
     assertEquals(n, summary.recordsWritten());
@@ -96,21 +94,16 @@ class IndexedIncrementalTest {
    * A base whose records were mostly given new vectors is not extended but rebuilt, the vectors of the
    * records the delta left alone read from their elements of the base index.
    */
-  @org.junit.jupiter.api.Test
+  @Test
   void aMostlyReplacedBaseIsRebuiltFromScratch() throws Exception {
     int n = 600;
     int dim = 32;
     Path root = TempTrees.create("indexed-incremental-rebuilt-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 20, "l2", "lowrank");
     ChromaPython.runScript("index_fixtures.py", "more", root, n, 30, 400, 20, dim, "l2", "lowrank");
-    Path base = root.resolve("base");
     Path full = root.resolve("full");
     Path incremental = root.resolve("incremental");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(List.of(root.resolve("delta"), root.resolve("delta2")), full);
-    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), incremental, CompactionOptions.snapshot());
+    CompactionSummary summary = baseFullAndIncremental(root, "delta2");
 
     assertEquals(430, summary.recordsRead(), "the base is still taken over: only the delta is read");
     assertEquals(n + 30 - 20, summary.recordsWritten());
@@ -122,7 +115,7 @@ class IndexedIncrementalTest {
    * A base the compaction owns (a download it deletes afterwards) gives its files up to the snapshot,
    * which comes out byte for byte as from a base that is copied; a base the caller owns is left as it was.
    */
-  @org.junit.jupiter.api.Test
+  @Test
   void aDisposableBaseIsMovedAndAKeptOneLeftAlone() throws Exception {
     int n = 600;
     int dim = 32;
@@ -193,7 +186,7 @@ class IndexedIncrementalTest {
       }
 
       @Override
-      public com.chromacompactor.chroma.DeltaOrigin origin(int index) {
+      public DeltaOrigin origin(int index) {
         return local.origin(index);
       }
 
@@ -208,23 +201,37 @@ class IndexedIncrementalTest {
       }
 
       @Override
-      public Path open(int index) throws java.io.IOException {
+      public Path open(int index) throws IOException {
         return local.open(index);
       }
 
       @Override
-      public void release(int index, Path folder) throws java.io.IOException {
+      public void release(int index, Path folder) throws IOException {
         local.release(index, folder);
       }
     };
   }
 
-  private static void copyTree(Path from, Path to) throws java.io.IOException {
+  private static void copyTree(Path from, Path to) throws IOException {
     try (var walk = Files.walk(from)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
         Files.copy(p, to.resolve(from.relativize(p).toString()));
       }
     }
+  }
+
+  /**
+   * On one thread, from ROOT/delta and ROOT/{@code delta}: ROOT/base from the first, ROOT/full from both,
+   * and ROOT/incremental from the base and the second; the incremental run's summary.
+   */
+  private static CompactionSummary baseFullAndIncremental(Path root, String delta) throws Exception {
+    Path base = root.resolve("base");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta"), root.resolve(delta)), root.resolve("full"));
+    return new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(DeltaFeed.withBase(base, List.of(root.resolve(delta))), root.resolve("incremental"),
+            CompactionOptions.snapshot());
   }
 
   private static void assertSameGet(Path root, Path full, Path incremental, int count) throws Exception {
@@ -239,7 +246,7 @@ class IndexedIncrementalTest {
   }
 
   /** A base that cannot be taken over (the queue route's) is merged as the first delta instead. */
-  @org.junit.jupiter.api.Test
+  @Test
   void aQueueRouteBaseIsMergedAsADelta() throws Exception {
     int n = 600;
     int dim = 32;
@@ -265,7 +272,7 @@ class IndexedIncrementalTest {
   }
 
   /** A base whose rows and index disagree is refused, naming it: taking it over would lose records. */
-  @org.junit.jupiter.api.Test
+  @Test
   void aBaseWithARecordMissingFromItsIndexIsRefused() throws Exception {
     Path root = TempTrees.create("indexed-incremental-bad-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");

@@ -1,5 +1,7 @@
 package com.chromacompactor.chroma.hnsw;
 
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.chroma.HnswConfig;
 import com.chromacompactor.chroma.Space;
 import com.chromacompactor.hnsw.HnswGraph;
@@ -162,6 +164,19 @@ public final class HnswSegmentWriter implements Closeable {
       return node == null ? -1 : node;
     }
 
+    /**
+     * As {@link #node}, for a record the base must hold: one without an element is a base whose rows
+     * and index disagree.
+     */
+    public int requireNode(String id, Object collection) throws CorruptDeltaException {
+      int node = node(id);
+      if (node < 0) {
+        throw new CorruptDeltaException(folder.getParent(), DeltaProblem.CORRUPT_HNSW, "collection " + collection
+            + ": record '" + id + "' has no live element in the index");
+      }
+      return node;
+    }
+
     /** How many records have a live element. */
     public int records() {
       return nodeById.size();
@@ -184,12 +199,12 @@ public final class HnswSegmentWriter implements Closeable {
     long count = baseCount + added;
     int size = sizeDataPerElement(params);
     Files.createDirectories(folder);
-    if (moveBase && LocalFiles.soleLink(base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0))) {
-      movePrefix(base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0), folder.resolve(HnswSegmentFormat.DATA_LEVEL0),
-          baseCount * size);
+    Path baseData = base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0);
+    Path newData = folder.resolve(HnswSegmentFormat.DATA_LEVEL0);
+    if (moveBase && LocalFiles.soleLink(baseData)) {
+      movePrefix(baseData, newData, baseCount * size);
     } else {
-      copyPrefix(base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0), folder.resolve(HnswSegmentFormat.DATA_LEVEL0),
-          baseCount * size);
+      copyPrefix(baseData, newData, baseCount * size);
     }
     copyPrefix(base.folder().resolve(HnswSegmentFormat.LENGTH), folder.resolve(HnswSegmentFormat.LENGTH),
         baseCount * 4);
