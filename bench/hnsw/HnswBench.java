@@ -1,3 +1,4 @@
+import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.hnsw.FloatKernels;
 import com.chromacompactor.hnsw.HnswBuilder;
 import com.chromacompactor.merge.Compaction;
@@ -14,6 +15,7 @@ import com.chromacompactor.hnsw.Level0Store;
 import com.chromacompactor.hnsw.Metric;
 import com.chromacompactor.hnsw.PanamaKernels;
 import com.chromacompactor.hnsw.VectorKernels;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -21,6 +23,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -36,8 +39,11 @@ import jdk.incubator.vector.VectorSpecies;
  *                                     (float[]); then which one FloatKernels.INSTANCE is
  *   build VECTORS.f32 N DIM SPACE T   builds a graph of the first N vectors with T threads in a mapped
  *                                     scratch file and prints seconds and vectors per second
- *   compact OUT T [--base B] DELTA... the indexed compaction (IndexedSnapshotWriter, T build threads),
- *                                     with B as the base of an incremental run; prints seconds
+ *   compact OUT T [--repeat K] [--base B [--download]] DELTA...
+ *                                     the indexed compaction (IndexedSnapshotWriter, T build threads),
+ *                                     with B as the base of an incremental run, K times in this JVM;
+ *                                     --download: B as the workflow's final merge gets it (a copy it owns,
+ *                                     made before the clock starts); prints seconds
  */
 public final class HnswBench {
   static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
@@ -108,20 +114,24 @@ public final class HnswBench {
   }
 
   /**
-   * {@code compact OUT THREADS [--repeat K] [--base BASE] DELTA...}: as {@code compactor compact --format
-   * indexed [--base BASE]} does. With {@code --repeat K}, the same compaction K times in this JVM (into
-   * OUT, OUT-2, …): the first as the CLI runs it, in a fresh JVM; the others as a long-lived worker runs
-   * its next task, with classes loaded and code compiled.
+   * {@code compact OUT THREADS [--repeat K] [--base BASE [--download]] DELTA...}: as {@code compactor compact
+   * --format indexed [--base BASE]} does, or, with {@code --download}, as the workflow's final merge does.
+   * With {@code --repeat K}, the same compaction K times in this JVM (into OUT, OUT-2, …): the first as
+   * the CLI runs it, in a fresh JVM; the others as a long-lived worker runs its next task, with classes
+   * loaded and code compiled.
    */
   static void compact(String[] args) throws Exception {
     Path out = Path.of(args[1]);
     int threads = Integer.parseInt(args[2]);
     int repeat = 1;
     Path base = null;
+    boolean download = false;
     List<Path> deltas = new ArrayList<>();
     for (int i = 3; i < args.length; i++) {
       if (args[i].equals("--base")) {
         base = Path.of(args[++i]);
+      } else if (args[i].equals("--download")) {
+        download = true;
       } else if (args[i].equals("--repeat")) {
         repeat = Integer.parseInt(args[++i]);
       } else {
@@ -130,13 +140,17 @@ public final class HnswBench {
     }
     for (int run = 1; run <= repeat; run++) {
       Path target = run == 1 ? out : out.resolveSibling(out.getFileName() + "-" + run);
-      compactOnce(target, threads, base, deltas, run == 1 ? "cold" : "warm");
+      compactOnce(target, threads, base, download, deltas, run == 1 ? "cold" : "warm");
     }
   }
 
-  private static void compactOnce(Path out, int threads, Path base, List<Path> deltas, String jvm) throws Exception {
-    long start = System.nanoTime();
+  private static void compactOnce(Path out, int threads, Path base, boolean download, List<Path> deltas, String jvm)
+      throws Exception {
     DeltaFeed feed = base == null ? DeltaFeed.of(deltas) : DeltaFeed.withBase(base, deltas);
+    if (download) {
+      feed = downloaded(feed, out.resolveSibling(out.getFileName() + ".base"));
+    }
+    long start = System.nanoTime();
     // Phase timestamps (seconds from the start): where an incremental run's time goes.
     CompactionListener phases = new CompactionListener() {
       @Override
@@ -153,9 +167,71 @@ public final class HnswBench {
     };
     CompactionSummary s = new Compaction(phases, IndexedSnapshotWriter.factory(threads))
         .run(feed, out, CompactionOptions.snapshot());
-    System.out.printf("compact out=%s threads=%d base=%s jvm=%s records=%d seconds=%.2f kernels=%s%n",
-        out.getFileName(), threads, base == null ? "-" : base.getFileName(), jvm, s.recordsWritten(),
+    System.out.printf("compact out=%s threads=%d base=%s base_from=%s jvm=%s records=%d seconds=%.2f kernels=%s%n",
+        out.getFileName(), threads, base == null ? "-" : base.getFileName(),
+        base == null ? "-" : download ? "download" : "local", jvm, s.recordsWritten(),
         (System.nanoTime() - start) / 1e9, FloatKernels.INSTANCE.name());
+  }
+
+  /**
+   * The feed as the workflow's final merge sees it: its base is a copy of the previous snapshot that the
+   * compaction owns (BlobDeltaFeed downloads it, and deletes it once merged), so the writer may move its
+   * files into the new snapshot. The copy is made here, before the clock starts, as the download is.
+   */
+  private static DeltaFeed downloaded(DeltaFeed feed, Path copy) throws Exception {
+    Path base = feed.open(0);
+    try (var files = Files.walk(base)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path to = copy.resolve(base.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    return new DeltaFeed() {
+      @Override
+      public int size() {
+        return feed.size();
+      }
+
+      @Override
+      public String name(int i) {
+        return feed.name(i);
+      }
+
+      @Override
+      public DeltaOrigin origin(int i) {
+        return feed.origin(i);
+      }
+
+      @Override
+      public boolean baseFirst() {
+        return feed.baseFirst();
+      }
+
+      @Override
+      public boolean disposable(int i) {
+        return i == 0;
+      }
+
+      @Override
+      public Path open(int i) throws IOException {
+        return i == 0 ? copy : feed.open(i);
+      }
+
+      @Override
+      public void release(int i, Path local) throws IOException {
+        if (i == 0) { // what BlobDeltaFeed does with a download once it is merged
+          try (var files = Files.walk(copy)) {
+            for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+              Files.delete(f);
+            }
+          }
+        }
+      }
+    };
   }
 
   static void build(Path file, int n, int dim, String space, int threads) throws Exception {

@@ -2,7 +2,9 @@
 
   summary.py builds LOG        single-thread speed against Chroma's (same N: seconds ratio), and our 1 -> 2
                                thread scaling; medians of the rounds
-  summary.py compactions LOG   incremental against full rebuild: medians, fresh JVM and warm JVM
+  summary.py compactions LOG   incremental against full rebuild: medians, as the CLI runs it (fresh JVM),
+                               as a worker runs its next task (warm JVM) and as the workflow's final merge
+                               does (warm JVM, its base a download whose files it moves)
 """
 import re
 import statistics
@@ -34,15 +36,18 @@ def builds(log):
 def compactions(log):
     runs = lines(log, "compact")
 
-    def secs(incremental, jvm):
-        return [float(r["seconds"]) for r in runs if r["jvm"] == jvm and (r["base"] != "-") == incremental]
+    def secs(jvm, base_from):
+        return [float(r["seconds"]) for r in runs if r["jvm"] == jvm and r.get("base_from", "-") == base_from]
 
-    for jvm in ("cold", "warm"):
-        full, inc = secs(False, jvm), secs(True, jvm)
+    # the CLI (fresh JVM, a local base copied), a worker's next task (warm JVM, local base copied), and the
+    # workflow's final merge (warm JVM, a downloaded base moved); each against a full rebuild in the same JVM state
+    for jvm, base_from, case in (("cold", "local", "cli"), ("warm", "local", "worker"), ("warm", "download", "workflow")):
+        full, inc = secs(jvm, "-"), secs(jvm, base_from)
         if full and inc:
-            print(f"incremental_vs_full jvm={jvm} full_seconds={statistics.median(full):.2f}"
+            print(f"incremental_vs_full case={case} jvm={jvm} base_from={base_from} full_seconds={statistics.median(full):.2f}"
                   f" incremental_median_seconds={statistics.median(inc):.2f} runs={len(inc)}"
-                  f" ratio={100 * statistics.median(inc) / statistics.median(full):.1f}%")
+                  f" ratio={100 * statistics.median(inc) / statistics.median(full):.1f}% (incremental {sorted(inc)};"
+                  f" full {sorted(full)})")
 
 
 if __name__ == "__main__":
