@@ -43,14 +43,17 @@ def main(log, png):
     for label, rate, color in builds:
         by_label.setdefault((label, color), []).append(rate)
     builds = [(label, statistics.median(rates), color) for (label, color), rates in by_label.items()]
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 1.4]})
+    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 2]})
     a.bar([x[0] for x in builds], [x[1] for x in builds], color=[x[2] for x in builds])
     a.set_ylabel("vectors per second (higher is better)")
     a.set_title("HNSW build, same vectors (M=16, ef_construction=100; medians of the rounds)")
     a.tick_params(axis="x", labelsize=8)
     b.bar([x[0] for x in bars], [x[1] for x in bars], color=[x[2] for x in bars])
-    for i, (_, v, _) in enumerate(bars):
-        b.text(i, v, f"{v:.1f} s", ha="center", va="bottom", fontsize=8)
+    full = {j: statistics.median(compacts[("full rebuild", j)]) for j in ("cold", "warm") if ("full rebuild", j) in compacts}
+    for i, ((k, j), (_, v, _)) in enumerate(zip([o for o in order if o in compacts], bars)):
+        # an incremental bar also says what share it is of the full rebuild in the same JVM state
+        share = f"\n{100 * v / full[j]:.1f}% of full" if k != "full rebuild" and j in full else ""
+        b.text(i, v, f"{v:.1f} s{share}", ha="center", va="bottom", fontsize=8)
     b.tick_params(axis="x", labelsize=7)
     b.set_ylabel("seconds (lower is better)")
     b.set_title("compaction: base + new delta")
