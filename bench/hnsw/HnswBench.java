@@ -7,8 +7,10 @@ import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.snapshot.IndexedSnapshotWriter;
+import com.chromacompactor.workflow.OutputManifest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import com.chromacompactor.hnsw.HnswGraph;
 import com.chromacompactor.hnsw.HnswParams;
 import com.chromacompactor.hnsw.Level0Store;
@@ -138,6 +140,9 @@ public final class HnswBench {
         deltas.add(Path.of(args[i]));
       }
     }
+    if (download && base == null) {
+      throw new IllegalArgumentException("--download is for a base: give --base BASE");
+    }
     for (int run = 1; run <= repeat; run++) {
       Path target = run == 1 ? out : out.resolveSibling(out.getFileName() + "-" + run);
       compactOnce(target, threads, base, download, deltas, run == 1 ? "cold" : "warm");
@@ -167,16 +172,19 @@ public final class HnswBench {
     };
     CompactionSummary s = new Compaction(phases, IndexedSnapshotWriter.factory(threads))
         .run(feed, out, CompactionOptions.snapshot());
-    System.out.printf("compact out=%s threads=%d base=%s base_from=%s jvm=%s records=%d seconds=%.2f kernels=%s%n",
-        out.getFileName(), threads, base == null ? "-" : base.getFileName(),
-        base == null ? "-" : download ? "download" : "local", jvm, s.recordsWritten(),
+    System.out.printf("compact out=%s threads=%d base=%s base_from=%s runtime=%s jvm=%s records=%d seconds=%.2f"
+        + " kernels=%s%n", out.getFileName(), threads, base == null ? "-" : base.getFileName(),
+        base == null ? "-" : download ? "download" : "local", System.getProperty("bench.runtime", "cli"), jvm,
+        s.recordsWritten(),
         (System.nanoTime() - start) / 1e9, FloatKernels.INSTANCE.name());
   }
 
   /**
    * The feed as the workflow's final merge sees it: its base is a copy of the previous snapshot that the
    * compaction owns (BlobDeltaFeed downloads it, and deletes it once merged), so the writer may move its
-   * files into the new snapshot. The copy is made here, before the clock starts, as the download is.
+   * files into the new snapshot. The copy, with the manifest the publish step gave the snapshot, is made
+   * here, before the clock starts, as the download is; the manifest is verified when the base is opened,
+   * inside the timed run, as BlobDeltaFeed verifies a compactor output it downloads.
    */
   private static DeltaFeed downloaded(DeltaFeed feed, Path copy) throws Exception {
     Path base = feed.open(0);
@@ -190,6 +198,7 @@ public final class HnswBench {
         }
       }
     }
+    OutputManifest.write(copy, "snapshot", "bench", null, List.of(), Map.of());
     return new DeltaFeed() {
       @Override
       public int size() {
@@ -218,7 +227,14 @@ public final class HnswBench {
 
       @Override
       public Path open(int i) throws IOException {
-        return i == 0 ? copy : feed.open(i);
+        if (i != 0) {
+          return feed.open(i);
+        }
+        List<String> problems = OutputManifest.parse(Files.readAllBytes(copy.resolve(OutputManifest.FILE))).verify(copy);
+        if (!problems.isEmpty()) {
+          throw new IOException(copy + ": files differ from its manifest: " + problems);
+        }
+        return copy;
       }
 
       @Override

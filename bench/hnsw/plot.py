@@ -1,4 +1,5 @@
-"""Plots bench/hnsw/out/bench.log: build speed (vectors per second) and full vs incremental seconds.
+"""Plots bench/hnsw/out/bench.log: build speed (vectors per second) and full vs incremental seconds
+(CLI, worker and workflow cases, as bench/hnsw/summary.py reads them).
 
   plot.py BENCH.log OUT.png
 """
@@ -7,6 +8,8 @@ import statistics
 import sys
 
 import matplotlib
+
+import summary
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -17,7 +20,7 @@ def fields(line):
 
 
 def main(log, png):
-    builds, compacts = [], {}
+    builds = []
     for line in open(log):
         if line.startswith("chroma_build "):
             f = fields(line)
@@ -27,17 +30,17 @@ def main(log, png):
             label = "ours, vector API" if f["kernels"] == "PanamaKernels" else "ours, scalar"
             builds.append((f"{label}\n{f['threads']} thr", float(f["vectors_per_s"]),
                            "tab:blue" if "API" in label else "tab:cyan"))
-        elif line.startswith("compact ") and not line.split()[1].startswith("out=full-base"):
-            f = fields(line)
-            kind = {"-": "full rebuild", "download": "incremental,\nbase moved"}.get(f.get("base_from", "-"),
-                                                                                  "incremental")
-            compacts.setdefault((kind, f.get("jvm", "cold")), []).append(float(f["seconds"]))
-    # medians: fresh JVM (the CLI), then warm JVM (a worker's next task; the workflow's final merge moves its
-    # downloaded base's files)
-    order = [("full rebuild", "cold"), ("incremental", "cold"), ("full rebuild", "warm"), ("incremental", "warm"),
-             ("incremental,\nbase moved", "warm")]
-    bars = [(f"{k}\n{'fresh' if j == 'cold' else 'warm'} JVM", statistics.median(compacts[(k, j)]),
-             "tab:orange" if k == "full rebuild" else "tab:green") for k, j in order if (k, j) in compacts]
+    compacts = {}
+    for case, kind, seconds in summary.compaction_runs(log):
+        compacts.setdefault((case, kind), []).append(seconds)
+    # medians; each incremental bar is labelled with its share of the full rebuild run the same way
+    order = [(("cli", "full"), "full rebuild\nCLI", None), (("cli", "incremental"), "incremental\nCLI", ("cli", "full")),
+             (("worker", "full"), "full rebuild\nworker", None),
+             (("worker", "incremental"), "incremental\nworker", ("worker", "full")),
+             (("workflow", "incremental"), "incremental\nworkflow", ("worker", "full"))]
+    bars = [(label, statistics.median(compacts[key]), "tab:orange" if against is None else "tab:green",
+             None if against is None or against not in compacts else statistics.median(compacts[against]))
+            for key, label, against in order if key in compacts]
     # several rounds of a build: one bar, their median
     by_label = {}
     for label, rate, color in builds:
@@ -49,10 +52,8 @@ def main(log, png):
     a.set_title("HNSW build, same vectors (M=16, ef_construction=100; medians of the rounds)")
     a.tick_params(axis="x", labelsize=8)
     b.bar([x[0] for x in bars], [x[1] for x in bars], color=[x[2] for x in bars])
-    full = {j: statistics.median(compacts[("full rebuild", j)]) for j in ("cold", "warm") if ("full rebuild", j) in compacts}
-    for i, ((k, j), (_, v, _)) in enumerate(zip([o for o in order if o in compacts], bars)):
-        # an incremental bar also says what share it is of the full rebuild in the same JVM state
-        share = f"\n{100 * v / full[j]:.1f}% of full" if k != "full rebuild" and j in full else ""
+    for i, (_, v, _, full) in enumerate(bars):
+        share = f"\n{100 * v / full:.1f}% of full" if full else ""
         b.text(i, v, f"{v:.1f} s{share}", ha="center", va="bottom", fontsize=8)
     b.tick_params(axis="x", labelsize=7)
     b.set_ylabel("seconds (lower is better)")

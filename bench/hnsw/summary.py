@@ -2,9 +2,10 @@
 
   summary.py builds LOG        single-thread speed against Chroma's (same N: seconds ratio), and our 1 -> 2
                                thread scaling; medians of the rounds
-  summary.py compactions LOG   incremental against full rebuild: medians, as the CLI runs it (fresh JVM),
-                               as a worker runs its next task (warm JVM) and as the workflow's final merge
-                               does (warm JVM, its base a download whose files it moves)
+  summary.py compactions LOG   incremental against full rebuild, medians: as the CLI runs it (./compactor,
+                               timed whole), as a worker runs its next task (warm JVM, a local base copied)
+                               and as the workflow's final merge does (warm JVM, its base a download whose
+                               manifest it verifies and whose files it moves)
 """
 import re
 import statistics
@@ -33,21 +34,50 @@ def builds(log):
                   f" speedup={med(one) / med(two):.2f} (medians; 2 threads {sorted(two)})")
 
 
+def compaction_runs(log):
+    """Every compaction of a log as (case, kind, seconds): case cli, worker, workflow, or first-full,
+    first-incremental, first-workflow (a fresh worker JVM's first task); kind full or incremental. Logs
+    from before 2026-12-04 have no cli_compact lines, no runtime and no base_from: their fresh-JVM runs
+    count as cli, their warm ones as worker."""
+    out = []
+    for r in lines(log, "cli_compact"):
+        out.append(("cli", "full" if r["base"] == "-" else "incremental", float(r["wall_seconds"])))
+    has_cli = bool(out)
+    for r in lines(log, "compact"):
+        if "base" not in r or r.get("out", "").startswith("full-base"):
+            continue  # the base of the incremental runs, not part of the comparison
+        base_from = r.get("base_from", "-" if r["base"] == "-" else "local")
+        kind = "full" if base_from == "-" else "incremental"
+        if r.get("jvm", "cold") == "cold":
+            if r.get("runtime") == "worker" or base_from == "download":
+                case = "first-" + {"-": "full", "local": "incremental", "download": "workflow"}[base_from]
+            elif has_cli:
+                continue  # a fresh JVM, but not the CLI's own run
+            else:
+                case = "cli"
+        else:
+            case = "workflow" if base_from == "download" else "worker"
+        out.append((case, kind, float(r["seconds"])))
+    return out
+
+
 def compactions(log):
-    runs = lines(log, "compact")
+    runs = compaction_runs(log)
 
-    def secs(jvm, base_from):
-        return [float(r["seconds"]) for r in runs if r["jvm"] == jvm and r.get("base_from", "-") == base_from]
+    def secs(case, kind):
+        return sorted(s for c, k, s in runs if c == case and k == kind)
 
-    # the CLI (fresh JVM, a local base copied), a worker's next task (warm JVM, local base copied), and the
-    # workflow's final merge (warm JVM, a downloaded base moved); each against a full rebuild in the same JVM state
-    for jvm, base_from, case in (("cold", "local", "cli"), ("warm", "local", "worker"), ("warm", "download", "workflow")):
-        full, inc = secs(jvm, "-"), secs(jvm, base_from)
+    # each incremental case against the full rebuild run the same way (workflow: against the worker's full
+    # rebuild, the workflow's own full rebuild being a final merge with no base)
+    for case, full_case in (("cli", "cli"), ("worker", "worker"), ("workflow", "worker")):
+        full, inc = secs(full_case, "full"), secs(case, "incremental")
         if full and inc:
-            print(f"incremental_vs_full case={case} jvm={jvm} base_from={base_from} full_seconds={statistics.median(full):.2f}"
-                  f" incremental_median_seconds={statistics.median(inc):.2f} runs={len(inc)}"
-                  f" ratio={100 * statistics.median(inc) / statistics.median(full):.1f}% (incremental {sorted(inc)};"
-                  f" full {sorted(full)})")
+            f, i = statistics.median(full), statistics.median(inc)
+            print(f"incremental_vs_full case={case} full_seconds={f:.2f} incremental_median_seconds={i:.2f}"
+                  f" runs={len(inc)} ratio={100 * i / f:.1f}% (incremental {inc}; full {full})")
+    firsts = [f"{c[len('first-'):]}={s:.2f}" for c, k, s in runs if c.startswith("first-")]
+    if firsts:
+        print("worker_first_task " + " ".join(firsts) + " (a fresh worker JVM's first compaction, for reference)")
 
 
 if __name__ == "__main__":
