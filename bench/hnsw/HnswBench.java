@@ -7,6 +7,9 @@ import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.snapshot.IndexedSnapshotWriter;
+import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.storage.FolderTransfer;
+import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.workflow.OutputManifest;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +28,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -188,16 +190,8 @@ public final class HnswBench {
    */
   private static DeltaFeed downloaded(DeltaFeed feed, Path copy) throws Exception {
     Path base = feed.open(0);
-    try (var files = Files.walk(base)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        Path to = copy.resolve(base.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(f, to);
-        }
-      }
-    }
+    // the workflow's own download (FolderTransfer), from a bucket folder that is the base's parent
+    FolderTransfer.download(new LocalBlobStore(base.getParent()), base.getFileName() + "/", copy);
     OutputManifest.write(copy, "snapshot", "bench", null, List.of(), Map.of());
     return new DeltaFeed() {
       @Override
@@ -230,21 +224,14 @@ public final class HnswBench {
         if (i != 0) {
           return feed.open(i);
         }
-        List<String> problems = OutputManifest.parse(Files.readAllBytes(copy.resolve(OutputManifest.FILE))).verify(copy);
-        if (!problems.isEmpty()) {
-          throw new IOException(copy + ": files differ from its manifest: " + problems);
-        }
+        OutputManifest.check(feed.name(0), copy); // as BlobDeltaFeed checks a compactor output it downloaded
         return copy;
       }
 
       @Override
       public void release(int i, Path local) throws IOException {
-        if (i == 0) { // what BlobDeltaFeed does with a download once it is merged
-          try (var files = Files.walk(copy)) {
-            for (Path f : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-              Files.delete(f);
-            }
-          }
+        if (i == 0) {
+          SnapshotDirectory.deleteTree(copy); // what BlobDeltaFeed does with a download once it is merged
         }
       }
     };

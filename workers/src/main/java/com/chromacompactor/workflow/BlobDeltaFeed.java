@@ -12,7 +12,6 @@ import com.chromacompactor.storage.FolderTransfer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,22 +78,6 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
     return baseFirst;
   }
 
-  /**
-   * A compactor output is merged only if it arrived exactly as written: every file its manifest lists,
-   * with the same size and SHA-256, and nothing else. A mismatch is an I/O failure, retried.
-   */
-  private static void checkManifest(String prefix, Path local) throws IOException {
-    Path file = local.resolve(OutputManifest.FILE);
-    if (!Files.isRegularFile(file)) {
-      throw new IOException(prefix + " has no " + OutputManifest.FILE + ": it is not a complete compactor output");
-    }
-    List<String> problems = OutputManifest.parse(Files.readAllBytes(file)).verify(local);
-    if (!problems.isEmpty()) {
-      throw new IOException(prefix + ": files differ from its manifest: "
-          + problems.subList(0, Math.min(3, problems.size())) + (problems.size() > 3 ? " and more" : ""));
-    }
-  }
-
   @Override
   public int size() {
     return prefixes.size();
@@ -144,7 +127,9 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
       throw new IOException("nothing under " + store.describe() + "/" + prefixes.get(index));
     }
     if (origin == DeltaOrigin.COMPACTOR) {
-      checkManifest(prefixes.get(index), local);
+      // A compactor output is merged only if it arrived exactly as written: every file its manifest lists,
+      // with the same size and SHA-256, and nothing else. A mismatch is an I/O failure, retried.
+      OutputManifest.check(prefixes.get(index), local);
     }
     return local;
   }

@@ -54,6 +54,24 @@ public record OutputManifest(String format, int version, String kind, String bat
   }
 
   /**
+   * Checks that {@code folder}, a downloaded compactor output that {@code name} (its key) names in messages,
+   * has a manifest and holds exactly its files.
+   *
+   * @throws IOException naming the first differences when it does not
+   */
+  public static void check(String name, Path folder) throws IOException {
+    Path file = folder.resolve(FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(name + " has no " + FILE + ": it is not a complete compactor output");
+    }
+    List<String> problems = parse(Files.readAllBytes(file)).verify(folder);
+    if (!problems.isEmpty()) {
+      throw new IOException(name + ": files differ from its manifest: "
+          + problems.subList(0, Math.min(3, problems.size())) + (problems.size() > 3 ? " and more" : ""));
+    }
+  }
+
+  /**
    * Checks that {@code folder} holds exactly the manifest's files with their sizes and checksums.
    *
    * @return the differences found, empty when the folder is intact
