@@ -333,7 +333,7 @@ public final class ActivityWorker implements AutoCloseable {
         ? new TaskError(ErrorNames.WORKER_INTERRUPTED, ErrorClassifier.describe(t, true))
         : ErrorClassifier.classify(t);
     if (ErrorNames.UNEXPECTED.equals(error.error())) {
-      log.error("{}: unexpected failure", task.label(), t);
+      log.error("{}: unexpected failure", task.label(), LoggedFailure.of(t));
     }
     counters.failed.increment();
     reporter.fail(task, error);
