@@ -32,8 +32,11 @@ import software.constructs.Construct;
 public class CompactorStack extends Stack {
     /** Intermediates left by failed runs are deleted after this many days. */
     public static final int INTERMEDIATE_EXPIRATION_DAYS = 7;
+    /** Server access logs of the bucket are kept this many days. */
+    public static final int ACCESS_LOG_EXPIRATION_DAYS = 90;
 
     private final Bucket bucket;
+    private final Bucket accessLogs;
     private final CompactionWorkflow workflow;
     private final MergeWorkers workers;
     private final CompactorMonitoring monitoring;
@@ -43,6 +46,20 @@ public class CompactorStack extends Stack {
         super(scope, id, props.stack());
         CompactorSettings settings = props.settings();
 
+        // Who read or wrote which key, for audits (cdk-nag S1). Server access logs must go to an SSE-S3 bucket; S3's
+        // log delivery is let in by a bucket policy rather than an ACL (the logs bucket, like the other, has none).
+        getNode().setContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
+        this.accessLogs = Bucket.Builder.create(this, "AccessLogs")
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .enforceSsl(true)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .lifecycleRules(List.of(LifecycleRule.builder()
+                        .id("ExpireAccessLogs")
+                        .expiration(Duration.days(ACCESS_LOG_EXPIRATION_DAYS))
+                        .build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
         var bucketBuilder = Bucket.Builder.create(this, "Bucket");
         if (settings.bucketKeys() == CompactorSettings.BucketKeys.KMS) {
             bucketBuilder.encryptionKey(software.amazon.awscdk.services.kms.Key.Builder.create(this, "BucketKey")
@@ -59,6 +76,8 @@ public class CompactorStack extends Stack {
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .enforceSsl(true)
                 .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .serverAccessLogsBucket(accessLogs)
+                .serverAccessLogsPrefix("compaction-bucket/")
                 .lifecycleRules(List.of(
                         LifecycleRule.builder()
                                 .id("ExpireIntermediates")
@@ -113,10 +132,17 @@ public class CompactorStack extends Stack {
         CfnOutput.Builder.create(this, "BucketName").value(bucket.getBucketName()).build();
         CfnOutput.Builder.create(this, "StateMachineArn").value(workflow.getStateMachine().getStateMachineArn()).build();
         CfnOutput.Builder.create(this, "AlarmTopicArn").value(monitoring.getAlarmTopic().getTopicArn()).build();
+
+        CompactorChecks.answer(this);
     }
 
     public Bucket getBucket() {
         return bucket;
+    }
+
+    /** The bucket that receives the compaction bucket's server access logs. */
+    public Bucket getAccessLogs() {
+        return accessLogs;
     }
 
     public CompactionWorkflow getWorkflow() {

@@ -17,6 +17,9 @@ import software.amazon.awscdk.services.applicationautoscaling.ScalingInterval;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.ec2.FlowLogDestination;
+import software.amazon.awscdk.services.ec2.FlowLogOptions;
+import software.amazon.awscdk.services.ec2.FlowLogTrafficType;
 import software.amazon.awscdk.services.ec2.GatewayVpcEndpointAwsService;
 import software.amazon.awscdk.services.ec2.GatewayVpcEndpointOptions;
 import software.amazon.awscdk.services.ec2.IVpc;
@@ -29,6 +32,7 @@ import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
 import software.amazon.awscdk.services.ecs.Cluster;
 import software.amazon.awscdk.services.ecs.ContainerDefinition;
 import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
+import software.amazon.awscdk.services.ecs.ContainerInsights;
 import software.amazon.awscdk.services.ecs.CpuArchitecture;
 import software.amazon.awscdk.services.ecs.DeploymentCircuitBreaker;
 import software.amazon.awscdk.services.ecs.FargateService;
@@ -84,15 +88,10 @@ public class MergeWorkers extends Construct {
         super(scope, id);
         this.props = props;
         CompactionWorkflow workflow = props.getWorkflow();
-        IVpc vpc = props.getVpc() != null ? props.getVpc() : Vpc.Builder.create(this, "Vpc")
-                .maxAzs(2)
-                .natGateways(0)
-                .subnetConfiguration(List.of(SubnetConfiguration.builder()
-                        .name("public").subnetType(SubnetType.PUBLIC).cidrMask(24).build()))
-                .gatewayEndpoints(Map.of("S3", GatewayVpcEndpointOptions.builder()
-                        .service(GatewayVpcEndpointAwsService.S3).build()))
-                .build();
-        this.cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc).build();
+        IVpc vpc = props.getVpc() != null ? props.getVpc() : ownVpc();
+        // Per-task CPU, memory, network and storage in CloudWatch, beside the workers' own metrics (cdk-nag ECS4).
+        this.cluster = Cluster.Builder.create(this, "Cluster").vpc(vpc)
+                .containerInsightsV2(ContainerInsights.ENABLED).build();
 
         this.taskDefinition = FargateTaskDefinition.Builder.create(this, "TaskDefinition")
                 .cpu(props.getCpu())
@@ -169,6 +168,27 @@ public class MergeWorkers extends Construct {
                 .metricAggregationType(MetricAggregationType.AVERAGE)
                 .cooldown(Duration.minutes(5))
                 .build());
+    }
+
+    /** A VPC of public subnets only (no NAT gateway to pay for), with a gateway endpoint for S3. */
+    private Vpc ownVpc() {
+        Vpc vpc = Vpc.Builder.create(this, "Vpc")
+                .maxAzs(2)
+                .natGateways(0)
+                .subnetConfiguration(List.of(SubnetConfiguration.builder()
+                        .name("public").subnetType(SubnetType.PUBLIC).cidrMask(24).build()))
+                .gatewayEndpoints(Map.of("S3", GatewayVpcEndpointOptions.builder()
+                        .service(GatewayVpcEndpointAwsService.S3).build()))
+                .build();
+        // Rejected connections only: the workers accept none, so these are what an audit wants (cdk-nag VPC7).
+        vpc.addFlowLog("RejectedTraffic", FlowLogOptions.builder()
+                .trafficType(FlowLogTrafficType.REJECT)
+                .destination(FlowLogDestination.toCloudWatchLogs(LogGroup.Builder.create(this, "FlowLogs")
+                        .retention(RetentionDays.ONE_MONTH)
+                        .removalPolicy(RemovalPolicy.DESTROY)
+                        .build()))
+                .build());
+        return vpc;
     }
 
     private Map<String, String> environment(CompactionWorkflow workflow) {

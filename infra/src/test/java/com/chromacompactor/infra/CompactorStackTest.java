@@ -155,7 +155,7 @@ class CompactorStackTest {
 
     @Test
     void bucketIsEncryptedPrivateSslOnlyAndExpiresIntermediates() {
-        JsonNode bucket = only("AWS::S3::Bucket").get("Properties");
+        JsonNode bucket = resources.get(logicalIdStartingWith("AWS::S3::Bucket", "Bucket")).get("Properties");
         assertEquals("AES256", bucket.get("BucketEncryption").get("ServerSideEncryptionConfiguration").get(0)
                 .get("ServerSideEncryptionByDefault").get("SSEAlgorithm").asText());
         JsonNode block = bucket.get("PublicAccessBlockConfiguration");

@@ -4,6 +4,7 @@ import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.metrics.CloudWatchMetrics;
+import com.chromacompactor.metrics.HeapGauge;
 import com.chromacompactor.metrics.MemoryGauge;
 import com.chromacompactor.metrics.MemorySampler;
 import com.chromacompactor.metrics.MetricDimensions;
@@ -48,13 +49,16 @@ import software.amazon.awssdk.services.sfn.model.GetActivityTaskResponse;
  * </pre>
  *
  * <p>SIGTERM (ECS stopping the task) runs {@link #stop(Duration)} with {@link WorkerConfig#shutdownDeadline()} from a
- * JVM shutdown hook, see {@link #installShutdownHook()}. Every Step Functions call goes through one
+ * JVM shutdown hook, see {@link #installShutdownHook()}. Out of memory, the process exits at once (see
+ * {@link #EXIT_OUT_OF_MEMORY}) and Step Functions retries its tasks when their heartbeats stop. Every Step Functions call goes through one
  * {@link Resilience} for the service; long polls use their own client, which stop() closes at the deadline.
  */
 public final class ActivityWorker implements AutoCloseable {
   /** After the deadline's failures are sent, how long interrupted task threads get to end and clean up. */
   static final Duration TASK_EXIT_GRACE = Duration.ofSeconds(2);
   static final Duration METRICS_FLUSH_INTERVAL = Duration.ofSeconds(10);
+  /** The exit status of a worker that ran out of memory, as the JVM's {@code -XX:+ExitOnOutOfMemoryError} gives. */
+  public static final int EXIT_OUT_OF_MEMORY = 3;
 
   private static final Logger log = LoggerFactory.getLogger(ActivityWorker.class);
 
@@ -277,6 +281,7 @@ public final class ActivityWorker implements AutoCloseable {
   /** Runs a task; {@code reserved}: its slot was taken when it arrived, else it waits here (heartbeating). */
   private void execute(RunningTask task, ActivityHandler handler, boolean reserved) {
     boolean slot = reserved;
+    HeapGauge.Window heap = HeapGauge.openWindow(); // the task's own peak, in its summary and the log
     try {
       if (!slot) {
         slots.acquire(); // another poller's task took the last slot first; heartbeats already run
@@ -292,13 +297,17 @@ public final class ActivityWorker implements AutoCloseable {
         log.info("{}: finished, but its outcome was already decided ({}); output dropped", task.label(),
             task.cancellation());
       }
-    } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+    } catch (OutOfMemoryError e) {
+      exitOutOfMemory(task, e);
+    } catch (Exception | StackOverflowError e) {
       // Translated into a named error for the state machine; the worker itself goes on polling.
       reportUnlessDecided(task, e);
     } catch (Error e) {
       reportUnlessDecided(task, e);
       throw e;
     } finally {
+      heap.close();
+      log.info("{}: peak heap {} MB", task.label(), heap.peakMb());
       heartbeats.stop(task);
       if (task.cancellation() == RunningTask.Cancellation.TAKEN_AWAY) {
         counters.cancelled.increment();
@@ -323,10 +332,8 @@ public final class ActivityWorker implements AutoCloseable {
         // The handler gave up on its own, not because we cancelled: let the state machine retry.
         ? new TaskError(ErrorNames.WORKER_INTERRUPTED, ErrorClassifier.describe(t, true))
         : ErrorClassifier.classify(t);
-    if (t instanceof OutOfMemoryError) {
-      log.warn("{}: out of memory; failing the task as {} and polling on", task.label(), error.error());
-    } else if (ErrorNames.UNEXPECTED.equals(error.error())) {
-      log.error("{}: unexpected failure", task.label(), t);
+    if (ErrorNames.UNEXPECTED.equals(error.error())) {
+      log.error("{}: unexpected failure", task.label(), LoggedFailure.of(t));
     }
     counters.failed.increment();
     reporter.fail(task, error);
@@ -350,16 +357,24 @@ public final class ActivityWorker implements AutoCloseable {
     try {
       thread.start();
     } catch (OutOfMemoryError e) {
-      // No native thread to run it on: the task goes back to the state machine, which retries it.
-      heartbeats.stop(task);
-      running.remove(task);
-      if (reserved) {
-        slots.release();
-      }
-      if (task.claimOutcome()) {
-        counters.failed.increment();
-        reporter.fail(task, ErrorClassifier.classify(e));
-      }
+      exitOutOfMemory(task, e); // no native thread left to run it on
+    }
+  }
+
+  /**
+   * Out of memory: the process ends at once with {@link #EXIT_OUT_OF_MEMORY}. In the worker image the JVM does this
+   * itself before any of this code runs ({@code -XX:+ExitOnOutOfMemoryError} in workers/Dockerfile); this is the same
+   * for a JVM started without that option, or an error thrown by code rather than by the JVM. An OutOfMemoryError
+   * can strike any thread (heartbeats, pollers, the SDK's), so a process that saw one is not trusted to poll on.
+   * Nothing more is sent: Step Functions sees the heartbeats of the tasks in flight stop and retries them
+   * ({@code States.HeartbeatTimeout}), and ECS starts a new worker in place of this one.
+   */
+  private static void exitOutOfMemory(RunningTask task, OutOfMemoryError e) {
+    try {
+      log.error("{}: out of memory ({}); the worker exits with status {}", task.label(), e.getMessage(),
+          EXIT_OUT_OF_MEMORY);
+    } finally {
+      Runtime.getRuntime().halt(EXIT_OUT_OF_MEMORY);
     }
   }
 

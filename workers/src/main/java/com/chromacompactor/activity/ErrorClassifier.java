@@ -2,32 +2,39 @@ package com.chromacompactor.activity;
 
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.TaskError;
+import com.chromacompactor.storage.TransientStorageException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * The one place where a handler's exception becomes the error name the state machine's Retry and Catch match, and a
- * cause that names what failed. First match wins:
+ * cause that names what failed. Retries go by cause: only storage and AWS failures are transient. A {@link
+ * TaskFailure} carries its own name; otherwise the exception and its causes are searched, outermost first, and the
+ * first that says what went wrong decides:
  *
  * <table>
  *   <caption>classification</caption>
- *   <tr><th>thrown</th><th>error</th><th>retried</th></tr>
- *   <tr><td>{@link TaskFailure}</td><td>its {@link TaskFailure#errorName()}</td><td>per name</td></tr>
- *   <tr><td>{@link OutOfMemoryError}</td><td>{@code Worker.OutOfMemory}</td><td>yes</td></tr>
- *   <tr><td>{@link CorruptDeltaException}, also as a cause</td><td>{@code Chroma.CorruptDelta}</td><td>no</td></tr>
- *   <tr><td>Jackson's {@link JsonProcessingException}, {@link IllegalArgumentException}</td>
+ *   <tr><th>thrown, or found among the causes</th><th>error</th><th>retried</th></tr>
+ *   <tr><td>{@link TaskFailure} (thrown itself)</td><td>its {@link TaskFailure#errorName()}</td><td>per name</td></tr>
+ *   <tr><td>{@link InvariantViolation}</td><td>{@code Compaction.InvariantViolation}</td><td>no</td></tr>
+ *   <tr><td>{@link CorruptDeltaException}</td><td>{@code Chroma.CorruptDelta}</td><td>no</td></tr>
+ *   <tr><td>{@link Resilience.TransientAwsException} (an S3, Step Functions or CloudWatch call that kept failing),
+ *       a transient AWS SDK failure that did not pass through {@link Resilience}, a
+ *       {@link TransientStorageException}</td><td>{@code Storage.Transient}</td><td>yes</td></tr>
+ *   <tr><td>Jackson's {@link JsonProcessingException}, {@link IllegalArgumentException} (thrown itself)</td>
  *       <td>{@code Contract.InvalidInput}</td><td>no</td></tr>
- *   <tr><td>{@link Resilience.TransientAwsException} or another transient AWS failure, also as a cause;
- *       any other {@link IOException}</td><td>{@code Storage.Transient}</td><td>yes</td></tr>
- *   <tr><td>{@link InterruptedException}</td><td>{@code Worker.Interrupted}</td><td>yes</td></tr>
- *   <tr><td>anything else</td><td>{@code Worker.Unexpected}</td><td>no</td></tr>
+ *   <tr><td>{@link InterruptedException} (thrown itself)</td><td>{@code Worker.Interrupted}</td><td>yes</td></tr>
+ *   <tr><td>anything else, any other {@link java.io.IOException} included (a local file, SQLite, a bad
+ *       record)</td><td>{@code Worker.Unexpected}</td><td>no</td></tr>
  * </table>
  *
- * <p>The cause is not clipped here; {@link TaskReporter} clips it to the API's limit.
+ * <p>An {@link OutOfMemoryError} never gets here: the worker process exits ({@link ActivityWorker}). The cause is not
+ * clipped here; {@link TaskReporter} clips it to the API's limit.
  */
 public final class ErrorClassifier {
   /** How many causes of a chain are searched and described. */
@@ -41,20 +48,20 @@ public final class ErrorClassifier {
     if (t instanceof TaskFailure f) {
       return new TaskError(f.errorName(), describe(f, false));
     }
-    if (t instanceof OutOfMemoryError) {
-      Runtime rt = Runtime.getRuntime();
-      return new TaskError(ErrorNames.WORKER_OUT_OF_MEMORY, "out of memory: " + t.getMessage() + " (max heap "
-          + (rt.maxMemory() >> 20) + " MB); another worker or a retry may fit");
-    }
-    CorruptDeltaException corrupt = find(t, CorruptDeltaException.class);
-    if (corrupt != null) {
-      return new TaskError(ErrorNames.CORRUPT_DELTA, corrupt.getMessage());
+    int depth = 0;
+    for (Throwable c = t; c != null && depth < MAX_CHAIN; c = c.getCause(), depth++) {
+      if (c instanceof InvariantViolation) {
+        return new TaskError(ErrorNames.INVARIANT_VIOLATION, describe(t, c != t));
+      }
+      if (c instanceof CorruptDeltaException corrupt) {
+        return new TaskError(ErrorNames.CORRUPT_DELTA, corrupt.getMessage());
+      }
+      if (isTransientStorageFailure(c)) {
+        return new TaskError(ErrorNames.STORAGE_TRANSIENT, describe(t, true));
+      }
     }
     if (t instanceof JsonProcessingException || t instanceof IllegalArgumentException) {
       return new TaskError(ErrorNames.INVALID_INPUT, describe(t, true));
-    }
-    if (isTransient(t)) {
-      return new TaskError(ErrorNames.STORAGE_TRANSIENT, describe(t, true));
     }
     if (t instanceof InterruptedException) {
       return new TaskError(ErrorNames.WORKER_INTERRUPTED, describe(t, true));
@@ -62,17 +69,11 @@ public final class ErrorClassifier {
     return new TaskError(ErrorNames.UNEXPECTED, describe(t, true) + where(t));
   }
 
-  private static boolean isTransient(Throwable t) {
-    if (t instanceof IOException) {
-      return true; // reading or writing a file or a stream; CorruptDeltaException and Jackson's were taken above
-    }
-    int depth = 0;
-    for (Throwable c = t; c != null && depth < MAX_CHAIN; c = c.getCause(), depth++) {
-      if (c instanceof Resilience.TransientAwsException || Resilience.isTransient(c)) {
-        return true;
-      }
-    }
-    return false;
+  /** A failure of the bucket or of an AWS service that may pass when the call or transfer is made again. */
+  private static boolean isTransientStorageFailure(Throwable t) {
+    return t instanceof Resilience.TransientAwsException
+        || t instanceof TransientStorageException
+        || t instanceof SdkException sdk && Resilience.isTransient(sdk);
   }
 
   /** "message (caused by Type: message; …)"; with the type of the first exception when {@code withType}. */
@@ -98,15 +99,5 @@ public final class ErrorClassifier {
   private static String where(Throwable t) {
     StackTraceElement[] trace = t.getStackTrace();
     return trace.length == 0 ? "" : " at " + trace[0];
-  }
-
-  private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-    int depth = 0;
-    for (Throwable c = t; c != null && depth < MAX_CHAIN; c = c.getCause(), depth++) {
-      if (type.isInstance(c)) {
-        return type.cast(c);
-      }
-    }
-    return null;
   }
 }

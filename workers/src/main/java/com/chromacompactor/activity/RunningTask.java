@@ -1,7 +1,7 @@
 package com.chromacompactor.activity;
 
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.metrics.TaskMetrics;
-import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -149,7 +149,7 @@ final class RunningTask implements TaskContext {
       return;
     }
     try {
-      SnapshotDirectory.deleteTree(dir);
+      FileTrees.delete(dir);
     } catch (IOException e) {
       log.warn("{}: could not delete the work folder {}: {}", label, dir, e.toString());
     }

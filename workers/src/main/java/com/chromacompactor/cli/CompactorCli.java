@@ -13,12 +13,14 @@ import com.chromacompactor.storage.LocalDeltaFolders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 /** The {@code compactor} command line. */
@@ -44,7 +46,32 @@ public final class CompactorCli implements Runnable {
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new CompactorCli());
+    CommandLine cli = new CommandLine(new CompactorCli());
+    // Set on the root, it reaches every subcommand declared above (picocli copies it down the tree).
+    cli.setParameterExceptionHandler(CompactorCli::optionError);
+    return cli;
+  }
+
+  /**
+   * A wrong option or argument: one line on stderr, exit 2 ({@code ExitCode.USAGE}). The usage help that picocli
+   * would print after it pushed the error off a screen; the line says where to find it.
+   */
+  static int optionError(ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    PrintWriter err = command.getErr();
+    err.println("error: " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ") + " (see '"
+        + command.getCommandSpec().qualifiedName() + " --help')");
+    err.flush();
+    return command.getCommandSpec().exitCodeOnInvalidInput();
+  }
+
+  /** Refuses, as an option error, a path argument that does not exist; {@code what} names it in the message. */
+  static void requireExisting(CommandLine command, String what, List<Path> paths) {
+    for (Path p : paths) {
+      if (!Files.exists(p)) {
+        throw new ParameterException(command, what + " " + p + " does not exist");
+      }
+    }
   }
 
   /** The snapshot routes, as the option spells them. */
@@ -80,8 +107,16 @@ public final class CompactorCli implements Runnable {
             + " it is taken over as it stands and its index extended, not rebuilt.")
     Path base;
 
-    @Option(names = "--threads", description = "Threads for the index build (--format indexed). Default: all processors.")
     int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--threads", paramLabel = "N",
+        description = "Threads for the index build (--format indexed), at least 1. Default: all processors.")
+    void threads(int n) {
+      if (n < 1) {
+        throw new ParameterException(spec.commandLine(), "--threads must be at least 1, found " + n);
+      }
+      threads = n;
+    }
 
     @Parameters(arity = "1..*", paramLabel = "DELTA", description = "Delta folders, or folders of delta folders.")
     List<Path> deltas;
@@ -90,6 +125,10 @@ public final class CompactorCli implements Runnable {
     public Integer call() {
       PrintWriter err = spec.commandLine().getErr();
       PrintWriter stdout = spec.commandLine().getOut();
+      requireExisting(spec.commandLine(), "delta", deltas);
+      if (base != null) {
+        requireExisting(spec.commandLine(), "base snapshot", List.of(base));
+      }
       try {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
         CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : CompactionListener.NONE;

@@ -35,6 +35,8 @@ final class VerifyCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     var out = spec.commandLine().getOut();
     var err = spec.commandLine().getErr();
+    CompactorCli.requireExisting(spec.commandLine(), "snapshot", List.of(snapshot));
+    CompactorCli.requireExisting(spec.commandLine(), "delta", deltas);
     Path scratch = Files.createTempDirectory("compactor-verify-");
     try {
       AuditReport report = SnapshotAudit.run(snapshot, LocalDeltaFolders.expand(deltas), scratch);
@@ -43,7 +45,9 @@ final class VerifyCommand implements Callable<Integer> {
       err.flush();
       return report.intact() ? 0 : CompactorCli.EXIT_FAILED;
     } catch (CorruptDeltaException e) {
-      err.println("error: " + e.getMessage());
+      // The audit reads the snapshot with the delta reader; a refusal of the snapshot names it as such.
+      err.println("error: " + (e.delta().equals(snapshot) ? "snapshot " + snapshot + ": " + e.problem() + ": "
+          + e.detail() : e.getMessage()));
       err.flush();
       return CompactorCli.EXIT_FAILED;
     } finally {

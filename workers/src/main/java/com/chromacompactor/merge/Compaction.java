@@ -7,6 +7,7 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.RecordCursor;
+import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.metrics.HeapGauge;
 import com.chromacompactor.snapshot.CollectionSlot;
 import com.chromacompactor.snapshot.QueueSnapshotWriter;
@@ -119,7 +120,7 @@ public final class Compaction {
       // Every record is accounted for: those taken over from the base, plus inserted, minus deleted.
       long expected = total.seeded + total.inserted - total.deleted;
       if (live != expected) {
-        throw new IOException("snapshot check failed: " + live + " records written, but the merge counted "
+        throw new InvariantViolation("snapshot check failed: " + live + " records written, but the merge counted "
             + expected + " live records (" + total.seeded + " from the base, " + total.inserted + " inserted, "
             + total.deleted + " deleted)");
       }

@@ -5,6 +5,7 @@ import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.audit.SnapshotCheck;
 import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.metrics.TaskMetrics;
@@ -66,7 +67,7 @@ final class FinalMergeStep implements ActivityHandler {
     // Verified before it can be published: the folder reads back whole, with the records the merge counted.
     List<String> problems = SnapshotCheck.run(out, summary.recordsByCollection());
     if (!problems.isEmpty()) {
-      throw new TaskFailure(ErrorNames.UNEXPECTED, "snapshot " + prefix + " failed its check and is not uploaded: "
+      throw new InvariantViolation("snapshot " + prefix + " failed its check and is not uploaded: "
           + problems.stream().limit(5).toList() + (problems.size() > 5 ? " and " + (problems.size() - 5) + " more" : ""));
     }
     context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " records read back");

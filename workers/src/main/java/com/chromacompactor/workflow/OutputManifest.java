@@ -1,5 +1,6 @@
 package com.chromacompactor.workflow;
 
+import com.chromacompactor.storage.TransientStorageException;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
@@ -66,7 +67,8 @@ public record OutputManifest(String format, int version, String kind, String bat
     }
     List<String> problems = parse(Files.readAllBytes(file)).verify(folder);
     if (!problems.isEmpty()) {
-      throw new IOException(name + ": files differ from its manifest: "
+      // The bytes that arrived are not those uploaded: the transfer may go right when it is made again.
+      throw new TransientStorageException(name + ": files differ from its manifest: "
           + problems.subList(0, Math.min(3, problems.size())) + (problems.size() > 3 ? " and more" : ""));
     }
   }

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -275,28 +274,6 @@ class ActivityWorkerTest {
       assertEquals(2, worker.counters().tasksStarted());
       assertEquals(1, worker.counters().tasksSucceeded());
       assertEquals(1, worker.counters().tasksInterrupted());
-    }
-  }
-
-  @Test
-  void outOfMemoryFailsTheTaskAsRetryableAndTheWorkerPollsAgain() throws Exception {
-    AtomicInteger calls = new AtomicInteger();
-    try (var wf = LocalStackWorkflow.create(sfn, "oom", 10, null);
-         var worker = worker(wf, 1, Duration.ofSeconds(1), (input, ctx) -> {
-           if (calls.incrementAndGet() == 1) {
-             long[] tooBig = new long[Integer.MAX_VALUE - 8]; // 16 GB: more than any test heap
-             return "{\"size\":" + tooBig.length + "}";
-           }
-           return "{\"fits\":true}";
-         })) {
-      DescribeExecutionResponse first = wf.await(wf.start(CHUNK_INPUT), WAIT);
-      assertEquals(ErrorNames.WORKER_OUT_OF_MEMORY, first.error());
-      assertTrue(ErrorNames.RETRYABLE.contains(first.error()));
-      assertTrue(first.cause().startsWith("out of memory: Java heap space (max heap "), first.cause());
-      DescribeExecutionResponse second = wf.await(wf.start(CHUNK_INPUT), WAIT);
-      assertEquals("{\"fits\":true}", second.output());
-      awaitTrue(() -> worker.counters().tasksFailed() == 1 && worker.counters().tasksSucceeded() == 1,
-          "one failure and one success on the same worker");
     }
   }
 

@@ -21,6 +21,8 @@ public final class ErrorNames {
     public static final String INVALID_INPUT = "Contract.InvalidInput";
     /** Another run moved {@code latest} first: the conditional write lost. Caught: the run fails as PublishConflict. */
     public static final String PUBLISH_CONFLICT = "Publish.Conflict";
+    /** A rule the compactor guarantees was broken (counts disagree, a snapshot fails its check). Not retried. */
+    public static final String INVARIANT_VIOLATION = "Compaction.InvariantViolation";
     /** Any other failure of a worker. Not retried. */
     public static final String UNEXPECTED = "Worker.Unexpected";
 
