@@ -1,4 +1,4 @@
-"""Test vectors for the HNSW bench, as little-endian float32 rows: vectors.py KIND N DIM OUT.f32 [--seed S]
+"""Test vectors for the benches, as little-endian float32 rows: bench/vectors.py KIND N DIM OUT.f32 [--seed S]
 
 KIND:
   gauss      i.i.d. standard normal: no structure at all, the hardest case for any HNSW (and what
