@@ -289,7 +289,7 @@ def tuned_targets(result: dict | None) -> list[str]:
 
 
 def rss_target(result: dict | None) -> str:
-    xmx = result.get("xmx", "?") if result else "?"
+    xmx = (result or {}).get("xmx")
     label = f"ours, seed size: peak RSS ≤ {RSS_TARGET_MB} MB, JVM included ({'-Xmx' + xmx if xmx else 'launcher defaults'})"
     ours = (result or {}).get("ours")
     if not finished(ours):
