@@ -235,7 +235,14 @@ def ensure_deltas(size: str, out_root: Path, workers: int = 2) -> dict:
     plans = plan_deltas(size)
     parent = out_root / size
     scratch = out_root / f".{size}.scratch"
+    # Resume only deltas this generator version made: an older version's folder is made anew.
+    marker = parent / ".generator-version"
+    if parent.exists() and (not marker.exists() or marker.read_text().strip() != str(GENERATOR_VERSION)):
+        print(f"[deltas {size}] {parent} was made by another generator version: making it anew",
+              file=sys.stderr)
+        shutil.rmtree(parent)
     parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"{GENERATOR_VERSION}\n")
     scratch.mkdir(parents=True, exist_ok=True)
     todo = [p for p in plans if not (parent / f"delta-{p.index:05d}").exists()]
     build_missing(size, todo, parent, scratch, len(plans), workers)
