@@ -36,6 +36,7 @@ final class QuantizedVectors implements AutoCloseable {
   /** Vectors whose range sets each dimension's scale: enough for the extremes, cheap to read. */
   static final int SAMPLE = 16_384;
 
+  private static final FloatKernels KERNELS = FloatKernels.INSTANCE;
 
   private final Metric metric;
   private final int dimension;
@@ -253,6 +254,4 @@ final class QuantizedVectors implements AutoCloseable {
       throw new UncheckedIOException("cannot release the build's vector codes", e);
     }
   }
-
-  private static final FloatKernels KERNELS = FloatKernels.INSTANCE;
 }
