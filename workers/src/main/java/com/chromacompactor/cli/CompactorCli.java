@@ -1,6 +1,7 @@
 package com.chromacompactor.cli;
 
 import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.merge.CompactionOptions;
@@ -118,8 +119,22 @@ public final class CompactorCli implements Runnable {
       threads = n;
     }
 
+    @Option(names = "--index-build", paramLabel = "exact|quantized", converter = IndexBuildConverter.class,
+        description = "How the HNSW index is built (--format indexed): quantized searches on 8-bit codes and"
+            + " selects neighbours by exact distance; exact takes every distance on the float vectors, as hnswlib"
+            + " does. Default: quantized.")
+    IndexBuild indexBuild;
+
     @Parameters(arity = "1..*", paramLabel = "DELTA", description = "Delta folders, or folders of delta folders.")
     List<Path> deltas;
+
+    /** {@code exact} or {@code quantized}, in any case. */
+    static final class IndexBuildConverter implements CommandLine.ITypeConverter<IndexBuild> {
+      @Override
+      public IndexBuild convert(String value) {
+        return IndexBuild.parse(value);
+      }
+    }
 
     @Override
     public Integer call() {
@@ -128,6 +143,9 @@ public final class CompactorCli implements Runnable {
       requireExisting(spec.commandLine(), "delta", deltas);
       if (base != null) {
         requireExisting(spec.commandLine(), "base snapshot", List.of(base));
+      }
+      if (indexBuild != null) {
+        System.setProperty(IndexBuild.PROPERTY, indexBuild.name()); // read by every HnswBuilder of this JVM
       }
       try {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
