@@ -93,6 +93,12 @@ public final class Compaction {
           }
           deferred.add(new CompactionSummary.DeferredDelta(deltas.name(i), e.detail()));
           continue; // not merged at all: nothing to roll back
+        } catch (CorruptDeltaException e) {
+          if (options.badDeltas() == CompactionOptions.BadDeltaPolicy.FAIL || base) {
+            throw e;
+          }
+          refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem(), e.detail()));
+          continue;
         }
         if (base) {
           // The writer may read the base's files until it finishes, so its copy stays until the end.

@@ -19,8 +19,8 @@ public final class MetricNames {
     /** Deltas recorded under {@code quarantine/} (count). Alarmed: a producer wrote something unreadable. */
     public static final String DELTAS_QUARANTINED = "DeltasQuarantined";
     /**
-     * Deltas that Plan left for a later run because they are not complete yet (count, per Plan). Published with no
-     * dimension and with {@link #DIMENSION_LINEAGE}.
+     * Deltas that Plan left for a later run because they are not complete yet (count, per Plan; no dimension: the
+     * alarm and the dashboard take the maximum over the lineages).
      */
     public static final String WAITING_DELTAS = "WaitingDeltas";
     /**
@@ -31,8 +31,6 @@ public final class MetricNames {
 
     public static final String DIMENSION_BATCH = "batch";
     public static final String DIMENSION_COLLECTION = "collection";
-    /** The lineage a Plan worked on ({@code ""} is sent as {@code "-"}, since CloudWatch takes no empty value). */
-    public static final String DIMENSION_LINEAGE = "lineage";
 
     private MetricNames() {
     }
