@@ -40,6 +40,10 @@ final class PushCommand implements Callable<Integer> {
   @Option(names = "--producer", description = "Who wrote the delta, recorded in the marker. Default: compactor push.")
   String producer = "compactor push";
 
+  @Option(names = "--replace", description = "Overwrite a committed delta of that name (a fix of a quarantined one,"
+      + " before compactor quarantine release). Its marker goes first, so no run takes it half replaced.")
+  boolean replace;
+
   @Parameters(index = "0", paramLabel = "CHROMA_DIR",
       description = "A Chroma directory whose client is closed (PersistentClient ... client.close()).")
   Path delta;
@@ -53,7 +57,7 @@ final class PushCommand implements Callable<Integer> {
       BlobStore bucket = bucketOptions.open();
       DeltaPush.Pushed pushed = DeltaPush.push(bucket, bucketOptions.lineage(), delta,
           name != null ? name : DeltaPush.timeOrderedName(now), sequence != null ? sequence : now.toEpochMilli(),
-          producer);
+          producer, replace ? DeltaPush.Mode.REPLACE : DeltaPush.Mode.NEW);
       out.printf("committed %s%s in %s: %d files, sequence %d%n", bucketOptions.lineage().root(), pushed.key(),
           bucketOptions.describe(), pushed.files(), pushed.marker().sequence());
       out.flush();

@@ -17,9 +17,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -58,6 +60,23 @@ public final class DeltaPush {
    */
   public static Pushed push(BlobStore bucket, Lineage lineage, Path folder, String name, long sequence,
       String producer) throws IOException {
+    return push(bucket, lineage, folder, name, sequence, producer, Mode.NEW);
+  }
+
+  /** Whether a push may overwrite a committed delta of the same name. */
+  public enum Mode {
+    /** Refused when the name is committed already. */
+    NEW,
+    /**
+     * Replaces the delta (a producer's fix of a quarantined one, before it is released): the old marker goes first,
+     * so the folder is uncommitted meanwhile; then objects the new delta does not have; then the upload as usual.
+     */
+    REPLACE
+  }
+
+  /** As {@link #push(BlobStore, Lineage, Path, String, long, String)}, replacing a committed delta when asked. */
+  public static Pushed push(BlobStore bucket, Lineage lineage, Path folder, String name, long sequence,
+      String producer, Mode mode) throws IOException {
     StorageKeys.requireRelative(name);
     if (name.contains("/") || name.startsWith(".")) {
       throw new IllegalArgumentException("delta name '" + name + "' must be one folder name, not hidden");
@@ -68,14 +87,20 @@ public final class DeltaPush {
     List<Path> files = requireClosedDelta(folder);
     BlobStore blobs = RootedBlobStore.under(bucket, lineage.root());
     String key = StorageLayout.DELTAS_PREFIX + name + "/";
-    if (blobs.get(key + DeltaMarker.FILE).isPresent()) {
+    if (mode == Mode.NEW && blobs.get(key + DeltaMarker.FILE).isPresent()) {
       throw new IOException("delta " + key + " is committed already in " + blobs.describe()
-          + ": push under another --name");
+          + ": push under another --name, or --replace it");
     }
     List<DeltaMarker.FileEntry> entries = new ArrayList<>();
     for (Path f : files) {
       String relative = folder.relativize(f).toString().replace('\\', '/');
       entries.add(new DeltaMarker.FileEntry(relative, Files.size(f), OutputManifest.sha256(f)));
+    }
+    if (mode == Mode.REPLACE) {
+      blobs.delete(List.of(key + DeltaMarker.FILE));
+      Set<String> keep = new HashSet<>();
+      entries.forEach(e -> keep.add(key + e.path()));
+      blobs.delete(blobs.listKeys(key).stream().filter(k -> !keep.contains(k)).toList());
     }
     DeltaMarker marker = new DeltaMarker(sequence, Optional.of(entries), producer, Instant.now());
     for (Path f : files) {
