@@ -35,7 +35,11 @@ public final class DurationText {
 
     /** The shortest text that {@link #parse} reads back as {@code d} (whole seconds). */
     public static String format(Duration d) {
-        long s = d.toSeconds();
+        return formatSeconds(d.toSeconds());
+    }
+
+    /** The shortest text that {@link #parse} reads back as {@code s} seconds. */
+    public static String formatSeconds(long s) {
         if (s != 0 && s % 86_400 == 0) {
             return s / 86_400 + "d";
         }
