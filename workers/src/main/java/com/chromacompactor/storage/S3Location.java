@@ -47,6 +47,6 @@ public record S3Location(String bucket, String prefix) {
 
   @Override
   public String toString() {
-    return "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
+    return "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix.substring(0, prefix.length() - 1));
   }
 }
