@@ -79,7 +79,7 @@ public final class Compaction {
       writer.indexing(listener);
       Path versionsFile = dir.scratch().resolve(RecordVersions.FILE);
       if (options.versions() == CompactionOptions.VersionTracking.TRACK && !deltas.baseFirst()) {
-        gate = VersionGate.open(versionsFile, null, options.reference());
+        gate = VersionGate.open(versionsFile, options.reference());
       }
       for (int i = 0; i < deltas.size(); i++) {
         Counts counts = new Counts();
@@ -105,7 +105,9 @@ public final class Compaction {
           baseCopy = local;
           if (options.versions() == CompactionOptions.VersionTracking.TRACK) {
             Path seed = local.resolve(RecordVersions.FILE);
-            gate = VersionGate.open(versionsFile, Files.isRegularFile(seed) ? seed : null, options.reference());
+            // Seeded before the writer takes the base over: the base's own store is not a file of the snapshot.
+            gate = VersionGate.open(versionsFile, Files.isRegularFile(seed) ? seed : null,
+                deltas.disposable(i) ? VersionGate.SeedFile.MOVE : VersionGate.SeedFile.COPY, options.reference());
           }
           Optional<List<SeededCollection>> seeded = writer.seed(local, deltas.disposable(i));
           for (SeededCollection c : seeded.orElse(List.of())) {
@@ -156,9 +158,6 @@ public final class Compaction {
         }
         total.add(counts);
         listener.deltaMerged(i + 1, deltas.size(), local, total.read);
-      }
-      if (options.versions() == CompactionOptions.VersionTracking.TRACK && gate == null) {
-        gate = VersionGate.open(versionsFile, null, options.reference()); // a base that was not ready is thrown above
       }
       Map<CollectionKey, Long> written = writer.finish(registry.definitions());
       long live = written.values().stream().mapToLong(Long::longValue).sum();

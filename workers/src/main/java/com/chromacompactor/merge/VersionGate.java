@@ -25,13 +25,17 @@ final class VersionGate implements AutoCloseable {
   }
 
   /**
-   * A gate that records into a new store at {@code file}, a copy of {@code seed} when given (a base snapshot's store),
-   * consulting {@code reference} (may be null).
+   * A gate that records into a new store at {@code file}, seeded from {@code seed} when given (a base snapshot's
+   * store: moved when the base is the compaction's own copy, else copied), consulting {@code reference} (may be null).
    */
-  static VersionGate open(Path file, Path seed, Path reference) throws IOException {
+  static VersionGate open(Path file, Path seed, SeedFile seedFile, Path reference) throws IOException {
     RecordVersions output;
     if (seed != null) {
-      Files.copy(seed, file);
+      if (seedFile == SeedFile.MOVE) {
+        Files.move(seed, file);
+      } else {
+        Files.copy(seed, file);
+      }
       output = RecordVersions.openWritable(file);
     } else {
       output = RecordVersions.create(file);
@@ -42,6 +46,19 @@ final class VersionGate implements AutoCloseable {
       output.close();
       throw e;
     }
+  }
+
+  /** What may happen to a base's store file when it seeds the output's. */
+  enum SeedFile {
+    /** The base belongs to the caller: its file stays as it is. */
+    COPY,
+    /** The base is the compaction's own download, deleted once merged: its file may move. */
+    MOVE
+  }
+
+  /** A gate that records into a new, empty store at {@code file}, consulting {@code reference} (may be null). */
+  static VersionGate open(Path file, Path reference) throws IOException {
+    return open(file, null, SeedFile.COPY, reference);
   }
 
   /** Whether an operation of {@code version} (null: unversioned, always applies) may change the id. */

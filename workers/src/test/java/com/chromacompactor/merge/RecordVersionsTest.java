@@ -64,7 +64,7 @@ class RecordVersionsTest {
       published.recordWrite("words", "newer", v(10, "deltas/n/"));
       published.recordDelete("words", "deleted", v(10, "deltas/n/"));
     }
-    try (VersionGate gate = VersionGate.open(tmp.resolve("out.sqlite3"), null, reference)) {
+    try (VersionGate gate = VersionGate.open(tmp.resolve("out.sqlite3"), reference)) {
       assertFalse(gate.admits("words", "newer", v(4, "deltas/late/")), "a late write loses to a newer one");
       assertFalse(gate.admits("words", "deleted", v(4, "deltas/late/")), "and to a newer delete");
       assertTrue(gate.admits("words", "newer", v(10, "deltas/n/")), "the same delta again applies again");
