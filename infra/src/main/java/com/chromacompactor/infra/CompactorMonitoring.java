@@ -29,9 +29,20 @@ public class CompactorMonitoring extends Construct {
     private final Alarm failedExecutionsAlarm;
     private final Alarm timedOutExecutionsAlarm;
     private final Alarm quarantineAlarm;
+    private final Alarm waitingAlarm;
     private final Dashboard dashboard;
 
     public CompactorMonitoring(Construct scope, String id, CompactionWorkflow workflow, MergeWorkers workers) {
+        this(scope, id, workflow, workers, Duration.hours(3));
+    }
+
+    /**
+     * @param waitingAlarmAfter the age of the oldest waiting delta (one that Plan found still uploading) that raises
+     *                          the alarm: an upload that never completes is quarantined only after the
+     *                          incomplete-upload limit
+     */
+    public CompactorMonitoring(Construct scope, String id, CompactionWorkflow workflow, MergeWorkers workers,
+            Duration waitingAlarmAfter) {
         super(scope, id);
         this.alarmTopic = Topic.Builder.create(this, "AlarmTopic").enforceSsl(true).build();
         SnsAction notify = new SnsAction(alarmTopic);
@@ -70,7 +81,18 @@ public class CompactorMonitoring extends Construct {
                 .evaluationPeriods(1)
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build();
-        for (Alarm alarm : List.of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm, quarantineAlarm)) {
+        this.waitingAlarm = Alarm.Builder.create(this, "DeltaWaitingTooLong")
+                .alarmDescription("A delta has been waiting (incomplete: unmarked and still changing, or its marker's"
+                        + " files not all there) for more than " + waitingAlarmAfter.toHumanString()
+                        + "; past the incomplete-upload limit it is quarantined as INCOMPLETE_UPLOAD.")
+                .metric(workers.metricOldestWaitingDeltaSeconds(Duration.minutes(5)))
+                .threshold(waitingAlarmAfter.toSeconds())
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .evaluationPeriods(1)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        for (Alarm alarm : List.of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm, quarantineAlarm,
+                waitingAlarm)) {
             alarm.addAlarmAction(notify);
         }
 
@@ -100,7 +122,14 @@ public class CompactorMonitoring extends Construct {
                         .build(),
                 AlarmStatusWidget.Builder.create().title("Alarms").width(12)
                         .alarms(List.<IAlarm>of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm,
-                                quarantineAlarm))
+                                quarantineAlarm, waitingAlarm))
+                        .build());
+        dashboard.addWidgets(
+                GraphWidget.Builder.create().title("Deltas waiting (still uploading) and the oldest's age").width(12)
+                        .left(List.of(workers.metricWaitingDeltas(Duration.minutes(5))))
+                        .right(List.of(workers.metricOldestWaitingDeltaSeconds(Duration.minutes(5))))
+                        .rightAnnotations(List.of(HorizontalAnnotation.builder()
+                                .value(waitingAlarmAfter.toSeconds()).label("alarm").build()))
                         .build());
     }
 
@@ -122,6 +151,10 @@ public class CompactorMonitoring extends Construct {
 
     public Alarm getTimedOutExecutionsAlarm() {
         return timedOutExecutionsAlarm;
+    }
+
+    public Alarm getWaitingAlarm() {
+        return waitingAlarm;
     }
 
     public Dashboard getDashboard() {

@@ -1,6 +1,7 @@
 package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.contract.DurationText;
 import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -202,6 +203,9 @@ public class MergeWorkers extends Construct {
         env.put(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS,
                 Integer.toString(props.getHeartbeatInterval().toSeconds().intValue()));
         env.put(WorkerEnvironment.STOP_TIMEOUT_SECONDS, Integer.toString(props.getStopTimeout().toSeconds().intValue()));
+        env.put(WorkerEnvironment.SETTLE, DurationText.formatSeconds(props.getSettle().toSeconds().longValue()));
+        env.put(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT,
+                DurationText.formatSeconds(props.getIncompleteUploadLimit().toSeconds().longValue()));
         return env;
     }
 
@@ -230,6 +234,16 @@ public class MergeWorkers extends Construct {
     /** Worker memory as a percentage of the container's limit (maximum over the period). */
     public Metric metricMemoryUsagePercent(Duration period) {
         return metric(MetricNames.MEMORY_USAGE_PERCENT, "Maximum", period);
+    }
+
+    /** Age of the oldest delta that Plan found still uploading (maximum, no dimension: over every lineage). */
+    public Metric metricOldestWaitingDeltaSeconds(Duration period) {
+        return metric(MetricNames.OLDEST_WAITING_DELTA_SECONDS, "Maximum", period);
+    }
+
+    /** Deltas that Plan found still uploading (maximum per period, no dimension). */
+    public Metric metricWaitingDeltas(Duration period) {
+        return metric(MetricNames.WAITING_DELTAS, "Maximum", period);
     }
 
     /** Deltas quarantined (sum, no dimension), for the alarm. */

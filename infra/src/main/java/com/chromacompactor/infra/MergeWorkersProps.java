@@ -22,6 +22,8 @@ public final class MergeWorkersProps {
     private final int concurrency;
     private final Duration heartbeatInterval;
     private final Duration stopTimeout;
+    private final Duration settle;
+    private final Duration incompleteUploadLimit;
 
     private MergeWorkersProps(Builder b) {
         this.workflow = Objects.requireNonNull(b.workflow, "workflow is required");
@@ -47,6 +49,8 @@ public final class MergeWorkersProps {
                     + b.stopTimeout.toSeconds());
         }
         this.stopTimeout = b.stopTimeout;
+        this.settle = b.settle;
+        this.incompleteUploadLimit = b.incompleteUploadLimit;
     }
 
     public static Builder builder() {
@@ -94,6 +98,14 @@ public final class MergeWorkersProps {
         return heartbeatInterval;
     }
 
+    public Duration getSettle() {
+        return settle;
+    }
+
+    public Duration getIncompleteUploadLimit() {
+        return incompleteUploadLimit;
+    }
+
     public Duration getStopTimeout() {
         return stopTimeout;
     }
@@ -111,6 +123,8 @@ public final class MergeWorkersProps {
         private int concurrency = CompactorSettings.DEFAULT_WORKER_CONCURRENCY;
         private Duration heartbeatInterval;
         private Duration stopTimeout = Duration.seconds(120);
+        private Duration settle = Duration.minutes(10);
+        private Duration incompleteUploadLimit = Duration.hours(24);
 
         private Builder() {
         }
@@ -176,6 +190,24 @@ public final class MergeWorkersProps {
         }
 
         /** Time between SIGTERM and SIGKILL (Fargate: at most 120 s). @default 120 seconds */
+        /**
+         * How old an unmarked delta's newest object must be before Plan takes it ({@code COMPACTOR_SETTLE}).
+         * @default 10 minutes
+         */
+        public Builder settle(Duration settle) {
+            this.settle = Objects.requireNonNull(settle, "settle");
+            return this;
+        }
+
+        /**
+         * How long a delta may stay incomplete before it is quarantined ({@code COMPACTOR_INCOMPLETE_UPLOAD_LIMIT}).
+         * @default 24 hours
+         */
+        public Builder incompleteUploadLimit(Duration limit) {
+            this.incompleteUploadLimit = Objects.requireNonNull(limit, "incompleteUploadLimit");
+            return this;
+        }
+
         public Builder stopTimeout(Duration stopTimeout) {
             this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
             return this;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -49,6 +50,7 @@ class CompactorStackTest {
     private static JsonNode resources;
     private static JsonNode definition;
     private static Template unscheduled;
+    private static Template lined;
 
     @BeforeAll
     static void synthesize() throws IOException {
@@ -64,6 +66,9 @@ class CompactorStackTest {
         context.put("workerCpu", "2048");
         context.put("workerMemoryMiB", 8192);
         context.put("workersDirectory", imageDir.toString());
+        context.put("settle", "15m");
+        context.put("incompleteUploadLimit", "2d");
+        context.put("waitingAlarmAfter", "4h");
         template = synth(context);
         resources = JSON.valueToTree(template.toJSON()).get("Resources");
         definition = JSON.readTree(flatten(only("AWS::StepFunctions::StateMachine").get("Properties")
@@ -73,6 +78,10 @@ class CompactorStackTest {
         off.put("scheduleEnabled", "false");
         off.put("bucketEncryption", "kms");
         unscheduled = synth(off);
+
+        Map<String, Object> lines = new HashMap<>(context);
+        lines.put("lineages", List.of("words", "lines"));
+        lined = synth(lines);
     }
 
     private static Template synth(Map<String, Object> context) {
@@ -248,6 +257,8 @@ class CompactorStackTest {
         assertEquals("3", env.get(WorkerEnvironment.CONCURRENCY).asText());
         assertEquals("10", env.get(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS).asText(), "a third of 30 s");
         assertEquals("120", env.get(WorkerEnvironment.STOP_TIMEOUT_SECONDS).asText());
+        assertEquals("15m", env.get(WorkerEnvironment.SETTLE).asText(), "from the context's settle");
+        assertEquals("2d", env.get(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT).asText());
     }
 
     @Test
@@ -310,6 +321,31 @@ class CompactorStackTest {
     }
 
     @Test
+    void eachLineageGetsItsOwnScheduleAndTheWorkersTheKeysOfTheLineagesOnly() throws IOException {
+        JsonNode linedResources = JSON.valueToTree(lined.toJSON()).get("Resources");
+        List<Map<?, ?>> inputs = new ArrayList<>();
+        linedResources.forEach(r -> {
+            if (r.get("Type").asText().equals("AWS::Events::Rule")) {
+                assertEquals("rate(30 minutes)", r.get("Properties").get("ScheduleExpression").asText());
+                try {
+                    inputs.add(JSON.readValue(r.get("Properties").get("Targets").get(0).get("Input").asText(), Map.class));
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+        assertEquals(List.of(Map.of("lineage", "words"), Map.of("lineage", "lines")), inputs);
+        String policies = JSON.valueToTree(lined.findResources("AWS::IAM::Policy")).toString();
+        for (String key : List.of("/words/deltas/*", "/lines/deltas/*", "/words/latest", "/lines/quarantine/*",
+                "/words/plans/*", "lines/intermediate/*")) {
+            assertTrue(policies.contains(key), key + " in " + policies);
+        }
+        for (String root : List.of("\"/deltas/*\"", "\"/latest\"", "\"/plans/*\"", "\"deltas/*\"")) {
+            assertFalse(policies.contains(root), "no key at the bucket's root: " + root);
+        }
+    }
+
+    @Test
     void scheduleDisappearsWhenDisabled() {
         unscheduled.resourceCountIs("AWS::Events::Rule", 0);
         unscheduled.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
@@ -366,10 +402,24 @@ class CompactorStackTest {
     }
 
     @Test
+    void theOldestWaitingDeltaRaisesAnAlarmAfterTheConfiguredAge() {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "Namespace", MetricNames.NAMESPACE,
+                "MetricName", MetricNames.OLDEST_WAITING_DELTA_SECONDS,
+                "Statistic", "Maximum",
+                "Threshold", 4 * 3600,
+                "ComparisonOperator", "GreaterThanThreshold",
+                "TreatMissingData", "notBreaching",
+                "AlarmActions", Match.arrayWith(List.of(Match.objectLike(Map.of("Ref", Match.stringLikeRegexp(
+                        "MonitoringAlarmTopic.*")))))));
+    }
+
+    @Test
     void dashboardGraphsMemoryDeltaTimeThroughputAndExecutions() {
         String body = flatten(only("AWS::CloudWatch::Dashboard").get("Properties").get("DashboardBody"));
         for (String metric : List.of("MemoryUsagePercent", "DeltaProcessingMs", "EmbeddingsPerSecond",
-                "ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ActivitiesScheduled")) {
+                "ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ActivitiesScheduled",
+                MetricNames.WAITING_DELTAS, MetricNames.OLDEST_WAITING_DELTA_SECONDS)) {
             assertTrue(body.contains(metric), metric + " in " + body);
         }
         assertTrue(body.contains("SEARCH('{ChromaDB/Compaction} MetricName=\\\"DeltaProcessingMs\\\"'"), body);
@@ -463,6 +513,17 @@ class CompactorStackTest {
                 CompactorSettings.fromContext(new App(AppProps.builder()
                         .context(Map.of("scheduleRate", "hourly")).build()).getNode()));
         assertTrue(rate.getMessage().contains("hourly"), rate.getMessage());
+        IllegalArgumentException lineage = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("lineages", "words,snapshots")).build()).getNode()));
+        assertTrue(lineage.getMessage().contains("context lineages: lineage 'snapshots' is a reserved name"),
+                lineage.getMessage());
+        assertEquals(List.of(Lineage.of("a"), Lineage.of("b")), CompactorSettings.fromContext(new App(AppProps
+                .builder().context(Map.of("lineages", "a, b")).build()).getNode()).lineages());
+        IllegalArgumentException settle = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("settle", "ten minutes")).build()).getNode()));
+        assertTrue(settle.getMessage().contains("context settle"), settle.getMessage());
         IllegalArgumentException flag = assertThrows(IllegalArgumentException.class, () ->
                 CompactorSettings.fromContext(new App(AppProps.builder()
                         .context(Map.of("scheduleEnabled", "no")).build()).getNode()));

@@ -2,6 +2,7 @@ package com.chromacompactor.statemachine;
 
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import java.util.ArrayList;
@@ -110,7 +111,10 @@ public class CompactionWorkflow extends Construct {
                                 "batchId", JsonPath.stringAt("$.batchId"),
                                 "planKey", JsonPath.stringAt("$.planKey"),
                                 "chunkCount", JsonPath.numberAt("$.chunkCount"),
-                                "totalEmbeddings", JsonPath.numberAt("$.totalEmbeddings")))
+                                "totalEmbeddings", JsonPath.numberAt("$.totalEmbeddings"),
+                                "lineage", JsonPath.stringAt("$.lineage"),
+                                "waitingDeltas", JsonPath.numberAt("$.waitingDeltas"),
+                                "oldestWaitingSeconds", JsonPath.numberAt("$.oldestWaitingSeconds")))
                         .resultPath("$.plan"));
 
         Fail compactionFailed = Fail.jsonPath(this, "CompactionFailed", FailJsonPathProps.builder()
@@ -127,13 +131,14 @@ public class CompactionWorkflow extends Construct {
                                 "batchId", JsonPath.stringAt("$.plan.batchId"),
                                 "planKey", JsonPath.stringAt("$.plan.planKey"),
                                 "chunkCount", JsonPath.numberAt("$.plan.chunkCount"),
-                                "mode", JsonPath.stringAt("$.mode")))
+                                "mode", JsonPath.stringAt("$.mode"),
+                                "lineage", JsonPath.stringAt("$.plan.lineage")))
                         .resultPath("$.merge"));
 
         DistributedMap distributedMap = DistributedMap.jsonPath(this, "CompactChunksDistributed",
                 DistributedMapJsonPathProps.builder()
                         .comment("One CompactChunk per element of the plan file (a JSON array in S3).")
-                        .itemReader(new PlanItemReader(bucket))
+                        .itemReader(new PlanItemReader(bucket, props.getLineages()))
                         .itemSelector(chunkTaskSelector(JsonPath.stringAt("$$.Map.Item.Value.chunkIndex")))
                         .maxConcurrency(props.getMaxConcurrency())
                         // Activities are not supported in Express workflows: child executions must be Standard.
@@ -171,7 +176,8 @@ public class CompactionWorkflow extends Construct {
                 props.getStepTimeout(), StepFunctionsInvokeActivityJsonPathProps.builder()
                         .parameters(ordered(
                                 "batchId", JsonPath.stringAt("$.plan.batchId"),
-                                "snapshotPrefix", JsonPath.stringAt("$.merge.snapshotPrefix")))
+                                "snapshotPrefix", JsonPath.stringAt("$.merge.snapshotPrefix"),
+                                "lineage", JsonPath.stringAt("$.plan.lineage")))
                         .resultPath("$.publish"));
         publish.addCatch(Fail.jsonPath(this, "PublishConflict", FailJsonPathProps.builder()
                         .error(ErrorNames.PUBLISH_CONFLICT)
@@ -184,7 +190,8 @@ public class CompactionWorkflow extends Construct {
                         .parameters(ordered(
                                 "batchId", JsonPath.stringAt("$.plan.batchId"),
                                 "planKey", JsonPath.stringAt("$.plan.planKey"),
-                                "chunkCount", JsonPath.numberAt("$.plan.chunkCount")))
+                                "chunkCount", JsonPath.numberAt("$.plan.chunkCount"),
+                                "lineage", JsonPath.stringAt("$.plan.lineage")))
                         .resultPath("$.cleanup"));
 
         finalMerge.next(publish).next(cleanup).next(new Succeed(this, "Compacted"));
@@ -244,6 +251,7 @@ public class CompactionWorkflow extends Construct {
         selector.put("planKey", JsonPath.stringAt("$.plan.planKey"));
         selector.put("chunkIndex", chunkIndexPath);
         selector.put("mode", JsonPath.stringAt("$.mode"));
+        selector.put("lineage", JsonPath.stringAt("$.plan.lineage"));
         return selector;
     }
 
@@ -326,11 +334,12 @@ public class CompactionWorkflow extends Construct {
     }
 
     /**
-     * Lets the grantee use the bucket the way the workers do ({@link StorageLayout}): list and read {@code deltas/};
-     * read and write {@code intermediate/}, {@code snapshots/}, {@code plans/} and {@code latest}; write
-     * {@code quarantine/}; delete only under {@code intermediate/}. Listing is allowed only with a prefix under
-     * {@code deltas/}, {@code intermediate/}, {@code snapshots/} or {@code plans/} (Plan lists the processed
-     * markers under {@code plans/processed/}). Nothing else in the bucket.
+     * Lets the grantee use the bucket the way the workers do ({@link StorageLayout}), under the root of each of the
+     * workflow's lineages ({@link CompactionWorkflowProps#getLineages()}): list and read {@code deltas/}; read and
+     * write {@code intermediate/}, {@code snapshots/}, {@code plans/} and {@code latest}; write {@code quarantine/};
+     * delete only under {@code intermediate/}. Listing is allowed only with a prefix under {@code deltas/},
+     * {@code intermediate/}, {@code snapshots/} or {@code plans/} of a lineage (Plan lists the processed markers under
+     * {@code plans/processed/}). Nothing else in the bucket, and no other lineage's keys.
      */
     public Grant grantWorkerStorage(IGrantable grantee) {
         List<Grant> grants = new ArrayList<>();
@@ -338,7 +347,7 @@ public class CompactionWorkflow extends Construct {
                 .grantee(grantee)
                 .actions(List.of("s3:ListBucket"))
                 .resourceArns(List.of(bucket.getBucketArn()))
-                .conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(
+                .conditions(Map.of("StringLike", Map.of("s3:prefix", underLineages(
                         StorageLayout.DELTAS_PREFIX + "*",
                         StorageLayout.INTERMEDIATE_PREFIX + "*",
                         StorageLayout.SNAPSHOTS_PREFIX + "*",
@@ -356,7 +365,9 @@ public class CompactionWorkflow extends Construct {
                 StorageLayout.PLANS_PREFIX + "*",
                 StorageLayout.QUARANTINE_PREFIX + "*",
                 StorageLayout.LATEST_KEY));
-        grants.add(objectGrant(grantee, List.of("s3:DeleteObject"), StorageLayout.INTERMEDIATE_PREFIX + "*"));
+        grants.add(objectGrant(grantee, List.of("s3:DeleteObject"),
+                StorageLayout.INTERMEDIATE_PREFIX + "*",
+                PLAN_CLAIMS));
         if (bucket.getEncryptionKey() != null) {
             grants.add(bucket.getEncryptionKey().grantEncryptDecrypt(grantee));
         }
@@ -367,9 +378,26 @@ public class CompactionWorkflow extends Construct {
         return combined;
     }
 
+    /**
+     * Plan gives its claim back when the batch has nothing to merge (every delta quarantined or still uploading), so
+     * the workers may delete claim files too.
+     */
+    private static final String PLAN_CLAIMS = StorageLayout.PLANS_PREFIX + "*/claim.json";
+
+    /** Each pattern under the root of each lineage. */
+    private List<String> underLineages(String... patterns) {
+        List<String> out = new ArrayList<>();
+        for (Lineage lineage : props.getLineages()) {
+            for (String pattern : patterns) {
+                out.add(lineage.root() + pattern);
+            }
+        }
+        return out;
+    }
+
     private Grant objectGrant(IGrantable grantee, List<String> actions, String... keyPatterns) {
         List<String> arns = new ArrayList<>();
-        for (String pattern : keyPatterns) {
+        for (String pattern : underLineages(keyPatterns)) {
             arns.add(bucket.arnForObjects(pattern));
         }
         return Grant.addToPrincipal(GrantOnPrincipalOptions.builder()

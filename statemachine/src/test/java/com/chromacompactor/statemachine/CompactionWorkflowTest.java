@@ -12,6 +12,7 @@ import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.PlannedChunk;
 import com.chromacompactor.statemachine.contract.StorageLayout;
@@ -51,6 +52,7 @@ class CompactionWorkflowTest {
     private static JsonNode policies;
     private static JsonNode asl;
     private static JsonNode customAsl;
+    private static JsonNode lineagePolicies;
 
     @BeforeAll
     static void synthesize() throws Exception {
@@ -68,6 +70,16 @@ class CompactionWorkflowTest {
         workflow.grantWorkerStorage(worker);
         template = Template.fromStack(stack);
         policies = JSON.valueToTree(template.findResources("AWS::IAM::Policy"));
+
+        Stack lined = new Stack(new App(), "LineageTest");
+        CompactionWorkflow twoLines = new CompactionWorkflow(lined, "Workflow", CompactionWorkflowProps.builder()
+                .bucket(new Bucket(lined, BUCKET_REF))
+                .lineages(List.of(Lineage.of("words"), Lineage.of("lines")))
+                .build());
+        Role linedWorker = Role.Builder.create(lined, "WorkerRole")
+                .assumedBy(new ServicePrincipal("ecs-tasks.amazonaws.com")).build();
+        twoLines.grantWorkerStorage(linedWorker);
+        lineagePolicies = JSON.valueToTree(Template.fromStack(lined).findResources("AWS::IAM::Policy"));
 
         asl = JSON.readTree(AslExport.render());
         customAsl = JSON.readTree(AslExport.render(b -> b
@@ -122,13 +134,14 @@ class CompactionWorkflowTest {
     // ------------------------------------------------------------------ definition
 
     @Test
-    void planKeepsOnlyTheFourPlanFieldsAtDollarPlan() {
+    void planKeepsOnlyThePlanFieldsAtDollarPlan() {
         JsonNode plan = state(asl, "Plan");
         assertEquals(asl.get("StartAt").asText(), "Plan");
         assertEquals("$.plan", plan.get("ResultPath").asText());
         Set<String> keys = new HashSet<>();
         plan.get("ResultSelector").fieldNames().forEachRemaining(keys::add);
-        assertEquals(Set.of("batchId.$", "planKey.$", "chunkCount.$", "totalEmbeddings.$"), keys);
+        assertEquals(Set.of("batchId.$", "planKey.$", "chunkCount.$", "totalEmbeddings.$", "lineage.$",
+                "waitingDeltas.$", "oldestWaitingSeconds.$"), keys);
         assertEquals("$", plan.get("Parameters").get("request.$").asText());
         assertEquals("$$.Execution.Name", plan.get("Parameters").get("executionName.$").asText());
         assertEquals("${PlanActivityArn}", plan.get("Resource").asText());
@@ -342,14 +355,64 @@ class CompactionWorkflowTest {
                 objectSuffixes(findStatement("s3:GetObject")));
         assertEquals(Set.of("/intermediate/*", "/snapshots/*", "/plans/*", "/quarantine/*", "/latest"),
                 objectSuffixes(findStatement("s3:PutObject")));
-        assertEquals(Set.of("/intermediate/*"), objectSuffixes(findStatement("s3:DeleteObject")));
+        assertEquals(Set.of("/intermediate/*", "/plans/*/claim.json"), objectSuffixes(findStatement("s3:DeleteObject")));
         String all = policies.toString();
         assertFalse(all.contains("\"s3:*\""), all);
         assertFalse(all.contains("s3:Delete*"), all);
         assertFalse(all.contains("\"Resource\":\"*\""), all);
     }
 
+    @Test
+    void everyTaskAfterPlanWorksOnTheLineageThatPlanReturned() {
+        for (String name : List.of("CompactChunk", "CompactChunkDistributed")) {
+            JsonNode map = name.endsWith("Distributed") ? state(asl, "CompactChunksDistributed")
+                    : state(asl, "CompactChunksInline");
+            assertEquals("$.plan.lineage", map.get("ItemSelector").get("lineage.$").asText(), name);
+        }
+        for (String name : List.of("FinalMerge", "Publish", "Cleanup")) {
+            assertEquals("$.plan.lineage", state(asl, name).get("Parameters").get("lineage.$").asText(), name);
+        }
+    }
+
+    @Test
+    void workersOfALineagedWorkflowMayUseTheKeysOfItsLineagesOnly() {
+        List<String> prefixes = texts(findStatement(lineagePolicies, "s3:ListBucket").get("Condition")
+                .get("StringLike").get("s3:prefix"));
+        assertEquals(List.of("words/deltas/*", "words/intermediate/*", "words/snapshots/*", "words/plans/*",
+                "lines/deltas/*", "lines/intermediate/*", "lines/snapshots/*", "lines/plans/*"), prefixes);
+        assertEquals(Set.of("/words/deltas/*", "/words/intermediate/*", "/words/snapshots/*", "/words/plans/*",
+                "/words/latest", "/lines/deltas/*", "/lines/intermediate/*", "/lines/snapshots/*",
+                "/lines/plans/*", "/lines/latest"), objectSuffixes(findStatement(lineagePolicies, "s3:GetObject")));
+        Set<String> puts = objectSuffixes(findStatement(lineagePolicies, "s3:PutObject"));
+        assertTrue(puts.contains("/words/quarantine/*") && puts.contains("/lines/latest"), puts.toString());
+        assertFalse(puts.stream().anyMatch(p -> !p.startsWith("/words/") && !p.startsWith("/lines/")),
+                "nothing outside the lineages: " + puts);
+        assertEquals(Set.of("/words/intermediate/*", "/words/plans/*/claim.json", "/lines/intermediate/*",
+                "/lines/plans/*/claim.json"), objectSuffixes(findStatement(lineagePolicies, "s3:DeleteObject")));
+        String all = lineagePolicies.toString();
+        assertTrue(all.contains("/words/plans/*") && all.contains("/lines/plans/*"), all);
+        assertFalse(all.contains("\"/plans/*\""), "the state machine reads no plans outside the lineages");
+    }
+
+    @Test
+    void propsRefuseNoLineageOrTheSameOneTwice() {
+        var bucket = Bucket.fromBucketName(new Stack(new App(), "Lineages"), "Imported", "some-bucket");
+        assertThrows(IllegalArgumentException.class,
+                () -> CompactionWorkflowProps.builder().bucket(bucket).lineages(List.of()).build());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> CompactionWorkflowProps
+                .builder().bucket(bucket).lineages(List.of(Lineage.of("a"), Lineage.of("a"))).build());
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Lineage.of("snapshots"));
+        assertThrows(IllegalArgumentException.class, () -> Lineage.of("a/b"));
+        assertEquals("words/plans/b-1/chunks.json", Lineage.of("words").planKey("b-1"));
+        assertEquals("plans/b-1/chunks.json", Lineage.NONE.planKey("b-1"));
+    }
+
     private static JsonNode findStatement(String action) {
+        return findStatement(policies, action);
+    }
+
+    private static JsonNode findStatement(JsonNode policies, String action) {
         for (JsonNode policy : policies) {
             if (!policy.get("Properties").get("Roles").get(0).get("Ref").asText().startsWith("WorkerRole")) {
                 continue;
@@ -383,7 +446,10 @@ class CompactionWorkflowTest {
         JsonNode plan = JSON.valueToTree(new PlanOutput("b-1", "plans/b-1/chunks.json", 3, 1200));
         Set<String> keys = new HashSet<>();
         plan.fieldNames().forEachRemaining(keys::add);
-        assertEquals(Set.of("batchId", "planKey", "chunkCount", "totalEmbeddings"), keys);
+        assertEquals(Set.of("batchId", "planKey", "chunkCount", "totalEmbeddings", "lineage", "waitingDeltas",
+                "oldestWaitingSeconds"), keys);
+        assertEquals("", plan.get("lineage").asText(), "the unnamed lineage is \"\" in a state's payload");
+        assertEquals(Lineage.of("words"), JSON.readValue("{\"lineage\":\"words\"}", CompactionRequest.class).lineage());
 
         ChunkTask task = JSON.readValue(
                 "{\"batchId\":\"b-1\",\"planKey\":\"plans/b-1/chunks.json\",\"chunkIndex\":2,\"mode\":\"SEQUENTIAL\"}",

@@ -6,6 +6,7 @@ import com.chromacompactor.aws.Resilience;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -65,7 +67,7 @@ public final class S3BlobStore implements BlobStore {
   public List<Listed> list(String prefix) {
     List<Listed> out = new ArrayList<>();
     resilience.run("list " + prefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-        .contents().stream().map(o -> new Listed(o.key(), o.size())).forEach(out::add));
+        .contents().stream().map(o -> new Listed(o.key(), o.size(), o.lastModified())).forEach(out::add));
     out.sort(Comparator.comparing(Listed::key));
     return out;
   }
@@ -84,8 +86,18 @@ public final class S3BlobStore implements BlobStore {
   /** The attempt timeout covers the body too, so an object's size is asked for before its GET. */
   @Override
   public void download(String key, Path target) throws IOException {
-    long size = resilience.call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)).contentLength());
-    download(new Listed(key, size), target);
+    HeadObjectResponse head;
+    try {
+      head = resilience.call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)));
+    } catch (NoSuchKeyException e) {
+      throw new NoSuchFileException(describe() + "/" + key);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw new NoSuchFileException(describe() + "/" + key); // HEAD answers 404 without an error code
+      }
+      throw e;
+    }
+    download(new Listed(key, head.contentLength(), head.lastModified()), target);
   }
 
   /** The listing gave the size: no HEAD. */

@@ -8,6 +8,7 @@ import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
+import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -21,10 +22,11 @@ public final class WorkflowSteps {
   public static final String CHUNK_SIZE_OTHER = "COMPACTOR_CHUNK_SIZE_OTHER";
   /** {@code quarantine} (default) or {@code fail}: what a delta that cannot be compacted does to its batch. */
   public static final String BAD_DELTA_POLICY = "COMPACTOR_BAD_DELTA_POLICY";
+  // The intake rules come from WorkerEnvironment.SETTLE and .INCOMPLETE_UPLOAD_LIMIT (IntakeRules.fromEnvironment).
 
   /**
    * The handlers of the worker process: over the S3 bucket named by {@code COMPACTOR_BUCKET}, with the
-   * AWS endpoint and chunk sizes of the environment.
+   * AWS endpoint, chunk sizes, bad-delta policy, settle window and incomplete-upload limit of the environment.
    */
   public static Map<WorkflowStep, ActivityHandler> fromEnvironment(Map<String, String> env) {
     String bucket = env.get(WorkerEnvironment.BUCKET);
@@ -38,7 +40,7 @@ public final class WorkflowSteps {
         intOr(env, CHUNK_SIZE_OTHER, defaults.other()));
     AwsClients clients = new AwsClients(AwsSettings.fromEnvironment(env));
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name());
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env));
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -50,7 +52,7 @@ public final class WorkflowSteps {
     }
   }
 
-  /** The handlers with the default policy: bad deltas are quarantined. */
+  /** The handlers with the default policy (bad deltas are quarantined) and the default intake rules. */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes) {
     return over(bucket, sizes, Quarantine.Policy.QUARANTINE.name());
   }
@@ -58,14 +60,28 @@ public final class WorkflowSteps {
   /** @param badDeltaPolicy {@code quarantine} or {@code fail} */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
       String badDeltaPolicy) {
+    return over(bucket, sizes, badDeltaPolicy, IntakeRules.defaults());
+  }
+
+  /**
+   * @param badDeltaPolicy {@code quarantine} or {@code fail}
+   * @param rules          how Plan tells complete deltas from those still uploading
+   */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules) {
+    return over(bucket, sizes, badDeltaPolicy, rules, Clock.systemUTC());
+  }
+
+  /** With the clock that ages deltas (tests move it instead of waiting a day). */
+  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
+      IntakeRules rules, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
-    BatchStore store = new BatchStore(bucket);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
-    steps.put(WorkflowStep.PLAN, new PlanStep(store, sizes, policy));
-    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(store, policy));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(store));
-    steps.put(WorkflowStep.PUBLISH, new PublishStep(store));
-    steps.put(WorkflowStep.CLEANUP, new CleanupStep(store));
+    steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
+    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
+    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket));
+    steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
+    steps.put(WorkflowStep.CLEANUP, new CleanupStep(bucket));
     return steps;
   }
 }

@@ -18,6 +18,16 @@ public final class MetricNames {
     public static final String MODE = "Mode";
     /** Deltas recorded under {@code quarantine/} (count). Alarmed: a producer wrote something unreadable. */
     public static final String DELTAS_QUARANTINED = "DeltasQuarantined";
+    /**
+     * Deltas that Plan left for a later run because they are not complete yet (count, per Plan; no dimension: the
+     * alarm and the dashboard take the maximum over the lineages).
+     */
+    public static final String WAITING_DELTAS = "WaitingDeltas";
+    /**
+     * How long the oldest waiting delta has waited, in seconds (0 when none waits). Alarmed: a producer's upload that
+     * never completes is quarantined only after the incomplete-upload limit (24 h by default).
+     */
+    public static final String OLDEST_WAITING_DELTA_SECONDS = "OldestWaitingDeltaSeconds";
 
     public static final String DIMENSION_BATCH = "batch";
     public static final String DIMENSION_COLLECTION = "collection";

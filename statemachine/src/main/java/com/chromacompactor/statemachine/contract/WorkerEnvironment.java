@@ -15,6 +15,16 @@ public final class WorkerEnvironment {
     public static final String HEARTBEAT_INTERVAL_SECONDS = "COMPACTOR_HEARTBEAT_INTERVAL_SECONDS";
     /** Seconds ECS waits after SIGTERM before SIGKILL: finish or fail in-flight tasks (as retryable) within it. */
     public static final String STOP_TIMEOUT_SECONDS = "COMPACTOR_STOP_TIMEOUT_SECONDS";
+    /**
+     * How long an unmarked delta's newest object must be old before Plan takes the delta ({@link DurationText}, default
+     * {@code 10m}).
+     */
+    public static final String SETTLE = "COMPACTOR_SETTLE";
+    /**
+     * How long a delta may stay incomplete (waiting) before it is quarantined as {@code INCOMPLETE_UPLOAD}
+     * ({@link DurationText}, default {@code 24h}).
+     */
+    public static final String INCOMPLETE_UPLOAD_LIMIT = "COMPACTOR_INCOMPLETE_UPLOAD_LIMIT";
 
     private WorkerEnvironment() {
     }
