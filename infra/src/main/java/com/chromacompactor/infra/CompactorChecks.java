@@ -55,9 +55,11 @@ public final class CompactorChecks {
                         + " condition keeps it to the workers' own namespace (MergeWorkers.grantPutMetricData). The"
                         + " bucket wildcards are the key-layout prefixes the workers read and write, one statement"
                         + " per prefix (CompactionWorkflow.grantWorkerStorage): the objects below a prefix are"
-                        + " named at run time. kms:GenerateDataKey* and kms:ReEncrypt* are CDK's grant for the"
-                        + " bucket's own key (bucketEncryption=kms), on that one key.",
+                        + " named at run time; plans/*/claim.json is the one object per batch a worker may delete, the"
+                        + " claim Plan gives back when its batch has nothing to merge. kms:GenerateDataKey* and"
+                        + " kms:ReEncrypt* are CDK's grant for the bucket's own key (bucketEncryption=kms), on that one key.",
                         "Resource::\\*", "Resource::<Bucket[0-9A-F]+\\.Arn>/.*\\*",
+                        "Resource::<Bucket[0-9A-F]+\\.Arn>/(.*/)?plans/\\*/claim\\.json",
                         "Action::kms:GenerateDataKey\\*", "Action::kms:ReEncrypt\\*")), true);
 
         NagSuppressions.addResourceSuppressions(stateMachine, List.of(
