@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,13 +23,16 @@ import java.util.Map;
  * #advance()} then walks the metadata segment in offset-id order and fetches each vector on demand.
  *
  * <p>Queue rows newer than the metadata segment (rare: Chroma applies metadata synchronously) are
- * kept as (seq, op) pairs per id and applied to the record as it passes.
+ * kept as (seq, op) pairs per id and applied to the record as it passes, their floats parsed as the
+ * delta's release parses them ({@link FloatText}). chromadb 0.4 and 0.5 before 0.5.6 keep every queue
+ * row; only rows past each segment's {@code max_seq_id} are unapplied, so only those are replayed.
  */
 final class CollectionCursor implements RecordCursor {
   private static final String FLOAT32 = "FLOAT32";
 
   private final Path delta;
   private final DeltaOrigin origin;
+  private final FloatText floats;
   private final CollectionInfo collection;
   private final int dimension;
   private final HnswSegmentReader hnsw;
@@ -52,6 +56,7 @@ final class CollectionCursor implements RecordCursor {
   CollectionCursor(DeltaReader reader, CollectionInfo collection) throws SQLException, CorruptDeltaException {
     this.delta = reader.path();
     this.origin = reader.origin();
+    this.floats = reader.format().floats();
     this.collection = collection;
     this.dimension = collection.dimension();
     long metadataSeq = reader.maxSeqId(collection.metadataSegmentId());
@@ -72,24 +77,28 @@ final class CollectionCursor implements RecordCursor {
         }
       }
     }
-    var db = reader.db();
+    Connection db = reader.db();
+    MigrationSet set = reader.migrations();
     replayQueue(db, metadataSeq, vectorSeq);
     boolean success = false;
     try {
+      // metadb 1 (chromadb 0.4.0-0.4.3) has no bool column, and only metadb 6 (1.5) has arrays
       rowsQuery = db.prepareStatement("SELECT e.id, e.embedding_id, m.key, m.string_value, m.int_value,"
-          + " m.float_value, m.bool_value FROM embeddings e LEFT JOIN embedding_metadata m ON m.id = e.id"
-          + " WHERE e.segment_id = ? ORDER BY e.id");
-      arraysQuery = db.prepareStatement("SELECT a.id, a.key, a.string_value, a.int_value, a.float_value,"
-          + " a.bool_value FROM embedding_metadata_array a JOIN embeddings e ON e.id = a.id"
-          + " WHERE e.segment_id = ? ORDER BY a.id, a.rowid");
+          + " m.float_value, " + (set.hasRecordBools() ? "m.bool_value" : "NULL") + " FROM embeddings e"
+          + " LEFT JOIN embedding_metadata m ON m.id = e.id WHERE e.segment_id = ? ORDER BY e.id");
+      arraysQuery = set.hasArrays() ? db.prepareStatement("SELECT a.id, a.key, a.string_value, a.int_value,"
+          + " a.float_value, a.bool_value FROM embedding_metadata_array a JOIN embeddings e ON e.id = a.id"
+          + " WHERE e.segment_id = ? ORDER BY a.id, a.rowid") : null;
       vectorBySeq = db.prepareStatement("SELECT vector FROM embeddings_queue WHERE seq_id = ?");
       metadataBySeq = db.prepareStatement("SELECT metadata FROM embeddings_queue WHERE seq_id = ?");
       rowsQuery.setString(1, collection.metadataSegmentId());
-      arraysQuery.setString(1, collection.metadataSegmentId());
       rows = rowsQuery.executeQuery();
-      arrays = arraysQuery.executeQuery();
       rowsHasCurrent = rows.next();
-      arraysHasCurrent = arrays.next();
+      if (arraysQuery != null) {
+        arraysQuery.setString(1, collection.metadataSegmentId());
+        arrays = arraysQuery.executeQuery();
+        arraysHasCurrent = arrays.next();
+      }
       success = true;
     } finally {
       if (!success) {
@@ -98,11 +107,11 @@ final class CollectionCursor implements RecordCursor {
     }
   }
 
-  private void replayQueue(java.sql.Connection db, long metadataSeq, long vectorSeq)
+  private void replayQueue(Connection db, long metadataSeq, long vectorSeq)
       throws SQLException, CorruptDeltaException {
     try (PreparedStatement ps = db.prepareStatement("SELECT seq_id, operation, id, length(vector), encoding"
         + " FROM embeddings_queue WHERE topic = ? AND seq_id > ? ORDER BY seq_id")) {
-      ps.setString(1, DeltaReader.TOPIC_PREFIX + collection.id());
+      ps.setString(1, collection.topic());
       ps.setLong(2, Math.min(metadataSeq, vectorSeq));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -248,7 +257,7 @@ final class CollectionCursor implements RecordCursor {
       try (ResultSet rs = metadataBySeq.executeQuery()) {
         Map<String, Object> patch;
         try {
-          patch = rs.next() ? QueueJson.read(rs.getString(1)) : Map.of();
+          patch = rs.next() ? QueueJson.read(rs.getString(1), floats) : Map.of();
         } catch (IllegalArgumentException e) {
           throw queueProblem(DeltaProblem.CORRUPT_QUEUE, op[0], id, e.getMessage());
         }
