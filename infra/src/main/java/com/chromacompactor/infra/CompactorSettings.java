@@ -1,5 +1,6 @@
 package com.chromacompactor.infra;
 
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,6 +22,9 @@ import software.constructs.Node;
  *   <tr><td>{@code heartbeatSeconds}</td><td>HeartbeatSeconds of the activity tasks</td></tr>
  *   <tr><td>{@code bucketEncryption}</td><td>{@code s3} (SSE-S3, the default) or {@code kms} (SSE-KMS with a key of
  *       the stack, rotated yearly; the workers may use it)</td></tr>
+ *   <tr><td>{@code chromaVersion}</td><td>the release line of the readers the snapshots are written for:
+ *       {@code 0.6} (chromadb 0.5.6-0.6.3), {@code 1.0} (1.0-1.2), {@code 1.3} (1.3-1.4) or {@code 1.5} (the default);
+ *       passed to the workers as {@code COMPACTOR_CHROMA_VERSION}</td></tr>
  *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
  *       working directory (the repository root under {@code cdk})</td></tr>
  * </table>
@@ -39,7 +43,8 @@ public record CompactorSettings(
         int workerEphemeralStorageGiB,
         int heartbeatSeconds,
         Path workersDirectory,
-        BucketKeys bucketKeys) {
+        BucketKeys bucketKeys,
+        String chromaVersion) {
 
     /** Who holds the keys of the bucket's server-side encryption. */
     public enum BucketKeys {
@@ -89,6 +94,10 @@ public record CompactorSettings(
         }
         Objects.requireNonNull(workersDirectory, "workersDirectory");
         Objects.requireNonNull(bucketKeys, "bucketKeys");
+        if (!WorkerEnvironment.CHROMA_VERSIONS.contains(chromaVersion)) {
+            throw new IllegalArgumentException("chromaVersion must be one of " + WorkerEnvironment.CHROMA_VERSIONS
+                    + " (the readers' chromadb release line), got '" + chromaVersion + "'");
+        }
     }
 
     /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
@@ -96,7 +105,8 @@ public record CompactorSettings(
         return new CompactorSettings(Optional.of(DEFAULT_SCHEDULE_RATE), DEFAULT_PARALLEL_MODE_MAX_EMBEDDINGS,
                 DEFAULT_INLINE_MAP_MAX_CHUNKS, DEFAULT_MIN_WORKERS, DEFAULT_MAX_WORKERS, DEFAULT_WORKER_CONCURRENCY,
                 DEFAULT_WORKER_CPU, DEFAULT_WORKER_MEMORY_MIB, DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB,
-                DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3);
+                DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3,
+                WorkerEnvironment.DEFAULT_CHROMA_VERSION);
     }
 
     /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
@@ -117,7 +127,8 @@ public record CompactorSettings(
                 (int) ctx.number("workerEphemeralStorageGiB", DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB),
                 (int) ctx.number("heartbeatSeconds", DEFAULT_HEARTBEAT_SECONDS),
                 Path.of(ctx.string("workersDirectory", DEFAULT_WORKERS_DIRECTORY)),
-                BucketKeys.parse(ctx.string("bucketEncryption", "s3")));
+                BucketKeys.parse(ctx.string("bucketEncryption", "s3")),
+                ctx.string("chromaVersion", WorkerEnvironment.DEFAULT_CHROMA_VERSION).trim());
     }
 
     /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */

@@ -97,6 +97,7 @@ public class CompactorStack extends Stack {
                 .minWorkers(settings.minWorkers())
                 .maxWorkers(settings.maxWorkers())
                 .concurrency(settings.workerConcurrency())
+                .chromaVersion(settings.chromaVersion())
                 .build());
 
         this.schedule = settings.schedule().map(expression -> Rule.Builder.create(this, "Schedule")

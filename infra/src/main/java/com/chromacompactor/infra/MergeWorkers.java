@@ -182,6 +182,7 @@ public class MergeWorkers extends Construct {
         env.put(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS,
                 Integer.toString(props.getHeartbeatInterval().toSeconds().intValue()));
         env.put(WorkerEnvironment.STOP_TIMEOUT_SECONDS, Integer.toString(props.getStopTimeout().toSeconds().intValue()));
+        env.put(WorkerEnvironment.CHROMA_VERSION, props.getChromaVersion());
         return env;
     }
 

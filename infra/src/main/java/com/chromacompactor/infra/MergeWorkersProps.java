@@ -1,6 +1,7 @@
 package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import java.util.Objects;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.ec2.IVpc;
@@ -22,6 +23,7 @@ public final class MergeWorkersProps {
     private final int concurrency;
     private final Duration heartbeatInterval;
     private final Duration stopTimeout;
+    private final String chromaVersion;
 
     private MergeWorkersProps(Builder b) {
         this.workflow = Objects.requireNonNull(b.workflow, "workflow is required");
@@ -47,6 +49,11 @@ public final class MergeWorkersProps {
                     + b.stopTimeout.toSeconds());
         }
         this.stopTimeout = b.stopTimeout;
+        if (!WorkerEnvironment.CHROMA_VERSIONS.contains(b.chromaVersion)) {
+            throw new IllegalArgumentException("chromaVersion must be one of " + WorkerEnvironment.CHROMA_VERSIONS
+                    + ", got '" + b.chromaVersion + "'");
+        }
+        this.chromaVersion = b.chromaVersion;
     }
 
     public static Builder builder() {
@@ -98,6 +105,11 @@ public final class MergeWorkersProps {
         return stopTimeout;
     }
 
+    /** The readers' chromadb release line the snapshots are written for, passed as {@code COMPACTOR_CHROMA_VERSION}. */
+    public String getChromaVersion() {
+        return chromaVersion;
+    }
+
     /** Builder for {@link MergeWorkersProps}. */
     public static final class Builder {
         private CompactionWorkflow workflow;
@@ -111,6 +123,7 @@ public final class MergeWorkersProps {
         private int concurrency = CompactorSettings.DEFAULT_WORKER_CONCURRENCY;
         private Duration heartbeatInterval;
         private Duration stopTimeout = Duration.seconds(120);
+        private String chromaVersion = WorkerEnvironment.DEFAULT_CHROMA_VERSION;
 
         private Builder() {
         }
@@ -178,6 +191,15 @@ public final class MergeWorkersProps {
         /** Time between SIGTERM and SIGKILL (Fargate: at most 120 s). @default 120 seconds */
         public Builder stopTimeout(Duration stopTimeout) {
             this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
+            return this;
+        }
+
+        /**
+         * The chromadb release line of the readers: {@code 0.6}, {@code 1.0}, {@code 1.3} or {@code 1.5}.
+         * @default 1.5
+         */
+        public Builder chromaVersion(String chromaVersion) {
+            this.chromaVersion = Objects.requireNonNull(chromaVersion, "chromaVersion");
             return this;
         }
 

@@ -64,6 +64,7 @@ class CompactorStackTest {
         context.put("workerCpu", "2048");
         context.put("workerMemoryMiB", 8192);
         context.put("workersDirectory", imageDir.toString());
+        context.put("chromaVersion", "1.3");
         template = synth(context);
         resources = JSON.valueToTree(template.toJSON()).get("Resources");
         definition = JSON.readTree(flatten(only("AWS::StepFunctions::StateMachine").get("Properties")
@@ -248,6 +249,21 @@ class CompactorStackTest {
         assertEquals("3", env.get(WorkerEnvironment.CONCURRENCY).asText());
         assertEquals("10", env.get(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS).asText(), "a third of 30 s");
         assertEquals("120", env.get(WorkerEnvironment.STOP_TIMEOUT_SECONDS).asText());
+    }
+
+    @Test
+    void contextKeyChromaVersionReachesTheWorkersAsTheirTarget() {
+        // cdk -c chromaVersion=1.3: snapshots for readers on chromadb 1.3-1.4
+        template.hasResourceProperties("AWS::ECS::TaskDefinition", Match.objectLike(Map.of(
+                "ContainerDefinitions", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Environment", Match.arrayWith(List.of(Match.objectEquals(Map.of(
+                                "Name", WorkerEnvironment.CHROMA_VERSION, "Value", "1.3")))))))))));
+        assertEquals(WorkerEnvironment.DEFAULT_CHROMA_VERSION, CompactorSettings.defaults().chromaVersion());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("chromaVersion", "0.5")).build()).getNode()));
+        assertEquals("chromaVersion must be one of [0.6, 1.0, 1.3, 1.5] (the readers' chromadb release line), got '0.5'",
+                bad.getMessage());
     }
 
     @Test

@@ -33,6 +33,9 @@ public enum ChromaFormat {
   V1_5("1.5.0", "1.5.9", Rust.INSTANCE, CollectionConfigForm.SCHEMA,
       List.of(new MigrationSet(10, 6, 2)));
 
+  /** The migrations of chromadb 0.4.0-0.4.3. */
+  private static final MigrationSet EARLIEST_SET = new MigrationSet(3, 1, 1);
+
   /** The newest release whose format this compactor knows. */
   public static final String NEWEST_KNOWN_RELEASE = "1.5.9";
 
@@ -129,6 +132,7 @@ public enum ChromaFormat {
   public static Detected detect(Path delta, List<Migration> rows) throws CorruptDeltaException {
     Map<String, Integer> highest = new LinkedHashMap<>();
     Map<String, List<Integer>> versions = new LinkedHashMap<>();
+    Migration variant = null;
     for (Migration m : rows) {
       List<Migration> texts = ChromaMigrations.texts(m.dir(), m.version());
       if (texts.isEmpty()) {
@@ -140,6 +144,9 @@ public enum ChromaFormat {
         boolean sameHash = texts.stream().anyMatch(t -> t.md5().equals(m.md5()));
         throw unsupported(delta, "migration " + m.dir() + " v" + m.version() + ": hash expected " + known.md5()
             + ", found " + m.md5() + (sameHash ? " (SQL text differs)" : "") + ": altered after Chroma wrote it");
+      }
+      if (!texts.get(0).md5().equals(m.md5())) {
+        variant = m;
       }
       highest.merge(m.dir(), m.version(), Math::max);
       versions.computeIfAbsent(m.dir(), d -> new ArrayList<>()).add(m.version());
@@ -163,6 +170,11 @@ public enum ChromaFormat {
     ChromaFormat format = of(set);
     if (format == null) {
       throw unsupported(delta, "migrations " + set + " match no Chroma release: " + readable());
+    }
+    if (variant != null && !set.equals(EARLIEST_SET)) {
+      // chromadb 0.4.0's metadb 1 text: any later release refuses it, so no later set can hold it
+      throw unsupported(delta, "migration " + variant.dir() + " v" + variant.version() + " has chromadb 0.4.0's text"
+          + " (hash " + variant.md5() + "), but the other migrations (" + set + ") are of a later release");
     }
     return new Detected(format, set);
   }

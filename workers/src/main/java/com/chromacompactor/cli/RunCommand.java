@@ -1,6 +1,7 @@
 package com.chromacompactor.cli;
 
 import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.storage.LocalDeltaFolders;
@@ -51,6 +52,12 @@ final class RunCommand implements Callable<Integer> {
           + " (the run fails naming it). Default ${DEFAULT-VALUE}.")
   String badDeltaPolicy;
 
+  @Option(names = "--chroma-version", paramLabel = "X.Y", defaultValue = "1.5",
+      converter = CompactorCli.ChromaTargetConverter.class,
+      description = "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
+          + " 1.3 (1.3-1.4) or 1.5. Default ${DEFAULT-VALUE}.")
+  ChromaTarget chromaVersion;
+
   @Override
   public Integer call() throws Exception {
     var out = spec.commandLine().getOut();
@@ -63,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
     Path scratch = Files.createTempDirectory("compactor-run-");
     try {
       LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(wordChunk, lineChunk,
-          otherChunk), threshold, badDeltaPolicy), scratch, System.err);
+          otherChunk), threshold, badDeltaPolicy, chromaVersion), scratch, System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
       for (String key : bucket.listKeys("quarantine/")) {
         out.println("quarantined: " + bucket.root().resolve(key));

@@ -4,6 +4,7 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.audit.SnapshotCheck;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
@@ -29,9 +30,12 @@ import java.util.Optional;
  */
 final class FinalMergeStep implements ActivityHandler {
   private final BatchStore store;
+  /** The readers' release line the snapshot is written for (intermediates stay in the 1.5 format). */
+  private final ChromaTarget target;
 
-  FinalMergeStep(BatchStore store) {
+  FinalMergeStep(BatchStore store, ChromaTarget target) {
     this.store = store;
+    this.target = target;
   }
 
   @Override
@@ -61,7 +65,7 @@ final class FinalMergeStep implements ActivityHandler {
     TaskMetrics metrics = MergeProgress.metrics(context, input.batchId(), null);
     // The published snapshot is taken over as it stands and its indexes extended (IndexedSnapshotWriter).
     CompactionSummary summary = new BucketMerge(inputs, base.isPresent(), DeltaOrigin.COMPACTOR, input.mode(),
-        CompactionOptions.snapshot(), IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors()))
+        CompactionOptions.snapshot(), IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors(), target))
         .run(store.blobs, out, context, metrics);
     // Verified before it can be published: the folder reads back whole, with the records the merge counted.
     List<String> problems = SnapshotCheck.run(out, summary.recordsByCollection());

@@ -3,6 +3,7 @@ package com.chromacompactor.workflow;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
@@ -39,8 +40,14 @@ public final class LocalRun {
    * How a local run plans and what it does with bad deltas, as the deployed workflow's settings.
    *
    * @param badDeltaPolicy {@code quarantine} (record and leave out) or {@code fail}
+   * @param target         the readers' release line the published snapshot is written for
    */
-  public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
+  public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
+      ChromaTarget target) {
+    public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
+      this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, ChromaTarget.DEFAULT);
+    }
+
     public static Settings defaults() {
       return new Settings(Planner.ChunkSizes.defaults(), 1500, "quarantine");
     }
@@ -52,7 +59,7 @@ public final class LocalRun {
   private final PrintStream log;
 
   public LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log) {
-    this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy());
+    this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.target());
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;
     this.log = log;

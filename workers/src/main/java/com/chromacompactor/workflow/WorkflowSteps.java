@@ -4,6 +4,7 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -37,8 +38,14 @@ public final class WorkflowSteps {
         intOr(env, CHUNK_SIZE_LINES, defaults.lines()),
         intOr(env, CHUNK_SIZE_OTHER, defaults.other()));
     AwsClients clients = new AwsClients(AwsSettings.fromEnvironment(env));
+    ChromaTarget target;
+    try {
+      target = ChromaTarget.parse(env.get(WorkerEnvironment.CHROMA_VERSION));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(WorkerEnvironment.CHROMA_VERSION + ": " + e.getMessage(), e);
+    }
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name());
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), target);
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -58,12 +65,21 @@ public final class WorkflowSteps {
   /** @param badDeltaPolicy {@code quarantine} or {@code fail} */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
       String badDeltaPolicy) {
+    return over(bucket, sizes, badDeltaPolicy, ChromaTarget.DEFAULT);
+  }
+
+  /**
+   * @param badDeltaPolicy {@code quarantine} or {@code fail}
+   * @param target         the readers' release line, which FinalMerge writes the snapshot for
+   */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, ChromaTarget target) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     BatchStore store = new BatchStore(bucket);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
     steps.put(WorkflowStep.PLAN, new PlanStep(store, sizes, policy));
     steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(store, policy));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(store));
+    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(store, target));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(store));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(store));
     return steps;

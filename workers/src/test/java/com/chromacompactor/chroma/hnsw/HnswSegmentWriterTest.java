@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import com.chromacompactor.chroma.HnswConfig;
-import com.chromacompactor.chroma.Space;
 import com.chromacompactor.hnsw.HnswBuilder;
+import com.chromacompactor.hnsw.HnswParams;
+import com.chromacompactor.hnsw.Metric;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -25,11 +25,11 @@ class HnswSegmentWriterTest {
   void roundTripThroughTheReader(@TempDir Path dir) throws Exception {
     int n = 300;
     int dim = 16;
-    HnswConfig config = new HnswConfig(Space.COSINE, 8, 50, 100);
+    HnswParams params = new HnswParams(Metric.INNER_PRODUCT, dim, 8, 50, HnswParams.DEFAULT_SEED);
     Random r = new Random(3);
     float[][] v = new float[n][dim];
     Path folder = dir.resolve("seg");
-    try (HnswSegmentWriter w = HnswSegmentWriter.create(folder, config, dim, n)) {
+    try (HnswSegmentWriter w = HnswSegmentWriter.create(folder, params, VectorForm.NORMALIZED, n)) {
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < dim; j++) {
           v[i][j] = (float) r.nextGaussian();
@@ -44,7 +44,7 @@ class HnswSegmentWriterTest {
         visitor.accept("id-" + i + "-é", i + 1);
       }
     });
-    HnswSegmentReader reader = HnswSegmentFormat.openReader(dir, folder, Space.COSINE, dim);
+    HnswSegmentReader reader = HnswSegmentReader.open(folder, VectorForm.NORMALIZED);
     HnswHeader h = reader.header();
     assertEquals(n, h.elementCount());
     assertEquals(8, h.m());
@@ -62,7 +62,7 @@ class HnswSegmentWriterTest {
       CosineNormalization.roundTrip(expected);
       assertArrayEquals(expected, got);
     }
-    IdLabelMap ids = IdLabelMap.read(dir, folder.resolve(HnswSegmentFormat.PICKLE));
+    IdLabelMap ids = IdLabelMap.read(folder.resolve(HnswSegmentFormat.PICKLE));
     assertEquals(n, ids.labelToId().size());
     assertEquals("id-7-é", ids.labelToId().get(8L));
     assertNull(ids.legacyMaxSeqId());
