@@ -105,6 +105,29 @@ public enum ChromaFormat {
     return newestMigrationSet().hasQueueConfig() ? core.queueConfigJson : null;
   }
 
+  /**
+   * The sequence number a compacted snapshot of this family marks as applied: 0 for 1.x (no {@code
+   * max_seq_id} rows and an empty queue: every later write is above them); 1 for 0.x, whose segments
+   * subscribe to the queue from {@code max_seq_id or max(queue seq_id) + 1} and fail on an empty queue at
+   * 0, so both segments of every collection are at 1 and one applied queue row at seq 1 keeps the next
+   * write at 2 ({@link SysdbWriter#markApplied}).
+   */
+  public long appliedSeqId() {
+    return core == Python.INSTANCE ? 1 : 0;
+  }
+
+  /**
+   * chromadb 0.x buffers the vector writes it replays from the queue at open, {@code hnsw:batch_size}
+   * (default 100) at a time, and answers get() for the last, partial batch from that buffer: vectors as
+   * given, not normalised. 1.x has no such buffer: 0.
+   */
+  public int vectorBatchSize(Map<String, Object> collectionMetadata) {
+    if (core != Python.INSTANCE) {
+      return 0;
+    }
+    return collectionMetadata.get("hnsw:batch_size") instanceof Long n && n > 0 ? Math.toIntExact(n) : 100;
+  }
+
   /** Only chromadb 1.5 has array metadata ({@code embedding_metadata_array}, metadb 6). */
   public boolean holdsArrays() {
     return newestMigrationSet().hasArrays();

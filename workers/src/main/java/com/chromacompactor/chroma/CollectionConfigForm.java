@@ -15,6 +15,9 @@ import java.util.Map;
  * form reads what its releases read and writes what its releases write (docs/chroma-format.md,
  * "Collection configuration").
  *
+ * <p>A search ef a collection does not set is each release's default (10 in 0.x, 100 in 1.x): it is read
+ * as {@link HnswConfig#DEFAULT_EF_SEARCH} and written as no key, so that it stays the reader's default.
+ *
  * <ul>
  *   <li>{@link #LEGACY_METADATA}, chromadb 0.4: the {@code hnsw:*} keys of the collection metadata,
  *       copied into the vector segment's metadata, which the index is built from.
@@ -31,7 +34,7 @@ public enum CollectionConfigForm {
   LEGACY_METADATA {
     @Override
     HnswConfig resolve(JsonNode config, JsonNode schema, Map<String, Object> metadata) {
-      return fromMetadata(metadata, HnswConfig.LEGACY_DEFAULT_EF_SEARCH);
+      return fromMetadata(metadata, HnswConfig.DEFAULT_EF_SEARCH);
     }
 
     @Override
@@ -42,7 +45,7 @@ public enum CollectionConfigForm {
   PYTHON_CONFIG {
     @Override
     HnswConfig resolve(JsonNode config, JsonNode schema, Map<String, Object> metadata) {
-      return fromMetadata(metadata, HnswConfig.LEGACY_DEFAULT_EF_SEARCH);
+      return fromMetadata(metadata, HnswConfig.DEFAULT_EF_SEARCH);
     }
 
     @Override
@@ -51,7 +54,7 @@ public enum CollectionConfigForm {
       legacyKey(metadata, "hnsw:space", hnsw.space().chromaName(), Space.L2.chromaName());
       legacyKey(metadata, "hnsw:M", (long) hnsw.maxNeighbors(), (long) HnswConfig.DEFAULT_M);
       legacyKey(metadata, "hnsw:construction_ef", (long) hnsw.efConstruction(), (long) HnswConfig.DEFAULT_EF_CONSTRUCTION);
-      legacyKey(metadata, "hnsw:search_ef", (long) hnsw.efSearch(), (long) HnswConfig.LEGACY_DEFAULT_EF_SEARCH);
+      legacyKey(metadata, "hnsw:search_ef", (long) hnsw.efSearch(), (long) HnswConfig.DEFAULT_EF_SEARCH);
       Map<String, Object> segment = new LinkedHashMap<>();
       metadata.forEach((k, v) -> {
         if (LEGACY_SEGMENT_KEYS.contains(k)) {

@@ -38,6 +38,16 @@ final class CollectionCursor implements RecordCursor {
   private final HnswSegmentReader hnsw;
   private final Map<String, Integer> hnswSlots = new HashMap<>();
   private final Map<String, Long> queueVectors = new HashMap<>();
+  /**
+   * chromadb 0.x only: vector writes replayed at open go through a buffer of {@code hnsw:batch_size}
+   * records, applied to hnswlib (normalised, for cosine) each time it fills; get() answers the ids of the
+   * last, partial batch from the buffer, as given. 0 for releases without it.
+   */
+  private final int batchSize;
+  /** With a buffer: the replay position of each id's last vector write, and where the partial batch starts. */
+  private final Map<String, Long> writtenAt = new HashMap<>();
+  private long replayed;
+  private long unappliedFrom;
   /** id -> (seq, op code) pairs newer than the metadata segment, in seq order. */
   private final Map<String, List<long[]>> pendingMetadata = new LinkedHashMap<>();
 
@@ -57,6 +67,7 @@ final class CollectionCursor implements RecordCursor {
     this.delta = reader.path();
     this.origin = reader.origin();
     this.floats = reader.format().floats();
+    this.batchSize = reader.format().vectorBatchSize(collection.metadata());
     this.collection = collection;
     this.dimension = collection.dimension();
     long metadataSeq = reader.maxSeqId(collection.metadataSegmentId());
@@ -138,6 +149,7 @@ final class CollectionCursor implements RecordCursor {
           }
           if (seq > vectorSeq) {
             replayVector(op, id, seq, hasVector);
+            replayed++;
           }
           if (seq > metadataSeq && op != QueueOperation.BACKFILL) {
             pendingMetadata.computeIfAbsent(id, k -> new ArrayList<>()).add(new long[] {seq, code});
@@ -145,6 +157,7 @@ final class CollectionCursor implements RecordCursor {
         }
       }
     }
+    unappliedFrom = batchSize > 0 ? replayed - replayed % batchSize : Long.MAX_VALUE;
   }
 
   private void replayVector(QueueOperation op, String id, long seq, boolean hasVector) {
@@ -152,18 +165,18 @@ final class CollectionCursor implements RecordCursor {
     switch (op) {
       case ADD:
         if (!present) {
-          queueVectors.put(id, seq);
+          written(id, seq);
         }
         break;
       case UPDATE:
         if (present && hasVector) {
           hnswSlots.remove(id);
-          queueVectors.put(id, seq);
+          written(id, seq);
         }
         break;
       case UPSERT:
         hnswSlots.remove(id);
-        queueVectors.put(id, seq);
+        written(id, seq);
         break;
       case DELETE:
         hnswSlots.remove(id);
@@ -172,6 +185,19 @@ final class CollectionCursor implements RecordCursor {
       default:
         break; // BACKFILL carries no vector change for local segments
     }
+  }
+
+  private void written(String id, long seq) {
+    queueVectors.put(id, seq);
+    if (batchSize > 0) {
+      writtenAt.put(id, replayed);
+    }
+  }
+
+  /** Whether get() answers {@code id} from 0.x's write buffer, as given, rather than from hnswlib. */
+  private boolean buffered(String id) {
+    Long at = writtenAt.get(id);
+    return at != null && at >= unappliedFrom;
   }
 
   @Override
@@ -279,7 +305,7 @@ final class CollectionCursor implements RecordCursor {
         rs.next();
         ByteBuffer.wrap(rs.getBytes(1)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
       }
-      if (collection.space() == Space.COSINE && origin == DeltaOrigin.PRODUCER) {
+      if (collection.space() == Space.COSINE && origin == DeltaOrigin.PRODUCER && !buffered(state.id)) {
         // Chroma answers get() from its index, where a cosine vector is stored normalised
         CosineNormalization.roundTrip(v);
       }

@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -120,26 +122,46 @@ public final class DeltaReader implements Closeable {
 
   /**
    * Whether any record is still in the queue, as text Chroma has yet to parse (a queue-route output, or
-   * a producer's unflushed writes), rather than all in the metadata segment.
+   * a producer's unflushed writes), rather than all in the metadata segment: a queue row of a collection
+   * past its metadata segment's {@code max_seq_id}. (Rows at or below it were applied: chromadb 0.4 and
+   * early 0.5 keep them all, and 0.5.6+ keep the last one.)
    */
   public boolean hasQueuedRecords() throws CorruptDeltaException {
-    try (Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM embeddings_queue)")) {
-      rs.next();
-      return rs.getBoolean(1);
+    try (PreparedStatement ps = db.prepareStatement(
+        "SELECT EXISTS (SELECT 1 FROM embeddings_queue WHERE topic = ? AND seq_id > ?)")) {
+      for (CollectionInfo c : collections) {
+        ps.setString(1, c.topic());
+        ps.setLong(2, maxSeqId(c.metadataSegmentId()));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getBoolean(1)) {
+            return true;
+          }
+        }
+      }
+      return false;
     } catch (SQLException e) {
       throw sqlFailure(delta, e, "reading the queue");
     }
   }
 
-  /** Rows in the queue, of any collection. */
-  public long queueRows() throws CorruptDeltaException {
-    return count("SELECT count(*) FROM embeddings_queue", null, "reading the queue");
+  /** The highest sequence number in the queue, 0 when it is empty. */
+  public long highestQueueSeq() throws CorruptDeltaException {
+    return count("SELECT coalesce(max(seq_id), 0) FROM embeddings_queue", null, "reading the queue");
   }
 
-  /** Rows of {@code max_seq_id}: a snapshot of this compactor has none. */
-  public long maxSeqIdRows() throws CorruptDeltaException {
-    return count("SELECT count(*) FROM max_seq_id", null, "reading max_seq_id");
+  /** The distinct values of {@code max_seq_id}, in either encoding. */
+  public Set<Long> maxSeqIdValues() throws CorruptDeltaException {
+    Set<Long> out = new TreeSet<>();
+    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT seq_id FROM max_seq_id")) {
+      while (rs.next()) {
+        out.add(SeqIdEncoding.decode(rs.getObject(1)));
+      }
+    } catch (SQLException | IllegalArgumentException e) {
+      throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE, SQLITE_FILE + ": reading max_seq_id: "
+          + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** Rows of {@code embeddings} in every segment. */

@@ -9,10 +9,11 @@ import com.chromacompactor.hnsw.HnswParams;
 public record HnswConfig(Space space, int maxNeighbors, int efConstruction, int efSearch) {
   public static final int DEFAULT_M = 16;
   public static final int DEFAULT_EF_CONSTRUCTION = 100;
-  /** Chroma 1.x's default ef_search. */
+  /**
+   * Chroma 1.x's default ef_search, which stands for "not set" in every form: chromadb 0.x then uses its
+   * own default, 10 (see {@link CollectionConfigForm}).
+   */
   public static final int DEFAULT_EF_SEARCH = 100;
-  /** chromadb 0.x's default {@code hnsw:search_ef}. */
-  public static final int LEGACY_DEFAULT_EF_SEARCH = 10;
 
   public HnswConfig {
     if (space == null) {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -116,6 +117,40 @@ public final class SysdbWriter {
         + " bool_value) VALUES (?, ?, ?, ?, ?, ?)", c.collectionId(), columns.metadata());
     writeMetadata(db, "INSERT INTO segment_metadata (segment_id, key, str_value, int_value, float_value,"
         + " bool_value) VALUES (?, ?, ?, ?, ?, ?)", c.vectorSegmentId(), columns.vectorSegmentMetadata());
+  }
+
+  /**
+   * Marks a compacted snapshot's collections as applied up to {@link ChromaFormat#appliedSeqId()}: for 0.x,
+   * {@code max_seq_id} rows at 1 for both segments of every collection and one applied queue row at seq 1
+   * (a DELETE of the empty id, which no record can have; no reader replays it, since every segment is at
+   * 1). For 1.x, nothing: no rows at all. Replaces whatever a copied base held.
+   */
+  public static void markApplied(Connection db, ChromaFormat format, List<CollectionRow> collections,
+      String createdAt) throws SQLException {
+    long applied = format.appliedSeqId();
+    try (Statement st = db.createStatement()) {
+      st.executeUpdate("DELETE FROM max_seq_id");
+      st.executeUpdate("DELETE FROM embeddings_queue WHERE seq_id <= " + applied);
+    }
+    if (applied == 0 || collections.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = db.prepareStatement("INSERT INTO max_seq_id (segment_id, seq_id) VALUES (?, ?)")) {
+      for (CollectionRow c : collections) {
+        for (String segment : List.of(c.metadataSegmentId(), c.vectorSegmentId())) {
+          ps.setString(1, segment);
+          ps.setObject(2, format.seqIds().encode(applied));
+          ps.executeUpdate();
+        }
+      }
+    }
+    try (PreparedStatement ps = db.prepareStatement("INSERT INTO embeddings_queue (seq_id, created_at, operation,"
+        + " topic, id, vector, encoding, metadata) VALUES (?, ?, 3, ?, '', NULL, NULL, NULL)")) {
+      ps.setLong(1, applied);
+      ps.setString(2, createdAt);
+      ps.setString(3, DeltaReader.TOPIC_PREFIX + collections.get(0).collectionId());
+      ps.executeUpdate();
+    }
   }
 
   private static void writeMetadata(Connection db, String insert, String owner, Map<String, Object> metadata)

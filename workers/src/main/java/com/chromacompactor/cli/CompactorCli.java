@@ -60,6 +60,24 @@ public final class CompactorCli implements Runnable {
     }
   }
 
+  /** Off a terminal: no progress line, but the notices of how the snapshot is built, on stderr. */
+  private static final class NoticesOnly implements CompactionListener {
+    private final PrintWriter err;
+
+    NoticesOnly(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public void deltaMerged(int done, int total, Path delta, long recordsRead) {}
+
+    @Override
+    public void notice(String message) {
+      err.println("note: " + message);
+      err.flush();
+    }
+  }
+
   /** The snapshot routes, as the option spells them. */
   enum SnapshotFormat {
     queue,
@@ -111,7 +129,7 @@ public final class CompactorCli implements Runnable {
       PrintWriter stdout = spec.commandLine().getOut();
       try {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
-        CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : CompactionListener.NONE;
+        CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : new NoticesOnly(err);
         SnapshotWriter.Factory writers = format == SnapshotFormat.indexed
             ? IndexedSnapshotWriter.factory(threads, chromaVersion) : QueueSnapshotWriter.factory(chromaVersion);
         DeltaFeed feed = base == null ? DeltaFeed.of(ordered) : DeltaFeed.withBase(base, ordered);

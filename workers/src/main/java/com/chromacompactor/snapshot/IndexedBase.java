@@ -44,8 +44,8 @@ final class IndexedBase {
 
   /**
    * Whether the indexed writer can take {@code base}'s {@code chroma.sqlite3} over as it stands: a
-   * compacted state this writer wrote in {@code target}'s format (no queue, no {@code max_seq_id}, no
-   * WAL, collection and segment ids derived as {@link CollectionSlot} derives them, every record in a
+   * compacted state this writer wrote in {@code target}'s format (nothing in the queue or {@code
+   * max_seq_id} past {@link com.chromacompactor.chroma.ChromaFormat#appliedSeqId()}, no WAL, collection and segment ids derived as {@link CollectionSlot} derives them, every record in a
    * collection's metadata segment) and, per collection with records, an index that fits its
    * parameters. Otherwise (a queue-route snapshot, one Chroma wrote, one for another release line) the
    * base is merged as a delta, for the reason given. A base that is not a valid Chroma directory at all is
@@ -61,9 +61,10 @@ final class IndexedBase {
             + target.readers() + " (--chroma-version " + target.version() + ")", List.of());
       }
       List<CollectionInfo> infos = reader.collections();
-      if (reader.queueRows() > 0 || reader.maxSeqIdRows() > 0) {
-        return Plan.merge("it holds queue rows or max_seq_id rows (not a compacted snapshot of this compactor)",
-            infos);
+      long applied = target.format().appliedSeqId();
+      if (reader.highestQueueSeq() > applied || reader.maxSeqIdValues().stream().anyMatch(v -> v != applied)) {
+        return Plan.merge("it holds queue rows or max_seq_id rows past " + applied
+            + " (not a compacted snapshot of this compactor)", infos);
       }
       List<Collection> out = new ArrayList<>();
       long total = 0;

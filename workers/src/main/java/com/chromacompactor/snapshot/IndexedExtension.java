@@ -181,7 +181,8 @@ final class IndexedExtension {
     try (PreparedStatement ids = db.prepareStatement("SELECT e.embedding_id, a.label FROM embeddings e"
         + " LEFT JOIN scratch.added a ON a.row = e.id WHERE e.segment_id = ? ORDER BY e.id")) {
       ids.setString(1, slot.metadataSegmentId());
-      IdLabelPickleWriter.write(pickle, target.format().idMap(), dimension, maxLabel, visitor -> {
+      IdLabelPickleWriter.write(pickle, target.format().idMap(), dimension, target.format().appliedSeqId(), maxLabel,
+          visitor -> {
         try (ResultSet rs = ids.executeQuery()) {
           while (rs.next()) {
             String id = rs.getString(1);

@@ -212,8 +212,10 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     IndexedBase.Plan plan = IndexedBase.plan(previous, target);
     extendable = plan.extendable();
     if (!plan.takeOver()) {
-      log.info("base snapshot {} is merged as a delta, not taken over: {}{}", previous, plan.reasonToMerge(),
-          extendable.isEmpty() ? "; its indexes are rebuilt" : "");
+      String notice = "base snapshot " + previous + " is merged as a delta, not taken over: " + plan.reasonToMerge()
+          + (extendable.isEmpty() ? "; its indexes are rebuilt" : "");
+      log.info(notice);
+      indexing.notice(notice);
       return Optional.empty();
     }
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
@@ -397,6 +399,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
         SysdbWriter.clearCollections(database.connection());
       }
       database.writeCollections(target, definitions);
+      database.markApplied(target, definitions);
       Map<CollectionKey, Long> counts = new LinkedHashMap<>();
       for (CollectionDefinition c : definitions) {
         long live = MetadataSegment.count(database.connection(), c.slot().metadataSegmentId());
@@ -471,7 +474,8 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       }
       new HnswBuilder(index.graph()).build(node, threads, progress);
       index.finish();
-      IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), target.format().idMap(), dimension, live,
+      IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), target.format().idMap(), dimension,
+          target.format().appliedSeqId(), live,
           visitor -> {
             try (ResultSet rs = ps.executeQuery()) {
               long label = 1;

@@ -34,12 +34,7 @@ import java.util.Map;
  * #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
  */
 public final class QueueSnapshotWriter implements SnapshotWriter {
-  /**
-   * A fixed queue timestamp instead of the column's CURRENT_TIMESTAMP: the same deltas then give a
-   * byte-identical file, so a retried task writes what the first attempt wrote. Chroma only filters
-   * queue rows by {@code created_at <= now}, which this passes.
-   */
-  static final String CREATED_AT = "2000-01-01 00:00:00";
+  static final String CREATED_AT = SnapshotDatabase.CREATED_AT;
 
   private static final String SCRATCH_DDL = "CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL,"
       + " seq INTEGER NOT NULL, PRIMARY KEY (coll, id)) WITHOUT ROWID";

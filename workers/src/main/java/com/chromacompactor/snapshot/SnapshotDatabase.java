@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,6 +23,13 @@ import java.util.Set;
  * (the scratch file detached and deleted, Chroma's journal mode), {@link #close}.
  */
 final class SnapshotDatabase implements AutoCloseable {
+  /**
+   * A fixed queue timestamp instead of the column's CURRENT_TIMESTAMP: the same deltas then give a
+   * byte-identical file, so a retried task writes what the first attempt wrote. Chroma only filters
+   * queue rows by {@code created_at <= now}, which this passes.
+   */
+  static final String CREATED_AT = "2000-01-01 00:00:00";
+
   private final Path sqlite;
   private final Path scratch;
   private final Connection db;
@@ -105,12 +113,24 @@ final class SnapshotDatabase implements AutoCloseable {
   /** Writes the sysdb rows of every collection in {@code target}'s form. */
   void writeCollections(ChromaTarget target, List<CollectionDefinition> collections) throws SQLException {
     Set<String> databases = new HashSet<>();
+    for (SysdbWriter.CollectionRow row : rows(collections)) {
+      SysdbWriter.writeCollection(db, target.format(), row, databases);
+    }
+  }
+
+  /** Marks a compacted snapshot's collections applied, as {@link SysdbWriter#markApplied} says. */
+  void markApplied(ChromaTarget target, List<CollectionDefinition> collections) throws SQLException {
+    SysdbWriter.markApplied(db, target.format(), rows(collections), CREATED_AT);
+  }
+
+  private static List<SysdbWriter.CollectionRow> rows(List<CollectionDefinition> collections) {
+    List<SysdbWriter.CollectionRow> out = new ArrayList<>();
     for (CollectionDefinition c : collections) {
       CollectionSlot s = c.slot();
-      SysdbWriter.writeCollection(db, target.format(), new SysdbWriter.CollectionRow(s.key(), s.collectionId(),
-          s.metadataSegmentId(), s.vectorSegmentId(), c.dimension(), s.hnsw(),
-          ConfigSources.of(c.configJson(), c.schemaJson(), c.metadata())), databases);
+      out.add(new SysdbWriter.CollectionRow(s.key(), s.collectionId(), s.metadataSegmentId(), s.vectorSegmentId(),
+          c.dimension(), s.hnsw(), ConfigSources.of(c.configJson(), c.schemaJson(), c.metadata())));
     }
+    return out;
   }
 
   /**

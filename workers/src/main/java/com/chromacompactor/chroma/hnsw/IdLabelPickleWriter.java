@@ -17,7 +17,7 @@ import java.nio.file.Path;
  *    'id_to_label': {id: label, …}, 'label_to_id': {label: id, …}, 'id_to_seq_id': {}}
  * PERSISTENT_DATA (chromadb 0.4-0.6): the same keys as the state of a
  *   chromadb.segment.impl.vector.local_persistent_hnsw.PersistentData instance (GLOBAL, EMPTY_TUPLE,
- *   NEWOBJ, BUILD), with the dimension, max_seq_id 0 and id_to_seq_id {id: 0, …}
+ *   NEWOBJ, BUILD), with the dimension, the max_seq_id given and id_to_seq_id {id: 0, …}
  * </pre>
  *
  * Opcodes: PROTO 3, EMPTY_DICT, MARK, BINUNICODE, BININT (LONG1 beyond int32), NONE, SETITEMS (at most
@@ -51,13 +51,16 @@ public final class IdLabelPickleWriter {
 
   /** Writes the 1.x dict form. */
   public static void write(Path file, long totalElementsAdded, Ids ids) throws IOException {
-    write(file, IdMapForm.DICT, 0, totalElementsAdded, ids);
+    write(file, IdMapForm.DICT, 0, 0, totalElementsAdded, ids);
   }
 
   /**
-   * @param dimension the vectors' dimension, which the 0.x form records (the dict form writes None)
+   * @param dimension       the vectors' dimension, which the 0.x form records (the dict form writes None)
+   * @param legacyMaxSeqId  the last queue row the index holds, which the 0.x form records (the dict form
+   *                        writes None); 0.x reads it when the {@code max_seq_id} table has no row
    */
-  public static void write(Path file, IdMapForm form, int dimension, long totalElementsAdded, Ids ids)
+  public static void write(Path file, IdMapForm form, int dimension, long legacyMaxSeqId, long totalElementsAdded,
+      Ids ids)
       throws IOException {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
       out.write(0x80);
@@ -80,7 +83,7 @@ public final class IdLabelPickleWriter {
       integer(out, totalElementsAdded);
       string(out, "max_seq_id");
       if (form == IdMapForm.PERSISTENT_DATA) {
-        integer(out, 0); // no queue row is in the index; the SQLite max_seq_id rows are absent too
+        integer(out, legacyMaxSeqId);
       } else {
         out.write('N');
       }
