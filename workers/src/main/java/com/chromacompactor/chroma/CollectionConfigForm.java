@@ -25,7 +25,7 @@ import java.util.Map;
  *       config_json_str} holds a Python {@code CollectionConfigurationInternal}, which 0.5.4-0.6 write
  *       with {@code "space": "l2"} even for a cosine collection, so it is not read for the space.
  *   <li>{@link #VECTOR_INDEX}, 1.0-1.2: {@code config_json_str} {@code vector_index.hnsw}, which holds
- *       the true space. A config still in the Python form is read as 1.x reads it (its space included).
+ *       the true space; a config still in the Python form leaves it to the legacy metadata.
  *   <li>{@link #SCHEMA}, 1.3+: {@code config_json_str} is {@code {}}; {@code schema_str} holds the
  *       configuration under {@code keys.#embedding} (else {@code defaults}) {@code .float_list.vector_index}.
  * </ul>
@@ -152,19 +152,15 @@ public enum CollectionConfigForm {
   /** The columns this form's releases would hold for a collection of {@code hnsw}. */
   public abstract CollectionColumns write(HnswConfig hnsw, ConfigSources sources);
 
-  /** 1.x's reading of {@code config_json_str}, then of the legacy metadata. */
+  /**
+   * 1.x's reading of {@code config_json_str}, then of the legacy metadata: a config still in the Python
+   * form (a directory 1.x upgraded from 0.5/0.6) is not read, the {@code hnsw:*} metadata decides, as it did
+   * for 0.6 (measured: 1.5.9 answers an upgraded 0.6.3 cosine collection with 0.6.3's cosine distances).
+   */
   private static HnswConfig fromConfig(JsonNode config, Map<String, Object> metadata) {
     JsonNode hnsw = config == null ? null : config.path("vector_index").path("hnsw");
     if (hnsw != null && hnsw.isObject() && hnsw.size() > 0) {
       return fromNode(hnsw.path("space"), hnsw, HnswConfig.DEFAULT_EF_SEARCH);
-    }
-    JsonNode python = config == null ? null : config.path("hnsw_configuration");
-    if (python != null && python.isObject()) {
-      return new HnswConfig(
-          python.path("space").isTextual() ? Space.fromChromaName(python.path("space").asText()) : Space.L2,
-          python.path("M").asInt(HnswConfig.DEFAULT_M),
-          python.path("ef_construction").asInt(HnswConfig.DEFAULT_EF_CONSTRUCTION),
-          python.path("ef_search").asInt(HnswConfig.DEFAULT_EF_SEARCH));
     }
     return fromMetadata(metadata, HnswConfig.DEFAULT_EF_SEARCH);
   }
