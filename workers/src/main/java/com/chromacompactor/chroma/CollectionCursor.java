@@ -66,7 +66,9 @@ final class CollectionCursor implements RecordCursor {
   CollectionCursor(DeltaReader reader, CollectionInfo collection) throws SQLException, CorruptDeltaException {
     this.delta = reader.path();
     this.origin = reader.origin();
-    this.floats = reader.format().floats();
+    // A producer's queue is read as its release parses it; a compactor output's queue holds each value's
+    // exact text (QueueJson.write), which the snapshot writer stores as its target does, once.
+    this.floats = origin == DeltaOrigin.PRODUCER ? reader.format().floats() : FloatText.PYTHON_JSON;
     this.batchSize = reader.format().vectorBatchSize(collection.metadata());
     this.collection = collection;
     this.dimension = collection.dimension();

@@ -181,8 +181,7 @@ final class IndexedExtension {
     try (PreparedStatement ids = db.prepareStatement("SELECT e.embedding_id, a.label FROM embeddings e"
         + " LEFT JOIN scratch.added a ON a.row = e.id WHERE e.segment_id = ? ORDER BY e.id")) {
       ids.setString(1, slot.metadataSegmentId());
-      IdLabelPickleWriter.write(pickle, target.format().idMap(), dimension, target.format().appliedSeqId(), maxLabel,
-          visitor -> {
+      IdLabelPickleWriter.Ids labels = visitor -> {
         try (ResultSet rs = ids.executeQuery()) {
           while (rs.next()) {
             String id = rs.getString(1);
@@ -195,7 +194,9 @@ final class IndexedExtension {
         } catch (SQLException e) {
           throw new IOException("reading ids of " + slot.key() + ": " + e.getMessage(), e);
         }
-      });
+      };
+      IdLabelPickleWriter.write(pickle, target.format().idMap(), dimension, target.format().appliedSeqId(), maxLabel,
+          labels);
     }
   }
 

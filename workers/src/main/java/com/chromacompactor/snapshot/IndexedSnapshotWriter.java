@@ -34,8 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes a snapshot by the compacted route (docs/chroma-format.md, "The compacted route"): the state
@@ -65,7 +63,6 @@ import org.slf4j.LoggerFactory;
  * {@link #finish} (FINISHED), then {@link #close} (CLOSED). Anything else is an {@link IllegalStateException}.
  */
 public final class IndexedSnapshotWriter implements SnapshotWriter {
-  private static final Logger log = LoggerFactory.getLogger(IndexedSnapshotWriter.class);
   private static final String SCRATCH_DDL =
       "CREATE TABLE scratch.vectors (row INTEGER PRIMARY KEY, slot INTEGER NOT NULL)";
 
@@ -214,7 +211,6 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     if (!plan.takeOver()) {
       String notice = "base snapshot " + previous + " is merged as a delta, not taken over: " + plan.reasonToMerge()
           + (extendable.isEmpty() ? "; its indexes are rebuilt" : "");
-      log.info(notice);
       indexing.notice(notice);
       return Optional.empty();
     }
