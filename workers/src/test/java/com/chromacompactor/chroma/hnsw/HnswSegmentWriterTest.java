@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.chromacompactor.hnsw.HnswBuilder;
 import com.chromacompactor.hnsw.HnswParams;
 import com.chromacompactor.hnsw.Metric;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -66,5 +67,22 @@ class HnswSegmentWriterTest {
     assertEquals(n, ids.labelToId().size());
     assertEquals("id-7-é", ids.labelToId().get(8L));
     assertNull(ids.legacyMaxSeqId());
+  }
+
+  @Test
+  void persistentDataPickleReadsBackAsTheSameMapWithItsSequenceNumber(@TempDir Path dir) throws Exception {
+    Path pickle = dir.resolve(HnswSegmentFormat.PICKLE);
+    IdLabelPickleWriter.write(pickle, IdMapForm.PERSISTENT_DATA, 16, 1, 2500, visitor -> {
+      for (int i = 0; i < 2500; i++) { // more than one 1,000-pair batch
+        visitor.accept("id-" + i, i + 1);
+      }
+    });
+    byte[] head = Files.readAllBytes(pickle);
+    assertEquals("chromadb.segment.impl.vector.local_persistent_hnsw\nPersistentData\n",
+        new String(head, 3, 66, StandardCharsets.US_ASCII), "a GLOBAL of 0.x's class");
+    IdLabelMap ids = IdLabelMap.read(pickle);
+    assertEquals(2500, ids.labelToId().size());
+    assertEquals("id-2499", ids.labelToId().get(2500L));
+    assertEquals(1L, ids.legacyMaxSeqId());
   }
 }
