@@ -88,9 +88,14 @@ def make_delta(out, index, arrays):
     del c
 
 
-def query_vectors(name, dim):
-    seed = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-    return np.random.default_rng(seed).standard_normal((5, dim)).astype(np.float32).tolist()
+def query_vectors(name, dim, near=None):
+    """Ten queries: near the given records (each plus a little noise), so that the top 10 is well apart
+    from the rest and an approximate search finds it; else normal vectors."""
+    rng = np.random.default_rng(int(hashlib.sha256(name.encode()).hexdigest()[:8], 16))
+    noise = 0.05 * rng.standard_normal((10, dim))
+    if near is None:
+        return (20 * noise).astype(np.float32).tolist()
+    return (np.asarray(near, dtype=np.float64) + noise).astype(np.float32).tolist()
 
 
 def dump_client(c):
@@ -107,8 +112,11 @@ def dump_client(c):
                             "embedding": [float(x) for x in emb]}
         queries = []
         if dim:
-            res = col.query(query_embeddings=query_vectors(col.name, dim), n_results=10, include=["distances"])
-            queries = [{"ids": i, "distances": d} for i, d in zip(res["ids"], res["distances"])]
+            first = sorted(records)[:10]
+            near = [records[first[k % len(first)]]["embedding"] for k in range(10)]
+            vectors = query_vectors(col.name, dim, near)
+            res = col.query(query_embeddings=vectors, n_results=10, include=["distances"])
+            queries = [{"ids": i, "distances": d, "vector": v} for i, d, v in zip(res["ids"], res["distances"], vectors)]
         metadata = col.metadata or {}
         out[col.name] = {"count": col.count(), "metadata": metadata, "space": metadata.get("hnsw:space", "l2"),
                          "records": records, "queries": queries}

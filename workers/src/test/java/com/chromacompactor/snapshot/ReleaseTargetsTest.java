@@ -34,9 +34,14 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -73,7 +78,7 @@ class ReleaseTargetsTest {
     JsonNode oracle = ReleaseMatrix.read(root.resolve("oracle.json"));
     for (ChromaRelease r : ChromaRelease.values()) {
       JsonNode got = actual.get(r.ordinal());
-      ChromaDumps.assertSameRecordsAndNeighbours(oracle.get(r.ordinal()), got);
+      assertSameRecordsAndSearch(oracle.get(r.ordinal()), got);
       // Against the writing release's own get(): the same ids and documents; vectors and floats differ only
       // where 1.5.9 stores an upserted value anew (a cosine vector normalised again, a float parsed by serde).
       int floatsRestored = 0;
@@ -139,7 +144,7 @@ class ReleaseTargetsTest {
     ChromaPython.runWith(ChromaRelease.V1_5_9, SCRIPT, "oracle", root.resolve("oracle.json"), dumps);
     JsonNode actual = ReleaseMatrix.read(root.resolve("actual.json")).get(0);
     JsonNode oracle = ReleaseMatrix.read(root.resolve("oracle.json")).get(0);
-    ChromaDumps.assertSameRecordsAndNeighbours(oracle, actual);
+    assertSameRecordsAndSearch(oracle, actual);
     assertTrue(actual.toString().contains("\"tags\""), "1.5.9's array metadata came through");
   }
 
@@ -165,9 +170,9 @@ class ReleaseTargetsTest {
     JsonNode actual = ReleaseMatrix.read(root.resolve("actual.json")).get(0);
     JsonNode oracle = ReleaseMatrix.read(root.resolve("oracle.json")).get(0);
     assertEquals(reader.version(), actual.path("version").asText());
-    int buffered = target.format().vectorBatchSize(Map.of()) > 0 ? indexBufferedOracleVectors(oracle, actual) : 0;
+    int buffered = target.format().vectorBatchSize(Map.of()) > 0 ? indexBufferedVectors(oracle, actual) : 0;
     assertTrue(buffered < 100, "only the oracle's last, unapplied batch is buffered: " + buffered);
-    ChromaDumps.assertSameRecordsAndNeighbours(oracle, actual);
+    assertSameRecordsAndSearch(oracle, actual);
 
     JsonNode words = actual.path("collections").path("words");
     assertEquals("cosine", words.path("space").asText());
@@ -186,29 +191,52 @@ class ReleaseTargetsTest {
 
   /**
    * chromadb 0.x answers get() for the records of its last, partial write batch (fewer than
-   * {@code hnsw:batch_size}, 100) from its buffer, as given, while a snapshot holds every record indexed:
-   * where the snapshot's cosine vector is the oracle's put through the index, the oracle's is taken as
-   * indexed. Returns how many records that was.
+   * {@code hnsw:batch_size}, 100) from its buffer, as given, and for the others from its index (a cosine
+   * vector normalised and multiplied back). Where one side holds a record's vector as given and the
+   * other the same vector through the index, the given one is taken through the index. Returns how many
+   * records that was; either side has at most one partial batch.
    */
-  private static int indexBufferedOracleVectors(JsonNode oracle, JsonNode actual) {
-    JsonNode words = oracle.path("collections").path("words").path("records");
+  private static int indexBufferedVectors(JsonNode oracle, JsonNode actual) {
+    JsonNode expected = oracle.path("collections").path("words").path("records");
     JsonNode got = actual.path("collections").path("words").path("records");
     int buffered = 0;
-    for (Iterator<Map.Entry<String, JsonNode>> it = words.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      ObjectNode record = (ObjectNode) e.getValue();
-      JsonNode snapshotVector = got.path(e.getKey()).path("embedding");
-      if (record.path("embedding").equals(snapshotVector)) {
+      ObjectNode want = (ObjectNode) e.getValue();
+      JsonNode have = got.path(e.getKey());
+      if (!(have instanceof ObjectNode haveRecord) || want.path("embedding").equals(have.path("embedding"))) {
         continue;
       }
-      float[] indexed = floats(record.path("embedding"));
-      CosineNormalization.roundTrip(indexed);
-      if (json(indexed).equals(snapshotVector)) {
-        record.set("embedding", snapshotVector);
+      if (indexed(want.path("embedding")).equals(have.path("embedding"))) {
+        want.set("embedding", have.path("embedding"));
+        buffered++;
+      } else if (indexed(have.path("embedding")).equals(want.path("embedding"))) {
+        haveRecord.set("embedding", want.path("embedding"));
         buffered++;
       }
     }
     return buffered;
+  }
+
+  private static ArrayNode indexed(JsonNode vector) {
+    float[] v = floats(vector);
+    CosineNormalization.roundTrip(v);
+    return json(v);
+  }
+
+  @Test
+  void theQueueRouteOpensInTheTargetsReleaseAsTheOracle() throws Exception {
+    ReleaseMatrix m = ReleaseMatrix.get();
+    Path root = TempTrees.create("releases-queue-0.6-");
+    Path out = root.resolve("snapshot");
+    new Compaction(CompactionListener.NONE, QueueSnapshotWriter.factory(ChromaTarget.V0_6))
+        .run(DeltaFeed.of(m.plainDeltas()), out, CompactionOptions.snapshot());
+    ChromaPython.runWith(ChromaRelease.V0_6_3, SCRIPT, "dump", root.resolve("actual.json"), out);
+    ChromaPython.runWith(ChromaRelease.V0_6_3, SCRIPT, "oracle", root.resolve("oracle.json"), m.plainDumpFiles());
+    JsonNode oracle = ReleaseMatrix.read(root.resolve("oracle.json")).get(0);
+    JsonNode actual = ReleaseMatrix.read(root.resolve("actual.json")).get(0);
+    assertTrue(indexBufferedVectors(oracle, actual) < 200, "at most a partial batch on each side");
+    assertSameRecordsAndSearch(oracle, actual);
   }
 
   @Test
@@ -264,8 +292,8 @@ class ReleaseTargetsTest {
         root.resolve("tiny.json"));
     JsonNode oracle = ReleaseMatrix.read(root.resolve("oracle.json")).get(0);
     JsonNode actual = ReleaseMatrix.read(root.resolve("actual.json")).get(0);
-    assertTrue(indexBufferedOracleVectors(oracle, actual) < 100);
-    ChromaDumps.assertSameRecordsAndNeighbours(oracle, actual);
+    assertTrue(indexBufferedVectors(oracle, actual) < 100);
+    assertSameRecordsAndSearch(oracle, actual);
   }
 
   private static CompactionListener notices(List<String> into) {
@@ -278,6 +306,82 @@ class ReleaseTargetsTest {
         into.add(message);
       }
     };
+  }
+
+  /**
+   * The same records as the oracle (ChromaDumps.assertSameRecords), and a search as good as the oracle's:
+   * for each collection, the ids both answers return are at the same distance, and the snapshot's top 10
+   * holds at least as many of the exact top 10 (brute force over the oracle's records) as the oracle's,
+   * less 2 of the 100 (both are approximate searches over different graphs).
+   */
+  private static void assertSameRecordsAndSearch(JsonNode oracle, JsonNode actual) {
+    ChromaDumps.assertSameRecords(oracle, actual);
+    for (String name : ChromaDumps.names(oracle.path("collections"))) {
+      JsonNode expected = oracle.path("collections").path(name);
+      JsonNode got = actual.path("collections").path(name);
+      boolean cosine = "cosine".equals(expected.path("space").asText());
+      List<String> ids = new ArrayList<>(ChromaDumps.names(expected.path("records")));
+      List<float[]> vectors = new ArrayList<>();
+      for (String id : ids) {
+        vectors.add(floats(expected.path("records").path(id).path("embedding")));
+      }
+      int oracleFound = 0;
+      int found = 0;
+      int wanted = 0;
+      for (int q = 0; q < expected.path("queries").size(); q++) {
+        JsonNode eq = expected.path("queries").get(q);
+        JsonNode aq = got.path("queries").get(q);
+        float[] query = floats(eq.path("vector"));
+        Integer[] order = new Integer[ids.size()];
+        double[] distance = new double[ids.size()];
+        for (int i = 0; i < order.length; i++) {
+          order[i] = i;
+          distance[i] = distance(query, vectors.get(i), cosine);
+        }
+        Arrays.sort(order, (x, y) -> Double.compare(distance[x], distance[y]));
+        Set<String> exact = new HashSet<>();
+        for (int k = 0; k < Math.min(10, order.length); k++) {
+          exact.add(ids.get(order[k]));
+        }
+        wanted += exact.size();
+        oracleFound += (int) stream(eq.path("ids")).filter(exact::contains).count();
+        found += (int) stream(aq.path("ids")).filter(exact::contains).count();
+        Map<String, Double> oracleDistance = new HashMap<>();
+        for (int k = 0; k < eq.path("ids").size(); k++) {
+          oracleDistance.put(eq.path("ids").get(k).asText(), eq.path("distances").get(k).asDouble());
+        }
+        for (int k = 0; k < aq.path("ids").size(); k++) {
+          Double e = oracleDistance.get(aq.path("ids").get(k).asText());
+          double d = aq.path("distances").get(k).asDouble();
+          if (e != null) {
+            assertTrue(Math.abs(d - e) <= 1e-5 * Math.max(1, Math.abs(e)), name + " query " + q + ": distance " + d
+                + ", oracle " + e);
+          }
+        }
+      }
+      assertTrue(found >= oracleFound - 2, name + ": the snapshot's top 10 holds " + found + " of the exact " + wanted
+          + ", the oracle's " + oracleFound);
+    }
+  }
+
+  private static double distance(float[] q, float[] v, boolean cosine) {
+    double dot = 0;
+    double qq = 0;
+    double vv = 0;
+    double l2 = 0;
+    for (int j = 0; j < q.length; j++) {
+      dot += (double) q[j] * v[j];
+      qq += (double) q[j] * q[j];
+      vv += (double) v[j] * v[j];
+      l2 += ((double) q[j] - v[j]) * ((double) q[j] - v[j]);
+    }
+    return cosine ? 1 - dot / Math.sqrt(qq * vv) : l2;
+  }
+
+  private static Stream<String> stream(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out.stream();
   }
 
   private static String vectorSegment(Path snapshot, String collection) throws Exception {
