@@ -2,6 +2,7 @@ package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.contract.DurationText;
 import com.chromacompactor.statemachine.contract.Lineage;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,9 @@ import software.constructs.Node;
  *   <tr><td>{@code incompleteUploadLimit}</td><td>how long a delta may stay incomplete before it is quarantined
  *       ({@code 24h})</td></tr>
  *   <tr><td>{@code waitingAlarmAfter}</td><td>the oldest waiting delta's age that raises the alarm ({@code 3h})</td></tr>
+ *   <tr><td>{@code chromaVersion}</td><td>the release line of the readers the snapshots are written for:
+ *       {@code 0.6} (chromadb 0.5.6-0.6.3), {@code 1.0} (1.0-1.2), {@code 1.3} (1.3-1.4) or {@code 1.5} (the default);
+ *       passed to the workers as {@code COMPACTOR_CHROMA_VERSION}</td></tr>
  *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
  *       working directory (the repository root under {@code cdk})</td></tr>
  * </table>
@@ -61,7 +65,8 @@ public record CompactorSettings(
         List<Lineage> lineages,
         Duration settle,
         Duration incompleteUploadLimit,
-        Duration waitingAlarmAfter) {
+        Duration waitingAlarmAfter,
+        String chromaVersion) {
 
     /** Who holds the keys of the bucket's server-side encryption. */
     public enum BucketKeys {
@@ -126,6 +131,10 @@ public record CompactorSettings(
         if (waitingAlarmAfter.isNegative() || waitingAlarmAfter.isZero()) {
             throw new IllegalArgumentException("waitingAlarmAfter must be positive, got " + waitingAlarmAfter);
         }
+        if (!WorkerEnvironment.CHROMA_VERSIONS.contains(chromaVersion)) {
+            throw new IllegalArgumentException("chromaVersion must be one of " + WorkerEnvironment.CHROMA_VERSIONS
+                    + " (the readers' chromadb release line), got '" + chromaVersion + "'");
+        }
     }
 
     /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
@@ -134,7 +143,8 @@ public record CompactorSettings(
                 DEFAULT_INLINE_MAP_MAX_CHUNKS, DEFAULT_MIN_WORKERS, DEFAULT_MAX_WORKERS, DEFAULT_WORKER_CONCURRENCY,
                 DEFAULT_WORKER_CPU, DEFAULT_WORKER_MEMORY_MIB, DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB,
                 DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3, List.of(Lineage.NONE),
-                DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT, DEFAULT_WAITING_ALARM_AFTER);
+                DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT, DEFAULT_WAITING_ALARM_AFTER,
+                WorkerEnvironment.DEFAULT_CHROMA_VERSION);
     }
 
     /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
@@ -159,7 +169,8 @@ public record CompactorSettings(
                 ctx.lineages("lineages"),
                 ctx.duration("settle", DEFAULT_SETTLE),
                 ctx.duration("incompleteUploadLimit", DEFAULT_INCOMPLETE_UPLOAD_LIMIT),
-                ctx.duration("waitingAlarmAfter", DEFAULT_WAITING_ALARM_AFTER));
+                ctx.duration("waitingAlarmAfter", DEFAULT_WAITING_ALARM_AFTER),
+                ctx.string("chromaVersion", WorkerEnvironment.DEFAULT_CHROMA_VERSION).trim());
     }
 
     /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */

@@ -121,6 +121,7 @@ public class CompactorStack extends Stack {
                 .concurrency(settings.workerConcurrency())
                 .settle(Duration.seconds(settings.settle().toSeconds()))
                 .incompleteUploadLimit(Duration.seconds(settings.incompleteUploadLimit().toSeconds()))
+                .chromaVersion(settings.chromaVersion())
                 .build());
 
         // One schedule per lineage: the unnamed one keeps the id and input it always had.

@@ -206,6 +206,7 @@ public class MergeWorkers extends Construct {
         env.put(WorkerEnvironment.SETTLE, DurationText.formatSeconds(props.getSettle().toSeconds().longValue()));
         env.put(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT,
                 DurationText.formatSeconds(props.getIncompleteUploadLimit().toSeconds().longValue()));
+        env.put(WorkerEnvironment.CHROMA_VERSION, props.getChromaVersion());
         return env;
     }
 

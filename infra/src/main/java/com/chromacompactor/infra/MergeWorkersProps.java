@@ -1,6 +1,7 @@
 package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import java.util.Objects;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.ec2.IVpc;
@@ -24,6 +25,7 @@ public final class MergeWorkersProps {
     private final Duration stopTimeout;
     private final Duration settle;
     private final Duration incompleteUploadLimit;
+    private final String chromaVersion;
 
     private MergeWorkersProps(Builder b) {
         this.workflow = Objects.requireNonNull(b.workflow, "workflow is required");
@@ -51,6 +53,11 @@ public final class MergeWorkersProps {
         this.stopTimeout = b.stopTimeout;
         this.settle = b.settle;
         this.incompleteUploadLimit = b.incompleteUploadLimit;
+        if (!WorkerEnvironment.CHROMA_VERSIONS.contains(b.chromaVersion)) {
+            throw new IllegalArgumentException("chromaVersion must be one of " + WorkerEnvironment.CHROMA_VERSIONS
+                    + ", got '" + b.chromaVersion + "'");
+        }
+        this.chromaVersion = b.chromaVersion;
     }
 
     public static Builder builder() {
@@ -110,6 +117,11 @@ public final class MergeWorkersProps {
         return stopTimeout;
     }
 
+    /** The readers' chromadb release line the snapshots are written for, passed as {@code COMPACTOR_CHROMA_VERSION}. */
+    public String getChromaVersion() {
+        return chromaVersion;
+    }
+
     /** Builder for {@link MergeWorkersProps}. */
     public static final class Builder {
         private CompactionWorkflow workflow;
@@ -125,6 +137,7 @@ public final class MergeWorkersProps {
         private Duration stopTimeout = Duration.seconds(120);
         private Duration settle = Duration.minutes(10);
         private Duration incompleteUploadLimit = Duration.hours(24);
+        private String chromaVersion = WorkerEnvironment.DEFAULT_CHROMA_VERSION;
 
         private Builder() {
         }
@@ -210,6 +223,15 @@ public final class MergeWorkersProps {
 
         public Builder stopTimeout(Duration stopTimeout) {
             this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
+            return this;
+        }
+
+        /**
+         * The chromadb release line of the readers: {@code 0.6}, {@code 1.0}, {@code 1.3} or {@code 1.5}.
+         * @default 1.5
+         */
+        public Builder chromaVersion(String chromaVersion) {
+            this.chromaVersion = Objects.requireNonNull(chromaVersion, "chromaVersion");
             return this;
         }
 

@@ -69,6 +69,7 @@ class CompactorStackTest {
         context.put("settle", "15m");
         context.put("incompleteUploadLimit", "2d");
         context.put("waitingAlarmAfter", "4h");
+        context.put("chromaVersion", "1.3");
         template = synth(context);
         resources = JSON.valueToTree(template.toJSON()).get("Resources");
         definition = JSON.readTree(flatten(only("AWS::StepFunctions::StateMachine").get("Properties")
@@ -259,6 +260,21 @@ class CompactorStackTest {
         assertEquals("120", env.get(WorkerEnvironment.STOP_TIMEOUT_SECONDS).asText());
         assertEquals("15m", env.get(WorkerEnvironment.SETTLE).asText(), "from the context's settle");
         assertEquals("2d", env.get(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT).asText());
+    }
+
+    @Test
+    void contextKeyChromaVersionReachesTheWorkersAsTheirTarget() {
+        // cdk -c chromaVersion=1.3: snapshots for readers on chromadb 1.3-1.4
+        template.hasResourceProperties("AWS::ECS::TaskDefinition", Match.objectLike(Map.of(
+                "ContainerDefinitions", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Environment", Match.arrayWith(List.of(Match.objectEquals(Map.of(
+                                "Name", WorkerEnvironment.CHROMA_VERSION, "Value", "1.3")))))))))));
+        assertEquals(WorkerEnvironment.DEFAULT_CHROMA_VERSION, CompactorSettings.defaults().chromaVersion());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("chromaVersion", "0.5")).build()).getNode()));
+        assertEquals("chromaVersion must be one of [0.6, 1.0, 1.3, 1.5] (the readers' chromadb release line), got '0.5'",
+                bad.getMessage());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package com.chromacompactor.cli;
 
 import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.DurationText;
@@ -73,6 +74,11 @@ final class RunCommand implements Callable<Integer> {
       description = "A delta still incomplete this long after its first file arrived is quarantined as"
           + " INCOMPLETE_UPLOAD. Default: COMPACTOR_INCOMPLETE_UPLOAD_LIMIT, else 24h.")
   String incompleteUploadLimit;
+  @Option(names = "--chroma-version", paramLabel = "X.Y", defaultValue = "1.5",
+      converter = CompactorCli.ChromaTargetConverter.class,
+      description = "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
+          + " 1.3 (1.3-1.4) or 1.5. Default ${DEFAULT-VALUE}.")
+  ChromaTarget chromaVersion;
 
   @Override
   public Integer call() throws Exception {
@@ -90,7 +96,8 @@ final class RunCommand implements Callable<Integer> {
       }
       scratch = Files.createTempDirectory("compactor-run-");
       LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(wordChunk, lineChunk,
-          otherChunk), threshold, badDeltaPolicy, rules, bucketOptions.lineage()), scratch, System.err);
+          otherChunk), threshold, badDeltaPolicy, rules, bucketOptions.lineage(), chromaVersion), scratch,
+          System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
       for (Quarantine.Record q : Quarantine.list(bucket, bucketOptions.lineage())) {
         if (!q.released()) {

@@ -4,6 +4,7 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.audit.SnapshotCheck;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.merge.CompactionOptions;
@@ -35,9 +36,12 @@ import java.util.Set;
  */
 final class FinalMergeStep implements ActivityHandler {
   private final BlobStore bucket;
+  /** The readers' release line the snapshot is written for (intermediates stay in the 1.5 format). */
+  private final ChromaTarget target;
 
-  FinalMergeStep(BlobStore bucket) {
+  FinalMergeStep(BlobStore bucket, ChromaTarget target) {
     this.bucket = bucket;
+    this.target = target;
   }
 
   @Override
@@ -73,7 +77,7 @@ final class FinalMergeStep implements ActivityHandler {
     // The base is taken over as it stands and its indexes extended (IndexedSnapshotWriter); its versions too.
     CompactionSummary summary = new BucketMerge(inputs, base.isPresent(), DeltaOrigin.COMPACTOR, input.mode(),
         CompactionOptions.snapshot().versioned(null),
-        IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors()))
+        IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors(), target))
         .run(store.blobs, out, context, metrics);
     // Verified before it can be published: the folder reads back whole, with the records the merge counted.
     List<String> problems = SnapshotCheck.run(out, summary.recordsByCollection());

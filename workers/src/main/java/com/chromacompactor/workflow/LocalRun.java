@@ -3,6 +3,7 @@ package com.chromacompactor.workflow;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
@@ -45,12 +46,14 @@ public final class LocalRun {
    * @param badDeltaPolicy {@code quarantine} (record and leave out) or {@code fail}
    * @param intake         the settle window and incomplete-upload limit
    * @param lineage        the snapshot line to compact
+   * @param target         the readers' release line the published snapshot is written for
    */
   public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
-      IntakeRules intake, Lineage lineage) {
-    /** The unnamed lineage with the default intake rules. */
+      IntakeRules intake, Lineage lineage, ChromaTarget target) {
+    /** The unnamed lineage with the default intake rules, written for the default release line. */
     public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
-      this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE);
+      this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE,
+          ChromaTarget.DEFAULT);
     }
 
     public static Settings defaults() {
@@ -58,11 +61,15 @@ public final class LocalRun {
     }
 
     public Settings withIntake(IntakeRules rules) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target);
     }
 
     public Settings withLineage(Lineage line) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target);
+    }
+
+    public Settings withTarget(ChromaTarget release) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release);
     }
   }
 
@@ -78,7 +85,8 @@ public final class LocalRun {
 
   /** With the clock that ages deltas. */
   LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log, Clock clock) {
-    this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(), clock);
+    this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(),
+        settings.target(), clock);
     this.lineage = settings.lineage();
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;

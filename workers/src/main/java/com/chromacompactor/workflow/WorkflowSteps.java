@@ -4,10 +4,11 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
-import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
+import com.chromacompactor.storage.S3BlobStore;
 import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
@@ -39,8 +40,14 @@ public final class WorkflowSteps {
         intOr(env, CHUNK_SIZE_LINES, defaults.lines()),
         intOr(env, CHUNK_SIZE_OTHER, defaults.other()));
     AwsClients clients = new AwsClients(AwsSettings.fromEnvironment(env));
+    ChromaTarget target;
+    try {
+      target = ChromaTarget.parse(env.get(WorkerEnvironment.CHROMA_VERSION));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(WorkerEnvironment.CHROMA_VERSION + ": " + e.getMessage(), e);
+    }
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env));
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target);
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -69,17 +76,33 @@ public final class WorkflowSteps {
    */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules) {
-    return over(bucket, sizes, badDeltaPolicy, rules, Clock.systemUTC());
+    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT);
+  }
+
+  /**
+   * @param badDeltaPolicy {@code quarantine} or {@code fail}
+   * @param rules          how Plan tells complete deltas from those still uploading
+   * @param target         the readers' release line, which FinalMerge writes the snapshot for
+   */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules, ChromaTarget target) {
+    return over(bucket, sizes, badDeltaPolicy, rules, target, Clock.systemUTC());
   }
 
   /** With the clock that ages deltas (tests move it instead of waiting a day). */
   static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
       IntakeRules rules, Clock clock) {
+    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, clock);
+  }
+
+  /** Every setting, with the clock that ages deltas. */
+  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
+      IntakeRules rules, ChromaTarget target, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
     steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
     steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket));
+    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(bucket));
     return steps;

@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.testing.ReleaseMatrix;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +38,30 @@ class RunCommandTest {
     assertTrue(second.out().contains("imported 0 deltas"), second.out());
     assertTrue(second.out().contains("nothing to compact"), second.out());
     assertEquals(latest, Files.readString(bucket.resolve("latest"), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void deltasOfEveryReleaseFamilyArePublishedForTheReadersReleaseLine() throws Exception {
+    // one delta per chromadb release family, none with array metadata (which 0.6 cannot hold)
+    List<String> args = new ArrayList<>(List.of("run", "--bucket-dir", bucket.toString(), "--chroma-version", "0.6"));
+    for (Path delta : ReleaseMatrix.get().plainDeltas()) {
+      args.add("--import-deltas");
+      args.add(delta.toString());
+    }
+    CliRun r = CliRun.of(args.toArray(new String[0]));
+    assertEquals(0, r.exit(), r.err());
+    Path snapshot = bucket.resolve(Files.readString(bucket.resolve("latest"), StandardCharsets.UTF_8));
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + snapshot.resolve("chroma.sqlite3"));
+        Statement st = db.createStatement()) {
+      try (ResultSet migrations = st.executeQuery("SELECT count(*) FROM migrations WHERE dir = 'sysdb'")) {
+        migrations.next();
+        assertEquals(9, migrations.getInt(1), "chromadb 0.6's sysdb migrations");
+      }
+      try (ResultSet seq = st.executeQuery("SELECT DISTINCT typeof(seq_id) FROM embeddings")) {
+        seq.next();
+        assertEquals("blob", seq.getString(1), "0.6 keeps sequence ids as big-endian BLOBs");
+      }
+    }
   }
 
   @Test

@@ -1,5 +1,7 @@
 package com.chromacompactor.statemachine.contract;
 
+import java.util.List;
+
 /**
  * Environment variables that the deployment sets on the worker container. The activity ARNs come one per
  * {@link WorkflowStep}, in {@link WorkflowStep#arnVariable()}.
@@ -25,6 +27,14 @@ public final class WorkerEnvironment {
      * ({@link DurationText}, default {@code 24h}).
      */
     public static final String INCOMPLETE_UPLOAD_LIMIT = "COMPACTOR_INCOMPLETE_UPLOAD_LIMIT";
+    /**
+     * The Chroma release line the published snapshots are written for: one of {@link #CHROMA_VERSIONS}, the readers'
+     * release (the workers' {@code ChromaTarget}); unset means {@link #DEFAULT_CHROMA_VERSION}.
+     */
+    public static final String CHROMA_VERSION = "COMPACTOR_CHROMA_VERSION";
+    /** The values {@link #CHROMA_VERSION} may take, oldest first. */
+    public static final List<String> CHROMA_VERSIONS = List.of("0.6", "1.0", "1.3", "1.5");
+    public static final String DEFAULT_CHROMA_VERSION = "1.5";
 
     private WorkerEnvironment() {
     }
