@@ -40,8 +40,9 @@ import java.util.TreeSet;
  *   <li>plan folders of finished batches ({@code processed.json}) after the retention, and of stale claims (the batch
  *       cannot be running: {@link PlanStep#CLAIM_LIFETIME});</li>
  *   <li>leftovers of crashed runs older than {@link #LEFTOVER_AGE}: a snapshot folder without a manifest, an
- *       intermediate, a plan folder without a claim, whose batch is not running; processed markers of a delta that is
- *       gone, after the retention.</li>
+ *       intermediate, a plan folder without a claim, whose batch is not running; at once, a snapshot folder without a
+ *       manifest whose batch finished (a deletion that stopped half way: a finished batch's snapshot had its
+ *       manifest); processed markers of a delta that is gone, after the retention.</li>
  * </ul>
  *
  * <p><b>Never racing Publish.</b> The survey lists {@code snapshots/} first, then the claims, then reads {@code latest}.
@@ -216,7 +217,11 @@ public final class GarbageCollector {
     List<Kept> kept = new ArrayList<>();
     Map<String, String> running = new HashMap<>();
     Map<String, String> bases = new HashMap<>();
+    Set<String> finished = new HashSet<>();
     for (Batch b : batches.values()) {
+      if (b.state() == State.FINISHED) {
+        finished.add(b.batchId());
+      }
       if (b.state() == State.RUNNING) {
         running.put(b.batchId(), b.detail());
         b.base().ifPresent(base -> bases.put(base, b.batchId()));
@@ -224,7 +229,7 @@ public final class GarbageCollector {
     }
     List<String> published = new ArrayList<>();
     Optional<OutputManifest> latestManifest = publishedChain(store, latest, published);
-    snapshots(snapshotFolders, published, running, bases, now, garbage, kept);
+    snapshots(snapshotFolders, published, running, bases, finished, now, garbage, kept);
     intermediates(store, running, now, garbage);
     plans(batches.values(), now, garbage);
     DeltaCensus census = deltas(store, planObjects, latestManifest, now, garbage);
@@ -260,7 +265,8 @@ public final class GarbageCollector {
   }
 
   private void snapshots(Map<String, List<BlobStore.Listed>> folders, List<String> published,
-      Map<String, String> running, Map<String, String> bases, Instant now, List<Garbage> garbage, List<Kept> kept) {
+      Map<String, String> running, Map<String, String> bases, Set<String> finished, Instant now,
+      List<Garbage> garbage, List<Kept> kept) {
     for (Map.Entry<String, List<BlobStore.Listed>> e : folders.entrySet()) {
       String prefix = e.getKey();
       List<BlobStore.Listed> objects = e.getValue();
@@ -280,14 +286,15 @@ public final class GarbageCollector {
         keep = "the base of batch " + bases.get(prefix) + ", which is running (" + running.get(bases.get(prefix)) + ")";
       } else if (manifest.isPresent() && age.compareTo(rules.minSnapshotAge()) < 0) {
         keep = "younger than " + age(rules.minSnapshotAge()) + " (" + age(age) + " old)";
-      } else if (manifest.isEmpty() && age.compareTo(LEFTOVER_AGE) < 0) {
+      } else if (manifest.isEmpty() && age.compareTo(LEFTOVER_AGE) < 0 && !finished.contains(batch)) {
         keep = "incomplete (no manifest), last written " + age(age) + " ago: a leftover only after " + age(LEFTOVER_AGE);
       }
       if (keep != null) {
         kept.add(new Kept(prefix, objects.size(), bytes(objects), keep));
       } else if (manifest.isEmpty()) {
-        garbage.add(new Garbage(Kind.LEFTOVER, prefix, List.of(objects), "a snapshot folder without a manifest, left"
-            + " by a crashed run; last written " + age(age) + " ago"));
+        garbage.add(new Garbage(Kind.LEFTOVER, prefix, List.of(objects), finished.contains(batch)
+            ? "a snapshot whose deletion stopped half way (its batch finished, so it had a manifest)"
+            : "a snapshot folder without a manifest, left by a crashed run; last written " + age(age) + " ago"));
       } else {
         List<BlobStore.Listed> rest = new ArrayList<>(objects);
         rest.remove(manifest.get());
