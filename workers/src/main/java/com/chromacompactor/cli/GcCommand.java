@@ -39,46 +39,55 @@ final class GcCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    RetentionRules rules;
+    GarbageCollector collector;
+    GarbageCollector.Survey survey;
     try {
-      RetentionRules rules = retention.rules();
+      rules = retention.rules();
       BlobStore bucket = bucketOptions.open();
-      GarbageCollector collector = new GarbageCollector(bucket, bucketOptions.lineage(), rules, Clock.systemUTC());
+      collector = new GarbageCollector(bucket, bucketOptions.lineage(), rules, Clock.systemUTC());
       out.println("gc of " + bucketOptions.describe() + ": " + rules.describe()
           + (dryRun ? " (dry run: nothing is deleted)" : ""));
-      GarbageCollector.Survey survey = collector.survey();
-      survey.notes().forEach(n -> out.println("note: " + n));
-      for (GarbageCollector.Kept k : survey.kept()) {
-        out.printf(Locale.ROOT, "kept %s: %d objects, %,d bytes (%s)%n", k.prefix(), k.objects(), k.bytes(),
-            k.reason());
-      }
-      out.flush();
-      if (!dryRun) {
-        collector.delete(survey, GarbageCollector.Checkpoint.NONE);
-      }
-      String verb = dryRun ? "would delete" : "deleted";
-      for (GarbageCollector.Garbage g : survey.garbage()) {
-        out.printf(Locale.ROOT, "%s %s %s: %d objects, %,d bytes (%s)%n", verb, g.kind().label(), g.prefix(),
-            g.objects(), g.bytes(), g.reason());
-      }
-      out.printf(Locale.ROOT, "%s%s %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes %s%n",
-          dryRun ? "dry run: " : "", verb, survey.count(GarbageCollector.Kind.SNAPSHOT),
-          survey.count(GarbageCollector.Kind.DELTA), survey.count(GarbageCollector.Kind.PLAN),
-          survey.count(GarbageCollector.Kind.LEFTOVER), survey.objects(), survey.bytes(),
-          dryRun ? "would be freed; nothing was deleted" : "freed");
-      out.printf(Locale.ROOT, "%s %,d bytes under snapshots/, %,d under deltas/ (%d deltas: %d pending, the oldest"
-              + " for %d s; %d quarantined)%n", dryRun ? "holds" : "now holds",
-          dryRun ? survey.snapshotBytes() : survey.snapshotBytesAfter(),
-          dryRun ? survey.deltaBytes() : survey.deltaBytesAfter(),
-          survey.deltas() - (dryRun ? 0 : survey.count(GarbageCollector.Kind.DELTA)), survey.pendingDeltas(),
-          survey.oldestPending().toSeconds(), survey.quarantinedDeltas());
-      out.flush();
-      return 0;
+      survey = collector.survey();
     } catch (IOException | IllegalArgumentException e) {
-      err.println("error: " + e.getMessage() + (dryRun ? "" : " (what was deleted so far leaves every snapshot and"
-          + " delta recognisable: the next gc finishes the work)"));
-    } catch (TaskCancelledException e) {
-      err.println("error: " + e.getMessage());
+      return failed(err, e.getMessage());
     }
+    survey.notes().forEach(n -> out.println("note: " + n));
+    for (GarbageCollector.Kept k : survey.kept()) {
+      out.printf(Locale.ROOT, "kept %s: %d objects, %,d bytes (%s)%n", k.prefix(), k.objects(), k.bytes(),
+          k.reason());
+    }
+    out.flush();
+    if (!dryRun) {
+      try {
+        collector.delete(survey, GarbageCollector.Checkpoint.NONE);
+      } catch (IOException | TaskCancelledException e) {
+        return failed(err, e.getMessage() + " (every delete so far leaves each snapshot and delta recognisable: the"
+            + " next gc finishes the work)");
+      }
+    }
+    String verb = dryRun ? "would delete" : "deleted";
+    for (GarbageCollector.Garbage g : survey.garbage()) {
+      out.printf(Locale.ROOT, "%s %s %s: %d objects, %,d bytes (%s)%n", verb, g.kind().label(), g.prefix(),
+          g.objects(), g.bytes(), g.reason());
+    }
+    out.printf(Locale.ROOT, "%s%s %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes %s%n",
+        dryRun ? "dry run: " : "", verb, survey.count(GarbageCollector.Kind.SNAPSHOT),
+        survey.count(GarbageCollector.Kind.DELTA), survey.count(GarbageCollector.Kind.PLAN),
+        survey.count(GarbageCollector.Kind.LEFTOVER), survey.objects(), survey.bytes(),
+        dryRun ? "would be freed; nothing was deleted" : "freed");
+    out.printf(Locale.ROOT, "%s %,d bytes under snapshots/, %,d under deltas/ (%d deltas: %d pending, the oldest"
+            + " for %d s; %d quarantined)%n", dryRun ? "holds" : "now holds",
+        dryRun ? survey.snapshotBytes() : survey.snapshotBytesAfter(),
+        dryRun ? survey.deltaBytes() : survey.deltaBytesAfter(),
+        survey.deltas() - (dryRun ? 0 : survey.count(GarbageCollector.Kind.DELTA)), survey.pendingDeltas(),
+        survey.oldestPending().toSeconds(), survey.quarantinedDeltas());
+    out.flush();
+    return 0;
+  }
+
+  private static int failed(PrintWriter err, String message) {
+    err.println("error: " + message);
     err.flush();
     return CompactorCli.EXIT_FAILED;
   }
