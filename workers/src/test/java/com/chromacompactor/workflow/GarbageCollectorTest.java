@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
+import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.metrics.Measurement;
+import com.chromacompactor.metrics.MetricDimensions;
+import com.chromacompactor.metrics.RecordingSink;
+import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
+import com.chromacompactor.statemachine.contract.CollectGarbageOutput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
 import com.chromacompactor.statemachine.contract.Lineage;
+import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.PlanInput;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.PublishInput;
@@ -350,6 +357,69 @@ class GarbageCollectorTest {
       assertEquals(reference, collectedCopy(bucket, null, keepOne, clock, Integer.MAX_VALUE),
           where + ": the next collection ends where an uninterrupted one does");
       FileTrees.delete(copy);
+    }
+  }
+
+  @Test
+  void theStepPublishesTheLineagesBytesItsPendingDeltasAndWhatItFreed() throws Exception {
+    Series series = Series.get();
+    LocalBlobStore bucket = bucket("metrics");
+    Lineage line = Lineage.of("words");
+    for (int i = 0; i < 3; i++) {
+      DeltaPush.push(bucket, line, series.delta(i), "d" + i, i, "test");
+      run(bucket, LocalRun.Settings.defaults().withLineage(line), Clock.systemUTC());
+    }
+    DeltaPush.push(bucket, line, series.delta(3), "waiting", 3, "test");
+    Files.delete(bucket.root().resolve("words/deltas/waiting/chroma.sqlite3"));
+    age(bucket.root().resolve("words/deltas/waiting"), Duration.ofMinutes(5));
+    long snapshotsBefore = bytesUnder(bucket.root().resolve("words/snapshots"));
+    RecordingSink sink = new RecordingSink();
+    GcStep step = new GcStep(bucket, new RetentionRules(2, Duration.ZERO, RetentionRules.DEFAULT_DELTA_RETENTION),
+        RetentionRules.Mode.DELETE, Clock.systemUTC());
+    Path work = Files.createTempDirectory(tmp, "gc-");
+    String output = step.handle("{\"lineage\": \"words\"}", new TaskContext() {
+      @Override
+      public Path workDir() {
+        return work;
+      }
+
+      @Override
+      public void progress(String message) {}
+
+      @Override
+      public void checkCancelled() {}
+
+      @Override
+      public TaskMetrics metrics() {
+        return metrics;
+      }
+
+      private final TaskMetrics metrics = new TaskMetrics(sink);
+    });
+    CollectGarbageOutput out = ContractJson.MAPPER.readValue(output, CollectGarbageOutput.class);
+    long snapshotsAfter = bytesUnder(bucket.root().resolve("words/snapshots"));
+    assertEquals(1, out.snapshotsDeleted());
+    assertEquals(snapshotsBefore - snapshotsAfter, out.bytesFreed());
+    assertEquals(snapshotsAfter, out.snapshotBytes());
+    assertEquals(bytesUnder(bucket.root().resolve("words/deltas")), out.deltaBytes());
+    assertEquals(1, out.pendingDeltas());
+    assertTrue(out.oldestPendingDeltaSeconds() >= 300 && out.oldestPendingDeltaSeconds() < 400, out.toString());
+    MetricDimensions words = MetricDimensions.NONE.withLineage("words");
+    assertEquals(List.of((double) snapshotsAfter), values(sink, MetricNames.SNAPSHOT_BYTES, words));
+    assertEquals(List.of((double) out.deltaBytes()), values(sink, MetricNames.DELTA_BYTES, words));
+    assertEquals(List.of(1.0), values(sink, MetricNames.PENDING_DELTAS, words));
+    assertEquals(List.of((double) out.bytesFreed()), values(sink, MetricNames.GC_BYTES_FREED, words));
+    assertEquals(1, values(sink, MetricNames.OLDEST_PENDING_DELTA_SECONDS, MetricDimensions.NONE).size(),
+        "and once with no dimension, for alarms");
+  }
+
+  private static List<Double> values(RecordingSink sink, String name, MetricDimensions dims) {
+    return sink.named(name, dims).stream().map(Measurement::value).toList();
+  }
+
+  private static long bytesUnder(Path folder) throws IOException {
+    try (Stream<Path> walk = Files.walk(folder)) {
+      return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
     }
   }
 
