@@ -35,6 +35,12 @@ import software.constructs.Node;
  *   <tr><td>{@code incompleteUploadLimit}</td><td>how long a delta may stay incomplete before it is quarantined
  *       ({@code 24h})</td></tr>
  *   <tr><td>{@code waitingAlarmAfter}</td><td>the oldest waiting delta's age that raises the alarm ({@code 3h})</td></tr>
+ *   <tr><td>{@code keepSnapshots}</td><td>published snapshots the CollectGarbage step keeps, latest included
+ *       ({@code 3})</td></tr>
+ *   <tr><td>{@code minSnapshotAge}</td><td>no snapshot younger than this is deleted ({@code 24h})</td></tr>
+ *   <tr><td>{@code deltaRetention}</td><td>how long consumed deltas and finished plans stay ({@code 7d})</td></tr>
+ *   <tr><td>{@code gcDryRun}</td><td>{@code true}: the CollectGarbage step only reports what it would delete
+ *       ({@code false})</td></tr>
  *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
  *       working directory (the repository root under {@code cdk})</td></tr>
  * </table>
@@ -44,6 +50,10 @@ import software.constructs.Node;
  * @param settle                {@code COMPACTOR_SETTLE} of the workers
  * @param incompleteUploadLimit {@code COMPACTOR_INCOMPLETE_UPLOAD_LIMIT} of the workers
  * @param waitingAlarmAfter     the age of the oldest waiting delta that raises the alarm
+ * @param keepSnapshots         {@code COMPACTOR_GC_KEEP_SNAPSHOTS} of the workers
+ * @param minSnapshotAge        {@code COMPACTOR_GC_MIN_SNAPSHOT_AGE}
+ * @param deltaRetention        {@code COMPACTOR_GC_DELTA_RETENTION}
+ * @param gcDryRun              {@code COMPACTOR_GC_DRY_RUN}
  */
 public record CompactorSettings(
         Optional<String> schedule,
@@ -61,7 +71,11 @@ public record CompactorSettings(
         List<Lineage> lineages,
         Duration settle,
         Duration incompleteUploadLimit,
-        Duration waitingAlarmAfter) {
+        Duration waitingAlarmAfter,
+        int keepSnapshots,
+        Duration minSnapshotAge,
+        Duration deltaRetention,
+        boolean gcDryRun) {
 
     /** Who holds the keys of the bucket's server-side encryption. */
     public enum BucketKeys {
@@ -94,6 +108,9 @@ public record CompactorSettings(
     public static final Duration DEFAULT_INCOMPLETE_UPLOAD_LIMIT = Duration.ofHours(24);
     /** Above the default schedule's hour plus the settle window, well below the incomplete-upload limit. */
     public static final Duration DEFAULT_WAITING_ALARM_AFTER = Duration.ofHours(3);
+    public static final int DEFAULT_KEEP_SNAPSHOTS = 3;
+    public static final Duration DEFAULT_MIN_SNAPSHOT_AGE = Duration.ofHours(24);
+    public static final Duration DEFAULT_DELTA_RETENTION = Duration.ofDays(7);
 
     public CompactorSettings {
         Objects.requireNonNull(schedule, "schedule");
@@ -126,6 +143,13 @@ public record CompactorSettings(
         if (waitingAlarmAfter.isNegative() || waitingAlarmAfter.isZero()) {
             throw new IllegalArgumentException("waitingAlarmAfter must be positive, got " + waitingAlarmAfter);
         }
+        if (keepSnapshots < 1) {
+            throw new IllegalArgumentException("keepSnapshots must be at least 1 (latest), got " + keepSnapshots);
+        }
+        if (minSnapshotAge.isNegative() || deltaRetention.isNegative()) {
+            throw new IllegalArgumentException("minSnapshotAge and deltaRetention must be 0 or more, got "
+                    + minSnapshotAge + " and " + deltaRetention);
+        }
     }
 
     /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
@@ -134,7 +158,8 @@ public record CompactorSettings(
                 DEFAULT_INLINE_MAP_MAX_CHUNKS, DEFAULT_MIN_WORKERS, DEFAULT_MAX_WORKERS, DEFAULT_WORKER_CONCURRENCY,
                 DEFAULT_WORKER_CPU, DEFAULT_WORKER_MEMORY_MIB, DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB,
                 DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3, List.of(Lineage.NONE),
-                DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT, DEFAULT_WAITING_ALARM_AFTER);
+                DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT, DEFAULT_WAITING_ALARM_AFTER, DEFAULT_KEEP_SNAPSHOTS,
+                DEFAULT_MIN_SNAPSHOT_AGE, DEFAULT_DELTA_RETENTION, false);
     }
 
     /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
@@ -159,7 +184,11 @@ public record CompactorSettings(
                 ctx.lineages("lineages"),
                 ctx.duration("settle", DEFAULT_SETTLE),
                 ctx.duration("incompleteUploadLimit", DEFAULT_INCOMPLETE_UPLOAD_LIMIT),
-                ctx.duration("waitingAlarmAfter", DEFAULT_WAITING_ALARM_AFTER));
+                ctx.duration("waitingAlarmAfter", DEFAULT_WAITING_ALARM_AFTER),
+                (int) ctx.number("keepSnapshots", DEFAULT_KEEP_SNAPSHOTS),
+                ctx.duration("minSnapshotAge", DEFAULT_MIN_SNAPSHOT_AGE),
+                ctx.duration("deltaRetention", DEFAULT_DELTA_RETENTION),
+                ctx.bool("gcDryRun", false));
     }
 
     /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */

@@ -121,6 +121,10 @@ public class CompactorStack extends Stack {
                 .concurrency(settings.workerConcurrency())
                 .settle(Duration.seconds(settings.settle().toSeconds()))
                 .incompleteUploadLimit(Duration.seconds(settings.incompleteUploadLimit().toSeconds()))
+                .keepSnapshots(settings.keepSnapshots())
+                .minSnapshotAge(Duration.seconds(settings.minSnapshotAge().toSeconds()))
+                .deltaRetention(Duration.seconds(settings.deltaRetention().toSeconds()))
+                .gcDryRun(settings.gcDryRun())
                 .build());
 
         // One schedule per lineage: the unnamed one keeps the id and input it always had.

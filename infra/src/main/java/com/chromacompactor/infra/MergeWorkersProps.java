@@ -24,6 +24,10 @@ public final class MergeWorkersProps {
     private final Duration stopTimeout;
     private final Duration settle;
     private final Duration incompleteUploadLimit;
+    private final int keepSnapshots;
+    private final Duration minSnapshotAge;
+    private final Duration deltaRetention;
+    private final boolean gcDryRun;
 
     private MergeWorkersProps(Builder b) {
         this.workflow = Objects.requireNonNull(b.workflow, "workflow is required");
@@ -51,6 +55,13 @@ public final class MergeWorkersProps {
         this.stopTimeout = b.stopTimeout;
         this.settle = b.settle;
         this.incompleteUploadLimit = b.incompleteUploadLimit;
+        if (b.keepSnapshots < 1) {
+            throw new IllegalArgumentException("keepSnapshots must be >= 1 (latest), got " + b.keepSnapshots);
+        }
+        this.keepSnapshots = b.keepSnapshots;
+        this.minSnapshotAge = b.minSnapshotAge;
+        this.deltaRetention = b.deltaRetention;
+        this.gcDryRun = b.gcDryRun;
     }
 
     public static Builder builder() {
@@ -110,6 +121,22 @@ public final class MergeWorkersProps {
         return stopTimeout;
     }
 
+    public int getKeepSnapshots() {
+        return keepSnapshots;
+    }
+
+    public Duration getMinSnapshotAge() {
+        return minSnapshotAge;
+    }
+
+    public Duration getDeltaRetention() {
+        return deltaRetention;
+    }
+
+    public boolean isGcDryRun() {
+        return gcDryRun;
+    }
+
     /** Builder for {@link MergeWorkersProps}. */
     public static final class Builder {
         private CompactionWorkflow workflow;
@@ -125,6 +152,10 @@ public final class MergeWorkersProps {
         private Duration stopTimeout = Duration.seconds(120);
         private Duration settle = Duration.minutes(10);
         private Duration incompleteUploadLimit = Duration.hours(24);
+        private int keepSnapshots = CompactorSettings.DEFAULT_KEEP_SNAPSHOTS;
+        private Duration minSnapshotAge = Duration.hours(24);
+        private Duration deltaRetention = Duration.days(7);
+        private boolean gcDryRun;
 
         private Builder() {
         }
@@ -189,7 +220,6 @@ public final class MergeWorkersProps {
             return this;
         }
 
-        /** Time between SIGTERM and SIGKILL (Fargate: at most 120 s). @default 120 seconds */
         /**
          * How old an unmarked delta's newest object must be before Plan takes it ({@code COMPACTOR_SETTLE}).
          * @default 10 minutes
@@ -208,6 +238,31 @@ public final class MergeWorkersProps {
             return this;
         }
 
+        /** Published snapshots the CollectGarbage step keeps ({@code COMPACTOR_GC_KEEP_SNAPSHOTS}). @default 3 */
+        public Builder keepSnapshots(int keepSnapshots) {
+            this.keepSnapshots = keepSnapshots;
+            return this;
+        }
+
+        /** No snapshot younger than this is deleted ({@code COMPACTOR_GC_MIN_SNAPSHOT_AGE}). @default 24 hours */
+        public Builder minSnapshotAge(Duration age) {
+            this.minSnapshotAge = Objects.requireNonNull(age, "minSnapshotAge");
+            return this;
+        }
+
+        /** How long consumed deltas and finished plans stay ({@code COMPACTOR_GC_DELTA_RETENTION}). @default 7 days */
+        public Builder deltaRetention(Duration retention) {
+            this.deltaRetention = Objects.requireNonNull(retention, "deltaRetention");
+            return this;
+        }
+
+        /** The CollectGarbage step only reports what it would delete ({@code COMPACTOR_GC_DRY_RUN}). @default false */
+        public Builder gcDryRun(boolean dryRun) {
+            this.gcDryRun = dryRun;
+            return this;
+        }
+
+        /** Time between SIGTERM and SIGKILL (Fargate: at most 120 s). @default 120 seconds */
         public Builder stopTimeout(Duration stopTimeout) {
             this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
             return this;
