@@ -70,7 +70,8 @@ public final class CompactorChecks {
                 iamWildcards("Resource::* is the CloudWatch Logs delivery actions (logs:CreateLogDelivery and"
                         + " the like) that Step Functions needs to write its log group, and cloudwatch:PutMetricData"
                         + " for ReportGcFailure, kept to the workers' namespace by a condition; none has"
-                        + " resource-level permissions. The execution wildcards are the distributed map's child executions of"
+                        + " resource-level permissions. The execution wildcards are the distributed map's child"
+                        + " executions of"
                         + " this state machine only, whose names Step Functions chooses. The bucket wildcard is"
                         + " the plans/ prefix the map reads its chunk list from.",
                         "Resource::\\*", "Resource::<Bucket[0-9A-F]+\\.Arn>/.*\\*",

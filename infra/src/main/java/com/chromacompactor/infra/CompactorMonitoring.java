@@ -146,8 +146,9 @@ public class CompactorMonitoring extends Construct {
                         .build(),
                 // Figures of the CollectGarbage step, one line per lineage: it lists these keys anyway, and S3's own
                 // storage metrics come once a day per bucket, with no figure per prefix.
-                GraphWidget.Builder.create().title("Pending deltas (not consumed, not quarantined) and the oldest's age,"
-                                + " per lineage").width(12)
+                GraphWidget.Builder.create()
+                        .title("Pending deltas (not consumed, not quarantined) and the oldest's age, per lineage")
+                        .width(12)
                         .left(List.of(workers.metricPerLineage(MetricNames.PENDING_DELTAS, "Maximum", hour)))
                         .right(List.of(workers.metricPerLineage(MetricNames.OLDEST_PENDING_DELTA_SECONDS, "Maximum",
                                 hour)))

@@ -325,7 +325,8 @@ class CompactionWorkflowTest {
     /** The statement of the state machine role's default policy that allows {@code action}. */
     private static JsonNode machineStatement(String action) {
         for (JsonNode policy : policies) {
-            if (!policy.get("Properties").get("Roles").get(0).get("Ref").asText().startsWith("WorkflowStateMachineRole")) {
+            String role = policy.get("Properties").get("Roles").get(0).get("Ref").asText();
+            if (!role.startsWith("WorkflowStateMachineRole")) {
                 continue;
             }
             for (JsonNode statement : policy.get("Properties").get("PolicyDocument").get("Statement")) {

@@ -77,9 +77,9 @@ final class PullCommand implements Callable<Integer> {
         out.println("already current: " + link + " -> " + r.folder().getFileName() + " (" + r.snapshotPrefix()
             + "); nothing to do");
       } else {
-        out.printf(Locale.ROOT, "pulled %s into %s: %d files downloaded (%,d bytes), %d already verified; %s -> %s%s%s%n",
-            r.snapshotPrefix(), r.folder(), r.downloaded(), r.bytesDownloaded(), r.reused(), link,
-            r.folder().getFileName(), r.previous() == null ? "" : "; kept the previous copy " + r.previous(),
+        out.printf(Locale.ROOT, "pulled %s into %s: %d files downloaded (%,d bytes), %d already verified;"
+                + " %s -> %s%s%s%n", r.snapshotPrefix(), r.folder(), r.downloaded(), r.bytesDownloaded(), r.reused(),
+            link, r.folder().getFileName(), r.previous() == null ? "" : "; kept the previous copy " + r.previous(),
             r.removed().isEmpty() ? "" : "; removed " + String.join(", ", r.removed()));
       }
       out.flush();

@@ -17,8 +17,8 @@ final class RetentionOptions {
 
   @Option(names = "--min-snapshot-age", paramLabel = "DURATION", converter = DurationConverter.class,
       defaultValue = "${env:COMPACTOR_GC_MIN_SNAPSHOT_AGE:-24h}",
-      description = "No snapshot younger than this is deleted: 0s, 30m, 24h, 7d. Default: COMPACTOR_GC_MIN_SNAPSHOT_AGE,"
-          + " else 24h.")
+      description = "No snapshot younger than this is deleted: 0s, 30m, 24h, 7d. Default:"
+          + " COMPACTOR_GC_MIN_SNAPSHOT_AGE, else 24h.")
   Duration minSnapshotAge;
 
   @Option(names = "--delta-retention", paramLabel = "DURATION", converter = DurationConverter.class,

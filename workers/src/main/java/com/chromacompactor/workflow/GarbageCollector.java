@@ -27,10 +27,10 @@ import java.util.TreeSet;
  * only) and deleted by {@link #delete} in an order that a crash at any request leaves recognisable.
  *
  * <p>It never deletes: the snapshot {@code latest} names, nor the ones it was published over up to
- * {@link RetentionRules#keepSnapshots()} in all (so the one before it, where that is 2 or more); a snapshot younger than
- * the minimum age; the snapshot, the base and the intermediates of a batch that is running (claimed, not finished, its
- * claim not stale); a delta that is not consumed (pending, deferred, released), or is quarantined, nor its processed
- * markers; a quarantine record; {@code latest}. It deletes:
+ * {@link RetentionRules#keepSnapshots()} in all (so the one before it, where that is 2 or more); a snapshot younger
+ * than the minimum age; the snapshot, the base and the intermediates of a batch that is running (claimed, not
+ * finished, its claim not stale); a delta that is not consumed (pending, deferred, released), or is quarantined, nor
+ * its processed markers; a quarantine record; {@code latest}. It deletes:
  *
  * <ul>
  *   <li>complete snapshots outside that set: published ones beyond the newest N, and ones never published (a batch
@@ -45,11 +45,11 @@ import java.util.TreeSet;
  *       manifest); processed markers of a delta that is gone, after the retention.</li>
  * </ul>
  *
- * <p><b>Never racing Publish.</b> The survey lists {@code snapshots/} first, then the claims, then reads {@code latest}.
- * A snapshot becomes {@code latest} only by its own batch's Publish, while that batch is running. If the batch was
- * running when the claims were read, its snapshot is protected; if it had finished, its Publish was done, so the later
- * read of {@code latest} names it (or a newer one, published over it). A snapshot written after the listing is not
- * listed, and only listed objects are deleted.
+ * <p><b>Never racing Publish.</b> The survey lists {@code snapshots/} first, then the claims, then reads
+ * {@code latest}. A snapshot becomes {@code latest} only by its own batch's Publish, while that batch is running. If
+ * the batch was running when the claims were read, its snapshot is protected; if it had finished, its Publish was
+ * done, so the later read of {@code latest} names it (or a newer one, published over it). A snapshot written after
+ * the listing is not listed, and only listed objects are deleted.
  *
  * <p><b>Crash-safe order.</b> Deletes go in waves across all garbage, each wave finished before the next: a snapshot's
  * {@code manifest.json} first (a half-deleted snapshot has no manifest: incomplete, so Publish, FinalMerge and pull
@@ -287,7 +287,8 @@ public final class GarbageCollector {
       } else if (manifest.isPresent() && age.compareTo(rules.minSnapshotAge()) < 0) {
         keep = "younger than " + age(rules.minSnapshotAge()) + " (" + age(age) + " old)";
       } else if (manifest.isEmpty() && age.compareTo(LEFTOVER_AGE) < 0 && !finished.contains(batch)) {
-        keep = "incomplete (no manifest), last written " + age(age) + " ago: a leftover only after " + age(LEFTOVER_AGE);
+        keep = "incomplete (no manifest), last written " + age(age) + " ago: a leftover only after "
+            + age(LEFTOVER_AGE);
       }
       if (keep != null) {
         kept.add(new Kept(prefix, objects.size(), bytes(objects), keep));

@@ -52,9 +52,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code pull} on a local bucket with snapshots the workflow published from chromadb deltas: the copy verified and
- * opened by chromadb, already current, a changed byte refused, an interrupted pull resumed, a pull during a publish, and
- * the copies kept and removed.
+ * {@code pull} on a local bucket with snapshots the workflow published from chromadb deltas: the copy verified
+ * and opened by chromadb, already current, a changed byte refused, an interrupted pull resumed, a pull during a
+ * publish, and the copies kept and removed.
  */
 class SnapshotPullTest {
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());

@@ -110,7 +110,8 @@ class GarbageCollectorTest {
     GarbageCollector.Survey tomorrow = new GarbageCollector(bucket, Lineage.NONE, settings.retention(),
         Clock.offset(Clock.systemUTC(), Duration.ofHours(25))).survey();
     assertEquals(2, tomorrow.count(GarbageCollector.Kind.SNAPSHOT), tomorrow.garbage().toString());
-    assertEquals(List.of("published, the 2nd newest, beyond the 1 kept", "published, the 3rd newest, beyond the 1 kept"),
+    assertEquals(List.of("published, the 2nd newest, beyond the 1 kept",
+        "published, the 3rd newest, beyond the 1 kept"),
         tomorrow.garbage().stream().map(g -> g.reason().substring(0, g.reason().indexOf(';'))).sorted().toList());
   }
 

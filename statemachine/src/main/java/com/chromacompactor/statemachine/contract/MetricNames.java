@@ -34,7 +34,7 @@ public final class MetricNames {
      * S3's own storage metrics have no per-prefix figure and come once a day; the step lists these keys anyway.
      */
     public static final String SNAPSHOT_BYTES = "SnapshotBytes";
-    /** Bytes under {@code deltas/} of a lineage after the CollectGarbage step (dimension {@link #DIMENSION_LINEAGE}). */
+    /** Bytes under {@code deltas/} of a lineage after the CollectGarbage step (dimension lineage). */
     public static final String DELTA_BYTES = "DeltaBytes";
     /** Deltas neither consumed nor quarantined when the CollectGarbage step ran (count). */
     public static final String PENDING_DELTAS = "PendingDeltas";

@@ -29,7 +29,7 @@ public final class WorkerEnvironment {
     public static final String GC_KEEP_SNAPSHOTS = "COMPACTOR_GC_KEEP_SNAPSHOTS";
     /** A snapshot younger than this is never deleted ({@link DurationText}, default {@code 24h}). */
     public static final String GC_MIN_SNAPSHOT_AGE = "COMPACTOR_GC_MIN_SNAPSHOT_AGE";
-    /** How long a consumed delta (and a finished plan) stays before it is deleted ({@link DurationText}, {@code 7d}). */
+    /** How long a consumed delta (and a finished plan) stays before it is deleted ({@link DurationText}, 7d). */
     public static final String GC_DELTA_RETENTION = "COMPACTOR_GC_DELTA_RETENTION";
     /** {@code true}: the CollectGarbage step only reports what it would delete (default {@code false}). */
     public static final String GC_DRY_RUN = "COMPACTOR_GC_DRY_RUN";
