@@ -12,7 +12,7 @@ import java.util.function.Predicate;
 
 /**
  * A real bucket with a test's hands on it: it records the keys downloaded, runs a hook once before the first read of a
- * chosen key (to interleave another step exactly there), and stops a caller after a number of downloads or deleted keys
+ * chosen key or listing of a chosen prefix (to interleave another step exactly there), and stops a caller after a number of downloads or deleted keys
  * as a killed process would stop (an {@link IOException}, with the requests before it done and the one it hit not).
  */
 public final class HookedBucket implements BlobStore {
@@ -35,6 +35,8 @@ public final class HookedBucket implements BlobStore {
   private final AtomicInteger deletesLeft = new AtomicInteger(Integer.MAX_VALUE);
   private volatile Predicate<String> hookKey;
   private volatile Interleaved hook;
+  private volatile Predicate<String> listHookPrefix;
+  private volatile Interleaved listHook;
 
   public HookedBucket(BlobStore inner) {
     this.inner = inner;
@@ -66,6 +68,13 @@ public final class HookedBucket implements BlobStore {
     return this;
   }
 
+  /** Runs {@code work} once, just before the first {@link #list} of a prefix that {@code prefix} accepts. */
+  public HookedBucket beforeFirstList(Predicate<String> prefix, Interleaved work) {
+    this.listHookPrefix = prefix;
+    this.listHook = work;
+    return this;
+  }
+
   @Override
   public List<String> listFolders(String prefix) throws IOException {
     return inner.listFolders(prefix);
@@ -73,7 +82,25 @@ public final class HookedBucket implements BlobStore {
 
   @Override
   public List<Listed> list(String prefix) throws IOException {
+    Interleaved work = null;
+    synchronized (this) {
+      if (listHook != null && listHookPrefix.test(prefix)) {
+        work = listHook;
+        listHook = null;
+      }
+    }
+    run(work);
     return inner.list(prefix);
+  }
+
+  private static void run(Interleaved work) {
+    if (work != null) {
+      try {
+        work.run();
+      } catch (Exception e) {
+        throw new AssertionError("the interleaved work failed", e);
+      }
+    }
   }
 
   @Override
@@ -85,13 +112,7 @@ public final class HookedBucket implements BlobStore {
         hook = null;
       }
     }
-    if (work != null) {
-      try {
-        work.run();
-      } catch (Exception e) {
-        throw new AssertionError("the interleaved work failed", e);
-      }
-    }
+    run(work);
     return inner.get(key);
   }
 

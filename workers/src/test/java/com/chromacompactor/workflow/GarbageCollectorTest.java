@@ -362,6 +362,50 @@ class GarbageCollectorTest {
   }
 
   @Test
+  void aPlanRacingTheCollectionNeverTakesAHalfDeletedDeltaAgain() throws Exception {
+    Series series = Series.get();
+    LocalBlobStore origin = bucket("plan-race");
+    push(origin, series, 0);
+    run(origin, LocalRun.Settings.defaults(), Clock.systemUTC());
+    push(origin, series, 1); // so that latest's manifest does not list delta-00: only its DONE marker says consumed
+    run(origin, LocalRun.Settings.defaults(), Clock.systemUTC());
+    age(origin.root().resolve("deltas/delta-00"), EIGHT_DAYS);
+    age(origin.root().resolve("plans/processed/delta-00"), EIGHT_DAYS);
+    GarbageCollector.Survey survey = new GarbageCollector(origin, Lineage.NONE, RetentionRules.defaults(),
+        Clock.systemUTC()).survey();
+    int keys = (int) survey.garbage().stream().filter(g -> g.kind() == GarbageCollector.Kind.DELTA)
+        .mapToLong(GarbageCollector.Garbage::objects).sum();
+    assertTrue(keys >= 6, "the delta's files, its marker and DONE: " + keys);
+    // the collection's deletes, stopped after each count, land just before Plan reads the processed markers, or
+    // between that read and its listing of the deltas
+    for (String where : List.of(BatchStore.PROCESSED_PREFIX, StorageLayout.DELTAS_PREFIX)) {
+      for (int stop = 0; stop <= survey.objects(); stop++) {
+        Path copy = tmp.resolve("plan-race-" + where.replace('/', '-') + stop);
+        copyKeepingTimes(origin.root(), copy);
+        LocalBlobStore bucket = new LocalBlobStore(copy);
+        int budget = stop;
+        HookedBucket racing = new HookedBucket(bucket).beforeFirstList(where::equals, () -> {
+          GarbageCollector gc = new GarbageCollector(new HookedBucket(bucket).stopAfterDeletedKeys(budget),
+              Lineage.NONE, RetentionRules.defaults(), Clock.systemUTC());
+          try {
+            gc.delete(gc.survey(), GarbageCollector.Checkpoint.NONE);
+          } catch (HookedBucket.Stopped stopped) {
+            // killed there
+          }
+        });
+        PlanOutput plan = ContractJson.MAPPER.readValue(InProcessTask.run(WorkflowSteps.over(racing,
+            Planner.ChunkSizes.defaults()), WorkflowStep.PLAN, ContractJson.output(new PlanInput(
+            new CompactionRequest(null, null), "racing")), tmp), PlanOutput.class);
+        String at = "deletes stopped after " + stop + " before listing " + where;
+        assertEquals(0, plan.chunkCount(), at + ": nothing to compact");
+        assertEquals(0, plan.waitingDeltas(), at + ": nor anything waiting");
+        assertEquals(List.of(), Quarantine.list(bucket, Lineage.NONE), at);
+        FileTrees.delete(copy);
+      }
+    }
+  }
+
+  @Test
   void theStepPublishesTheLineagesBytesItsPendingDeltasAndWhatItFreed() throws Exception {
     Series series = Series.get();
     LocalBlobStore bucket = bucket("metrics");
