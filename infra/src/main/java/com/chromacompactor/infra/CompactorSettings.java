@@ -39,6 +39,12 @@ import software.constructs.Node;
  *   <tr><td>{@code chromaVersion}</td><td>the release line of the readers the snapshots are written for:
  *       {@code 0.6} (chromadb 0.5.6-0.6.3), {@code 1.0} (1.0-1.2), {@code 1.3} (1.3-1.4) or {@code 1.5} (the default);
  *       passed to the workers as {@code COMPACTOR_CHROMA_VERSION}</td></tr>
+ *   <tr><td>{@code keepSnapshots}</td><td>published snapshots the CollectGarbage step keeps, latest included
+ *       ({@code 3})</td></tr>
+ *   <tr><td>{@code minSnapshotAge}</td><td>no snapshot younger than this is deleted ({@code 24h})</td></tr>
+ *   <tr><td>{@code deltaRetention}</td><td>how long consumed deltas and finished plans stay ({@code 7d})</td></tr>
+ *   <tr><td>{@code gcDryRun}</td><td>{@code true}: the CollectGarbage step only reports what it would delete
+ *       ({@code false})</td></tr>
  *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
  *       working directory (the repository root under {@code cdk})</td></tr>
  * </table>
@@ -48,6 +54,10 @@ import software.constructs.Node;
  * @param settle                {@code COMPACTOR_SETTLE} of the workers
  * @param incompleteUploadLimit {@code COMPACTOR_INCOMPLETE_UPLOAD_LIMIT} of the workers
  * @param waitingAlarmAfter     the age of the oldest waiting delta that raises the alarm
+ * @param keepSnapshots         {@code COMPACTOR_GC_KEEP_SNAPSHOTS} of the workers
+ * @param minSnapshotAge        {@code COMPACTOR_GC_MIN_SNAPSHOT_AGE}
+ * @param deltaRetention        {@code COMPACTOR_GC_DELTA_RETENTION}
+ * @param gcDryRun              {@code COMPACTOR_GC_DRY_RUN}
  */
 public record CompactorSettings(
         Optional<String> schedule,
@@ -66,7 +76,11 @@ public record CompactorSettings(
         Duration settle,
         Duration incompleteUploadLimit,
         Duration waitingAlarmAfter,
-        String chromaVersion) {
+        String chromaVersion,
+        int keepSnapshots,
+        Duration minSnapshotAge,
+        Duration deltaRetention,
+        boolean gcDryRun) {
 
     /** Who holds the keys of the bucket's server-side encryption. */
     public enum BucketKeys {
@@ -99,6 +113,9 @@ public record CompactorSettings(
     public static final Duration DEFAULT_INCOMPLETE_UPLOAD_LIMIT = Duration.ofHours(24);
     /** Above the default schedule's hour plus the settle window, well below the incomplete-upload limit. */
     public static final Duration DEFAULT_WAITING_ALARM_AFTER = Duration.ofHours(3);
+    public static final int DEFAULT_KEEP_SNAPSHOTS = 3;
+    public static final Duration DEFAULT_MIN_SNAPSHOT_AGE = Duration.ofHours(24);
+    public static final Duration DEFAULT_DELTA_RETENTION = Duration.ofDays(7);
 
     public CompactorSettings {
         Objects.requireNonNull(schedule, "schedule");
@@ -135,6 +152,13 @@ public record CompactorSettings(
             throw new IllegalArgumentException("chromaVersion must be one of " + WorkerEnvironment.CHROMA_VERSIONS
                     + " (the readers' chromadb release line), got '" + chromaVersion + "'");
         }
+        if (keepSnapshots < 1) {
+            throw new IllegalArgumentException("keepSnapshots must be at least 1 (latest), got " + keepSnapshots);
+        }
+        if (minSnapshotAge.isNegative() || deltaRetention.isNegative()) {
+            throw new IllegalArgumentException("minSnapshotAge and deltaRetention must be 0 or more, got "
+                    + minSnapshotAge + " and " + deltaRetention);
+        }
     }
 
     /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
@@ -144,7 +168,8 @@ public record CompactorSettings(
                 DEFAULT_WORKER_CPU, DEFAULT_WORKER_MEMORY_MIB, DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB,
                 DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3, List.of(Lineage.NONE),
                 DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT, DEFAULT_WAITING_ALARM_AFTER,
-                WorkerEnvironment.DEFAULT_CHROMA_VERSION);
+                WorkerEnvironment.DEFAULT_CHROMA_VERSION, DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MIN_SNAPSHOT_AGE,
+                DEFAULT_DELTA_RETENTION, false);
     }
 
     /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
@@ -170,7 +195,11 @@ public record CompactorSettings(
                 ctx.duration("settle", DEFAULT_SETTLE),
                 ctx.duration("incompleteUploadLimit", DEFAULT_INCOMPLETE_UPLOAD_LIMIT),
                 ctx.duration("waitingAlarmAfter", DEFAULT_WAITING_ALARM_AFTER),
-                ctx.string("chromaVersion", WorkerEnvironment.DEFAULT_CHROMA_VERSION).trim());
+                ctx.string("chromaVersion", WorkerEnvironment.DEFAULT_CHROMA_VERSION).trim(),
+                (int) ctx.number("keepSnapshots", DEFAULT_KEEP_SNAPSHOTS),
+                ctx.duration("minSnapshotAge", DEFAULT_MIN_SNAPSHOT_AGE),
+                ctx.duration("deltaRetention", DEFAULT_DELTA_RETENTION),
+                ctx.bool("gcDryRun", false));
     }
 
     /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */

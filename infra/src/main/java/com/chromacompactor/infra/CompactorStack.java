@@ -122,6 +122,10 @@ public class CompactorStack extends Stack {
                 .settle(Duration.seconds(settings.settle().toSeconds()))
                 .incompleteUploadLimit(Duration.seconds(settings.incompleteUploadLimit().toSeconds()))
                 .chromaVersion(settings.chromaVersion())
+                .keepSnapshots(settings.keepSnapshots())
+                .minSnapshotAge(Duration.seconds(settings.minSnapshotAge().toSeconds()))
+                .deltaRetention(Duration.seconds(settings.deltaRetention().toSeconds()))
+                .gcDryRun(settings.gcDryRun())
                 .build());
 
         // One schedule per lineage: the unnamed one keeps the id and input it always had.

@@ -207,6 +207,12 @@ public class MergeWorkers extends Construct {
         env.put(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT,
                 DurationText.formatSeconds(props.getIncompleteUploadLimit().toSeconds().longValue()));
         env.put(WorkerEnvironment.CHROMA_VERSION, props.getChromaVersion());
+        env.put(WorkerEnvironment.GC_KEEP_SNAPSHOTS, Integer.toString(props.getKeepSnapshots()));
+        env.put(WorkerEnvironment.GC_MIN_SNAPSHOT_AGE,
+                DurationText.formatSeconds(props.getMinSnapshotAge().toSeconds().longValue()));
+        env.put(WorkerEnvironment.GC_DELTA_RETENTION,
+                DurationText.formatSeconds(props.getDeltaRetention().toSeconds().longValue()));
+        env.put(WorkerEnvironment.GC_DRY_RUN, Boolean.toString(props.isGcDryRun()));
         return env;
     }
 
@@ -263,6 +269,24 @@ public class MergeWorkers extends Construct {
                 .label(metricName)
                 .period(period)
                 .build();
+    }
+
+    /**
+     * One series per lineage of a figure the CollectGarbage step publishes with the {@code lineage} dimension
+     * ({@link MetricNames#SNAPSHOT_BYTES}, ...), for graphs: a CloudWatch SEARCH expression.
+     */
+    public IMetric metricPerLineage(String metricName, String statistic, Duration period) {
+        return MathExpression.Builder.create()
+                .expression("SEARCH('{" + MetricNames.NAMESPACE + "," + MetricNames.DIMENSION_LINEAGE
+                        + "} MetricName=\"" + metricName + "\"', '" + statistic + "', " + period.toSeconds() + ")")
+                .label(metricName)
+                .period(period)
+                .build();
+    }
+
+    /** CollectGarbage steps that failed after their retries (sum, no dimension), put by the state machine. */
+    public Metric metricGcFailures(Duration period) {
+        return metric(MetricNames.GC_FAILURES, "Sum", period);
     }
 
     /** Time to merge one delta, every series. */

@@ -26,6 +26,10 @@ public final class MergeWorkersProps {
     private final Duration settle;
     private final Duration incompleteUploadLimit;
     private final String chromaVersion;
+    private final int keepSnapshots;
+    private final Duration minSnapshotAge;
+    private final Duration deltaRetention;
+    private final boolean gcDryRun;
 
     private MergeWorkersProps(Builder b) {
         this.workflow = Objects.requireNonNull(b.workflow, "workflow is required");
@@ -58,6 +62,13 @@ public final class MergeWorkersProps {
                     + ", got '" + b.chromaVersion + "'");
         }
         this.chromaVersion = b.chromaVersion;
+        if (b.keepSnapshots < 1) {
+            throw new IllegalArgumentException("keepSnapshots must be >= 1 (latest), got " + b.keepSnapshots);
+        }
+        this.keepSnapshots = b.keepSnapshots;
+        this.minSnapshotAge = b.minSnapshotAge;
+        this.deltaRetention = b.deltaRetention;
+        this.gcDryRun = b.gcDryRun;
     }
 
     public static Builder builder() {
@@ -121,6 +132,21 @@ public final class MergeWorkersProps {
     public String getChromaVersion() {
         return chromaVersion;
     }
+    public int getKeepSnapshots() {
+        return keepSnapshots;
+    }
+
+    public Duration getMinSnapshotAge() {
+        return minSnapshotAge;
+    }
+
+    public Duration getDeltaRetention() {
+        return deltaRetention;
+    }
+
+    public boolean isGcDryRun() {
+        return gcDryRun;
+    }
 
     /** Builder for {@link MergeWorkersProps}. */
     public static final class Builder {
@@ -138,6 +164,10 @@ public final class MergeWorkersProps {
         private Duration settle = Duration.minutes(10);
         private Duration incompleteUploadLimit = Duration.hours(24);
         private String chromaVersion = WorkerEnvironment.DEFAULT_CHROMA_VERSION;
+        private int keepSnapshots = CompactorSettings.DEFAULT_KEEP_SNAPSHOTS;
+        private Duration minSnapshotAge = Duration.hours(24);
+        private Duration deltaRetention = Duration.days(7);
+        private boolean gcDryRun;
 
         private Builder() {
         }
@@ -202,7 +232,6 @@ public final class MergeWorkersProps {
             return this;
         }
 
-        /** Time between SIGTERM and SIGKILL (Fargate: at most 120 s). @default 120 seconds */
         /**
          * How old an unmarked delta's newest object must be before Plan takes it ({@code COMPACTOR_SETTLE}).
          * @default 10 minutes
@@ -221,6 +250,31 @@ public final class MergeWorkersProps {
             return this;
         }
 
+        /** Published snapshots the CollectGarbage step keeps ({@code COMPACTOR_GC_KEEP_SNAPSHOTS}). @default 3 */
+        public Builder keepSnapshots(int keepSnapshots) {
+            this.keepSnapshots = keepSnapshots;
+            return this;
+        }
+
+        /** No snapshot younger than this is deleted ({@code COMPACTOR_GC_MIN_SNAPSHOT_AGE}). @default 24 hours */
+        public Builder minSnapshotAge(Duration age) {
+            this.minSnapshotAge = Objects.requireNonNull(age, "minSnapshotAge");
+            return this;
+        }
+
+        /** How long consumed deltas and finished plans stay ({@code COMPACTOR_GC_DELTA_RETENTION}). @default 7 days */
+        public Builder deltaRetention(Duration retention) {
+            this.deltaRetention = Objects.requireNonNull(retention, "deltaRetention");
+            return this;
+        }
+
+        /** The CollectGarbage step only reports what it would delete ({@code COMPACTOR_GC_DRY_RUN}). @default false */
+        public Builder gcDryRun(boolean dryRun) {
+            this.gcDryRun = dryRun;
+            return this;
+        }
+
+        /** Time between SIGTERM and SIGKILL (Fargate: at most 120 s). @default 120 seconds */
         public Builder stopTimeout(Duration stopTimeout) {
             this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
             return this;

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -70,6 +71,9 @@ class CompactorStackTest {
         context.put("incompleteUploadLimit", "2d");
         context.put("waitingAlarmAfter", "4h");
         context.put("chromaVersion", "1.3");
+        context.put("keepSnapshots", 4);
+        context.put("minSnapshotAge", "12h");
+        context.put("deltaRetention", "3d");
         template = synth(context);
         resources = JSON.valueToTree(template.toJSON()).get("Resources");
         definition = JSON.readTree(flatten(only("AWS::StepFunctions::StateMachine").get("Properties")
@@ -260,6 +264,10 @@ class CompactorStackTest {
         assertEquals("120", env.get(WorkerEnvironment.STOP_TIMEOUT_SECONDS).asText());
         assertEquals("15m", env.get(WorkerEnvironment.SETTLE).asText(), "from the context's settle");
         assertEquals("2d", env.get(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT).asText());
+        assertEquals("4", env.get(WorkerEnvironment.GC_KEEP_SNAPSHOTS).asText(), "the context's retention rules");
+        assertEquals("12h", env.get(WorkerEnvironment.GC_MIN_SNAPSHOT_AGE).asText());
+        assertEquals("3d", env.get(WorkerEnvironment.GC_DELTA_RETENTION).asText());
+        assertEquals("false", env.get(WorkerEnvironment.GC_DRY_RUN).asText());
     }
 
     @Test
@@ -431,14 +439,44 @@ class CompactorStackTest {
     }
 
     @Test
+    void aFailedGarbageCollectionRaisesAnAlarm() {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "Namespace", MetricNames.NAMESPACE,
+                "MetricName", MetricNames.GC_FAILURES,
+                "Statistic", "Sum",
+                "Period", 300,
+                "Threshold", 1,
+                "ComparisonOperator", "GreaterThanOrEqualToThreshold",
+                "TreatMissingData", "notBreaching",
+                "AlarmActions", Match.arrayWith(List.of(Match.objectLike(Map.of("Ref", Match.stringLikeRegexp(
+                        "MonitoringAlarmTopic.*")))))));
+        JsonNode report = state("ReportGcFailure");
+        assertTrue(report.get("Resource").toString().contains(":states:::aws-sdk:cloudwatch:putMetricData"),
+                report.toString());
+        assertEquals(MetricNames.GC_FAILURES, report.get("Parameters").get("MetricData").get(0).get("MetricName")
+                .asText());
+        String role = logicalIdStartingWith("AWS::IAM::Role", "WorkflowStateMachineRole");
+        JsonNode put = statementsOf(role).stream().filter(s -> texts(s.get("Action")).contains(
+                "cloudwatch:PutMetricData")).findFirst().orElseThrow();
+        assertEquals(MetricNames.NAMESPACE, put.get("Condition").get("StringEquals").get("cloudwatch:namespace")
+                .asText(), "the state machine puts metrics in the workers' namespace only");
+    }
+
+    @Test
     void dashboardGraphsMemoryDeltaTimeThroughputAndExecutions() {
         String body = flatten(only("AWS::CloudWatch::Dashboard").get("Properties").get("DashboardBody"));
         for (String metric : List.of("MemoryUsagePercent", "DeltaProcessingMs", "EmbeddingsPerSecond",
                 "ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ActivitiesScheduled",
-                MetricNames.WAITING_DELTAS, MetricNames.OLDEST_WAITING_DELTA_SECONDS)) {
+                MetricNames.WAITING_DELTAS, MetricNames.OLDEST_WAITING_DELTA_SECONDS, MetricNames.GC_FAILURES)) {
             assertTrue(body.contains(metric), metric + " in " + body);
         }
         assertTrue(body.contains("SEARCH('{ChromaDB/Compaction} MetricName=\\\"DeltaProcessingMs\\\"'"), body);
+        for (String perLineage : List.of(MetricNames.SNAPSHOT_BYTES, MetricNames.DELTA_BYTES,
+                MetricNames.PENDING_DELTAS, MetricNames.OLDEST_PENDING_DELTA_SECONDS, MetricNames.GC_BYTES_FREED)) {
+            assertTrue(body.contains("SEARCH('{ChromaDB/Compaction,lineage} MetricName=\\\"" + perLineage + "\\\"'"),
+                    perLineage + " per lineage in " + body);
+        }
+        assertTrue(body.contains("Bucket bytes under snapshots/ and deltas/"), body);
     }
 
     // ------------------------------------------------------------------ IAM
@@ -494,7 +532,7 @@ class CompactorStackTest {
         }
         assertEquals(MetricNames.NAMESPACE,
                 putMetric.get("Condition").get("StringEquals").get("cloudwatch:namespace").asText());
-        assertEquals(5, activities.get("Resource").size());
+        assertEquals(WorkflowStep.values().length, activities.get("Resource").size());
         activities.get("Resource").forEach(r -> assertTrue(r.get("Ref").asText().startsWith("Workflow"), r.toString()));
         assertEquals(List.of("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
                 "s3:DeleteObject"), s3Actions);
@@ -546,6 +584,18 @@ class CompactorStackTest {
         assertTrue(flag.getMessage().contains("scheduleEnabled"), flag.getMessage());
         assertEquals(Optional.empty(), CompactorSettings.fromContext(new App(AppProps.builder()
                 .context(Map.of("scheduleEnabled", false)).build()).getNode()).schedule());
+        assertEquals(3, defaults.keepSnapshots());
+        assertEquals(Duration.ofDays(7), defaults.deltaRetention());
+        IllegalArgumentException keep = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("keepSnapshots", 0)).build()).getNode()));
+        assertTrue(keep.getMessage().contains("keepSnapshots must be at least 1"), keep.getMessage());
+        IllegalArgumentException retention = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("deltaRetention", "1w")).build()).getNode()));
+        assertTrue(retention.getMessage().contains("context deltaRetention"), retention.getMessage());
+        assertTrue(CompactorSettings.fromContext(new App(AppProps.builder()
+                .context(Map.of("gcDryRun", "true")).build()).getNode()).gcDryRun());
     }
 
     @Test

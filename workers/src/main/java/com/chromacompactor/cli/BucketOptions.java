@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Where a command finds the bucket, the same on every command that works on one ({@code run}, {@code push},
- * {@code quarantine}, and {@code gc} and {@code pull} when they come): add it with {@code @Mixin BucketOptions bucket}
- * and call {@link #open()}.
+ * {@code quarantine}, {@code gc} and {@code pull}): add it with {@code @Mixin BucketOptions bucket} and call
+ * {@link #open()}.
  *
  * <pre>
  *   --bucket-dir DIR | --bucket s3://name[/prefix]     one of them; DIR must exist

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
     version = "chroma-compactor 0.1.0",
     description = "Compacts chromadb delta directories (0.4.0 to 1.5.9) into one snapshot that chromadb opens.",
     subcommands = {CompactorCli.Compact.class, RunCommand.class, PushCommand.class, QuarantineCommand.class,
-        VerifyCommand.class, WorkerCommand.class})
+        GcCommand.class, PullCommand.class, VerifyCommand.class, WorkerCommand.class})
 public final class CompactorCli implements Runnable {
   /** Exit code of a run that did not produce a complete snapshot. */
   static final int EXIT_FAILED = 1;

@@ -17,6 +17,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,15 +32,18 @@ import picocli.CommandLine.Option;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the workflow (plan, chunks, final merge, publish, cleanup) in this process, on a local folder or S3.",
+      "Runs the workflow (plan, chunks, final merge, publish, cleanup, gc) in this process, on a local folder or S3.",
       "The bucket is laid out as deltas/<name>/, snapshots/<batch>/, latest (under <lineage>/ with --lineage).",
       "Deltas merge in the order of their commit markers' sequence (then key); unmarked ones once settled.",
-      "Exit 0 when a snapshot was published or there was nothing to do."
+      "Its last step applies the retention rules, as 'compactor gc' does; a failure there is reported and fails",
+      "nothing. Exit 0 when a snapshot was published or there was nothing to do."
     })
 final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Mixin BucketOptions bucketOptions;
+
+  @Mixin RetentionOptions retention;
 
   @Option(names = "--import-deltas", paramLabel = "DIR",
       description = "Commit these delta folders (or folders of delta folders) into the bucket's deltas/ first, as a"
@@ -96,8 +100,8 @@ final class RunCommand implements Callable<Integer> {
       }
       scratch = Files.createTempDirectory("compactor-run-");
       LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(wordChunk, lineChunk,
-          otherChunk), threshold, badDeltaPolicy, rules, bucketOptions.lineage(), chromaVersion), scratch,
-          System.err);
+          otherChunk), threshold, badDeltaPolicy, rules, bucketOptions.lineage(), chromaVersion,
+          retention.rules()), scratch, System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
       for (Quarantine.Record q : Quarantine.list(bucket, bucketOptions.lineage())) {
         if (!q.released()) {
@@ -107,6 +111,14 @@ final class RunCommand implements Callable<Integer> {
       if (r.plan().waitingDeltas() > 0) {
         out.printf("waiting: %d deltas not complete yet, the oldest for %d s%n", r.plan().waitingDeltas(),
             r.plan().oldestWaitingSeconds());
+      }
+      if (r.gc() != null && r.gc().objectsDeleted() > 0) {
+        out.printf(Locale.ROOT, "gc: deleted %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes"
+                + " freed%n", r.gc().snapshotsDeleted(), r.gc().deltasDeleted(), r.gc().plansDeleted(),
+            r.gc().leftoversDeleted(), r.gc().objectsDeleted(), r.gc().bytesFreed());
+      }
+      if (r.gcFailure() != null) {
+        err.println("warning: garbage collection failed, the run's result stands: " + r.gcFailure());
       }
       if (r.nothingToDo()) {
         out.println("nothing to compact in " + where + " " + StorageLayout.DELTAS_PREFIX);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -21,10 +22,12 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -163,15 +166,30 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Deletes in requests of up to 1,000 keys, in the order given. A key that is already gone counts as deleted. A key
+   * that S3 refuses (the quiet response lists only those) fails the call, naming it: a transient refusal (a 5xx
+   * code) as {@link TransientStorageException}, any other (AccessDenied, ...) as a plain {@link IOException}.
+   */
   @Override
-  public void delete(List<String> keys) {
+  public void delete(List<String> keys) throws IOException {
     for (int i = 0; i < keys.size(); i += 1000) {
       List<ObjectIdentifier> ids = keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
           .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-      resilience.run("delete " + ids.size() + " objects",
+      DeleteObjectsResponse r = resilience.call("delete " + ids.size() + " objects",
           () -> s3.deleteObjects(b -> b.bucket(bucket).delete(Delete.builder().objects(ids).quiet(true).build())));
+      if (r.hasErrors() && !r.errors().isEmpty()) {
+        S3Error first = r.errors().get(0);
+        String message = describe() + ": " + r.errors().size() + " of " + ids.size() + " objects were not deleted,"
+            + " first " + first.key() + " (" + first.code() + ": " + first.message() + ")";
+        boolean transientCode = r.errors().stream().allMatch(e -> TRANSIENT_DELETE_CODES.contains(e.code()));
+        throw transientCode ? new TransientStorageException(message) : new IOException(message);
+      }
     }
   }
+
+  /** Per-key codes of DeleteObjects that may pass when the delete is made again. */
+  private static final Set<String> TRANSIENT_DELETE_CODES = Set.of("InternalError", "ServiceUnavailable", "SlowDown");
 
   @Override
   public String describe() {

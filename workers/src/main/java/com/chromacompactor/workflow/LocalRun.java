@@ -1,12 +1,15 @@
 package com.chromacompactor.workflow;
 
 import com.chromacompactor.activity.ActivityHandler;
+import com.chromacompactor.activity.ErrorClassifier;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
+import com.chromacompactor.statemachine.contract.CollectGarbageInput;
+import com.chromacompactor.statemachine.contract.CollectGarbageOutput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
@@ -29,12 +32,19 @@ import java.util.Map;
 
 /**
  * The workflow without AWS: the same steps as the state machine (plan, a merge per chunk, final
- * merge, publish, cleanup) run one after the other in this process, against a bucket that is a
- * local folder. Failures surface as the exceptions the activity runtime would report.
+ * merge, publish, cleanup, garbage collection) run one after the other in this process, against a bucket that is a
+ * local folder or S3. Failures surface as the exceptions the activity runtime would report, except the garbage
+ * collection's, which fails no batch: it is in {@link Result#gcFailure()}.
  */
 public final class LocalRun {
-  /** The result of one run. */
-  public record Result(PlanOutput plan, CompactionMode mode, FinalMergeOutput merge, PublishOutput publish) {
+  /**
+   * The result of one run.
+   *
+   * @param gc        what the garbage collection did; null when it failed
+   * @param gcFailure why it failed, or null
+   */
+  public record Result(PlanOutput plan, CompactionMode mode, FinalMergeOutput merge, PublishOutput publish,
+      CollectGarbageOutput gc, String gcFailure) {
     public boolean nothingToDo() {
       return plan.chunkCount() == 0;
     }
@@ -47,13 +57,14 @@ public final class LocalRun {
    * @param intake         the settle window and incomplete-upload limit
    * @param lineage        the snapshot line to compact
    * @param target         the readers' release line the published snapshot is written for
+   * @param retention      what the garbage collection at the end keeps
    */
   public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
-      IntakeRules intake, Lineage lineage, ChromaTarget target) {
-    /** The unnamed lineage with the default intake rules, written for the default release line. */
+      IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
+    /** The unnamed lineage with the default intake and retention rules, written for the default release line. */
     public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
       this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE,
-          ChromaTarget.DEFAULT);
+          ChromaTarget.DEFAULT, RetentionRules.defaults());
     }
 
     public static Settings defaults() {
@@ -61,15 +72,19 @@ public final class LocalRun {
     }
 
     public Settings withIntake(IntakeRules rules) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target, retention);
     }
 
     public Settings withLineage(Lineage line) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target, retention);
     }
 
     public Settings withTarget(ChromaTarget release) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release, retention);
+    }
+
+    public Settings withRetention(RetentionRules rules) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, rules);
     }
   }
 
@@ -86,7 +101,7 @@ public final class LocalRun {
   /** With the clock that ages deltas. */
   LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log, Clock clock) {
     this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(),
-        settings.target(), clock);
+        settings.target(), settings.retention(), RetentionRules.Mode.DELETE, clock);
     this.lineage = settings.lineage();
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;
@@ -102,7 +117,7 @@ public final class LocalRun {
     }
     if (plan.chunkCount() == 0) {
       log.println("nothing to compact");
-      return new Result(plan, null, null, null);
+      return collectGarbage(new Result(plan, null, null, null, null, null));
     }
     // The state machine's Choice, with the same threshold.
     CompactionMode mode = plan.totalEmbeddings() > parallelModeMaxEmbeddings
@@ -120,7 +135,20 @@ public final class LocalRun {
         new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage()), PublishOutput.class);
     call(WorkflowStep.CLEANUP, new CleanupInput(plan.batchId(), plan.planKey(), plan.chunkCount(), plan.lineage()),
         Object.class);
-    return new Result(plan, mode, merge, publish);
+    return collectGarbage(new Result(plan, mode, merge, publish, null, null));
+  }
+
+  /** The last step, as the state machine runs it: its failure is reported, and fails nothing before it. */
+  private Result collectGarbage(Result r) {
+    try {
+      CollectGarbageOutput gc = call(WorkflowStep.COLLECT_GARBAGE, new CollectGarbageInput(lineage),
+          CollectGarbageOutput.class);
+      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), gc, null);
+    } catch (Exception e) {
+      String why = ErrorClassifier.classify(e).error() + ": " + e.getMessage();
+      log.println("garbage collection failed (the run's result stands): " + why);
+      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), null, why);
+    }
   }
 
   private <T> T call(WorkflowStep step, Object input, Class<T> outputType) throws Exception {

@@ -140,7 +140,8 @@ public record OutputManifest(String format, int version, String kind, String bat
     return out;
   }
 
-  static String sha256(Path file) throws IOException {
+  /** The lowercase hex SHA-256 of a file, as manifests and markers record it. */
+  public static String sha256(Path file) throws IOException {
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());

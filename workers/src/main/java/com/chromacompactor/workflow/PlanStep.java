@@ -183,7 +183,7 @@ final class PlanStep implements ActivityHandler {
 
   /** Lists the candidates once and judges each one that is not consumed yet. */
   private Survey survey(BatchStore store, CompactionRequest request, Instant now) throws IOException, TaskFailure {
-    Map<String, List<BlobStore.Listed>> folders = new LinkedHashMap<>();
+    String prefix = request.prefix() == null ? StorageLayout.DELTAS_PREFIX : request.prefix();
     if (request.deltaKeys() != null) {
       Set<String> seen = new HashSet<>();
       for (String key : request.deltaKeys()) {
@@ -193,17 +193,24 @@ final class PlanStep implements ActivityHandler {
           throw new TaskFailure(ErrorNames.INVALID_INPUT, "deltaKeys: " + e.getMessage(), e);
         }
         ContractJson.require(seen.add(key), "deltaKeys: " + key + " is listed twice");
+      }
+    } else if (!prefix.equals(StorageLayout.DELTAS_PREFIX)) {
+      try {
+        StorageKeys.requireFolderUnder(StorageLayout.DELTAS_PREFIX, prefix);
+      } catch (IllegalArgumentException e) {
+        throw new TaskFailure(ErrorNames.INVALID_INPUT, "prefix: " + e.getMessage(), e);
+      }
+    }
+    // The processed markers before the deltas: the garbage collection deletes a consumed delta's DONE marker after
+    // all its files, so a delta listed below is either still marked consumed here, or was gone whole before the
+    // listing. Never taken again half deleted.
+    BatchStore.Ledger ledger = store.ledger();
+    Map<String, List<BlobStore.Listed>> folders = new LinkedHashMap<>();
+    if (request.deltaKeys() != null) {
+      for (String key : request.deltaKeys()) {
         folders.put(key, store.blobs.list(key));
       }
     } else {
-      String prefix = request.prefix() == null ? StorageLayout.DELTAS_PREFIX : request.prefix();
-      if (!prefix.equals(StorageLayout.DELTAS_PREFIX)) {
-        try {
-          StorageKeys.requireFolderUnder(StorageLayout.DELTAS_PREFIX, prefix);
-        } catch (IllegalArgumentException e) {
-          throw new TaskFailure(ErrorNames.INVALID_INPUT, "prefix: " + e.getMessage(), e);
-        }
-      }
       // One listing for every folder: a delta is the immediate sub-folder of the prefix that holds the object.
       for (BlobStore.Listed object : store.blobs.list(prefix)) {
         int slash = object.key().indexOf('/', prefix.length());
@@ -215,7 +222,6 @@ final class PlanStep implements ActivityHandler {
         }
       }
     }
-    BatchStore.Ledger ledger = store.ledger();
     Set<String> consumed = new HashSet<>(ledger.consumed());
     // Deltas of the published snapshot count as consumed even if its Cleanup never ran.
     Optional<OutputManifest.Base> latest = store.latest();

@@ -23,11 +23,13 @@ public final class WorkflowSteps {
   public static final String CHUNK_SIZE_OTHER = "COMPACTOR_CHUNK_SIZE_OTHER";
   /** {@code quarantine} (default) or {@code fail}: what a delta that cannot be compacted does to its batch. */
   public static final String BAD_DELTA_POLICY = "COMPACTOR_BAD_DELTA_POLICY";
-  // The intake rules come from WorkerEnvironment.SETTLE and .INCOMPLETE_UPLOAD_LIMIT (IntakeRules.fromEnvironment).
+  // The intake rules come from WorkerEnvironment.SETTLE and .INCOMPLETE_UPLOAD_LIMIT (IntakeRules.fromEnvironment),
+  // the retention rules from WorkerEnvironment.GC_* (RetentionRules.fromEnvironment).
 
   /**
    * The handlers of the worker process: over the S3 bucket named by {@code COMPACTOR_BUCKET}, with the
-   * AWS endpoint, chunk sizes, bad-delta policy, settle window and incomplete-upload limit of the environment.
+   * AWS endpoint, chunk sizes, bad-delta policy, settle window, incomplete-upload limit and retention rules of the
+   * environment.
    */
   public static Map<WorkflowStep, ActivityHandler> fromEnvironment(Map<String, String> env) {
     String bucket = env.get(WorkerEnvironment.BUCKET);
@@ -47,7 +49,8 @@ public final class WorkflowSteps {
       throw new IllegalArgumentException(WorkerEnvironment.CHROMA_VERSION + ": " + e.getMessage(), e);
     }
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target);
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target,
+        RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), Clock.systemUTC());
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -86,18 +89,28 @@ public final class WorkflowSteps {
    */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules, ChromaTarget target) {
-    return over(bucket, sizes, badDeltaPolicy, rules, target, Clock.systemUTC());
+    return over(bucket, sizes, badDeltaPolicy, rules, target, RetentionRules.defaults(), RetentionRules.Mode.DELETE,
+        Clock.systemUTC());
   }
 
-  /** With the clock that ages deltas (tests move it instead of waiting a day). */
+  /** With the clock that ages deltas (tests move it instead of waiting a day), and the default retention rules. */
   static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
       IntakeRules rules, Clock clock) {
-    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, clock);
+    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, RetentionRules.defaults(),
+        RetentionRules.Mode.DELETE, clock);
   }
 
-  /** Every setting, with the clock that ages deltas. */
-  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
-      IntakeRules rules, ChromaTarget target, Clock clock) {
+  /**
+   * Every handler.
+   *
+   * @param target    the readers' release line, which FinalMerge writes the snapshot for
+   * @param retention what the CollectGarbage step keeps
+   * @param gcMode    whether it deletes, or only reports
+   * @param clock     "now" for every age: of deltas, claims and snapshots
+   */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules, ChromaTarget target, RetentionRules retention,
+      RetentionRules.Mode gcMode, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
     steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
@@ -105,6 +118,7 @@ public final class WorkflowSteps {
     steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(bucket));
+    steps.put(WorkflowStep.COLLECT_GARBAGE, new GcStep(bucket, retention, gcMode, clock));
     return steps;
   }
 }

@@ -72,7 +72,7 @@ class WorkflowOnLocalStackTest {
   /** Deltas uploaded so far, in merge order: the oracle of what the latest snapshot must hold. */
   private static final List<Path> uploaded = new ArrayList<>();
 
-  /** One state machine with its own five activities. */
+  /** One state machine with its own activities. */
   private record Workflow(String stateMachineArn, Map<WorkflowStep, String> activities) {}
 
   @BeforeAll
@@ -150,7 +150,7 @@ class WorkflowOnLocalStackTest {
     upload(extra);
     Process doomed = startSlowChunkWorker(quick);
     ActivityWorker others = startWorker("worker-c", quick, List.of(WorkflowStep.PLAN, WorkflowStep.FINAL_MERGE,
-        WorkflowStep.PUBLISH, WorkflowStep.CLEANUP));
+        WorkflowStep.PUBLISH, WorkflowStep.CLEANUP, WorkflowStep.COLLECT_GARBAGE));
     ActivityWorker rescuer = null;
     try {
       String execution = startExecution(quick, "killed");

@@ -35,6 +35,14 @@ public final class WorkerEnvironment {
     /** The values {@link #CHROMA_VERSION} may take, oldest first. */
     public static final List<String> CHROMA_VERSIONS = List.of("0.6", "1.0", "1.3", "1.5");
     public static final String DEFAULT_CHROMA_VERSION = "1.5";
+    /** How many published snapshots the CollectGarbage step keeps, {@code latest} included (default 3). */
+    public static final String GC_KEEP_SNAPSHOTS = "COMPACTOR_GC_KEEP_SNAPSHOTS";
+    /** A snapshot younger than this is never deleted ({@link DurationText}, default {@code 24h}). */
+    public static final String GC_MIN_SNAPSHOT_AGE = "COMPACTOR_GC_MIN_SNAPSHOT_AGE";
+    /** How long a consumed delta (and a finished plan) stays before it is deleted ({@link DurationText}, 7d). */
+    public static final String GC_DELTA_RETENTION = "COMPACTOR_GC_DELTA_RETENTION";
+    /** {@code true}: the CollectGarbage step only reports what it would delete (default {@code false}). */
+    public static final String GC_DRY_RUN = "COMPACTOR_GC_DRY_RUN";
 
     private WorkerEnvironment() {
     }
