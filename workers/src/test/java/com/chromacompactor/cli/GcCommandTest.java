@@ -104,8 +104,9 @@ class GcCommandTest {
     assertEquals(2, retention.exit());
     assertEquals(1, retention.err().lines().count(), retention.err());
     CliRun none = CliRun.of("gc", "--bucket-dir", bucket.toString(), "--keep-snapshots", "0");
-    assertEquals(CompactorCli.EXIT_FAILED, none.exit());
-    assertEquals("error: the snapshots kept must be at least 1 (latest), got 0", none.err().strip());
+    assertEquals(2, none.exit());
+    assertEquals("error: --keep-snapshots must be at least 1 (latest), found 0 (see 'compactor gc --help')",
+        none.err().strip());
     CliRun missing = CliRun.of("gc", "--bucket-dir", tmp.resolve("no-such-bucket").toString());
     assertEquals(CompactorCli.EXIT_FAILED, missing.exit());
     assertTrue(missing.err().contains("no such bucket folder"), missing.err());
