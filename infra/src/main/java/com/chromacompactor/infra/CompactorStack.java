@@ -126,6 +126,7 @@ public class CompactorStack extends Stack {
                 .minSnapshotAge(Duration.seconds(settings.minSnapshotAge().toSeconds()))
                 .deltaRetention(Duration.seconds(settings.deltaRetention().toSeconds()))
                 .gcDryRun(settings.gcDryRun())
+                .chunkSizes(settings.chunkSizes())
                 .build());
 
         // One schedule per lineage: the unnamed one keeps the id and input it always had.

@@ -213,6 +213,8 @@ public class MergeWorkers extends Construct {
         env.put(WorkerEnvironment.GC_DELTA_RETENTION,
                 DurationText.formatSeconds(props.getDeltaRetention().toSeconds().longValue()));
         env.put(WorkerEnvironment.GC_DRY_RUN, Boolean.toString(props.isGcDryRun()));
+        env.put(WorkerEnvironment.CHUNK_SIZES, props.getChunkSizes().formatMapping());
+        env.put(WorkerEnvironment.CHUNK_SIZE_DEFAULT, Integer.toString(props.getChunkSizes().defaultSize()));
         return env;
     }
 

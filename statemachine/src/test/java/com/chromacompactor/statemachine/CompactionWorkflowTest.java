@@ -523,7 +523,7 @@ class CompactionWorkflowTest {
         assertEquals(null, failure.failure().cause());
 
         assertEquals(new CompactionRequest(null, null), JSON.readValue("{}", CompactionRequest.class));
-        PlannedChunk[] chunks = JSON.readValue("[{\"chunkIndex\":0,\"collection\":\"words\",\"kind\":\"word\","
+        PlannedChunk[] chunks = JSON.readValue("[{\"chunkIndex\":0,\"collection\":\"words\",\"chunkSize\":15,"
                 + "\"deltaKeys\":[\"deltas/a/\"],\"embeddings\":10,\"extra\":true}]", PlannedChunk[].class);
         assertEquals(List.of("deltas/a/"), chunks[0].deltaKeys());
 

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       "Configured from the environment: COMPACTOR_BUCKET, COMPACTOR_<STEP>_ACTIVITY_ARN (PLAN, COMPACT_CHUNK,",
       "FINAL_MERGE, PUBLISH, CLEANUP; absent ones are not polled), COMPACTOR_WORKER_CONCURRENCY,",
       "COMPACTOR_HEARTBEAT_INTERVAL_SECONDS, COMPACTOR_STOP_TIMEOUT_SECONDS, COMPACTOR_METRICS_NAMESPACE,",
-      "COMPACTOR_CHUNK_SIZE_WORDS|LINES|OTHER, COMPACTOR_BAD_DELTA_POLICY, COMPACTOR_SETTLE (default 10m),",
+      "COMPACTOR_CHUNK_SIZES (name=N,name=N: deltas per chunk by collection), COMPACTOR_CHUNK_SIZE_DEFAULT",
+      "(default 25), COMPACTOR_BAD_DELTA_POLICY, COMPACTOR_SETTLE (default 10m),",
       "COMPACTOR_INCOMPLETE_UPLOAD_LIMIT (default 24h), AWS_REGION, and COMPACTOR_AWS_ENDPOINT (e.g. LocalStack)."
     })
 final class WorkerCommand implements Callable<Integer> {

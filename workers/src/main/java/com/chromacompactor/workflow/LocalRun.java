@@ -6,6 +6,7 @@ import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CollectGarbageInput;
@@ -59,16 +60,16 @@ public final class LocalRun {
    * @param target         the readers' release line the published snapshot is written for
    * @param retention      what the garbage collection at the end keeps
    */
-  public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
+  public record Settings(ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
       IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
     /** The unnamed lineage with the default intake and retention rules, written for the default release line. */
-    public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
+    public Settings(ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
       this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE,
           ChromaTarget.DEFAULT, RetentionRules.defaults());
     }
 
     public static Settings defaults() {
-      return new Settings(Planner.ChunkSizes.defaults(), 1500, "quarantine");
+      return new Settings(ChunkSizes.defaults(), 1500, "quarantine");
     }
 
     public Settings withIntake(IntakeRules rules) {

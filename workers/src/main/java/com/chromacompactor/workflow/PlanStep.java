@@ -11,6 +11,7 @@ import com.chromacompactor.merge.DeltaNotReadyException;
 import com.chromacompactor.merge.DeltaVersion;
 import com.chromacompactor.merge.Tombstones;
 import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.Lineage;
@@ -59,12 +60,12 @@ final class PlanStep implements ActivityHandler {
   static final Duration CLAIM_LIFETIME = Duration.ofHours(25);
 
   private final BlobStore bucket;
-  private final Planner.ChunkSizes sizes;
+  private final ChunkSizes sizes;
   private final Quarantine.Policy policy;
   private final IntakeRules rules;
   private final Clock clock;
 
-  PlanStep(BlobStore bucket, Planner.ChunkSizes sizes, Quarantine.Policy policy, IntakeRules rules, Clock clock) {
+  PlanStep(BlobStore bucket, ChunkSizes sizes, Quarantine.Policy policy, IntakeRules rules, Clock clock) {
     this.bucket = bucket;
     this.sizes = sizes;
     this.policy = policy;

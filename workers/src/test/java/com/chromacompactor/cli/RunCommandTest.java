@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.testing.ReleaseMatrix;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +39,50 @@ class RunCommandTest {
     assertTrue(second.out().contains("imported 0 deltas"), second.out());
     assertTrue(second.out().contains("nothing to compact"), second.out());
     assertEquals(latest, Files.readString(bucket.resolve("latest"), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void chunkSizesAreConfiguredPerCollectionOverADefault() throws Exception {
+    CliRun r = CliRun.of("run", "--bucket-dir", bucket.toString(), "--import-deltas", EXAMPLES.toString(),
+        "--chunk-size", "receipt_words=1", "--chunk-size", "password_lines=4,other=5", "--chunk-size-default", "3");
+    assertEquals(0, r.exit(), r.err());
+    Path plan;
+    try (var files = Files.walk(bucket.resolve("plans"))) {
+      plan = files.filter(f -> f.getFileName().toString().equals("chunks.json")).findFirst().orElseThrow();
+    }
+    List<String> chunks = new ArrayList<>();
+    new ObjectMapper().readTree(plan.toFile()).forEach(c -> chunks.add(c.path("collection").asText() + "/"
+        + c.path("chunkSize").asInt() + "=" + c.path("deltaKeys").size()));
+    // 4 deltas: receipt_lines by the default (3 + 1), receipt_words one by one
+    assertEquals(List.of("receipt_lines/3=3", "receipt_lines/3=1", "receipt_words/1=1", "receipt_words/1=1",
+        "receipt_words/1=1", "receipt_words/1=1"), chunks);
+  }
+
+  @Test
+  void aWrongChunkSizeIsAnOptionErrorBeforeAnythingIsImported() {
+    String[][] wrong = {
+      {"--chunk-size", "receipt_words=0"},
+      {"--chunk-size", "receipt_words"},
+      {"--chunk-size", "receipt words=3"},
+      {"--chunk-size-default", "many"},
+    };
+    String[] messages = {
+      "error: --chunk-size of receipt_words must be at least 1 delta, got 0 (see 'compactor run --help')",
+      "error: --chunk-size must be collection=N entries separated by commas, got 'receipt_words' in 'receipt_words'"
+          + " (see 'compactor run --help')",
+      "error: --chunk-size: 'receipt words' is not a collection name (letters, digits, '.', '_' and '-', starting"
+          + " with a letter or digit) (see 'compactor run --help')",
+      "error: --chunk-size-default must be a whole number of deltas, got 'many' (see 'compactor run --help')",
+    };
+    for (int i = 0; i < wrong.length; i++) {
+      List<String> args = new ArrayList<>(List.of("run", "--bucket-dir", bucket.toString(), "--import-deltas",
+          EXAMPLES.toString()));
+      args.addAll(List.of(wrong[i]));
+      CliRun r = CliRun.of(args.toArray(new String[0]));
+      assertEquals(2, r.exit(), r.err());
+      assertEquals(messages[i], r.err().strip());
+      assertFalse(Files.exists(bucket.resolve("deltas")), "nothing imported");
+    }
   }
 
   @Test
@@ -88,7 +133,7 @@ class RunCommandTest {
       reasons = files.filter(Files::isRegularFile).toList();
     }
     assertEquals(1, reasons.size(), reasons.toString());
-    var reason = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reasons.get(0).toFile());
+    var reason = new ObjectMapper().readTree(reasons.get(0).toFile());
     assertTrue(r.out().contains("quarantined: deltas/delta-0002x-broken/ (CORRUPT_SQLITE, batch "
         + reason.path("batchId").asText() + ")"), r.out());
     assertEquals("deltas/delta-0002x-broken/", reason.path("deltaKey").asText());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -45,7 +46,7 @@ class CrashRecoveryTest {
 
     LocalRun.importDeltas(bucket, s.deltas.subList(1, 5));
     CrashingStore crashing = new CrashingStore(bucket, "snapshots/", OutputManifest.FILE);
-    Map<WorkflowStep, ActivityHandler> dying = WorkflowSteps.over(crashing, Planner.ChunkSizes.defaults());
+    Map<WorkflowStep, ActivityHandler> dying = WorkflowSteps.over(crashing, ChunkSizes.defaults());
     PlanOutput plan = JSON.readValue(call(dying, WorkflowStep.PLAN, "{\"executionName\":\"second\"}"), PlanOutput.class);
     for (int i = 0; i < plan.chunkCount(); i++) {
       call(dying, WorkflowStep.COMPACT_CHUNK, task(plan, i));
@@ -61,7 +62,7 @@ class CrashRecoveryTest {
     assertEquals(ErrorNames.INVALID_INPUT, refused.errorName(), "a snapshot without its manifest is never published");
 
     // The retry, on a healthy worker: the same steps converge.
-    Map<WorkflowStep, ActivityHandler> healthy = WorkflowSteps.over(bucket, Planner.ChunkSizes.defaults());
+    Map<WorkflowStep, ActivityHandler> healthy = WorkflowSteps.over(bucket, ChunkSizes.defaults());
     call(healthy, WorkflowStep.FINAL_MERGE, merge);
     call(healthy, WorkflowStep.PUBLISH, publish);
     assertEquals(torn, latest(bucket));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.ChromaDumps;
@@ -41,7 +42,7 @@ class LocalRunTest {
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     assertEquals(5, LocalRun.importDeltas(bucket, s.deltas));
     // two deltas per chunk: words spans 00, 01 | 03, 04 and the tombstones of 02 cross a chunk boundary
-    LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(2, 2, 2), threshold, "fail"),
+    LocalRun run = new LocalRun(bucket, new LocalRun.Settings(ChunkSizes.uniform(2), threshold, "fail"),
         Files.createDirectories(tmp.resolve("scratch")), QUIET);
     LocalRun.Result r = run.run("test-execution");
     assertEquals(expectedMode, r.mode());

@@ -11,6 +11,7 @@ import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.metrics.MetricSink;
 import com.chromacompactor.statemachine.contract.AslTemplate;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
@@ -316,7 +317,7 @@ class WorkflowOnLocalStackTest {
     steps.forEach(s -> arns.put(s, workflow.activities().get(s)));
     WorkerConfig config = new WorkerConfig(arns, name, 2, Duration.ofSeconds(1), Duration.ofSeconds(10),
         "ChromaDB/Compaction", Duration.ofSeconds(30));
-    var handlers = WorkflowSteps.over(store, Planner.ChunkSizes.defaults());
+    var handlers = WorkflowSteps.over(store, ChunkSizes.defaults());
     return new ActivityWorker(config, handlers, clients, MetricSink.DISCARD).start();
   }
 
