@@ -195,8 +195,8 @@ public final class CompactorCli implements Runnable {
         if (json) {
           stdout.println(new ObjectMapper().writeValueAsString(s));
         } else {
-          stdout.printf("snapshot %s: %d deltas, %d collections, %,d records read, %,d written, %,d overwritten,"
-                  + " %,d deleted by tombstones, peak heap %d MB, %.1f s%n", out, s.deltas(), s.collections(),
+          stdout.printf("snapshot %s: %d deltas, %d collections, %,d records read, %,d distinct ids written,"
+                  + " %,d overwritten, %,d deleted by tombstones, peak heap %d MB, %.1f s%n", out, s.deltas(), s.collections(),
               s.recordsRead(), s.recordsWritten(), s.idsOverwritten(), s.tombstonesApplied(), s.peakHeapMb(),
               s.seconds());
         }

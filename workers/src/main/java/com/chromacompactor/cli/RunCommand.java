@@ -104,10 +104,19 @@ final class RunCommand implements Callable<Integer> {
       LocalRun run = new LocalRun(bucket, new LocalRun.Settings(sizes, threshold, badDeltaPolicy, rules,
           bucketOptions.lineage(), chromaVersion, retention.rules()), scratch, System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
+      int earlier = 0;
       for (Quarantine.Record q : Quarantine.list(bucket, bucketOptions.lineage())) {
-        if (!q.released()) {
-          out.println("quarantined: " + q.deltaKey() + " (" + q.problem() + ", batch " + q.batchId() + ")");
+        if (q.released()) {
+          continue;
         }
+        if (q.batchId().equals(r.plan().batchId())) {
+          out.println("quarantined: " + q.deltaKey() + " (" + q.problem() + ", batch " + q.batchId() + ")");
+        } else {
+          earlier++;
+        }
+      }
+      if (earlier > 0) {
+        out.println("still quarantined by earlier batches: " + earlier + " (see 'compactor quarantine list')");
       }
       if (r.plan().waitingDeltas() > 0) {
         out.printf("waiting: %d deltas not complete yet, the oldest for %d s%n", r.plan().waitingDeltas(),
@@ -124,9 +133,11 @@ final class RunCommand implements Callable<Integer> {
       if (r.nothingToDo()) {
         out.println("nothing to compact in " + where + " " + StorageLayout.DELTAS_PREFIX);
       } else {
-        out.printf("published %s (%d embeddings, %d chunks, %s mode); latest -> %s%n",
-            location(bucket, r.merge().snapshotPrefix()), r.merge().embeddings(), r.plan().chunkCount(),
-            r.mode(), r.publish().snapshotPrefix());
+        LocalRun.Tally t = r.deltas();
+        out.printf(Locale.ROOT, "published %s: %,d distinct ids; deltas: %d compacted (%,d records read),"
+                + " %d quarantined (%d by Plan), %d deferred; %d chunks, %s mode; latest -> %s%n",
+            location(bucket, r.merge().snapshotPrefix()), t.distinctIds(), t.compacted(), t.recordsRead(),
+            t.quarantined(), t.quarantinedByPlan(), t.deferred(), r.plan().chunkCount(), r.mode(), r.publish().snapshotPrefix());
       }
       out.flush();
       return 0;

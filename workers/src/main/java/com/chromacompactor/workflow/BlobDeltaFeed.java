@@ -116,7 +116,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
     } catch (TaskCancelledException e) {
       throw new InterruptedIOException(e.getMessage());
     }
-    context.progress("delta " + (index + 1) + "/" + prefixes.size() + ": " + prefixes.get(index));
+    context.progress("input " + (index + 1) + "/" + prefixes.size() + ": " + prefixes.get(index));
     if (pool == null) {
       return fetch(index);
     }

@@ -117,8 +117,11 @@ final class CompactChunkStep implements ActivityHandler {
         Map.of(chunk.collection(), summary.recordsWritten()), null, deferred, quarantined);
     context.checkCancelled();
     FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
-    MergeProgress.mergeDone(context, metrics, task.mode(), "chunk of " + chunk.collection(), summary);
-    return ContractJson.output(new ChunkResult(prefix, summary.recordsWritten(), merged.size()));
+    MergeProgress.mergeDone(context, metrics, task.mode(), "chunk " + task.chunkIndex() + " of " + chunk.collection(),
+        merged.size() + " of " + chunk.deltaKeys().size() + " deltas merged (" + quarantined.size() + " quarantined, "
+            + deferred.size() + " deferred)", summary);
+    return ContractJson.output(new ChunkResult(prefix, summary.recordsWritten(), merged.size(),
+        summary.recordsRead()));
   }
 
   /**

@@ -85,7 +85,7 @@ final class FinalMergeStep implements ActivityHandler {
       throw new InvariantViolation("snapshot " + prefix + " failed its check and is not uploaded: "
           + problems.stream().limit(5).toList() + (problems.size() > 5 ? " and " + (problems.size() - 5) + " more" : ""));
     }
-    context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " records read back"
+    context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " distinct ids read back"
         + (summary.superseded() > 0 ? ", " + summary.superseded() + " late operations superseded" : ""));
     // A delta deferred by one chunk stays pending as a whole, even if another chunk merged its other collections:
     // merged again later, its operations apply again at its own version, which changes nothing they already did.
@@ -97,7 +97,10 @@ final class FinalMergeStep implements ActivityHandler {
         List.copyOf(deferred), List.copyOf(quarantined));
     context.checkCancelled();
     FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
-    MergeProgress.mergeDone(context, metrics, input.mode(), "snapshot " + prefix, summary);
+    MergeProgress.mergeDone(context, metrics, input.mode(), "snapshot " + prefix, plan.size() + " intermediates"
+        + (base.isPresent() ? " merged on " + base.get().prefix() : " merged") + ": " + consumed.size() + " of the"
+        + " plan's " + Planner.deltaKeys(plan).size() + " deltas (" + quarantined.size() + " quarantined, "
+        + deferred.size() + " deferred)", summary);
     return ContractJson.output(new FinalMergeOutput(prefix, manifest.totalRecords()));
   }
 }

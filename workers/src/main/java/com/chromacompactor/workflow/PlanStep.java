@@ -155,8 +155,8 @@ final class PlanStep implements ActivityHandler {
     store.blobs.put(StorageLayout.planKey(batchId), ContractJson.bytes(chunks));
     long total = Planner.totalEmbeddings(chunks);
     long late = planned.stream().filter(d -> d.arrival() == BatchRecord.Arrival.LATE).count();
-    context.progress("batch " + batchId + ": " + planned.size() + " deltas (" + late + " late), " + chunks.size()
-        + " chunks, " + total + " embeddings; " + waiting + " waiting");
+    context.progress("batch " + batchId + ": " + planned.size() + " deltas planned (" + late + " late) holding " + total
+        + " records, " + chunks.size() + " chunks; " + quarantined + " quarantined, " + waiting + " waiting");
     return output(new PlanOutput(batchId, planKey, chunks.size(), total, lineage, waiting, oldest));
   }
 

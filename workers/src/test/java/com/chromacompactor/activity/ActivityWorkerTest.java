@@ -66,7 +66,7 @@ class ActivityWorkerTest {
          var worker = worker(wf, 1, Duration.ofSeconds(1), (input, ctx) -> {
            ChunkTask task = TaskInput.read(input, ChunkTask.class);
            return TaskInput.write(new ChunkResult("intermediate/" + task.batchId() + "/chunk-" + task.chunkIndex() + "/",
-               390, 15));
+               390, 15, 480));
          })) {
       DescribeExecutionResponse d = wf.await(wf.start(CHUNK_INPUT), WAIT);
       assertEquals(ExecutionStatus.SUCCEEDED, d.status());
