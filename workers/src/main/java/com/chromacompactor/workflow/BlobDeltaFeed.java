@@ -44,23 +44,18 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private final List<CompletableFuture<Path>> prefetched = new ArrayList<>();
   private final Map<String, DeltaVersion> versions;
 
-  BlobDeltaFeed(BlobStore store, List<String> prefixes, DeltaOrigin origin, Path workDir, CompactionMode mode,
-      TaskContext context) {
-    this(store, prefixes, false, origin, Map.of(), workDir, mode, context);
-  }
-
   /**
-   * With {@code baseFirst}, the first prefix is the published snapshot the merge starts from.
+   * From {@link MergeStart#PUBLISHED_SNAPSHOT}, the first prefix is the published snapshot the merge starts from.
    *
    * @param versions the version of each producer delta by key, for a versioned compaction (empty otherwise)
    */
-  BlobDeltaFeed(BlobStore store, List<String> prefixes, boolean baseFirst, DeltaOrigin origin,
+  BlobDeltaFeed(BlobStore store, List<String> prefixes, MergeStart start, DeltaOrigin origin,
       Map<String, DeltaVersion> versions, Path workDir, CompactionMode mode, TaskContext context) {
     this.store = store;
     this.versions = Map.copyOf(versions);
     this.origin = origin;
     this.prefixes = List.copyOf(prefixes);
-    this.baseFirst = baseFirst && !prefixes.isEmpty();
+    this.baseFirst = start == MergeStart.PUBLISHED_SNAPSHOT && !prefixes.isEmpty();
     this.workDir = workDir;
     this.context = context;
     if (mode == CompactionMode.PARALLEL && prefixes.size() > 1) {

@@ -82,7 +82,7 @@ final class CompactChunkStep implements ActivityHandler {
     CompactionOptions options = CompactionOptions.intermediate(chunk.collection(),
         policy == Quarantine.Policy.QUARANTINE ? CompactionOptions.BadDeltaPolicy.SKIP
             : CompactionOptions.BadDeltaPolicy.FAIL).versioned(reference);
-    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), false, DeltaOrigin.PRODUCER, versions,
+    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), MergeStart.EMPTY, DeltaOrigin.PRODUCER, versions,
         task.mode(), options, QueueSnapshotWriter::create).run(store.blobs, out, context, metrics);
     List<String> quarantined = new ArrayList<>();
     for (CompactionSummary.RefusedDelta refused : summary.refused()) {

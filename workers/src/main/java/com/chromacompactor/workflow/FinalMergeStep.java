@@ -75,7 +75,8 @@ final class FinalMergeStep implements ActivityHandler {
     Path out = context.workDir().resolve("snapshot");
     TaskMetrics metrics = MergeProgress.metrics(context, input.batchId(), null);
     // The base is taken over as it stands and its indexes extended (IndexedSnapshotWriter); its versions too.
-    CompactionSummary summary = new BucketMerge(inputs, base.isPresent(), DeltaOrigin.COMPACTOR, input.mode(),
+    CompactionSummary summary = new BucketMerge(inputs,
+        base.isPresent() ? MergeStart.PUBLISHED_SNAPSHOT : MergeStart.EMPTY, DeltaOrigin.COMPACTOR, input.mode(),
         CompactionOptions.snapshot().versioned(null),
         IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors(), target))
         .run(store.blobs, out, context, metrics);
