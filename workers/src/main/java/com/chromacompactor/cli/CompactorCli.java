@@ -11,7 +11,6 @@ import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.snapshot.IndexedSnapshotWriter;
 import com.chromacompactor.snapshot.QueueSnapshotWriter;
 import com.chromacompactor.snapshot.SnapshotWriter;
-import com.chromacompactor.storage.LocalDeltaFolders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -8,7 +8,6 @@ import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.DurationText;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.storage.BlobStore;
-import com.chromacompactor.storage.LocalDeltaFolders;
 import com.chromacompactor.workflow.IntakeRules;
 import com.chromacompactor.workflow.LocalRun;
 import com.chromacompactor.workflow.Quarantine;
