@@ -3,7 +3,7 @@ package com.chromacompactor.cli;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.DurationText;
 import com.chromacompactor.statemachine.contract.StorageLayout;
@@ -148,7 +148,7 @@ final class RunCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
     } finally {
       if (scratch != null) {
-        SnapshotDirectory.deleteTree(scratch);
+        FileTrees.delete(scratch);
       }
     }
     err.flush();

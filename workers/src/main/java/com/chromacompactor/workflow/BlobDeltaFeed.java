@@ -4,10 +4,10 @@ import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.merge.DeltaNotReadyException;
 import com.chromacompactor.merge.DeltaVersion;
-import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.storage.BlobStore;
 import com.chromacompactor.storage.FolderTransfer;
@@ -132,7 +132,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private Path fetch(int index) throws IOException {
     // The folder is named after the key, so errors that name the local delta also name the key.
     Path local = localFolder(index);
-    SnapshotDirectory.deleteTree(local);
+    FileTrees.delete(local);
     int objects = FolderTransfer.download(store, prefixes.get(index), local);
     if (objects == 0) {
       throw new IOException("nothing under " + store.describe() + "/" + prefixes.get(index));
@@ -180,7 +180,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
 
   @Override
   public void release(int index, Path local) throws IOException {
-    SnapshotDirectory.deleteTree(local.getParent());
+    FileTrees.delete(local.getParent());
   }
 
   @Override

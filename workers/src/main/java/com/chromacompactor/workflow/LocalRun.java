@@ -5,7 +5,7 @@ import com.chromacompactor.activity.ErrorClassifier;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.ChromaTarget;
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkResult;
 import com.chromacompactor.statemachine.contract.ChunkTask;
@@ -190,7 +190,7 @@ public final class LocalRun {
       String output = steps.get(step).handle(ContractJson.output(input), new Context(workDir, step));
       return ContractJson.MAPPER.readValue(output, outputType);
     } finally {
-      SnapshotDirectory.deleteTree(workDir);
+      FileTrees.delete(workDir);
     }
   }
 

@@ -7,10 +7,10 @@ import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.chroma.DeltaReader;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.merge.DeltaNotReadyException;
 import com.chromacompactor.merge.DeltaVersion;
 import com.chromacompactor.merge.Tombstones;
-import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.ErrorNames;
@@ -325,7 +325,7 @@ final class PlanStep implements ActivityHandler {
     } catch (CorruptDeltaException e) {
       throw e.relocated(delta.key());
     } finally {
-      SnapshotDirectory.deleteTree(local);
+      FileTrees.delete(local);
     }
   }
 

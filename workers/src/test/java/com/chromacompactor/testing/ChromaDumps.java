@@ -3,7 +3,7 @@ package com.chromacompactor.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -26,7 +26,7 @@ public final class ChromaDumps {
       ChromaPython.run("dump", work.resolve("dump.json"), copy);
       return new ObjectMapper().readTree(work.resolve("dump.json").toFile());
     } finally {
-      SnapshotDirectory.deleteTree(work); // a copy of a whole snapshot, done with
+      FileTrees.delete(work); // a copy of a whole snapshot, done with
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.storage.LocalBlobStore;
@@ -82,11 +83,7 @@ class LocalRunTest {
     Path broken = tmp.resolve("01-big-without-hnsw");
     Scenario.copyTree(s.delta("01-big"), broken);
     String segment = s.coverage.path("01-big").path("collections").path("words").path("vectorSegment").asText();
-    try (var files = Files.walk(broken.resolve(segment))) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
+    FileTrees.delete(broken.resolve(segment));
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     LocalRun.importDeltas(bucket, List.of(s.delta("00-base"), broken, s.delta("02-lines-tombstones")));
     LocalRun.Result r = new LocalRun(bucket, LocalRun.Settings.defaults(), Files.createDirectories(tmp.resolve("scratch")),
