@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -99,7 +100,7 @@ public record CompactorSettings(
         KMS;
 
         static BucketKeys parse(String value) {
-            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "s3" -> S3;
                 case "kms" -> KMS;
                 default -> throw new IllegalArgumentException("bucketEncryption must be s3 or kms, got '" + value + "'");
@@ -232,7 +233,7 @@ public record CompactorSettings(
             if (v instanceof Boolean b) {
                 return b;
             }
-            return switch (v.toString().trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (v.toString().trim().toLowerCase(Locale.ROOT)) {
                 case "true" -> true;
                 case "false" -> false;
                 default -> throw new IllegalArgumentException(

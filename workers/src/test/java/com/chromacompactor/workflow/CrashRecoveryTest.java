@@ -16,6 +16,8 @@ import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRecoveryTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
   @TempDir Path tmp;
 
   @Test

@@ -15,8 +15,10 @@ import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -161,8 +163,8 @@ class WorkflowStepsTest {
           + "\",\"chunkIndex\":" + i + ",\"mode\":\"PARALLEL\"}");
     }
     Path damaged = bucket.root().resolve("intermediate/" + p.batchId() + "/chunk-2/chroma.sqlite3");
-    Files.write(damaged, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
-    java.io.IOException e = assertThrows(java.io.IOException.class, () -> call(WorkflowStep.FINAL_MERGE,
+    Files.write(damaged, new byte[] {0}, StandardOpenOption.APPEND);
+    IOException e = assertThrows(IOException.class, () -> call(WorkflowStep.FINAL_MERGE,
         "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey() + "\",\"chunkCount\":"
             + p.chunkCount() + ",\"mode\":\"SEQUENTIAL\"}"));
     assertTrue(e.getMessage().contains("intermediate/" + p.batchId() + "/chunk-2/: files differ from its manifest:"
