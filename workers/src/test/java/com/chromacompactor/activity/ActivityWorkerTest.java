@@ -71,7 +71,7 @@ class ActivityWorkerTest {
       DescribeExecutionResponse d = wf.await(wf.start(CHUNK_INPUT), WAIT);
       assertEquals(ExecutionStatus.SUCCEEDED, d.status());
       assertEquals(JSON.readTree("{\"intermediatePrefix\":\"intermediate/b-1/chunk-2/\",\"embeddings\":390,"
-          + "\"deltasProcessed\":15}"), JSON.readTree(d.output()));
+          + "\"deltasProcessed\":15,\"recordsRead\":480}"), JSON.readTree(d.output()));
       HistoryEvent started = event(wf.history(d.executionArn()), HistoryEventType.ACTIVITY_STARTED);
       assertEquals("test-worker-CompactChunk", started.activityStartedEventDetails().workerName());
       awaitTrue(() -> worker.counters().tasksSucceeded() == 1, "the success counted");
