@@ -7,7 +7,7 @@ import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.snapshot.IndexedSnapshotWriter;
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.storage.FolderTransfer;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.workflow.OutputManifest;
@@ -236,7 +236,7 @@ public final class HnswBench {
       @Override
       public void release(int i, Path local) throws IOException {
         if (i == 0) {
-          SnapshotDirectory.deleteTree(copy); // what BlobDeltaFeed does with a download once it is merged
+          FileTrees.delete(copy); // what BlobDeltaFeed does with a download once it is merged
         }
       }
     };

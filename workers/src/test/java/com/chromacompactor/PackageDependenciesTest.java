@@ -31,6 +31,11 @@ class PackageDependenciesTest {
   }
 
   @Test
+  void theBucketKnowsOnlyAwsNotTheFormatNorTheMerge() throws IOException {
+    assertEquals(List.of("aws"), List.copyOf(importedPackages("storage")));
+  }
+
+  @Test
   void theReaderKnowsTheBucketAndTheManifestNotTheEngineNorTheRuntime() throws IOException {
     assertEquals(List.of("files", "statemachine", "storage", "workflow"), List.copyOf(importedPackages("reader")));
   }

@@ -1,5 +1,6 @@
 package com.chromacompactor.infra;
 
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.DurationText;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
@@ -8,8 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import software.constructs.Node;
 
 /**
@@ -45,6 +49,10 @@ import software.constructs.Node;
  *   <tr><td>{@code deltaRetention}</td><td>how long consumed deltas and finished plans stay ({@code 7d})</td></tr>
  *   <tr><td>{@code gcDryRun}</td><td>{@code true}: the CollectGarbage step only reports what it would delete
  *       ({@code false})</td></tr>
+ *   <tr><td>{@code chunkSizes}</td><td>deltas per chunk by collection: a JSON object ({@code {"receipt_words": 15}})
+ *       or {@code name=N,name=N}; passed to the workers as {@code COMPACTOR_CHUNK_SIZES}</td></tr>
+ *   <tr><td>{@code chunkSizeDefault}</td><td>deltas per chunk of a collection {@code chunkSizes} does not name
+ *       ({@code 25}, {@code COMPACTOR_CHUNK_SIZE_DEFAULT})</td></tr>
  *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
  *       working directory (the repository root under {@code cdk})</td></tr>
  * </table>
@@ -58,6 +66,7 @@ import software.constructs.Node;
  * @param minSnapshotAge        {@code COMPACTOR_GC_MIN_SNAPSHOT_AGE}
  * @param deltaRetention        {@code COMPACTOR_GC_DELTA_RETENTION}
  * @param gcDryRun              {@code COMPACTOR_GC_DRY_RUN}
+ * @param chunkSizes            {@code COMPACTOR_CHUNK_SIZES} and {@code COMPACTOR_CHUNK_SIZE_DEFAULT}
  */
 public record CompactorSettings(
         Optional<String> schedule,
@@ -80,7 +89,8 @@ public record CompactorSettings(
         int keepSnapshots,
         Duration minSnapshotAge,
         Duration deltaRetention,
-        boolean gcDryRun) {
+        boolean gcDryRun,
+        ChunkSizes chunkSizes) {
 
     /** Who holds the keys of the bucket's server-side encryption. */
     public enum BucketKeys {
@@ -90,7 +100,7 @@ public record CompactorSettings(
         KMS;
 
         static BucketKeys parse(String value) {
-            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
                 case "s3" -> S3;
                 case "kms" -> KMS;
                 default -> throw new IllegalArgumentException("bucketEncryption must be s3 or kms, got '" + value + "'");
@@ -159,6 +169,7 @@ public record CompactorSettings(
             throw new IllegalArgumentException("minSnapshotAge and deltaRetention must be 0 or more, got "
                     + minSnapshotAge + " and " + deltaRetention);
         }
+        Objects.requireNonNull(chunkSizes, "chunkSizes");
     }
 
     /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
@@ -169,7 +180,7 @@ public record CompactorSettings(
                 DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3, List.of(Lineage.NONE),
                 DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT, DEFAULT_WAITING_ALARM_AFTER,
                 WorkerEnvironment.DEFAULT_CHROMA_VERSION, DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MIN_SNAPSHOT_AGE,
-                DEFAULT_DELTA_RETENTION, false);
+                DEFAULT_DELTA_RETENTION, false, ChunkSizes.defaults());
     }
 
     /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
@@ -199,7 +210,8 @@ public record CompactorSettings(
                 (int) ctx.number("keepSnapshots", DEFAULT_KEEP_SNAPSHOTS),
                 ctx.duration("minSnapshotAge", DEFAULT_MIN_SNAPSHOT_AGE),
                 ctx.duration("deltaRetention", DEFAULT_DELTA_RETENTION),
-                ctx.bool("gcDryRun", false));
+                ctx.bool("gcDryRun", false),
+                ctx.chunkSizes("chunkSizes", "chunkSizeDefault"));
     }
 
     /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */
@@ -221,7 +233,7 @@ public record CompactorSettings(
             if (v instanceof Boolean b) {
                 return b;
             }
-            return switch (v.toString().trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (v.toString().trim().toLowerCase(Locale.ROOT)) {
                 case "true" -> true;
                 case "false" -> false;
                 default -> throw new IllegalArgumentException(
@@ -256,6 +268,29 @@ public record CompactorSettings(
                 return names.stream().map(Lineage::of).toList();
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("context " + key + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** A JSON object of names and sizes (cdk.json), or {@code name=N,name=N} ({@code -c}); over the default. */
+        ChunkSizes chunkSizes(String key, String defaultKey) {
+            Object v = raw(key);
+            Map<String, Integer> sizes = new TreeMap<>();
+            try {
+                if (v instanceof Map<?, ?> map) {
+                    map.forEach((name, size) -> sizes.put(String.valueOf(name),
+                            ChunkSizes.parseSize("context " + key + " of " + name, String.valueOf(size))));
+                } else if (v != null) {
+                    sizes.putAll(ChunkSizes.parseMapping("context " + key, v.toString()));
+                }
+                long fallback = number(defaultKey, ChunkSizes.DEFAULT_SIZE);
+                if (fallback < 1 || fallback > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("context " + defaultKey + " must be at least 1 delta, got "
+                            + fallback);
+                }
+                return new ChunkSizes((int) fallback, sizes);
+            } catch (IllegalArgumentException e) {
+                throw e.getMessage().startsWith("context ") ? e
+                        : new IllegalArgumentException("context " + key + ": " + e.getMessage(), e);
             }
         }
 

@@ -17,6 +17,7 @@ import software.amazon.awscdk.services.events.RuleTargetInput;
 import software.amazon.awscdk.services.events.Schedule;
 import software.amazon.awscdk.services.events.targets.SfnStateMachine;
 import software.amazon.awscdk.services.events.targets.SfnStateMachineProps;
+import software.amazon.awscdk.services.kms.Key;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
@@ -64,7 +65,7 @@ public class CompactorStack extends Stack {
                 .build();
         var bucketBuilder = Bucket.Builder.create(this, "Bucket");
         if (settings.bucketKeys() == CompactorSettings.BucketKeys.KMS) {
-            bucketBuilder.encryptionKey(software.amazon.awscdk.services.kms.Key.Builder.create(this, "BucketKey")
+            bucketBuilder.encryptionKey(Key.Builder.create(this, "BucketKey")
                     .enableKeyRotation(true)
                     .removalPolicy(RemovalPolicy.RETAIN)
                     .description("Chroma Compactor bucket (SSE-KMS)")
@@ -126,6 +127,7 @@ public class CompactorStack extends Stack {
                 .minSnapshotAge(Duration.seconds(settings.minSnapshotAge().toSeconds()))
                 .deltaRetention(Duration.seconds(settings.deltaRetention().toSeconds()))
                 .gcDryRun(settings.gcDryRun())
+                .chunkSizes(settings.chunkSizes())
                 .build());
 
         // One schedule per lineage: the unnamed one keeps the id and input it always had.

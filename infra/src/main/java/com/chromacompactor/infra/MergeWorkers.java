@@ -18,6 +18,7 @@ import software.amazon.awscdk.services.applicationautoscaling.ScalingInterval;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.ec2.FlowLogDestination;
 import software.amazon.awscdk.services.ec2.FlowLogOptions;
 import software.amazon.awscdk.services.ec2.FlowLogTrafficType;
@@ -159,7 +160,7 @@ public class MergeWorkers extends Construct {
                 .cooldown(Duration.minutes(2))
                 .build());
         scaling.scaleOnMetric("ScaleInWhenIdle", BasicStepScalingPolicyProps.builder()
-                .metric(service.metricCpuUtilization(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
+                .metric(service.metricCpuUtilization(MetricOptions.builder()
                         .period(Duration.minutes(1)).statistic("Average").build()))
                 .adjustmentType(AdjustmentType.PERCENT_CHANGE_IN_CAPACITY)
                 .scalingSteps(List.of(
@@ -213,6 +214,8 @@ public class MergeWorkers extends Construct {
         env.put(WorkerEnvironment.GC_DELTA_RETENTION,
                 DurationText.formatSeconds(props.getDeltaRetention().toSeconds().longValue()));
         env.put(WorkerEnvironment.GC_DRY_RUN, Boolean.toString(props.isGcDryRun()));
+        env.put(WorkerEnvironment.CHUNK_SIZES, props.getChunkSizes().formatMapping());
+        env.put(WorkerEnvironment.CHUNK_SIZE_DEFAULT, Integer.toString(props.getChunkSizes().defaultSize()));
         return env;
     }
 
@@ -301,7 +304,7 @@ public class MergeWorkers extends Construct {
 
     /** The service's average CPU (the scale-in signal). */
     public Metric metricCpuUtilization(Duration period) {
-        return service.metricCpuUtilization(software.amazon.awscdk.services.cloudwatch.MetricOptions.builder()
+        return service.metricCpuUtilization(MetricOptions.builder()
                 .period(period).statistic("Average").build());
     }
 

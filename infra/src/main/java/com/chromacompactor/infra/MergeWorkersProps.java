@@ -1,6 +1,7 @@
 package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import java.util.Objects;
 import software.amazon.awscdk.Duration;
@@ -30,6 +31,7 @@ public final class MergeWorkersProps {
     private final Duration minSnapshotAge;
     private final Duration deltaRetention;
     private final boolean gcDryRun;
+    private final ChunkSizes chunkSizes;
 
     private MergeWorkersProps(Builder b) {
         this.workflow = Objects.requireNonNull(b.workflow, "workflow is required");
@@ -69,6 +71,7 @@ public final class MergeWorkersProps {
         this.minSnapshotAge = b.minSnapshotAge;
         this.deltaRetention = b.deltaRetention;
         this.gcDryRun = b.gcDryRun;
+        this.chunkSizes = b.chunkSizes;
     }
 
     public static Builder builder() {
@@ -148,6 +151,11 @@ public final class MergeWorkersProps {
         return gcDryRun;
     }
 
+    /** Deltas per chunk, by collection and for the others, passed as {@code COMPACTOR_CHUNK_SIZES} and its default. */
+    public ChunkSizes getChunkSizes() {
+        return chunkSizes;
+    }
+
     /** Builder for {@link MergeWorkersProps}. */
     public static final class Builder {
         private CompactionWorkflow workflow;
@@ -168,6 +176,7 @@ public final class MergeWorkersProps {
         private Duration minSnapshotAge = Duration.hours(24);
         private Duration deltaRetention = Duration.days(7);
         private boolean gcDryRun;
+        private ChunkSizes chunkSizes = ChunkSizes.defaults();
 
         private Builder() {
         }
@@ -271,6 +280,15 @@ public final class MergeWorkersProps {
         /** The CollectGarbage step only reports what it would delete ({@code COMPACTOR_GC_DRY_RUN}). @default false */
         public Builder gcDryRun(boolean dryRun) {
             this.gcDryRun = dryRun;
+            return this;
+        }
+
+        /**
+         * Deltas per chunk by collection, and for every other collection ({@code COMPACTOR_CHUNK_SIZES},
+         * {@code COMPACTOR_CHUNK_SIZE_DEFAULT}). @default 25 for every collection
+         */
+        public Builder chunkSizes(ChunkSizes chunkSizes) {
+            this.chunkSizes = Objects.requireNonNull(chunkSizes, "chunkSizes");
             return this;
         }
 

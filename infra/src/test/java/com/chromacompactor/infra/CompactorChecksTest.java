@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.CfnElement;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Match;
@@ -91,7 +92,7 @@ class CompactorChecksTest {
     @Test
     void theFindingsThatAreFixedAreFixedInTheTemplate() {
         Template t = STACKS.get("s3").template();
-        String logs = STACKS.get("s3").stack().resolve(((software.amazon.awscdk.CfnElement) STACKS.get("s3").stack()
+        String logs = STACKS.get("s3").stack().resolve(((CfnElement) STACKS.get("s3").stack()
                 .getAccessLogs().getNode().getDefaultChild()).getLogicalId()).toString();
         t.hasResourceProperties("AWS::S3::Bucket", Map.of("LoggingConfiguration", Map.of(
                 "DestinationBucketName", Map.of("Ref", logs), "LogFilePrefix", "compaction-bucket/")));

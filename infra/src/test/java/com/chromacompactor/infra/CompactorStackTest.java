@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.MetricNames;
@@ -74,6 +75,8 @@ class CompactorStackTest {
         context.put("keepSnapshots", 4);
         context.put("minSnapshotAge", "12h");
         context.put("deltaRetention", "3d");
+        context.put("chunkSizes", Map.of("receipt_words", 15, "password_lines", 40));
+        context.put("chunkSizeDefault", 20);
         template = synth(context);
         resources = JSON.valueToTree(template.toJSON()).get("Resources");
         definition = JSON.readTree(flatten(only("AWS::StepFunctions::StateMachine").get("Properties")
@@ -268,6 +271,30 @@ class CompactorStackTest {
         assertEquals("12h", env.get(WorkerEnvironment.GC_MIN_SNAPSHOT_AGE).asText());
         assertEquals("3d", env.get(WorkerEnvironment.GC_DELTA_RETENTION).asText());
         assertEquals("false", env.get(WorkerEnvironment.GC_DRY_RUN).asText());
+        assertEquals("password_lines=40,receipt_words=15", env.get(WorkerEnvironment.CHUNK_SIZES).asText(),
+                "the context's chunk sizes by collection, as the workers read them");
+        assertEquals("20", env.get(WorkerEnvironment.CHUNK_SIZE_DEFAULT).asText());
+    }
+
+    @Test
+    void contextChunkSizesAreAnObjectOrNameEqualsSizeTextAndAreChecked() {
+        ChunkSizes fromText = CompactorSettings.fromContext(new App(AppProps.builder()
+                .context(Map.of("chunkSizes", "receipt_words=15, password_lines=40")).build()).getNode()).chunkSizes();
+        assertEquals(new ChunkSizes(ChunkSizes.DEFAULT_SIZE, Map.of("receipt_words", 15, "password_lines", 40)),
+                fromText);
+        assertEquals(40, fromText.of("password_lines"), "the name decides, not a word in it");
+        assertEquals(ChunkSizes.defaults(), CompactorSettings.defaults().chunkSizes());
+        assertEquals("context chunkSizes of receipt_words must be at least 1 delta, got 0",
+                assertThrows(IllegalArgumentException.class, () -> CompactorSettings.fromContext(new App(AppProps
+                        .builder().context(Map.of("chunkSizes", Map.of("receipt_words", 0))).build()).getNode()))
+                        .getMessage());
+        assertEquals("context chunkSizes must be collection=N entries separated by commas, got 'receipt_words' in"
+                        + " 'receipt_words'", assertThrows(IllegalArgumentException.class, () -> CompactorSettings
+                        .fromContext(new App(AppProps.builder().context(Map.of("chunkSizes", "receipt_words"))
+                                .build()).getNode())).getMessage());
+        assertEquals("context chunkSizeDefault must be at least 1 delta, got 0",
+                assertThrows(IllegalArgumentException.class, () -> CompactorSettings.fromContext(new App(AppProps
+                        .builder().context(Map.of("chunkSizeDefault", 0)).build()).getNode())).getMessage());
     }
 
     @Test

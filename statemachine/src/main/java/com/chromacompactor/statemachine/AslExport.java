@@ -20,6 +20,7 @@ import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.stepfunctions.IActivity;
+import software.constructs.IConstruct;
 
 /**
  * Renders the workflow's definition as Amazon States Language with placeholders ({@link AslTemplate#BUCKET_NAME},
@@ -106,7 +107,7 @@ public final class AslExport {
                 + refs.keySet());
     }
 
-    private static String logicalId(Stack stack, software.constructs.IConstruct construct) {
+    private static String logicalId(Stack stack, IConstruct construct) {
         return stack.getLogicalId((CfnElement) construct.getNode().getDefaultChild());
     }
 

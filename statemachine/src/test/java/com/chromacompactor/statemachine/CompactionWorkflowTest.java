@@ -228,7 +228,7 @@ class CompactionWorkflowTest {
             assertEquals(3600, task.get("TimeoutSeconds").asInt(), name);
             JsonNode retry = task.get("Retry").get(0);
             assertEquals(List.of("States.Timeout", "States.HeartbeatTimeout", "Storage.Transient",
-                    "Worker.Interrupted", "Worker.OutOfMemory"), texts(retry.get("ErrorEquals")));
+                    "Worker.Interrupted"), texts(retry.get("ErrorEquals")));
             assertEquals("FULL", retry.get("JitterStrategy").asText());
             assertEquals(2.0, retry.get("BackoffRate").asDouble());
             assertEquals(3, retry.get("MaxAttempts").asInt());
@@ -523,7 +523,7 @@ class CompactionWorkflowTest {
         assertEquals(null, failure.failure().cause());
 
         assertEquals(new CompactionRequest(null, null), JSON.readValue("{}", CompactionRequest.class));
-        PlannedChunk[] chunks = JSON.readValue("[{\"chunkIndex\":0,\"collection\":\"words\",\"kind\":\"word\","
+        PlannedChunk[] chunks = JSON.readValue("[{\"chunkIndex\":0,\"collection\":\"words\",\"chunkSize\":15,"
                 + "\"deltaKeys\":[\"deltas/a/\"],\"embeddings\":10,\"extra\":true}]", PlannedChunk[].class);
         assertEquals(List.of("deltas/a/"), chunks[0].deltaKeys());
 

@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
@@ -94,14 +95,14 @@ public final class BucketOptions {
     return lineage.isNone() ? where : where + " (lineage " + lineage.name() + ")";
   }
 
-  static final class S3LocationConverter implements picocli.CommandLine.ITypeConverter<S3Location> {
+  static final class S3LocationConverter implements ITypeConverter<S3Location> {
     @Override
     public S3Location convert(String value) {
       return S3Location.parse(value);
     }
   }
 
-  static final class LineageConverter implements picocli.CommandLine.ITypeConverter<Lineage> {
+  static final class LineageConverter implements ITypeConverter<Lineage> {
     @Override
     public Lineage convert(String value) {
       return Lineage.of(value);

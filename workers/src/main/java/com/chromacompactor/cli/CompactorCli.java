@@ -11,7 +11,6 @@ import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.snapshot.IndexedSnapshotWriter;
 import com.chromacompactor.snapshot.QueueSnapshotWriter;
 import com.chromacompactor.snapshot.SnapshotWriter;
-import com.chromacompactor.storage.LocalDeltaFolders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -195,8 +194,8 @@ public final class CompactorCli implements Runnable {
         if (json) {
           stdout.println(new ObjectMapper().writeValueAsString(s));
         } else {
-          stdout.printf("snapshot %s: %d deltas, %d collections, %,d records read, %,d written, %,d overwritten,"
-                  + " %,d deleted by tombstones, peak heap %d MB, %.1f s%n", out, s.deltas(), s.collections(),
+          stdout.printf("snapshot %s: %d deltas, %d collections, %,d records read, %,d distinct ids written,"
+                  + " %,d overwritten, %,d deleted by tombstones, peak heap %d MB, %.1f s%n", out, s.deltas(), s.collections(),
               s.recordsRead(), s.recordsWritten(), s.idsOverwritten(), s.tombstonesApplied(), s.peakHeapMb(),
               s.seconds());
         }

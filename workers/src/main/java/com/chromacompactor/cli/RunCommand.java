@@ -3,14 +3,13 @@ package com.chromacompactor.cli;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.DurationText;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.storage.BlobStore;
-import com.chromacompactor.storage.LocalDeltaFolders;
 import com.chromacompactor.workflow.IntakeRules;
 import com.chromacompactor.workflow.LocalRun;
-import com.chromacompactor.workflow.Planner;
 import com.chromacompactor.workflow.Quarantine;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,6 +22,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code compactor run}: the whole workflow in this process, on a local bucket folder or an S3 bucket. On a cron,
@@ -54,14 +54,14 @@ final class RunCommand implements Callable<Integer> {
       description = "Batches with more embeddings run in sequential mode (default ${DEFAULT-VALUE}).")
   long threshold;
 
-  @Option(names = "--chunk-size-words", defaultValue = "15", description = "Deltas per chunk of word collections.")
-  int wordChunk;
+  @Option(names = "--chunk-size", paramLabel = "COLLECTION=N",
+      description = "Deltas per chunk of this collection (repeatable, or name=N,name=N); a chunk is one merge, so"
+          + " a collection whose deltas hold many records gets fewer. Others get --chunk-size-default.")
+  List<String> chunkSizes = List.of();
 
-  @Option(names = "--chunk-size-lines", defaultValue = "25", description = "Deltas per chunk of line collections.")
-  int lineChunk;
-
-  @Option(names = "--chunk-size-other", defaultValue = "25", description = "Deltas per chunk of other collections.")
-  int otherChunk;
+  @Option(names = "--chunk-size-default", paramLabel = "N", defaultValue = "25",
+      description = "Deltas per chunk of a collection no --chunk-size names. Default ${DEFAULT-VALUE}.")
+  String chunkSizeDefault;
 
   @Option(names = "--on-bad-delta", defaultValue = "quarantine",
       description = "quarantine (record it under quarantine/<batch>/ with its reason, compact the rest) or fail"
@@ -86,6 +86,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ChunkSizes sizes = chunkSizes();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Path scratch = null;
@@ -99,14 +100,22 @@ final class RunCommand implements Callable<Integer> {
         out.println("imported " + n + " deltas into " + where + " " + StorageLayout.DELTAS_PREFIX);
       }
       scratch = Files.createTempDirectory("compactor-run-");
-      LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(wordChunk, lineChunk,
-          otherChunk), threshold, badDeltaPolicy, rules, bucketOptions.lineage(), chromaVersion,
-          retention.rules()), scratch, System.err);
+      LocalRun run = new LocalRun(bucket, new LocalRun.Settings(sizes, threshold, badDeltaPolicy, rules,
+          bucketOptions.lineage(), chromaVersion, retention.rules()), scratch, System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
+      int earlier = 0;
       for (Quarantine.Record q : Quarantine.list(bucket, bucketOptions.lineage())) {
-        if (!q.released()) {
-          out.println("quarantined: " + q.deltaKey() + " (" + q.problem() + ", batch " + q.batchId() + ")");
+        if (q.released()) {
+          continue;
         }
+        if (q.batchId().equals(r.plan().batchId())) {
+          out.println("quarantined: " + q.deltaKey() + " (" + q.problem() + ", batch " + q.batchId() + ")");
+        } else {
+          earlier++;
+        }
+      }
+      if (earlier > 0) {
+        out.println("still quarantined by earlier batches: " + earlier + " (see 'compactor quarantine list')");
       }
       if (r.plan().waitingDeltas() > 0) {
         out.printf("waiting: %d deltas not complete yet, the oldest for %d s%n", r.plan().waitingDeltas(),
@@ -123,9 +132,11 @@ final class RunCommand implements Callable<Integer> {
       if (r.nothingToDo()) {
         out.println("nothing to compact in " + where + " " + StorageLayout.DELTAS_PREFIX);
       } else {
-        out.printf("published %s (%d embeddings, %d chunks, %s mode); latest -> %s%n",
-            location(bucket, r.merge().snapshotPrefix()), r.merge().embeddings(), r.plan().chunkCount(),
-            r.mode(), r.publish().snapshotPrefix());
+        LocalRun.Tally t = r.deltas();
+        out.printf(Locale.ROOT, "published %s: %,d distinct ids; deltas: %d compacted (%,d records read),"
+                + " %d quarantined (%d by Plan), %d deferred; %d chunks, %s mode; latest -> %s%n",
+            location(bucket, r.merge().snapshotPrefix()), t.distinctIds(), t.compacted(), t.recordsRead(),
+            t.quarantined(), t.quarantinedByPlan(), t.deferred(), r.plan().chunkCount(), r.mode(), r.publish().snapshotPrefix());
       }
       out.flush();
       return 0;
@@ -137,11 +148,21 @@ final class RunCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
     } finally {
       if (scratch != null) {
-        SnapshotDirectory.deleteTree(scratch);
+        FileTrees.delete(scratch);
       }
     }
     err.flush();
     return CompactorCli.EXIT_FAILED;
+  }
+
+  /** The {@code --chunk-size} options over {@code --chunk-size-default}; a wrong one is an option error (exit 2). */
+  private ChunkSizes chunkSizes() {
+    try {
+      return new ChunkSizes(ChunkSizes.parseSize("--chunk-size-default", chunkSizeDefault),
+          ChunkSizes.parseMapping("--chunk-size", String.join(",", chunkSizes)));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
   }
 
   /** Where a key of the lineage is: a path under the folder, or s3://... */

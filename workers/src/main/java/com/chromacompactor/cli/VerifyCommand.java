@@ -3,7 +3,6 @@ package com.chromacompactor.cli;
 import com.chromacompactor.audit.AuditReport;
 import com.chromacompactor.audit.SnapshotAudit;
 import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.storage.LocalDeltaFolders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

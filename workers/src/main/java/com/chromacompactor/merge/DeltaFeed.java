@@ -3,6 +3,7 @@ package com.chromacompactor.merge;
 import com.chromacompactor.chroma.DeltaOrigin;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -65,7 +66,7 @@ public interface DeltaFeed {
 
   /** A previous snapshot (a compactor output, merged first), then deltas: all local folders. */
   static DeltaFeed withBase(Path base, List<Path> deltas) {
-    List<Path> all = new java.util.ArrayList<>();
+    List<Path> all = new ArrayList<>();
     all.add(base);
     all.addAll(deltas);
     return local(List.copyOf(all), base);

@@ -2,6 +2,7 @@ package com.chromacompactor.merge;
 
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -76,7 +77,7 @@ public final class Tombstones {
     } catch (CorruptDeltaException e) {
       throw e;
     } catch (IOException e) {
-      if (e instanceof com.fasterxml.jackson.core.JacksonException) {
+      if (e instanceof JacksonException) {
         throw new CorruptDeltaException(delta, DeltaProblem.BAD_TOMBSTONES, FILE + ": " + e.getMessage(), e);
       }
       throw e;

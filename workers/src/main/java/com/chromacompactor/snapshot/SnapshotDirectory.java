@@ -1,14 +1,12 @@
 package com.chromacompactor.snapshot;
 
+import com.chromacompactor.files.FileTrees;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A snapshot folder under construction: written in a hidden folder beside its destination and renamed
@@ -70,27 +68,9 @@ public final class SnapshotDirectory implements AutoCloseable {
   /** Deletes the staging folder unless it was published, and the scratch folder always. */
   @Override
   public void close() throws IOException {
-    deleteTree(scratch);
+    FileTrees.delete(scratch);
     if (!published) {
-      deleteTree(staging);
-    }
-  }
-
-  /** Deletes {@code root} and everything under it; a missing root is nothing to do. */
-  public static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
+      FileTrees.delete(staging);
     }
   }
 }

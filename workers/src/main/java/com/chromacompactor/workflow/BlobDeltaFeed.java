@@ -4,10 +4,10 @@ import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.merge.DeltaNotReadyException;
 import com.chromacompactor.merge.DeltaVersion;
-import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.storage.BlobStore;
 import com.chromacompactor.storage.FolderTransfer;
@@ -44,23 +44,18 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private final List<CompletableFuture<Path>> prefetched = new ArrayList<>();
   private final Map<String, DeltaVersion> versions;
 
-  BlobDeltaFeed(BlobStore store, List<String> prefixes, DeltaOrigin origin, Path workDir, CompactionMode mode,
-      TaskContext context) {
-    this(store, prefixes, false, origin, Map.of(), workDir, mode, context);
-  }
-
   /**
-   * With {@code baseFirst}, the first prefix is the published snapshot the merge starts from.
+   * From {@link MergeStart#PUBLISHED_SNAPSHOT}, the first prefix is the published snapshot the merge starts from.
    *
    * @param versions the version of each producer delta by key, for a versioned compaction (empty otherwise)
    */
-  BlobDeltaFeed(BlobStore store, List<String> prefixes, boolean baseFirst, DeltaOrigin origin,
+  BlobDeltaFeed(BlobStore store, List<String> prefixes, MergeStart start, DeltaOrigin origin,
       Map<String, DeltaVersion> versions, Path workDir, CompactionMode mode, TaskContext context) {
     this.store = store;
     this.versions = Map.copyOf(versions);
     this.origin = origin;
     this.prefixes = List.copyOf(prefixes);
-    this.baseFirst = baseFirst && !prefixes.isEmpty();
+    this.baseFirst = start == MergeStart.PUBLISHED_SNAPSHOT && !prefixes.isEmpty();
     this.workDir = workDir;
     this.context = context;
     if (mode == CompactionMode.PARALLEL && prefixes.size() > 1) {
@@ -116,7 +111,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
     } catch (TaskCancelledException e) {
       throw new InterruptedIOException(e.getMessage());
     }
-    context.progress("delta " + (index + 1) + "/" + prefixes.size() + ": " + prefixes.get(index));
+    context.progress("input " + (index + 1) + "/" + prefixes.size() + ": " + prefixes.get(index));
     if (pool == null) {
       return fetch(index);
     }
@@ -137,7 +132,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private Path fetch(int index) throws IOException {
     // The folder is named after the key, so errors that name the local delta also name the key.
     Path local = localFolder(index);
-    SnapshotDirectory.deleteTree(local);
+    FileTrees.delete(local);
     int objects = FolderTransfer.download(store, prefixes.get(index), local);
     if (objects == 0) {
       throw new IOException("nothing under " + store.describe() + "/" + prefixes.get(index));
@@ -185,7 +180,7 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
 
   @Override
   public void release(int index, Path local) throws IOException {
-    SnapshotDirectory.deleteTree(local.getParent());
+    FileTrees.delete(local.getParent());
   }
 
   @Override

@@ -29,7 +29,7 @@ final class CleanupStep implements ActivityHandler {
   public String handle(String inputJson, TaskContext context) throws Exception {
     CleanupInput input = ContractJson.input(inputJson, CleanupInput.class);
     BatchStore store = new BatchStore(bucket, input.lineage());
-    store.readPlan(input.batchId(), input.planKey());
+    int planned = Planner.deltaKeys(store.readPlan(input.batchId(), input.planKey())).size();
     String snapshot = BatchStore.snapshotPrefix(input.batchId());
     OutputManifest manifest = store.manifest(snapshot).orElseThrow(() -> new TaskFailure(ErrorNames.INVALID_INPUT,
         snapshot + " has no manifest: FinalMerge did not complete"));
@@ -44,8 +44,9 @@ final class CleanupStep implements ActivityHandler {
     List<String> keys = store.blobs.listKeys(intermediates);
     long chunks = keys.stream().map(k -> k.substring(0, k.indexOf('/', intermediates.length()) + 1)).distinct().count();
     store.blobs.delete(keys);
-    context.progress("marked " + deltas.size() + " deltas processed (" + manifest.deferredOrNone().size()
-        + " deferred stay pending), deleted " + chunks + " intermediates");
+    context.progress("marked " + deltas.size() + " of the plan's " + planned + " deltas consumed ("
+        + manifest.quarantinedOrNone().size() + " quarantined while merging, " + manifest.deferredOrNone().size()
+        + " deferred: pending), deleted " + chunks + " intermediates");
     return ContractJson.output(new CleanupOutput((int) chunks, StorageLayout.processedManifestKey(input.batchId())));
   }
 }

@@ -82,7 +82,7 @@ final class CompactChunkStep implements ActivityHandler {
     CompactionOptions options = CompactionOptions.intermediate(chunk.collection(),
         policy == Quarantine.Policy.QUARANTINE ? CompactionOptions.BadDeltaPolicy.SKIP
             : CompactionOptions.BadDeltaPolicy.FAIL).versioned(reference);
-    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), false, DeltaOrigin.PRODUCER, versions,
+    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), MergeStart.EMPTY, DeltaOrigin.PRODUCER, versions,
         task.mode(), options, QueueSnapshotWriter::create).run(store.blobs, out, context, metrics);
     List<String> quarantined = new ArrayList<>();
     for (CompactionSummary.RefusedDelta refused : summary.refused()) {
@@ -117,8 +117,11 @@ final class CompactChunkStep implements ActivityHandler {
         Map.of(chunk.collection(), summary.recordsWritten()), null, deferred, quarantined);
     context.checkCancelled();
     FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
-    MergeProgress.mergeDone(context, metrics, task.mode(), "chunk of " + chunk.collection(), summary);
-    return ContractJson.output(new ChunkResult(prefix, summary.recordsWritten(), merged.size()));
+    MergeProgress.mergeDone(context, metrics, task.mode(), "chunk " + task.chunkIndex() + " of " + chunk.collection(),
+        merged.size() + " of " + chunk.deltaKeys().size() + " deltas merged (" + quarantined.size() + " quarantined, "
+            + deferred.size() + " deferred)", summary);
+    return ContractJson.output(new ChunkResult(prefix, summary.recordsWritten(), merged.size(),
+        summary.recordsRead()));
   }
 
   /**

@@ -75,7 +75,8 @@ final class FinalMergeStep implements ActivityHandler {
     Path out = context.workDir().resolve("snapshot");
     TaskMetrics metrics = MergeProgress.metrics(context, input.batchId(), null);
     // The base is taken over as it stands and its indexes extended (IndexedSnapshotWriter); its versions too.
-    CompactionSummary summary = new BucketMerge(inputs, base.isPresent(), DeltaOrigin.COMPACTOR, input.mode(),
+    CompactionSummary summary = new BucketMerge(inputs,
+        base.isPresent() ? MergeStart.PUBLISHED_SNAPSHOT : MergeStart.EMPTY, DeltaOrigin.COMPACTOR, input.mode(),
         CompactionOptions.snapshot().versioned(null),
         IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors(), target))
         .run(store.blobs, out, context, metrics);
@@ -85,7 +86,7 @@ final class FinalMergeStep implements ActivityHandler {
       throw new InvariantViolation("snapshot " + prefix + " failed its check and is not uploaded: "
           + problems.stream().limit(5).toList() + (problems.size() > 5 ? " and " + (problems.size() - 5) + " more" : ""));
     }
-    context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " records read back"
+    context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " distinct ids read back"
         + (summary.superseded() > 0 ? ", " + summary.superseded() + " late operations superseded" : ""));
     // A delta deferred by one chunk stays pending as a whole, even if another chunk merged its other collections:
     // merged again later, its operations apply again at its own version, which changes nothing they already did.
@@ -97,7 +98,10 @@ final class FinalMergeStep implements ActivityHandler {
         List.copyOf(deferred), List.copyOf(quarantined));
     context.checkCancelled();
     FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
-    MergeProgress.mergeDone(context, metrics, input.mode(), "snapshot " + prefix, summary);
+    MergeProgress.mergeDone(context, metrics, input.mode(), "snapshot " + prefix, plan.size() + " intermediates"
+        + (base.isPresent() ? " merged on " + base.get().prefix() : " merged") + ": " + consumed.size() + " of the"
+        + " plan's " + Planner.deltaKeys(plan).size() + " deltas (" + quarantined.size() + " quarantined, "
+        + deferred.size() + " deferred)", summary);
     return ContractJson.output(new FinalMergeOutput(prefix, manifest.totalRecords()));
   }
 }

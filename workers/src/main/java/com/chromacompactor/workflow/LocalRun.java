@@ -5,7 +5,9 @@ import com.chromacompactor.activity.ErrorClassifier;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.ChromaTarget;
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
+import com.chromacompactor.statemachine.contract.ChunkResult;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CollectGarbageInput;
@@ -28,6 +30,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,15 +43,30 @@ public final class LocalRun {
   /**
    * The result of one run.
    *
+   * @param deltas    what the batch did with its deltas; null when there was nothing to compact
    * @param gc        what the garbage collection did; null when it failed
    * @param gcFailure why it failed, or null
    */
   public record Result(PlanOutput plan, CompactionMode mode, FinalMergeOutput merge, PublishOutput publish,
-      CollectGarbageOutput gc, String gcFailure) {
+      Tally deltas, CollectGarbageOutput gc, String gcFailure) {
     public boolean nothingToDo() {
       return plan.chunkCount() == 0;
     }
   }
+
+  /**
+   * What a published batch did with its deltas, each figure named by what it counts. Planned deltas are compacted,
+   * quarantined while merging, or deferred; deltas Plan itself quarantined were never planned.
+   *
+   * @param compacted        deltas merged into the snapshot and marked consumed
+   * @param quarantined      deltas the batch quarantined, by Plan or while merging (distinct keys)
+   * @param quarantinedByPlan those of them Plan quarantined, which it did not plan
+   * @param deferred         planned deltas left pending because they were not complete yet
+   * @param recordsRead      records the chunks read from the compacted deltas; an id written twice counts twice
+   * @param distinctIds      records in the published snapshot: one per live id, the base's included
+   */
+  public record Tally(int compacted, int quarantined, int quarantinedByPlan, int deferred, long recordsRead,
+      long distinctIds) {}
 
   /**
    * How a local run plans and what it does with bad deltas, as the deployed workflow's settings.
@@ -59,16 +77,16 @@ public final class LocalRun {
    * @param target         the readers' release line the published snapshot is written for
    * @param retention      what the garbage collection at the end keeps
    */
-  public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
+  public record Settings(ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
       IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
     /** The unnamed lineage with the default intake and retention rules, written for the default release line. */
-    public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
+    public Settings(ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
       this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE,
           ChromaTarget.DEFAULT, RetentionRules.defaults());
     }
 
     public static Settings defaults() {
-      return new Settings(Planner.ChunkSizes.defaults(), 1500, "quarantine");
+      return new Settings(ChunkSizes.defaults(), 1500, "quarantine");
     }
 
     public Settings withIntake(IntakeRules rules) {
@@ -89,6 +107,7 @@ public final class LocalRun {
   }
 
   private final Map<WorkflowStep, ActivityHandler> steps;
+  private final BlobStore bucket;
   private final Lineage lineage;
   private final long parallelModeMaxEmbeddings;
   private final Path scratch;
@@ -102,6 +121,7 @@ public final class LocalRun {
   LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log, Clock clock) {
     this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(),
         settings.target(), settings.retention(), RetentionRules.Mode.DELETE, clock);
+    this.bucket = bucket;
     this.lineage = settings.lineage();
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;
@@ -117,16 +137,17 @@ public final class LocalRun {
     }
     if (plan.chunkCount() == 0) {
       log.println("nothing to compact");
-      return collectGarbage(new Result(plan, null, null, null, null, null));
+      return collectGarbage(new Result(plan, null, null, null, null, null, null));
     }
     // The state machine's Choice, with the same threshold.
     CompactionMode mode = plan.totalEmbeddings() > parallelModeMaxEmbeddings
         ? CompactionMode.SEQUENTIAL : CompactionMode.PARALLEL;
-    log.printf("batch %s: %d chunks, %d embeddings, %s mode%n", plan.batchId(), plan.chunkCount(),
-        plan.totalEmbeddings(), mode);
+    log.printf("batch %s: %d chunks, %d records in the planned deltas, %s mode%n", plan.batchId(),
+        plan.chunkCount(), plan.totalEmbeddings(), mode);
+    long recordsRead = 0;
     for (int i = 0; i < plan.chunkCount(); i++) {
-      call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode, plan.lineage()),
-          Object.class);
+      recordsRead += call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode,
+          plan.lineage()), ChunkResult.class).recordsRead();
     }
     FinalMergeOutput merge = call(WorkflowStep.FINAL_MERGE,
         new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(), mode, plan.lineage()),
@@ -135,7 +156,19 @@ public final class LocalRun {
         new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage()), PublishOutput.class);
     call(WorkflowStep.CLEANUP, new CleanupInput(plan.batchId(), plan.planKey(), plan.chunkCount(), plan.lineage()),
         Object.class);
-    return collectGarbage(new Result(plan, mode, merge, publish, null, null));
+    return collectGarbage(new Result(plan, mode, merge, publish, tally(plan, merge, recordsRead), null, null));
+  }
+
+  /** The batch's figures, from the published snapshot's manifest and the batch's quarantine records. */
+  private Tally tally(PlanOutput plan, FinalMergeOutput merge, long recordsRead) throws IOException {
+    OutputManifest manifest = new BatchStore(bucket, lineage).manifest(merge.snapshotPrefix()).orElseThrow(
+        () -> new IOException(merge.snapshotPrefix() + " has no manifest after FinalMerge"));
+    List<Quarantine.Record> quarantined = Quarantine.list(bucket, lineage).stream()
+        .filter(q -> q.batchId().equals(plan.batchId())).toList();
+    return new Tally(manifest.deltaKeys().size(),
+        (int) quarantined.stream().map(Quarantine.Record::deltaKey).distinct().count(),
+        (int) quarantined.stream().filter(q -> q.step() == QuarantineStep.PLAN).count(),
+        manifest.deferredOrNone().size(), recordsRead, merge.embeddings());
   }
 
   /** The last step, as the state machine runs it: its failure is reported, and fails nothing before it. */
@@ -143,11 +176,11 @@ public final class LocalRun {
     try {
       CollectGarbageOutput gc = call(WorkflowStep.COLLECT_GARBAGE, new CollectGarbageInput(lineage),
           CollectGarbageOutput.class);
-      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), gc, null);
+      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), r.deltas(), gc, null);
     } catch (Exception e) {
       String why = ErrorClassifier.classify(e).error() + ": " + e.getMessage();
       log.println("garbage collection failed (the run's result stands): " + why);
-      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), null, why);
+      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), r.deltas(), null, why);
     }
   }
 
@@ -157,7 +190,7 @@ public final class LocalRun {
       String output = steps.get(step).handle(ContractJson.output(input), new Context(workDir, step));
       return ContractJson.MAPPER.readValue(output, outputType);
     } finally {
-      SnapshotDirectory.deleteTree(workDir);
+      FileTrees.delete(workDir);
     }
   }
 

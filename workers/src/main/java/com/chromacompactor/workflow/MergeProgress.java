@@ -7,6 +7,7 @@ import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
 /** Turns a merge's per-delta callbacks into task progress and the task's metrics. */
 final class MergeProgress {
@@ -33,8 +34,8 @@ final class MergeProgress {
         last = now;
         lastRecords = recordsRead;
         String key = feed.keyOf(delta);
-        context.progress("merged " + done + "/" + total + " (" + (key == null ? delta : key) + "), "
-            + recordsRead + " records read");
+        context.progress("done " + done + "/" + total + " (" + (key == null ? delta : key) + "), "
+            + recordsRead + " records read so far");
       }
 
       private long lastIndexed;
@@ -52,11 +53,16 @@ final class MergeProgress {
     };
   }
 
-  static void mergeDone(TaskContext context, TaskMetrics metrics, CompactionMode mode, String what,
+  /**
+   * The merge's summary line: what was merged ({@code inputs}, in words), then every figure named by what it counts.
+   * Records read count an id once per write; distinct ids written is what the output holds.
+   */
+  static void mergeDone(TaskContext context, TaskMetrics metrics, CompactionMode mode, String what, String inputs,
       CompactionSummary s) {
     metrics.mode(mode);
     metrics.embeddingsPerSecond(s.recordsRead(), Duration.ofMillis(Math.max(1, (long) (s.seconds() * 1000))));
-    context.progress(String.format("%s: %d inputs, %d records read, %d written in %.1f s", what, s.deltas(),
-        s.recordsRead(), s.recordsWritten(), s.seconds()));
+    context.progress(String.format(Locale.ROOT, "%s: %s; %d records read, %d ids overwritten, %d deleted by"
+            + " tombstones, %d distinct ids written in %.1f s", what, inputs, s.recordsRead(), s.idsOverwritten(),
+        s.tombstonesApplied(), s.recordsWritten(), s.seconds()));
   }
 }

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -107,7 +109,7 @@ public record OutputManifest(String format, int version, String kind, String bat
   public List<String> verify(Path folder) throws IOException {
     Map<String, FileEntry> actual = checksums(folder);
     actual.remove(FILE);
-    List<String> problems = new java.util.ArrayList<>();
+    List<String> problems = new ArrayList<>();
     for (Map.Entry<String, FileEntry> e : files.entrySet()) {
       FileEntry found = actual.remove(e.getKey());
       if (found == null) {
@@ -143,7 +145,7 @@ public record OutputManifest(String format, int version, String kind, String bat
   /** The lowercase hex SHA-256 of a file, as manifests and markers record it. */
   public static String sha256(Path file) throws IOException {
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
+      in.transferTo(OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -7,10 +7,11 @@ import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.chroma.DeltaReader;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.merge.DeltaNotReadyException;
 import com.chromacompactor.merge.DeltaVersion;
 import com.chromacompactor.merge.Tombstones;
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.Lineage;
@@ -59,12 +60,12 @@ final class PlanStep implements ActivityHandler {
   static final Duration CLAIM_LIFETIME = Duration.ofHours(25);
 
   private final BlobStore bucket;
-  private final Planner.ChunkSizes sizes;
+  private final ChunkSizes sizes;
   private final Quarantine.Policy policy;
   private final IntakeRules rules;
   private final Clock clock;
 
-  PlanStep(BlobStore bucket, Planner.ChunkSizes sizes, Quarantine.Policy policy, IntakeRules rules, Clock clock) {
+  PlanStep(BlobStore bucket, ChunkSizes sizes, Quarantine.Policy policy, IntakeRules rules, Clock clock) {
     this.bucket = bucket;
     this.sizes = sizes;
     this.policy = policy;
@@ -154,8 +155,8 @@ final class PlanStep implements ActivityHandler {
     store.blobs.put(StorageLayout.planKey(batchId), ContractJson.bytes(chunks));
     long total = Planner.totalEmbeddings(chunks);
     long late = planned.stream().filter(d -> d.arrival() == BatchRecord.Arrival.LATE).count();
-    context.progress("batch " + batchId + ": " + planned.size() + " deltas (" + late + " late), " + chunks.size()
-        + " chunks, " + total + " embeddings; " + waiting + " waiting");
+    context.progress("batch " + batchId + ": " + planned.size() + " deltas planned (" + late + " late) holding " + total
+        + " records, " + chunks.size() + " chunks; " + quarantined + " quarantined, " + waiting + " waiting");
     return output(new PlanOutput(batchId, planKey, chunks.size(), total, lineage, waiting, oldest));
   }
 
@@ -324,7 +325,7 @@ final class PlanStep implements ActivityHandler {
     } catch (CorruptDeltaException e) {
       throw e.relocated(delta.key());
     } finally {
-      SnapshotDirectory.deleteTree(local);
+      FileTrees.delete(local);
     }
   }
 

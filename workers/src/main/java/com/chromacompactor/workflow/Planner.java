@@ -1,5 +1,6 @@
 package com.chromacompactor.workflow;
 
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.PlannedChunk;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,8 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Cuts the pending deltas into chunks: per collection, consecutive deltas in key order, as many per
- * chunk as the collection's kind allows. Pure: all I/O happens in {@link PlanStep}.
+ * Cuts the pending deltas into chunks: per collection, consecutive deltas in merge order, as many per
+ * chunk as the collection's configured size allows ({@link ChunkSizes}). Pure: all I/O happens in {@link PlanStep}.
  *
  * <p>Chunks of one collection keep the deltas' order and get increasing indexes, so merging the
  * intermediates in index order merges every collection's deltas in order; chunks of different
@@ -23,42 +24,7 @@ public final class Planner {
     }
   }
 
-  /** How many deltas go into one chunk, by collection kind. */
-  public record ChunkSizes(int words, int lines, int other) {
-    public ChunkSizes {
-      if (words < 1 || lines < 1 || other < 1) {
-        throw new IllegalArgumentException("chunk sizes must be at least 1: words=" + words
-            + ", lines=" + lines + ", other=" + other);
-      }
-    }
-
-    /** The seed's sizes: word embeddings are larger, so fewer per chunk. */
-    public static ChunkSizes defaults() {
-      return new ChunkSizes(15, 25, 25);
-    }
-
-    int of(String kind) {
-      switch (kind) {
-        case "word":
-          return words;
-        case "line":
-          return lines;
-        default:
-          return other;
-      }
-    }
-  }
-
   private Planner() {}
-
-  /** "word", "line" or "other", from the collection's name. */
-  public static String kindOf(String collection) {
-    String n = collection.toLowerCase(java.util.Locale.ROOT);
-    if (n.contains("word")) {
-      return "word";
-    }
-    return n.contains("line") ? "line" : "other";
-  }
 
   /** The chunks for deltas given in merge order. */
   public static List<PlannedChunk> plan(List<DeltaCensus> deltas, ChunkSizes sizes) {
@@ -71,13 +37,12 @@ public final class Planner {
     List<PlannedChunk> chunks = new ArrayList<>();
     for (Map.Entry<String, List<DeltaCensus>> e : byCollection.entrySet()) {
       String collection = e.getKey();
-      String kind = kindOf(collection);
-      int size = sizes.of(kind);
+      int size = sizes.of(collection);
       List<DeltaCensus> list = e.getValue();
       for (int from = 0; from < list.size(); from += size) {
         List<DeltaCensus> slice = list.subList(from, Math.min(list.size(), from + size));
         long embeddings = slice.stream().mapToLong(d -> d.recordsByCollection().get(collection)).sum();
-        chunks.add(new PlannedChunk(chunks.size(), collection, kind,
+        chunks.add(new PlannedChunk(chunks.size(), collection, size,
             slice.stream().map(DeltaCensus::key).toList(), embeddings));
       }
     }

@@ -5,6 +5,7 @@ import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.chroma.ChromaTarget;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
@@ -17,10 +18,6 @@ import java.util.Map;
 public final class WorkflowSteps {
   private WorkflowSteps() {}
 
-  /** Chunk sizes per collection kind, from the environment (defaults: {@link Planner.ChunkSizes#defaults()}). */
-  public static final String CHUNK_SIZE_WORDS = "COMPACTOR_CHUNK_SIZE_WORDS";
-  public static final String CHUNK_SIZE_LINES = "COMPACTOR_CHUNK_SIZE_LINES";
-  public static final String CHUNK_SIZE_OTHER = "COMPACTOR_CHUNK_SIZE_OTHER";
   /** {@code quarantine} (default) or {@code fail}: what a delta that cannot be compacted does to its batch. */
   public static final String BAD_DELTA_POLICY = "COMPACTOR_BAD_DELTA_POLICY";
   // The intake rules come from WorkerEnvironment.SETTLE and .INCOMPLETE_UPLOAD_LIMIT (IntakeRules.fromEnvironment),
@@ -36,11 +33,7 @@ public final class WorkflowSteps {
     if (bucket == null || bucket.isBlank()) {
       throw new IllegalArgumentException(WorkerEnvironment.BUCKET + " must name the compaction bucket");
     }
-    Planner.ChunkSizes defaults = Planner.ChunkSizes.defaults();
-    Planner.ChunkSizes sizes = new Planner.ChunkSizes(
-        intOr(env, CHUNK_SIZE_WORDS, defaults.words()),
-        intOr(env, CHUNK_SIZE_LINES, defaults.lines()),
-        intOr(env, CHUNK_SIZE_OTHER, defaults.other()));
+    ChunkSizes sizes = chunkSizes(env);
     AwsClients clients = new AwsClients(AwsSettings.fromEnvironment(env));
     ChromaTarget target;
     try {
@@ -53,22 +46,21 @@ public final class WorkflowSteps {
         RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), Clock.systemUTC());
   }
 
-  private static int intOr(Map<String, String> env, String name, int fallback) {
-    String v = env.get(name);
-    try {
-      return v == null || v.isBlank() ? fallback : Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " must be a whole number, got '" + v + "'", e);
-    }
+  /** {@link WorkerEnvironment#CHUNK_SIZES} over {@link WorkerEnvironment#CHUNK_SIZE_DEFAULT}; unset: the defaults. */
+  static ChunkSizes chunkSizes(Map<String, String> env) {
+    String fallback = env.get(WorkerEnvironment.CHUNK_SIZE_DEFAULT);
+    return new ChunkSizes(fallback == null || fallback.isBlank() ? ChunkSizes.DEFAULT_SIZE
+        : ChunkSizes.parseSize(WorkerEnvironment.CHUNK_SIZE_DEFAULT, fallback),
+        ChunkSizes.parseMapping(WorkerEnvironment.CHUNK_SIZES, env.get(WorkerEnvironment.CHUNK_SIZES)));
   }
 
   /** The handlers with the default policy (bad deltas are quarantined) and the default intake rules. */
-  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes) {
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes) {
     return over(bucket, sizes, Quarantine.Policy.QUARANTINE.name());
   }
 
   /** @param badDeltaPolicy {@code quarantine} or {@code fail} */
-  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
       String badDeltaPolicy) {
     return over(bucket, sizes, badDeltaPolicy, IntakeRules.defaults());
   }
@@ -77,7 +69,7 @@ public final class WorkflowSteps {
    * @param badDeltaPolicy {@code quarantine} or {@code fail}
    * @param rules          how Plan tells complete deltas from those still uploading
    */
-  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules) {
     return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT);
   }
@@ -87,14 +79,14 @@ public final class WorkflowSteps {
    * @param rules          how Plan tells complete deltas from those still uploading
    * @param target         the readers' release line, which FinalMerge writes the snapshot for
    */
-  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules, ChromaTarget target) {
     return over(bucket, sizes, badDeltaPolicy, rules, target, RetentionRules.defaults(), RetentionRules.Mode.DELETE,
         Clock.systemUTC());
   }
 
   /** With the clock that ages deltas (tests move it instead of waiting a day), and the default retention rules. */
-  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
+  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes, String badDeltaPolicy,
       IntakeRules rules, Clock clock) {
     return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, RetentionRules.defaults(),
         RetentionRules.Mode.DELETE, clock);
@@ -108,7 +100,7 @@ public final class WorkflowSteps {
    * @param gcMode    whether it deletes, or only reports
    * @param clock     "now" for every age: of deltas, claims and snapshots
    */
-  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules, ChromaTarget target, RetentionRules retention,
       RetentionRules.Mode gcMode, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);

@@ -66,12 +66,12 @@ class ActivityWorkerTest {
          var worker = worker(wf, 1, Duration.ofSeconds(1), (input, ctx) -> {
            ChunkTask task = TaskInput.read(input, ChunkTask.class);
            return TaskInput.write(new ChunkResult("intermediate/" + task.batchId() + "/chunk-" + task.chunkIndex() + "/",
-               390, 15));
+               390, 15, 480));
          })) {
       DescribeExecutionResponse d = wf.await(wf.start(CHUNK_INPUT), WAIT);
       assertEquals(ExecutionStatus.SUCCEEDED, d.status());
       assertEquals(JSON.readTree("{\"intermediatePrefix\":\"intermediate/b-1/chunk-2/\",\"embeddings\":390,"
-          + "\"deltasProcessed\":15}"), JSON.readTree(d.output()));
+          + "\"deltasProcessed\":15,\"recordsRead\":480}"), JSON.readTree(d.output()));
       HistoryEvent started = event(wf.history(d.executionArn()), HistoryEventType.ACTIVITY_STARTED);
       assertEquals("test-worker-CompactChunk", started.activityStartedEventDetails().workerName());
       awaitTrue(() -> worker.counters().tasksSucceeded() == 1, "the success counted");

@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.sfn.model.HistoryEventType;
  * A real worker process runs out of memory in the middle of a task, against LocalStack's Step Functions. With the
  * worker image's own JAVA_TOOL_OPTIONS (read from workers/Dockerfile) the JVM exits at once with status 3; without
  * them the worker exits the same way. Either way Step Functions sees the task's heartbeats stop, times it out and
- * retries it, and another worker completes it: nobody sends {@code Worker.OutOfMemory} and nobody polls on.
+ * retries it, and another worker completes it: no failure is sent (there is no out-of-memory error name) and nobody polls on.
  */
 class OutOfMemoryTest {
   /** The container's memory limit, which a JVM outside a container is told with -XX:MaxRAM. */

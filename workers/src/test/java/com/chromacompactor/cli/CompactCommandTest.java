@@ -107,7 +107,7 @@ class CompactCommandTest {
         s.delta("02-lines-tombstones").toString(), s.delta("03-legacy-pickle").toString(),
         s.delta("04-tombstones-only").toString());
     assertEquals(0, b.exit(), b.err());
-    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + second.resolve("chroma.sqlite3"));
+    try (var db = DriverManager.getConnection("jdbc:sqlite:" + second.resolve("chroma.sqlite3"));
         var st = db.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM embeddings_queue")) {
       rs.next();
       assertEquals(0, rs.getLong(1), "a ready-to-query snapshot leaves nothing for Chroma to index");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Series;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class LineageCommandTest {
     assertTrue(r.out().startsWith("committed " + lineage + "/deltas/" + delta.getFileName() + "/ in "), r.out());
   }
 
-  private com.fasterxml.jackson.databind.JsonNode latest(String lineage) throws Exception {
+  private JsonNode latest(String lineage) throws Exception {
     String prefix = Files.readString(bucket.resolve(lineage).resolve("latest"), StandardCharsets.UTF_8);
     return ChromaDumps.dump(bucket.resolve(lineage).resolve(prefix));
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Series;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.io.StringWriter;
@@ -127,7 +128,7 @@ class PullCommandTest {
     assertEquals(0, run.exit(), run.err());
     try {
       return Files.readString(bucket.resolve("latest"), StandardCharsets.UTF_8).trim();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError(e);
     }
   }

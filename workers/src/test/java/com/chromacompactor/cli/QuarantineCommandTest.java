@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Series;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +84,7 @@ class QuarantineCommandTest {
     assertTrue(r.out().startsWith("committed deltas/" + name + "/ in "), r.out());
   }
 
-  private com.fasterxml.jackson.databind.JsonNode latest() throws Exception {
+  private JsonNode latest() throws Exception {
     String prefix = Files.readString(bucket.resolve("latest"), StandardCharsets.UTF_8);
     return ChromaDumps.dump(bucket.resolve(prefix));
   }

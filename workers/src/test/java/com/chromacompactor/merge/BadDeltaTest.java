@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.chromacompactor.chroma.ChromaMigrations;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.testing.ChromaPython;
 import com.chromacompactor.testing.Scenario;
 import java.nio.ByteBuffer;
@@ -102,7 +102,7 @@ class BadDeltaTest {
   @Test
   void hnswFolderMissingThatTheSqliteSaysWasFlushed() throws Exception {
     Path bad = copy("01-big");
-    SnapshotDirectory.deleteTree(bad.resolve(vectorSegment("01-big")));
+    FileTrees.delete(bad.resolve(vectorSegment("01-big")));
     assertRefused(bad, DeltaProblem.MISSING_HNSW, "index_metadata.pickle is missing");
   }
 

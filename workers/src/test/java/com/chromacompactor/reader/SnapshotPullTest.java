@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.ChromaTarget;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CollectGarbageInput;
@@ -28,7 +29,6 @@ import com.chromacompactor.workflow.DeltaPush;
 import com.chromacompactor.workflow.IntakeRules;
 import com.chromacompactor.workflow.LocalRun;
 import com.chromacompactor.workflow.OutputManifest;
-import com.chromacompactor.workflow.Planner;
 import com.chromacompactor.workflow.Quarantine;
 import com.chromacompactor.workflow.RetentionRules;
 import com.chromacompactor.workflow.WorkflowSteps;
@@ -165,7 +165,7 @@ class SnapshotPullTest {
     DeltaPush.push(bucket, Lineage.NONE, series.delta(1), "delta-01", 1, "test");
     // the next batch is merged; its Publish, Cleanup and a collection (keeping 2, no minimum age) land between the
     // pull's read of latest and its downloads
-    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, Planner.ChunkSizes.defaults(), "quarantine",
+    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, ChunkSizes.defaults(), "quarantine",
         IntakeRules.defaults(), ChromaTarget.DEFAULT, new RetentionRules(2, Duration.ZERO, Duration.ZERO),
         RetentionRules.Mode.DELETE,
         Clock.systemUTC());

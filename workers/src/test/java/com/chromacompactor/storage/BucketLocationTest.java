@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class BucketLocationTest {
   @Test
   void anExistingBucketFolderIsRequiredWhereAskedAndNothingIsCreated() {
     Path missing = tmp.resolve("missing");
-    var e = assertThrows(java.nio.file.NoSuchFileException.class, () -> LocalBlobStore.existing(missing));
+    var e = assertThrows(NoSuchFileException.class, () -> LocalBlobStore.existing(missing));
     assertTrue(e.getMessage().endsWith("no such bucket folder"), e.getMessage());
     assertTrue(Files.notExists(missing));
   }

@@ -3,14 +3,18 @@ package com.chromacompactor.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
 
 /** What real chromadb answers for a directory (chroma_fixtures.py dump), and comparisons of two answers. */
@@ -26,13 +30,13 @@ public final class ChromaDumps {
       ChromaPython.run("dump", work.resolve("dump.json"), copy);
       return new ObjectMapper().readTree(work.resolve("dump.json").toFile());
     } finally {
-      SnapshotDirectory.deleteTree(work); // a copy of a whole snapshot, done with
+      FileTrees.delete(work); // a copy of a whole snapshot, done with
     }
   }
 
   /** The rows of the snapshot's queue: none in a ready-to-query snapshot, which Chroma need not index. */
-  public static long queueRows(Path snapshot) throws java.sql.SQLException {
-    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:file:"
+  public static long queueRows(Path snapshot) throws SQLException {
+    try (var db = DriverManager.getConnection("jdbc:sqlite:file:"
             + snapshot.resolve("chroma.sqlite3").toUri().getRawPath() + "?mode=ro&immutable=1");
         var st = db.createStatement();
         var rs = st.executeQuery("SELECT count(*) FROM embeddings_queue")) {
@@ -66,7 +70,7 @@ public final class ChromaDumps {
       int wanted = 0;
       int found = 0;
       for (int q = 0; q < expected.size(); q++) {
-        java.util.Map<String, Double> distances = new java.util.HashMap<>();
+        Map<String, Double> distances = new HashMap<>();
         JsonNode ids = actual.get(q).path("ids");
         for (int k = 0; k < ids.size(); k++) {
           distances.put(ids.get(k).asText(), actual.get(q).path("distances").get(k).asDouble());

@@ -1,9 +1,9 @@
 package com.chromacompactor.testing;
 
+import com.chromacompactor.cli.LocalDeltaFolders;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.merge.CompactionSummary;
-import com.chromacompactor.storage.LocalDeltaFolders;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

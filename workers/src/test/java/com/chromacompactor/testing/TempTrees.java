@@ -1,6 +1,6 @@
 package com.chromacompactor.testing;
 
-import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.files.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ public final class TempTrees {
     synchronized (TREES) {
       for (Path p : TREES) {
         try {
-          SnapshotDirectory.deleteTree(p);
+          FileTrees.delete(p);
         } catch (IOException e) {
           System.err.println("could not delete test folder " + p + ": " + e);
         }

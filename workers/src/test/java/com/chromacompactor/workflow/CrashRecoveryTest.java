@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -15,6 +16,8 @@ import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrashRecoveryTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final java.io.PrintStream QUIET = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
   @TempDir Path tmp;
 
   @Test
@@ -45,7 +48,7 @@ class CrashRecoveryTest {
 
     LocalRun.importDeltas(bucket, s.deltas.subList(1, 5));
     CrashingStore crashing = new CrashingStore(bucket, "snapshots/", OutputManifest.FILE);
-    Map<WorkflowStep, ActivityHandler> dying = WorkflowSteps.over(crashing, Planner.ChunkSizes.defaults());
+    Map<WorkflowStep, ActivityHandler> dying = WorkflowSteps.over(crashing, ChunkSizes.defaults());
     PlanOutput plan = JSON.readValue(call(dying, WorkflowStep.PLAN, "{\"executionName\":\"second\"}"), PlanOutput.class);
     for (int i = 0; i < plan.chunkCount(); i++) {
       call(dying, WorkflowStep.COMPACT_CHUNK, task(plan, i));
@@ -61,7 +64,7 @@ class CrashRecoveryTest {
     assertEquals(ErrorNames.INVALID_INPUT, refused.errorName(), "a snapshot without its manifest is never published");
 
     // The retry, on a healthy worker: the same steps converge.
-    Map<WorkflowStep, ActivityHandler> healthy = WorkflowSteps.over(bucket, Planner.ChunkSizes.defaults());
+    Map<WorkflowStep, ActivityHandler> healthy = WorkflowSteps.over(bucket, ChunkSizes.defaults());
     call(healthy, WorkflowStep.FINAL_MERGE, merge);
     call(healthy, WorkflowStep.PUBLISH, publish);
     assertEquals(torn, latest(bucket));

@@ -12,6 +12,7 @@ import com.chromacompactor.metrics.MetricDimensions;
 import com.chromacompactor.metrics.RecordingSink;
 import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.files.FileTrees;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CollectGarbageOutput;
@@ -228,7 +229,7 @@ class GarbageCollectorTest {
     String base = run(bucket, LocalRun.Settings.defaults(), Clock.systemUTC()).publish().snapshotPrefix();
     // A batch on another worker: planned on `base` (claimed, its batch record written), its final merge done.
     push(bucket, series, 1);
-    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, Planner.ChunkSizes.defaults());
+    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, ChunkSizes.defaults());
     Merged slow = planAndMerge(steps, "slow-execution");
     // Meanwhile other runs publish twice over it (a delta the slow batch does not hold makes another batch).
     push(bucket, series, 2);
@@ -264,7 +265,7 @@ class GarbageCollectorTest {
     push(bucket, series, 1);
     String current = run(bucket, LocalRun.Settings.defaults(), Clock.systemUTC()).publish().snapshotPrefix();
     push(bucket, series, 2);
-    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, Planner.ChunkSizes.defaults());
+    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, ChunkSizes.defaults());
     Merged merged = planAndMerge(steps, "racing");
 
     // 1. the whole collection runs between FinalMerge and Publish
@@ -394,7 +395,7 @@ class GarbageCollectorTest {
           }
         });
         PlanOutput plan = ContractJson.MAPPER.readValue(InProcessTask.run(WorkflowSteps.over(racing,
-            Planner.ChunkSizes.defaults()), WorkflowStep.PLAN, ContractJson.output(new PlanInput(
+            ChunkSizes.defaults()), WorkflowStep.PLAN, ContractJson.output(new PlanInput(
             new CompactionRequest(null, null), "racing")), tmp), PlanOutput.class);
         String at = "deletes stopped after " + stop + " before listing " + where;
         assertEquals(0, plan.chunkCount(), at + ": nothing to compact");

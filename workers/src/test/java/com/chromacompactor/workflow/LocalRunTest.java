@@ -5,15 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.chromacompactor.files.FileTrees;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.ChromaDumps;
+import com.chromacompactor.testing.ChromaPython;
 import com.chromacompactor.testing.Scenario;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * oracle that upserted every delta in order.
  */
 class LocalRunTest {
-  private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+  private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
   @TempDir Path tmp;
 
   @Test
@@ -41,7 +48,7 @@ class LocalRunTest {
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     assertEquals(5, LocalRun.importDeltas(bucket, s.deltas));
     // two deltas per chunk: words spans 00, 01 | 03, 04 and the tombstones of 02 cross a chunk boundary
-    LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(2, 2, 2), threshold, "fail"),
+    LocalRun run = new LocalRun(bucket, new LocalRun.Settings(ChunkSizes.uniform(2), threshold, "fail"),
         Files.createDirectories(tmp.resolve("scratch")), QUIET);
     LocalRun.Result r = run.run("test-execution");
     assertEquals(expectedMode, r.mode());
@@ -81,23 +88,19 @@ class LocalRunTest {
     Path broken = tmp.resolve("01-big-without-hnsw");
     Scenario.copyTree(s.delta("01-big"), broken);
     String segment = s.coverage.path("01-big").path("collections").path("words").path("vectorSegment").asText();
-    try (var files = Files.walk(broken.resolve(segment))) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
+    FileTrees.delete(broken.resolve(segment));
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     LocalRun.importDeltas(bucket, List.of(s.delta("00-base"), broken, s.delta("02-lines-tombstones")));
     LocalRun.Result r = new LocalRun(bucket, LocalRun.Settings.defaults(), Files.createDirectories(tmp.resolve("scratch")),
         QUIET).run("x");
-    var reason = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bucket.get(
+    var reason = new ObjectMapper().readTree(bucket.get(
         Quarantine.key(r.plan().batchId(), "deltas/01-big-without-hnsw/")).orElseThrow().body());
     assertEquals("MISSING_HNSW", reason.path("problem").asText());
     assertEquals("CompactChunk", reason.path("step").asText(), "the census reads only sqlite; the merge finds it");
     Path snapshot = bucket.root().resolve(r.merge().snapshotPrefix());
     Path oracle = tmp.resolve("oracle.json");
-    com.chromacompactor.testing.ChromaPython.run("oracle", oracle, List.of(s.delta("00-base"), s.delta("02-lines-tombstones")));
-    ChromaDumps.assertSameRecordsAndNeighbours(new com.fasterxml.jackson.databind.ObjectMapper().readTree(oracle.toFile()),
+    ChromaPython.run("oracle", oracle, List.of(s.delta("00-base"), s.delta("02-lines-tombstones")));
+    ChromaDumps.assertSameRecordsAndNeighbours(new ObjectMapper().readTree(oracle.toFile()),
         ChromaDumps.dump(snapshot));
   }
 
@@ -112,8 +115,8 @@ class LocalRunTest {
     OutputManifest m = OutputManifest.parse(Files.readAllBytes(snapshot.resolve(OutputManifest.FILE)));
     assertEquals(List.of(), m.verify(snapshot));
     assertEquals(List.of("deltas/00-base/"), m.deltaKeys());
-    assertEquals(java.util.Map.of("lines", 150L, "words", 245L), m.records(), "00-base: 250 words less 5 deleted");
-    Files.write(snapshot.resolve("chroma.sqlite3"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+    assertEquals(Map.of("lines", 150L, "words", 245L), m.records(), "00-base: 250 words less 5 deleted");
+    Files.write(snapshot.resolve("chroma.sqlite3"), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
     assertEquals(1, m.verify(snapshot).size(), "a changed file is reported");
   }
 }

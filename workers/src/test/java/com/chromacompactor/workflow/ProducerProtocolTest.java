@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.chroma.DeltaProblem;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
@@ -92,7 +93,7 @@ class ProducerProtocolTest {
     Series series = Series.get();
     LocalBlobStore bucket = bucket();
     // chunks of 4 deltas: the late ones share chunks with others, so the chunk itself must gate them
-    LocalRun.Settings settings = new LocalRun.Settings(new Planner.ChunkSizes(4, 4, 4), 1500, "fail");
+    LocalRun.Settings settings = new LocalRun.Settings(ChunkSizes.uniform(4), 1500, "fail");
     List<Integer> held = List.of(7, 13);
     List<Path> first = new ArrayList<>();
     for (int i = 0; i < Series.SIZE; i++) {
@@ -156,7 +157,7 @@ class ProducerProtocolTest {
       bucket.upload(f, key + big.relativize(f));
     }
     Instant start = Instant.now();
-    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, Planner.ChunkSizes.defaults(), "quarantine",
+    Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, ChunkSizes.defaults(), "quarantine",
         IntakeRules.defaults(), Clock.fixed(start, ZoneOffset.UTC));
     // Plan lists the prefix; the rest of the upload lands while the run goes on.
     StepRun one = runSteps(steps, "one", () -> {
@@ -174,7 +175,7 @@ class ProducerProtocolTest {
 
     // The next run: the marked delta is complete; the unmarked one has settled by then.
     Clock later = Clock.fixed(start.plus(marked ? Duration.ZERO : Duration.ofMinutes(11)), ZoneOffset.UTC);
-    StepRun two = runSteps(WorkflowSteps.over(bucket, Planner.ChunkSizes.defaults(), "quarantine",
+    StepRun two = runSteps(WorkflowSteps.over(bucket, ChunkSizes.defaults(), "quarantine",
         IntakeRules.defaults(), later), "two", () -> {});
     assertEquals(0, two.plan().waitingDeltas());
     ChromaDumps.assertSameRecordsAndNeighbours(Series.oracle(List.of(s.delta("00-base"), big)),

@@ -12,6 +12,7 @@ import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.Lineage;
@@ -74,7 +75,7 @@ class RetentionOnLocalStackTest {
     store = new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3"));
     workflow = StateMachineOnLocalStack.create(clients, "gc", bucket);
     Map<WorkflowStep, ActivityHandler> handlers = new EnumMap<>(WorkflowSteps.over(store,
-        Planner.ChunkSizes.defaults()));
+        ChunkSizes.defaults()));
     handlers.put(WorkflowStep.COLLECT_GARBAGE, (input, context) -> gc.handle(input, context));
     gc(RetentionRules.defaults(), RetentionRules.Mode.DELETE, Clock.systemUTC());
     worker = workflow.startWorker("gc-worker", handlers);
@@ -148,7 +149,7 @@ class RetentionOnLocalStackTest {
         .path("snapshotPrefix").asText();
     // A batch claimed by an execution still running elsewhere: its Plan ran, on `base`.
     DeltaPush.push(store, line, series.delta(1), "d1", 1, "test");
-    PlanOutput slow = ContractJson.MAPPER.readValue(WorkflowSteps.over(store, Planner.ChunkSizes.defaults())
+    PlanOutput slow = ContractJson.MAPPER.readValue(WorkflowSteps.over(store, ChunkSizes.defaults())
         .get(WorkflowStep.PLAN).handle(ContractJson.output(new PlanInput(new CompactionRequest(null, null, line),
             "slow-elsewhere")), context()), PlanOutput.class);
     assertTrue(slow.chunkCount() > 0);

@@ -11,6 +11,7 @@ import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.metrics.MetricSink;
 import com.chromacompactor.statemachine.contract.AslTemplate;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
@@ -37,7 +38,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -255,7 +258,7 @@ class WorkflowOnLocalStackTest {
       entries.add(new DeltaMarker.FileEntry(one.relativize(f).toString(), Files.size(f), OutputManifest.sha256(f)));
     }
     String key = "parts/deltas/second/";
-    store.put(key + DeltaMarker.FILE, new DeltaMarker(1, java.util.Optional.of(entries), "test", null).toJson());
+    store.put(key + DeltaMarker.FILE, new DeltaMarker(1, Optional.of(entries), "test", null).toJson());
     store.upload(one.resolve("chroma.sqlite3"), key + "chroma.sqlite3");
 
     String first = startExecution(main, "parts-1", "{\"lineage\": \"parts\"}");
@@ -292,7 +295,7 @@ class WorkflowOnLocalStackTest {
 
   /** A state machine from the exported definition, with its own activities and an optional edit. */
   private static Workflow createWorkflow(String name, Map<String, Integer> chunkTaskOverrides,
-      java.util.function.Consumer<JsonNode> edit) throws Exception {
+      Consumer<JsonNode> edit) throws Exception {
     Map<WorkflowStep, String> arns = new EnumMap<>(WorkflowStep.class);
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     for (WorkflowStep step : WorkflowStep.values()) {
@@ -316,7 +319,7 @@ class WorkflowOnLocalStackTest {
     steps.forEach(s -> arns.put(s, workflow.activities().get(s)));
     WorkerConfig config = new WorkerConfig(arns, name, 2, Duration.ofSeconds(1), Duration.ofSeconds(10),
         "ChromaDB/Compaction", Duration.ofSeconds(30));
-    var handlers = WorkflowSteps.over(store, Planner.ChunkSizes.defaults());
+    var handlers = WorkflowSteps.over(store, ChunkSizes.defaults());
     return new ActivityWorker(config, handlers, clients, MetricSink.DISCARD).start();
   }
 

@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.PlanOutput;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,8 +35,21 @@ class WorkflowStepsTest {
   @BeforeEach
   void setUp() throws Exception {
     bucket = new LocalBlobStore(tmp.resolve("bucket"));
-    steps = WorkflowSteps.over(bucket, new Planner.ChunkSizes(1, 1, 1));
+    steps = WorkflowSteps.over(bucket, ChunkSizes.uniform(1));
     LocalRun.importDeltas(bucket, List.of(Scenario.get().delta("00-base"), Scenario.get().delta("02-lines-tombstones")));
+  }
+
+  @Test
+  void theWorkersChunkSizesComeFromTheEnvironment() {
+    assertEquals(ChunkSizes.defaults(), WorkflowSteps.chunkSizes(Map.of()));
+    assertEquals(new ChunkSizes(20, Map.of("receipt_words", 15, "password_lines", 40)),
+        WorkflowSteps.chunkSizes(Map.of(WorkerEnvironment.CHUNK_SIZES, "receipt_words=15,password_lines=40",
+            WorkerEnvironment.CHUNK_SIZE_DEFAULT, "20")));
+    assertEquals(new ChunkSizes(ChunkSizes.DEFAULT_SIZE, Map.of()), WorkflowSteps.chunkSizes(Map.of(
+        WorkerEnvironment.CHUNK_SIZES, "", WorkerEnvironment.CHUNK_SIZE_DEFAULT, "")), "set but empty: none");
+    assertEquals("COMPACTOR_CHUNK_SIZE_DEFAULT must be at least 1 delta, got 0", assertThrows(
+        IllegalArgumentException.class, () -> WorkflowSteps.chunkSizes(Map.of(WorkerEnvironment.CHUNK_SIZE_DEFAULT,
+            "0"))).getMessage());
   }
 
   @Test
@@ -146,8 +163,8 @@ class WorkflowStepsTest {
           + "\",\"chunkIndex\":" + i + ",\"mode\":\"PARALLEL\"}");
     }
     Path damaged = bucket.root().resolve("intermediate/" + p.batchId() + "/chunk-2/chroma.sqlite3");
-    Files.write(damaged, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
-    java.io.IOException e = assertThrows(java.io.IOException.class, () -> call(WorkflowStep.FINAL_MERGE,
+    Files.write(damaged, new byte[] {0}, StandardOpenOption.APPEND);
+    IOException e = assertThrows(IOException.class, () -> call(WorkflowStep.FINAL_MERGE,
         "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey() + "\",\"chunkCount\":"
             + p.chunkCount() + ",\"mode\":\"SEQUENTIAL\"}"));
     assertTrue(e.getMessage().contains("intermediate/" + p.batchId() + "/chunk-2/: files differ from its manifest:"

@@ -8,9 +8,10 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * still visible in the execution history.
  *
  * @param intermediatePrefix where the chunk's merged intermediate was written, {@code intermediate/<batch>/chunk-<i>/}
- * @param embeddings         records in the intermediate (after last-writer-wins and deletes)
- * @param deltasProcessed    deltas merged into it
+ * @param embeddings         distinct ids in the intermediate (records after last-writer-wins and deletes)
+ * @param deltasProcessed    deltas merged into it (not those quarantined or deferred)
+ * @param recordsRead        records read from those deltas, an id written twice counted twice
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ChunkResult(String intermediatePrefix, long embeddings, int deltasProcessed) {
+public record ChunkResult(String intermediatePrefix, long embeddings, int deltasProcessed, long recordsRead) {
 }

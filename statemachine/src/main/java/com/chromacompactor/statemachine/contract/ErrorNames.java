@@ -13,8 +13,6 @@ public final class ErrorNames {
     public static final String STORAGE_TRANSIENT = "Storage.Transient";
     /** The worker stopped before finishing (SIGTERM past the ECS stop timeout). Retried. */
     public static final String WORKER_INTERRUPTED = "Worker.Interrupted";
-    /** The worker ran out of memory for this task; another worker (or a retry) may fit. Retried. */
-    public static final String WORKER_OUT_OF_MEMORY = "Worker.OutOfMemory";
     /** A delta could not be read; it is quarantined. Not retried. */
     public static final String CORRUPT_DELTA = "Chroma.CorruptDelta";
     /** The task input does not follow this contract. Not retried. */
@@ -36,9 +34,12 @@ public final class ErrorNames {
     /** Step Functions: matches every error. */
     public static final String STATES_ALL = "States.ALL";
 
-    /** The errors that every activity task retries with backoff and full jitter. */
+    /**
+     * The errors that every activity task retries with backoff and full jitter. A worker out of memory sends nothing:
+     * it exits, and its tasks come back as {@link #STATES_HEARTBEAT_TIMEOUT} (or {@link #STATES_TIMEOUT}).
+     */
     public static final List<String> RETRYABLE = List.of(
-            STATES_TIMEOUT, STATES_HEARTBEAT_TIMEOUT, STORAGE_TRANSIENT, WORKER_INTERRUPTED, WORKER_OUT_OF_MEMORY);
+            STATES_TIMEOUT, STATES_HEARTBEAT_TIMEOUT, STORAGE_TRANSIENT, WORKER_INTERRUPTED);
 
     private ErrorNames() {
     }

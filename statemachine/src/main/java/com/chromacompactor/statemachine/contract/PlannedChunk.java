@@ -10,13 +10,13 @@ import java.util.List;
  *
  * @param chunkIndex 0-based, dense: 0 .. chunkCount - 1
  * @param collection the collection these deltas belong to (chunks never mix collections)
- * @param kind       the collection kind that sized the chunk, e.g. {@code "word"} or {@code "line"}
+ * @param chunkSize  the most deltas a chunk of this collection holds ({@link ChunkSizes#of}), which cut this one
  * @param deltaKeys  the delta directory prefixes, in merge order (oldest first)
  * @param embeddings records in these deltas
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record PlannedChunk(int chunkIndex, String collection, String kind, List<String> deltaKeys, long embeddings) {
+public record PlannedChunk(int chunkIndex, String collection, int chunkSize, List<String> deltaKeys, long embeddings) {
     public PlannedChunk {
         deltaKeys = deltaKeys == null ? List.of() : List.copyOf(deltaKeys);
     }

@@ -35,6 +35,13 @@ public final class WorkerEnvironment {
     /** The values {@link #CHROMA_VERSION} may take, oldest first. */
     public static final List<String> CHROMA_VERSIONS = List.of("0.6", "1.0", "1.3", "1.5");
     public static final String DEFAULT_CHROMA_VERSION = "1.5";
+    /**
+     * Deltas per chunk by collection, {@code name=N,name=N} ({@link ChunkSizes#parseMapping}); a collection it does not
+     * name gets {@link #CHUNK_SIZE_DEFAULT}. Unset or empty: none named.
+     */
+    public static final String CHUNK_SIZES = "COMPACTOR_CHUNK_SIZES";
+    /** Deltas per chunk of a collection {@link #CHUNK_SIZES} does not name (default {@link ChunkSizes#DEFAULT_SIZE}). */
+    public static final String CHUNK_SIZE_DEFAULT = "COMPACTOR_CHUNK_SIZE_DEFAULT";
     /** How many published snapshots the CollectGarbage step keeps, {@code latest} included (default 3). */
     public static final String GC_KEEP_SNAPSHOTS = "COMPACTOR_GC_KEEP_SNAPSHOTS";
     /** A snapshot younger than this is never deleted ({@link DurationText}, default {@code 24h}). */

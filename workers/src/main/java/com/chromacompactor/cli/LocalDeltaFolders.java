@@ -1,4 +1,4 @@
-package com.chromacompactor.storage;
+package com.chromacompactor.cli;
 
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaProblem;
@@ -13,7 +13,10 @@ import java.util.stream.Stream;
 
 /**
  * Turns command-line arguments into the ordered list of delta folders: a delta folder stands for
- * itself; any other folder stands for its sub-folders, sorted by name (hidden ones skipped).
+ * itself; any other folder stands for its sub-folders, sorted by name (hidden ones skipped). It lives
+ * with the commands that take such arguments ({@code compact}, {@code verify}, {@code run
+ * --import-deltas}): telling a delta folder from others needs the format and the tombstones, which
+ * {@code storage} does not know.
  */
 public final class LocalDeltaFolders {
   private LocalDeltaFolders() {}
