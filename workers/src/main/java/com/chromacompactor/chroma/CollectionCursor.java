@@ -143,8 +143,9 @@ final class CollectionCursor implements RecordCursor {
                   + "', expected FLOAT32");
             }
             if (bytes != dimension * Float.BYTES) {
-              throw queueProblem(DeltaProblem.WRONG_DIMENSION, seq, id, "vector of " + bytes / (double) Float.BYTES
-                  + " floats, but the collection's dimension is " + dimension);
+              throw queueProblem(DeltaProblem.WRONG_DIMENSION, seq, id, (bytes % Float.BYTES == 0
+                  ? "vector of " + bytes / Float.BYTES + " floats"
+                  : "vector of " + bytes + " bytes, not a whole number of floats") + ", but the collection's dimension is " + dimension);
             }
           } else if (op == QueueOperation.ADD || op == QueueOperation.UPSERT) {
             throw queueProblem(DeltaProblem.CORRUPT_QUEUE, seq, id, op + " without a vector");

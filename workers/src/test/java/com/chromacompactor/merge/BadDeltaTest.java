@@ -120,7 +120,7 @@ class BadDeltaTest {
   void vectorOfTheWrongDimensionInTheQueue() throws Exception {
     Path bad = copy("00-base");
     setLastQueueVector(bad, new float[100]);
-    assertRefused(bad, DeltaProblem.WRONG_DIMENSION, "vector of 100.0 floats, but the collection's dimension is 1536");
+    assertRefused(bad, DeltaProblem.WRONG_DIMENSION, "vector of 100 floats, but the collection's dimension is 1536");
   }
 
   @Test
