@@ -18,6 +18,7 @@ import com.chromacompactor.chroma.hnsw.HnswSegmentFormat;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
 import com.chromacompactor.hnsw.HnswBuilder;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.hnsw.KernelWarmUp;
 import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.storage.LocalFiles;
@@ -34,6 +35,7 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -97,6 +99,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private final Path scratchDir;
   private final int threads;
   private final ChromaTarget target;
+  private final IndexBuild build;
   private final Map<CollectionKey, IndexedCollection> collections = new LinkedHashMap<>();
   private Phase phase = Phase.NEW;
   private Path base;
@@ -113,21 +116,28 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private PreparedStatement deleteSlot;
   private IndexingListener indexing = IndexingListener.NONE;
 
-  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, int threads, ChromaTarget target) {
+  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, int threads, ChromaTarget target,
+      IndexBuild build) {
     this.snapshotDir = snapshotDir;
     this.scratchDir = scratchDir;
     this.threads = threads;
     this.target = target;
+    this.build = build;
   }
 
-  /** As {@link #factory(int, ChromaTarget)}, for readers on the default target's releases. */
+  /** As {@link #factory(int, ChromaTarget, IndexBuild)}, for readers on the default target's releases. */
   public static SnapshotWriter.Factory factory(int threads) {
     return factory(threads, ChromaTarget.DEFAULT);
   }
 
+  /** As {@link #factory(int, ChromaTarget, IndexBuild)}, with the default build. */
+  public static SnapshotWriter.Factory factory(int threads, ChromaTarget target) {
+    return factory(threads, target, IndexBuild.DEFAULT);
+  }
+
   /**
-   * A factory for {@link com.chromacompactor.merge.Compaction}: graphs built with {@code threads} threads,
-   * in {@code target}'s format.
+   * A factory for {@link com.chromacompactor.merge.Compaction}: graphs built the {@code build} way with
+   * {@code threads} threads, in {@code target}'s format.
    *
    * <p>Incremental runs: given a feed whose first folder is the previous snapshot ({@link
    * com.chromacompactor.merge.DeltaFeed#withBase}), the writer takes that snapshot over as it stands when
@@ -139,15 +149,12 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
    * full rebuild's. A collection whose base index does not fit (other M, dimension or ef_construction),
    * or where fewer than half of the base elements survive, is rebuilt from scratch.
    */
-  public static SnapshotWriter.Factory factory(int threads, ChromaTarget target) {
+  public static SnapshotWriter.Factory factory(int threads, ChromaTarget target, IndexBuild build) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1; threads=" + threads);
     }
-    return (snapshotDir, scratchDir) -> create(snapshotDir, scratchDir, threads, target);
-  }
-
-  public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads, ChromaTarget target) {
-    return new IndexedSnapshotWriter(snapshotDir, scratchDir, threads, target);
+    Objects.requireNonNull(build, "build");
+    return (snapshotDir, scratchDir) -> new IndexedSnapshotWriter(snapshotDir, scratchDir, threads, target, build);
   }
 
   private void use(SnapshotDatabase opened) throws IOException {
@@ -180,7 +187,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     return collections.computeIfAbsent(first.key(), k -> {
       CollectionSlot slot = CollectionSlot.of(collections.size(), first);
       // an index build comes at the end; its kernels get compiled meanwhile
-      KernelWarmUp.start(slot.hnsw().space().metric());
+      KernelWarmUp.start(slot.hnsw().space().metric(), build);
       return new IndexedCollection(slot);
     }).slot;
   }
@@ -425,7 +432,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     }
     HnswBuilder.Progress progress = (done, total) -> indexing.indexed(slot.key().toString(), done, total);
     if (previous != null && new IndexedExtension(database.connection(), snapshotDir, target,
-        (at, into) -> state.spill.read(at, into), previous, baseFiles, state.released, threads, progress)
+        (at, into) -> state.spill.read(at, into), previous, baseFiles, state.released, threads, build, progress)
         .write(c, live, dimension)) {
       return;
     }
@@ -469,7 +476,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       if (node != live) {
         throw new InvariantViolation(slot.key() + ": " + live + " records counted but " + node + " read for the index");
       }
-      new HnswBuilder(index.graph()).build(node, threads, progress);
+      new HnswBuilder(index.graph(), build).build(node, threads, progress);
       index.finish();
       IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), target.format().idMap(), dimension,
           target.format().appliedSeqId(), live,

@@ -5,6 +5,7 @@ import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.chroma.ChromaTarget;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
@@ -23,11 +24,14 @@ public final class WorkflowSteps {
   public static final String CHUNK_SIZE_OTHER = "COMPACTOR_CHUNK_SIZE_OTHER";
   /** {@code quarantine} (default) or {@code fail}: what a delta that cannot be compacted does to its batch. */
   public static final String BAD_DELTA_POLICY = "COMPACTOR_BAD_DELTA_POLICY";
+  /** {@code quantized} (default) or {@code exact}: how FinalMerge builds the snapshot's HNSW indexes. */
+  public static final String INDEX_BUILD = "COMPACTOR_INDEX_BUILD";
   // The intake rules come from WorkerEnvironment.SETTLE and .INCOMPLETE_UPLOAD_LIMIT (IntakeRules.fromEnvironment).
 
   /**
    * The handlers of the worker process: over the S3 bucket named by {@code COMPACTOR_BUCKET}, with the
-   * AWS endpoint, chunk sizes, bad-delta policy, settle window and incomplete-upload limit of the environment.
+   * AWS endpoint, chunk sizes, bad-delta policy, settle window, incomplete-upload limit and index build of the
+   * environment.
    */
   public static Map<WorkflowStep, ActivityHandler> fromEnvironment(Map<String, String> env) {
     String bucket = env.get(WorkerEnvironment.BUCKET);
@@ -46,8 +50,15 @@ public final class WorkflowSteps {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(WorkerEnvironment.CHROMA_VERSION + ": " + e.getMessage(), e);
     }
+    IndexBuild build;
+    try {
+      build = IndexBuild.parse(env.get(INDEX_BUILD));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(INDEX_BUILD + ": " + e.getMessage(), e);
+    }
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target);
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target, build,
+        Clock.systemUTC());
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -95,14 +106,20 @@ public final class WorkflowSteps {
     return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, clock);
   }
 
-  /** Every setting, with the clock that ages deltas. */
+  /** With the clock that ages deltas and the default index build. */
   static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
       IntakeRules rules, ChromaTarget target, Clock clock) {
+    return over(bucket, sizes, badDeltaPolicy, rules, target, IndexBuild.DEFAULT, clock);
+  }
+
+  /** Every setting, with the clock that ages deltas. */
+  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
+      IntakeRules rules, ChromaTarget target, IndexBuild build, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
     steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
     steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target));
+    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target, build));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(bucket));
     return steps;
