@@ -157,11 +157,11 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     return (snapshotDir, scratchDir) -> new IndexedSnapshotWriter(snapshotDir, scratchDir, threads, target, build);
   }
 
-  private void use(SnapshotDatabase opened) throws IOException {
+  private void use(SnapshotDatabase opened, MetadataSegmentWriter.FullText fullText) throws IOException {
     database = opened;
     try {
       Connection db = database.connection();
-      segment = new MetadataSegmentWriter(db, target);
+      segment = new MetadataSegmentWriter(db, target, fullText);
       insertSlot = db.prepareStatement("INSERT INTO scratch.vectors (row, slot) VALUES (?, ?)");
       findSlot = db.prepareStatement("SELECT slot FROM scratch.vectors WHERE row = ?");
       updateSlot = db.prepareStatement("UPDATE scratch.vectors SET slot = ? WHERE row = ?");
@@ -174,7 +174,8 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   /** Opens a new {@code chroma.sqlite3} with the target's schema, unless one is open already. */
   private void openNew() throws IOException {
     if (database == null) {
-      use(SnapshotDatabase.create(snapshotDir.resolve(DeltaReader.SQLITE_FILE), scratchFile(), SCRATCH_DDL, target));
+      use(SnapshotDatabase.create(snapshotDir.resolve(DeltaReader.SQLITE_FILE), scratchFile(), SCRATCH_DDL, target),
+          MetadataSegmentWriter.FullText.AT_THE_END);
     }
   }
 
@@ -228,7 +229,8 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     } else {
       Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
     }
-    use(SnapshotDatabase.takeOver(sqlite, scratchFile(), SCRATCH_DDL));
+    // the base's documents are in its full-text table already: each change is made there as it comes
+    use(SnapshotDatabase.takeOver(sqlite, scratchFile(), SCRATCH_DDL), MetadataSegmentWriter.FullText.WITH_EACH_RECORD);
     List<SeededCollection> out = new ArrayList<>();
     for (IndexedBase.Collection c : plan.collections()) {
       IndexedCollection state = state(collection(c.info()));
@@ -402,6 +404,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
         // the base's rows, written anew from the merged definitions
         SysdbWriter.clearCollections(database.connection());
       }
+      segment.finish();
       database.writeCollections(target, definitions);
       database.markApplied(target, definitions);
       Map<CollectionKey, Long> counts = new LinkedHashMap<>();
