@@ -11,6 +11,7 @@ import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.storage.FolderTransfer;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.workflow.OutputManifest;
+import com.sun.management.OperatingSystemMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,7 @@ import com.chromacompactor.hnsw.Metric;
 import com.chromacompactor.hnsw.PanamaKernels;
 import com.chromacompactor.hnsw.VectorKernels;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -163,27 +165,34 @@ public final class HnswBench {
       feed = downloaded(feed, out.resolveSibling(out.getFileName() + ".base"));
     }
     long start = System.nanoTime();
+    long cpuStart = cpuNanos();
     // Phase timestamps (seconds from the start): where an incremental run's time goes.
     CompactionListener phases = new CompactionListener() {
       @Override
       public void deltaMerged(int done, int total, Path delta, long recordsRead) {
-        System.out.printf("phase out=%s at=%.2f merged=%d/%d%n", out.getFileName(), (System.nanoTime() - start) / 1e9,
-            done, total);
+        System.out.printf("phase out=%s at=%.2f cpu=%.2f merged=%d/%d%n", out.getFileName(),
+            (System.nanoTime() - start) / 1e9, (cpuNanos() - cpuStart) / 1e9, done, total);
       }
 
       @Override
       public void indexed(String collection, long done, long total) {
-        System.out.printf("phase out=%s at=%.2f indexed=%d/%d%n", out.getFileName(), (System.nanoTime() - start) / 1e9,
-            done, total);
+        System.out.printf("phase out=%s at=%.2f cpu=%.2f indexed=%d/%d%n", out.getFileName(),
+            (System.nanoTime() - start) / 1e9, (cpuNanos() - cpuStart) / 1e9, done, total);
       }
     };
     CompactionSummary s = new Compaction(phases, IndexedSnapshotWriter.factory(threads))
         .run(feed, out, CompactionOptions.snapshot());
     System.out.printf("compact out=%s threads=%d base=%s base_from=%s runtime=%s jvm=%s records=%d seconds=%.2f"
-        + " kernels=%s%n", out.getFileName(), threads, base == null ? "-" : base.getFileName(),
+        + " cpu_seconds=%.2f kernels=%s%n", out.getFileName(), threads, base == null ? "-" : base.getFileName(),
         base == null ? "-" : download ? "download" : "local", System.getProperty("bench.runtime", "cli"), jvm,
         s.recordsWritten(),
-        (System.nanoTime() - start) / 1e9, FloatKernels.INSTANCE.name());
+        (System.nanoTime() - start) / 1e9, (cpuNanos() - cpuStart) / 1e9, FloatKernels.INSTANCE.name());
+  }
+
+  /** CPU time of the whole process (every thread: merge, build, JIT, GC), which a loaded machine stretches less. */
+  static long cpuNanos() {
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /**

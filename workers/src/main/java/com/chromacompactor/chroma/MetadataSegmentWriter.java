@@ -19,7 +19,21 @@ import java.util.Objects;
  * stores an upserted value ({@link FloatText#stored}).
  */
 public final class MetadataSegmentWriter {
+  /** When a record's document reaches the full-text table. */
+  public enum FullText {
+    /** With the record's other rows: the table stays right after every write (a file that holds rows already). */
+    WITH_EACH_RECORD,
+    /**
+     * Once, by {@link #writeFullText}, from the {@code chroma:document} rows of the finished segments: for a new
+     * file, whose records are written, rewritten and deleted many times during a merge. FTS5 otherwise tokenizes
+     * every document written and every one replaced (a trigram per character), and writes a new index segment at
+     * every commit; one bulk load at the end does each live document once.
+     */
+    AT_THE_END
+  }
+
   private final ChromaTarget target;
+  private final FullText fullText;
   private final Object zeroSeqId;
   private boolean floatsAsStored;
   private final PreparedStatement findRow;
@@ -34,9 +48,12 @@ public final class MetadataSegmentWriter {
   private final PreparedStatement deleteScalars;
   private final PreparedStatement deleteArrays;
   private final PreparedStatement deleteFts;
+  private final Connection db;
 
-  public MetadataSegmentWriter(Connection db, ChromaTarget target) throws SQLException {
+  public MetadataSegmentWriter(Connection db, ChromaTarget target, FullText fullText) throws SQLException {
     this.target = target;
+    this.fullText = fullText;
+    this.db = db;
     this.zeroSeqId = target.format().seqIds().encode(0);
     boolean arrays = target.format().holdsArrays();
     findRow = db.prepareStatement("SELECT id FROM embeddings WHERE segment_id = ? AND embedding_id = ?");
@@ -87,7 +104,8 @@ public final class MetadataSegmentWriter {
 
   /** Removes the metadata and full-text rows of a record, keeping its {@code embeddings} row. */
   public void deleteValues(long rowId) throws SQLException {
-    for (PreparedStatement ps : new PreparedStatement[] {deleteScalars, deleteArrays, deleteFts}) {
+    PreparedStatement fts = fullText == FullText.WITH_EACH_RECORD ? deleteFts : null;
+    for (PreparedStatement ps : new PreparedStatement[] {deleteScalars, deleteArrays, fts}) {
       if (ps != null) {
         ps.setLong(1, rowId);
         ps.executeUpdate();
@@ -107,9 +125,11 @@ public final class MetadataSegmentWriter {
     UnsupportedRecordException.check(target, collection, r);
     if (r.document() != null) {
       scalar(insertScalar, rowId, QueueJson.DOCUMENT_KEY, r.document());
-      insertFts.setLong(1, rowId);
-      insertFts.setString(2, r.document());
-      insertFts.executeUpdate();
+      if (fullText == FullText.WITH_EACH_RECORD) {
+        insertFts.setLong(1, rowId);
+        insertFts.setString(2, r.document());
+        insertFts.executeUpdate();
+      }
     }
     if (r.uri() != null) {
       scalar(insertScalar, rowId, QueueJson.URI_KEY, r.uri());
@@ -125,6 +145,21 @@ public final class MetadataSegmentWriter {
       } else if (v != null) {
         scalar(insertScalar, rowId, e.getKey(), unchanged ? v : asStored(v));
       }
+    }
+  }
+
+  /**
+   * Ends the writing: with {@link FullText#AT_THE_END}, every document of the file's metadata segments goes into
+   * the full-text table, in row order. Called once, after the last record, before the file is finished.
+   */
+  public void finish() throws SQLException {
+    if (fullText != FullText.AT_THE_END) {
+      return; // written with each record
+    }
+    try (PreparedStatement ps = db.prepareStatement("INSERT INTO embedding_fulltext_search (rowid, string_value)"
+        + " SELECT id, string_value FROM embedding_metadata WHERE key = ? ORDER BY id")) {
+      ps.setString(1, QueueJson.DOCUMENT_KEY);
+      ps.executeUpdate();
     }
   }
 

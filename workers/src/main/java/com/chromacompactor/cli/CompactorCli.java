@@ -160,7 +160,7 @@ public final class CompactorCli implements Runnable {
         description = "How the HNSW index is built (--format indexed): quantized searches on 8-bit codes and"
             + " selects neighbours by exact distance; exact takes every distance on the float vectors, as hnswlib"
             + " does. Default: quantized.")
-    IndexBuild indexBuild;
+    IndexBuild indexBuild = IndexBuild.DEFAULT;
 
     @Parameters(arity = "1..*", paramLabel = "DELTA", description = "Delta folders, or folders of delta folders.")
     List<Path> deltas;
@@ -181,14 +181,12 @@ public final class CompactorCli implements Runnable {
       if (base != null) {
         requireExisting(spec.commandLine(), "base snapshot", List.of(base));
       }
-      if (indexBuild != null) {
-        System.setProperty(IndexBuild.PROPERTY, indexBuild.name()); // read by every HnswBuilder of this JVM
-      }
       try {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
         CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : new NoticesOnly(err);
         SnapshotWriter.Factory writers = format == SnapshotFormat.indexed
-            ? IndexedSnapshotWriter.factory(threads, chromaVersion) : QueueSnapshotWriter.factory(chromaVersion);
+            ? IndexedSnapshotWriter.factory(threads, chromaVersion, indexBuild)
+            : QueueSnapshotWriter.factory(chromaVersion);
         DeltaFeed feed = base == null ? DeltaFeed.of(ordered) : DeltaFeed.withBase(base, ordered);
         CompactionSummary s = new Compaction(progress, writers).run(feed, out, CompactionOptions.snapshot());
         if (json) {

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
           + " absent ones are not polled), COMPACTOR_WORKER_CONCURRENCY, COMPACTOR_HEARTBEAT_INTERVAL_SECONDS,"
           + " COMPACTOR_STOP_TIMEOUT_SECONDS, COMPACTOR_METRICS_NAMESPACE, COMPACTOR_CHUNK_SIZES (name=N,name=N: deltas per chunk by"
           + " collection), COMPACTOR_CHUNK_SIZE_DEFAULT (default 25), COMPACTOR_BAD_DELTA_POLICY, COMPACTOR_SETTLE (default 10m), COMPACTOR_INCOMPLETE_UPLOAD_LIMIT (default 24h),"
-          + " COMPACTOR_CHROMA_VERSION (default 1.5), COMPACTOR_GC_* (the retention rules), AWS_REGION, and"
+          + " COMPACTOR_CHROMA_VERSION (default 1.5), COMPACTOR_INDEX_BUILD (quantized or exact), COMPACTOR_GC_* (the"
+          + " retention rules), AWS_REGION, and"
           + " COMPACTOR_AWS_ENDPOINT (e.g. LocalStack).",
       "%nEvery variable with its meaning: docs/operators.md, and WorkerEnvironment in statemachine/."
     })

@@ -44,9 +44,9 @@ public final class HnswBuilder {
   private final Metric metric;
   private final IndexBuild mode;
 
-  /** A builder of the JVM-wide {@link IndexBuild#configured()} kind. */
+  /** A builder of the {@link IndexBuild#DEFAULT} kind. */
   public HnswBuilder(HnswGraph graph) {
-    this(graph, IndexBuild.configured());
+    this(graph, IndexBuild.DEFAULT);
   }
 
   public HnswBuilder(HnswGraph graph, IndexBuild mode) {

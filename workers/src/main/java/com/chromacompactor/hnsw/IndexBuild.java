@@ -24,15 +24,8 @@ public enum IndexBuild {
   EXACT,
   QUANTIZED;
 
-  /** The JVM-wide choice, {@code exact} or {@code quantized}; the CLI's {@code --index-build} sets it. */
-  public static final String PROPERTY = "chromacompactor.hnsw.build";
-
+  /** What a writer builds with unless told otherwise (the CLI's {@code --index-build}, the worker's environment). */
   public static final IndexBuild DEFAULT = QUANTIZED;
-
-  /** What {@value #PROPERTY} names, or {@link #DEFAULT} when it is unset. */
-  public static IndexBuild configured() {
-    return parse(System.getProperty(PROPERTY));
-  }
 
   /** {@code exact} or {@code quantized} in any case; null or blank is {@link #DEFAULT}. */
   public static IndexBuild parse(String value) {

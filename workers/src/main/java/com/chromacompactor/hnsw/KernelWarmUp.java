@@ -26,15 +26,21 @@ public final class KernelWarmUp {
 
   private KernelWarmUp() {}
 
-  /** Starts the warm-up of {@code metric}'s kernels unless this JVM already has: the started thread, or null. */
-  public static Thread start(Metric metric) {
-    if (!STARTED[metric.ordinal()].compareAndSet(false, true)) {
+  /**
+   * Starts the warm-up of {@code metric}'s kernels, and of the code kernel when {@code build} is quantized,
+   * unless this JVM already has: the started thread, or null.
+   */
+  public static Thread start(Metric metric, IndexBuild build) {
+    boolean floats = STARTED[metric.ordinal()].compareAndSet(false, true);
+    // and, once per JVM, the kernel of a quantized build's searches, which serves both metrics
+    boolean codes = build == IndexBuild.QUANTIZED && CODES_STARTED.compareAndSet(false, true);
+    if (!floats && !codes) {
       return null;
     }
-    // and, once per JVM, the kernel of a quantized build's searches, which serves both metrics
-    boolean codes = IndexBuild.configured() == IndexBuild.QUANTIZED && CODES_STARTED.compareAndSet(false, true);
     Thread t = new Thread(() -> {
-      run(metric, CALLS);
+      if (floats) {
+        run(metric, CALLS);
+      }
       if (codes) {
         runCodes(CALLS);
       }

@@ -14,6 +14,7 @@ import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
 import com.chromacompactor.hnsw.HnswBuilder;
 import com.chromacompactor.hnsw.HnswGraph;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.invariant.InvariantViolation;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import java.util.BitSet;
 
 /**
  * One collection's index written as an extension of a previous snapshot's (see {@link
- * IndexedSnapshotWriter#factory(int)}):
+ * IndexedSnapshotWriter#factory(int, ChromaTarget, IndexBuild)}):
  *
  * <ol>
  *   <li>plan: a record taken over with the base keeps its element, unless the merge replaced or
@@ -52,6 +53,7 @@ final class IndexedExtension {
   private final HnswSegmentWriter.BaseFiles baseFiles;
   private final BitSet released;
   private final int threads;
+  private final IndexBuild build;
   private final HnswBuilder.Progress progress;
 
   /** Reads the vector of a {@code scratch.vectors} slot. */
@@ -69,7 +71,8 @@ final class IndexedExtension {
    *     merge has since replaced or deleted
    */
   IndexedExtension(Connection db, Path snapshotDir, ChromaTarget target, Vectors vectors, BaseIndex previous,
-      HnswSegmentWriter.BaseFiles baseFiles, BitSet released, int threads, HnswBuilder.Progress progress) {
+      HnswSegmentWriter.BaseFiles baseFiles, BitSet released, int threads, IndexBuild build,
+      HnswBuilder.Progress progress) {
     this.db = db;
     this.snapshotDir = snapshotDir;
     this.target = target;
@@ -78,6 +81,7 @@ final class IndexedExtension {
     this.baseFiles = baseFiles;
     this.released = released;
     this.threads = threads;
+    this.build = build;
     this.progress = progress;
   }
 
@@ -165,7 +169,7 @@ final class IndexedExtension {
       if (next != baseCount + added) {
         throw new InvariantViolation(slot.key() + ": planned " + added + " new elements, wrote " + (next - baseCount));
       }
-      new HnswBuilder(graph).build(next, threads, progress);
+      new HnswBuilder(graph, build).build(next, threads, progress);
       index.finish();
       writeIds(slot, folder.resolve(HnswSegmentFormat.PICKLE), dimension, maxLabel + added);
     }

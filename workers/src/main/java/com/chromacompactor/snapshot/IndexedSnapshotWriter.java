@@ -18,6 +18,7 @@ import com.chromacompactor.chroma.hnsw.HnswSegmentFormat;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
 import com.chromacompactor.hnsw.HnswBuilder;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.hnsw.KernelWarmUp;
 import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.storage.LocalFiles;
@@ -34,6 +35,7 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -97,6 +99,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private final Path scratchDir;
   private final int threads;
   private final ChromaTarget target;
+  private final IndexBuild build;
   private final Map<CollectionKey, IndexedCollection> collections = new LinkedHashMap<>();
   private Phase phase = Phase.NEW;
   private Path base;
@@ -113,21 +116,28 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   private PreparedStatement deleteSlot;
   private IndexingListener indexing = IndexingListener.NONE;
 
-  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, int threads, ChromaTarget target) {
+  private IndexedSnapshotWriter(Path snapshotDir, Path scratchDir, int threads, ChromaTarget target,
+      IndexBuild build) {
     this.snapshotDir = snapshotDir;
     this.scratchDir = scratchDir;
     this.threads = threads;
     this.target = target;
+    this.build = build;
   }
 
-  /** As {@link #factory(int, ChromaTarget)}, for readers on the default target's releases. */
+  /** As {@link #factory(int, ChromaTarget, IndexBuild)}, for readers on the default target's releases. */
   public static SnapshotWriter.Factory factory(int threads) {
     return factory(threads, ChromaTarget.DEFAULT);
   }
 
+  /** As {@link #factory(int, ChromaTarget, IndexBuild)}, with the default build. */
+  public static SnapshotWriter.Factory factory(int threads, ChromaTarget target) {
+    return factory(threads, target, IndexBuild.DEFAULT);
+  }
+
   /**
-   * A factory for {@link com.chromacompactor.merge.Compaction}: graphs built with {@code threads} threads,
-   * in {@code target}'s format.
+   * A factory for {@link com.chromacompactor.merge.Compaction}: graphs built the {@code build} way with
+   * {@code threads} threads, in {@code target}'s format.
    *
    * <p>Incremental runs: given a feed whose first folder is the previous snapshot ({@link
    * com.chromacompactor.merge.DeltaFeed#withBase}), the writer takes that snapshot over as it stands when
@@ -139,22 +149,19 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
    * full rebuild's. A collection whose base index does not fit (other M, dimension or ef_construction),
    * or where fewer than half of the base elements survive, is rebuilt from scratch.
    */
-  public static SnapshotWriter.Factory factory(int threads, ChromaTarget target) {
+  public static SnapshotWriter.Factory factory(int threads, ChromaTarget target, IndexBuild build) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be at least 1; threads=" + threads);
     }
-    return (snapshotDir, scratchDir) -> create(snapshotDir, scratchDir, threads, target);
+    Objects.requireNonNull(build, "build");
+    return (snapshotDir, scratchDir) -> new IndexedSnapshotWriter(snapshotDir, scratchDir, threads, target, build);
   }
 
-  public static IndexedSnapshotWriter create(Path snapshotDir, Path scratchDir, int threads, ChromaTarget target) {
-    return new IndexedSnapshotWriter(snapshotDir, scratchDir, threads, target);
-  }
-
-  private void use(SnapshotDatabase opened) throws IOException {
+  private void use(SnapshotDatabase opened, MetadataSegmentWriter.FullText fullText) throws IOException {
     database = opened;
     try {
       Connection db = database.connection();
-      segment = new MetadataSegmentWriter(db, target);
+      segment = new MetadataSegmentWriter(db, target, fullText);
       insertSlot = db.prepareStatement("INSERT INTO scratch.vectors (row, slot) VALUES (?, ?)");
       findSlot = db.prepareStatement("SELECT slot FROM scratch.vectors WHERE row = ?");
       updateSlot = db.prepareStatement("UPDATE scratch.vectors SET slot = ? WHERE row = ?");
@@ -167,7 +174,8 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
   /** Opens a new {@code chroma.sqlite3} with the target's schema, unless one is open already. */
   private void openNew() throws IOException {
     if (database == null) {
-      use(SnapshotDatabase.create(snapshotDir.resolve(DeltaReader.SQLITE_FILE), scratchFile(), SCRATCH_DDL, target));
+      use(SnapshotDatabase.create(snapshotDir.resolve(DeltaReader.SQLITE_FILE), scratchFile(), SCRATCH_DDL, target),
+          MetadataSegmentWriter.FullText.AT_THE_END);
     }
   }
 
@@ -180,7 +188,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     return collections.computeIfAbsent(first.key(), k -> {
       CollectionSlot slot = CollectionSlot.of(collections.size(), first);
       // an index build comes at the end; its kernels get compiled meanwhile
-      KernelWarmUp.start(slot.hnsw().space().metric());
+      KernelWarmUp.start(slot.hnsw().space().metric(), build);
       return new IndexedCollection(slot);
     }).slot;
   }
@@ -221,7 +229,8 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     } else {
       Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
     }
-    use(SnapshotDatabase.takeOver(sqlite, scratchFile(), SCRATCH_DDL));
+    // the base's documents are in its full-text table already: each change is made there as it comes
+    use(SnapshotDatabase.takeOver(sqlite, scratchFile(), SCRATCH_DDL), MetadataSegmentWriter.FullText.WITH_EACH_RECORD);
     List<SeededCollection> out = new ArrayList<>();
     for (IndexedBase.Collection c : plan.collections()) {
       IndexedCollection state = state(collection(c.info()));
@@ -395,6 +404,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
         // the base's rows, written anew from the merged definitions
         SysdbWriter.clearCollections(database.connection());
       }
+      segment.finish();
       database.writeCollections(target, definitions);
       database.markApplied(target, definitions);
       Map<CollectionKey, Long> counts = new LinkedHashMap<>();
@@ -425,7 +435,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
     }
     HnswBuilder.Progress progress = (done, total) -> indexing.indexed(slot.key().toString(), done, total);
     if (previous != null && new IndexedExtension(database.connection(), snapshotDir, target,
-        (at, into) -> state.spill.read(at, into), previous, baseFiles, state.released, threads, progress)
+        (at, into) -> state.spill.read(at, into), previous, baseFiles, state.released, threads, build, progress)
         .write(c, live, dimension)) {
       return;
     }
@@ -469,7 +479,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       if (node != live) {
         throw new InvariantViolation(slot.key() + ": " + live + " records counted but " + node + " read for the index");
       }
-      new HnswBuilder(index.graph()).build(node, threads, progress);
+      new HnswBuilder(index.graph(), build).build(node, threads, progress);
       index.finish();
       IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), target.format().idMap(), dimension,
           target.format().appliedSeqId(), live,

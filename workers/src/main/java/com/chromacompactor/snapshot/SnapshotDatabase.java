@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.sqlite.SQLiteConfig;
 
 /**
  * A snapshot's {@code chroma.sqlite3} while a writer builds it, with the writer's scratch tables in a
@@ -57,15 +58,20 @@ final class SnapshotDatabase implements AutoCloseable {
     boolean success = false;
     try {
       Files.deleteIfExists(scratch);
-      db = DriverManager.getConnection("jdbc:sqlite:" + sqlite);
+      SQLiteConfig config = new SQLiteConfig();
+      // Otherwise sqlite-jdbc prepares and runs "SELECT last_insert_rowid()" after every INSERT, for
+      // getGeneratedKeys, which nothing here calls: a quarter of the merge's SQLite time on 100 x 250.
+      config.setGetGeneratedKeys(false);
+      db = DriverManager.getConnection("jdbc:sqlite:" + sqlite, config.toProperties());
       try (Statement st = db.createStatement()) {
         // The folder is private until it is renamed into place; a crash discards it, so the
-        // build needs no fsyncs. The rollback journal stays, for per-delta rollback.
+        // build needs no fsyncs and no journal on disk. The rollback journal stays, for per-delta
+        // rollback, in memory: the pages one delta touches, not a file written for every delta.
         st.execute("PRAGMA synchronous=OFF");
-        st.execute("PRAGMA journal_mode=TRUNCATE");
+        st.execute("PRAGMA journal_mode=MEMORY");
         st.execute("PRAGMA foreign_keys=OFF");
         st.execute("ATTACH DATABASE '" + scratch.toString().replace("'", "''") + "' AS scratch");
-        st.execute("PRAGMA scratch.journal_mode=TRUNCATE");
+        st.execute("PRAGMA scratch.journal_mode=MEMORY");
         st.execute("PRAGMA scratch.synchronous=OFF");
         st.execute(scratchDdl);
       }

@@ -6,6 +6,7 @@ import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.audit.SnapshotCheck;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
@@ -38,10 +39,13 @@ final class FinalMergeStep implements ActivityHandler {
   private final BlobStore bucket;
   /** The readers' release line the snapshot is written for (intermediates stay in the 1.5 format). */
   private final ChromaTarget target;
+  /** How the snapshot's indexes are built. */
+  private final IndexBuild build;
 
-  FinalMergeStep(BlobStore bucket, ChromaTarget target) {
+  FinalMergeStep(BlobStore bucket, ChromaTarget target, IndexBuild build) {
     this.bucket = bucket;
     this.target = target;
+    this.build = build;
   }
 
   @Override
@@ -78,7 +82,7 @@ final class FinalMergeStep implements ActivityHandler {
     CompactionSummary summary = new BucketMerge(inputs,
         base.isPresent() ? MergeStart.PUBLISHED_SNAPSHOT : MergeStart.EMPTY, DeltaOrigin.COMPACTOR, input.mode(),
         CompactionOptions.snapshot().versioned(null),
-        IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors(), target))
+        IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors(), target, build))
         .run(store.blobs, out, context, metrics);
     // Verified before it can be published: the folder reads back whole, with the records the merge counted.
     List<String> problems = SnapshotCheck.run(out, summary.recordsByCollection());

@@ -5,6 +5,7 @@ import com.chromacompactor.activity.ErrorClassifier;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.ChromaTarget;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkResult;
@@ -120,7 +121,7 @@ public final class LocalRun {
   /** With the clock that ages deltas. */
   LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log, Clock clock) {
     this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(),
-        settings.target(), settings.retention(), RetentionRules.Mode.DELETE, clock);
+        settings.target(), IndexBuild.DEFAULT, settings.retention(), RetentionRules.Mode.DELETE, clock);
     this.bucket = bucket;
     this.lineage = settings.lineage();
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();

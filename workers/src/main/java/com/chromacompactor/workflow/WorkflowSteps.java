@@ -6,6 +6,7 @@ import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
@@ -20,12 +21,15 @@ public final class WorkflowSteps {
 
   /** {@code quarantine} (default) or {@code fail}: what a delta that cannot be compacted does to its batch. */
   public static final String BAD_DELTA_POLICY = "COMPACTOR_BAD_DELTA_POLICY";
+  /** {@code quantized} (default) or {@code exact}: how FinalMerge builds the snapshot's HNSW indexes. */
+  public static final String INDEX_BUILD = "COMPACTOR_INDEX_BUILD";
   // The intake rules come from WorkerEnvironment.SETTLE and .INCOMPLETE_UPLOAD_LIMIT (IntakeRules.fromEnvironment),
   // the retention rules from WorkerEnvironment.GC_* (RetentionRules.fromEnvironment).
 
   /**
    * The handlers of the worker process: over the S3 bucket named by {@code COMPACTOR_BUCKET}, with the
-   * AWS endpoint, chunk sizes, bad-delta policy, settle window, incomplete-upload limit and retention rules of the
+   * AWS endpoint, chunk sizes, bad-delta policy, settle window, incomplete-upload limit, index build and retention
+   * rules of the
    * environment.
    */
   public static Map<WorkflowStep, ActivityHandler> fromEnvironment(Map<String, String> env) {
@@ -41,8 +45,14 @@ public final class WorkflowSteps {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(WorkerEnvironment.CHROMA_VERSION + ": " + e.getMessage(), e);
     }
+    IndexBuild build;
+    try {
+      build = IndexBuild.parse(env.get(INDEX_BUILD));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(INDEX_BUILD + ": " + e.getMessage(), e);
+    }
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target,
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target, build,
         RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), Clock.systemUTC());
   }
 
@@ -81,14 +91,15 @@ public final class WorkflowSteps {
    */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules, ChromaTarget target) {
-    return over(bucket, sizes, badDeltaPolicy, rules, target, RetentionRules.defaults(), RetentionRules.Mode.DELETE,
+    return over(bucket, sizes, badDeltaPolicy, rules, target, IndexBuild.DEFAULT, RetentionRules.defaults(),
+        RetentionRules.Mode.DELETE,
         Clock.systemUTC());
   }
 
   /** With the clock that ages deltas (tests move it instead of waiting a day), and the default retention rules. */
   static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes, String badDeltaPolicy,
       IntakeRules rules, Clock clock) {
-    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, RetentionRules.defaults(),
+    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, IndexBuild.DEFAULT, RetentionRules.defaults(),
         RetentionRules.Mode.DELETE, clock);
   }
 
@@ -96,18 +107,19 @@ public final class WorkflowSteps {
    * Every handler.
    *
    * @param target    the readers' release line, which FinalMerge writes the snapshot for
+   * @param build     how FinalMerge builds the snapshot's HNSW indexes
    * @param retention what the CollectGarbage step keeps
    * @param gcMode    whether it deletes, or only reports
    * @param clock     "now" for every age: of deltas, claims and snapshots
    */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
-      String badDeltaPolicy, IntakeRules rules, ChromaTarget target, RetentionRules retention,
+      String badDeltaPolicy, IntakeRules rules, ChromaTarget target, IndexBuild build, RetentionRules retention,
       RetentionRules.Mode gcMode, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
     steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
     steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target));
+    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target, build));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(bucket));
     steps.put(WorkflowStep.COLLECT_GARBAGE, new GcStep(bucket, retention, gcMode, clock));

@@ -63,8 +63,8 @@ class KernelWarmUpTest {
   }
 
   private static void itRunsOncePerJvmAndFinishes(Metric metric) throws InterruptedException {
-    Thread first = KernelWarmUp.start(metric);
-    Thread again = KernelWarmUp.start(metric);
+    Thread first = KernelWarmUp.start(metric, IndexBuild.QUANTIZED);
+    Thread again = KernelWarmUp.start(metric, IndexBuild.QUANTIZED);
     // Another test in this JVM may have started it already; either way, never twice.
     if (first != null) {
       first.join(60_000);
@@ -72,6 +72,6 @@ class KernelWarmUpTest {
       assertEquals(Thread.MIN_PRIORITY, first.getPriority());
     }
     assertNull(again);
-    assertNull(KernelWarmUp.start(metric));
+    assertNull(KernelWarmUp.start(metric, IndexBuild.QUANTIZED));
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.ChromaTarget;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
@@ -166,7 +167,7 @@ class SnapshotPullTest {
     // the next batch is merged; its Publish, Cleanup and a collection (keeping 2, no minimum age) land between the
     // pull's read of latest and its downloads
     Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, ChunkSizes.defaults(), "quarantine",
-        IntakeRules.defaults(), ChromaTarget.DEFAULT, new RetentionRules(2, Duration.ZERO, Duration.ZERO),
+        IntakeRules.defaults(), ChromaTarget.DEFAULT, IndexBuild.DEFAULT, new RetentionRules(2, Duration.ZERO, Duration.ZERO),
         RetentionRules.Mode.DELETE,
         Clock.systemUTC());
     PlanOutput plan = step(steps, WorkflowStep.PLAN, new PlanInput(new CompactionRequest(null, null), "next"),

@@ -63,6 +63,17 @@ class HnswSegmentWriterTest {
       CosineNormalization.roundTrip(expected);
       assertArrayEquals(expected, got);
     }
+    // The same elements through a reader mapping the file in chunks of 7 elements (a million 1536-d
+    // elements need several chunks of at most 2 GiB each): element by element the same.
+    HnswSegmentReader chunked = HnswSegmentReader.open(folder, VectorForm.NORMALIZED, 7 * h.sizeDataPerElement() + 5);
+    float[] whole = new float[dim];
+    for (int i = 0; i < n; i++) {
+      assertEquals(reader.label(i), chunked.label(i));
+      assertEquals(reader.isDeleted(i), chunked.isDeleted(i));
+      reader.vectorInto(i, whole);
+      chunked.vectorInto(i, got);
+      assertArrayEquals(whole, got, "element " + i);
+    }
     IdLabelMap ids = IdLabelMap.read(folder.resolve(HnswSegmentFormat.PICKLE));
     assertEquals(n, ids.labelToId().size());
     assertEquals("id-7-é", ids.labelToId().get(8L));
