@@ -181,10 +181,6 @@ public final class Level0Store {
     b.put(at, deleted ? h | DELETED : h & ~DELETED);
   }
 
-  int linkCount(int node) {
-    return ints[node / perChunk].get((node % perChunk) * strideInts) & 0xFFFF;
-  }
-
   /** Copies node's level-0 links into {@code dst}; returns how many. */
   int readLinks(int node, int[] dst) {
     IntBuffer b = ints[node / perChunk];

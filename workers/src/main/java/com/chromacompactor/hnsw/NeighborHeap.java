@@ -70,10 +70,6 @@ final class NeighborHeap {
     return distance(top());
   }
 
-  int topNode() {
-    return node(top());
-  }
-
   long pop() {
     long result = top();
     long last = heap[size--];

@@ -1,5 +1,6 @@
 package com.chromacompactor.merge;
 
+import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.CorruptDeltaException;
@@ -110,7 +111,8 @@ public final class Compaction {
             gate = VersionGate.open(versionsFile, Files.isRegularFile(seed) ? seed : null,
                 deltas.disposable(i) ? VersionGate.SeedFile.MOVE : VersionGate.SeedFile.COPY, options.reference());
           }
-          Optional<List<SeededCollection>> seeded = writer.seed(local, deltas.disposable(i));
+          Optional<List<SeededCollection>> seeded = writer.seed(local,
+              deltas.disposable(i) ? HnswSegmentWriter.BaseFiles.MOVE : HnswSegmentWriter.BaseFiles.COPY);
           for (SeededCollection c : seeded.orElse(List.of())) {
             registry.accept(local, c.info(), writer::collection);
             total.seeded += c.records();

@@ -16,12 +16,12 @@ import com.chromacompactor.chroma.hnsw.BaseIndex;
 import com.chromacompactor.chroma.hnsw.CorruptIndexException;
 import com.chromacompactor.chroma.hnsw.HnswSegmentFormat;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
+import com.chromacompactor.files.FileLinks;
 import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
 import com.chromacompactor.hnsw.HnswBuilder;
 import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.hnsw.KernelWarmUp;
 import com.chromacompactor.invariant.InvariantViolation;
-import com.chromacompactor.storage.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,14 +207,16 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
    * stays where it is, in an element of the base index, until the index is extended. That is the
    * incremental run's saving: nothing of the base is parsed, rewritten or re-inserted. Otherwise the base
    * is merged as a delta, and {@link #finish} can still extend its indexes if it is in the target's
-   * format. A {@code disposable} base gives up its files: they are moved into the snapshot, not copied.
+   * format. A base whose files are {@link HnswSegmentWriter.BaseFiles#MOVE MOVE} gives them up: they are moved into
+   * the snapshot, not copied.
    */
   @Override
-  public Optional<List<SeededCollection>> seed(Path previous, boolean disposable) throws IOException {
+  public Optional<List<SeededCollection>> seed(Path previous, HnswSegmentWriter.BaseFiles files)
+      throws IOException {
     require(Phase.NEW, "a base snapshot comes before any delta");
     phase = Phase.MERGING;
     base = previous;
-    baseFiles = disposable ? HnswSegmentWriter.BaseFiles.MOVE : HnswSegmentWriter.BaseFiles.COPY;
+    baseFiles = files;
     IndexedBase.Plan plan = IndexedBase.plan(previous, target);
     extendable = plan.extendable();
     if (!plan.takeOver()) {
@@ -224,7 +226,7 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
       return Optional.empty();
     }
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
-    if (disposable && LocalFiles.soleLink(previous.resolve(DeltaReader.SQLITE_FILE))) {
+    if (files == HnswSegmentWriter.BaseFiles.MOVE && FileLinks.soleLink(previous.resolve(DeltaReader.SQLITE_FILE))) {
       Files.move(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);
     } else {
       Files.copy(previous.resolve(DeltaReader.SQLITE_FILE), sqlite, StandardCopyOption.REPLACE_EXISTING);

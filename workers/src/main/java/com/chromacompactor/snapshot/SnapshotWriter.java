@@ -1,5 +1,6 @@
 package com.chromacompactor.snapshot;
 
+import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.DeltaOrigin;
@@ -32,11 +33,11 @@ public interface SnapshotWriter extends Closeable {
    * Offered the previous snapshot before any delta. A writer that can start from its state as it stands
    * (a copy of its files rather than a merge of its records) does so and returns its collections with
    * their record counts; otherwise it returns empty, and the compaction merges the base as its first
-   * delta (a writer may still use the base, e.g. to extend its index). With {@code disposable}, the base
-   * folder is the compaction's own copy, deleted once the snapshot is finished: a writer may move its
-   * files rather than copy them.
+   * delta (a writer may still use the base, e.g. to extend its index). With {@code MOVE}, the base folder is
+   * the compaction's own copy, deleted once the snapshot is finished: a writer may move its files rather than
+   * copy them.
    */
-  default Optional<List<SeededCollection>> seed(Path base, boolean disposable) throws IOException {
+  default Optional<List<SeededCollection>> seed(Path base, HnswSegmentWriter.BaseFiles files) throws IOException {
     return Optional.empty();
   }
 

@@ -1,5 +1,6 @@
 package com.chromacompactor.chroma.hnsw;
 
+import com.chromacompactor.files.FileLinks;
 import com.chromacompactor.hnsw.HnswGraph;
 import com.chromacompactor.hnsw.HnswParams;
 import com.chromacompactor.hnsw.Level0Store;
@@ -112,7 +113,7 @@ public final class HnswSegmentWriter implements Closeable {
     Files.createDirectories(folder);
     Path baseData = base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0);
     Path newData = folder.resolve(HnswSegmentFormat.DATA_LEVEL0);
-    if (baseFiles == BaseFiles.MOVE && soleLink(baseData)) {
+    if (baseFiles == BaseFiles.MOVE && FileLinks.soleLink(baseData)) {
       movePrefix(baseData, newData, baseCount * size);
     } else {
       copyPrefix(baseData, newData, baseCount * size);
@@ -142,18 +143,6 @@ public final class HnswSegmentWriter implements Closeable {
         closeQuietly(data);
         closeQuietly(lengths);
       }
-    }
-  }
-
-  /**
-   * Whether {@code file} has no other hard link, so that moving it and then writing to it changes no
-   * other folder (a bucket's copy, say, had a download linked it). Unknown counts as shared.
-   */
-  private static boolean soleLink(Path file) {
-    try {
-      return Files.getAttribute(file, "unix:nlink") instanceof Integer n && n == 1;
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return false;
     }
   }
 
