@@ -1,0 +1,223 @@
+package com.chromacompactor.faults;
+
+import com.chromacompactor.aws.AwsSettings;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
+import com.chromacompactor.statemachine.contract.WorkflowStep;
+import com.chromacompactor.workflow.WorkflowSteps;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
+
+/**
+ * One run of the batch under test, from the start state, with a schedule of faults:
+ * <ol>
+ *   <li>a fresh bucket holding the {@link StartState}, a fresh state machine ({@link SweepWorkflow}) and a fleet of
+ *       worker processes ({@link WorkerFleet}) with the schedule's {@link FaultPlan};
+ *   <li>the execution, and any overlapping ones the schedule starts, run to their end while the fleet replaces
+ *       killed workers;
+ *   <li>the next scheduled run, an execution started after they ended, as EventBridge would;
+ *   <li>the {@link FaultValidator} in a fresh process judges the bucket.
+ * </ol>
+ */
+final class BatchRun {
+  /**
+   * How runs are made.
+   *
+   * @param heartbeatSeconds  HeartbeatSeconds of every task: a killed worker's task is retried after it
+   * @param executionDeadline how long the execution (and its overlaps) may take before it counts as stuck
+   * @param recoveryDeadline  how long the next scheduled run may take: "within minutes"
+   */
+  record Settings(int workers, int heartbeatSeconds, Duration executionDeadline, Duration recoveryDeadline) {
+    static Settings standard() {
+      return new Settings(2, 6, Duration.ofMinutes(5), Duration.ofMinutes(3));
+    }
+  }
+
+  /**
+   * What one run does.
+   *
+   * @param overlaps when, after the first execution started, another execution of the same batch starts
+   * @param replay   the command that runs this schedule again
+   */
+  record Schedule(String label, FaultPlan plan, List<Duration> overlaps, String replay) {
+    Schedule {
+      overlaps = List.copyOf(overlaps);
+    }
+  }
+
+  /** What came of a run. */
+  record Outcome(Schedule schedule, List<SweepWorkflow.Execution> executions, SweepWorkflow.Execution next,
+      List<RecordedRequest> requests, List<String> workerExits, FaultValidator.Report report, Duration took,
+      Path dir) {
+    List<RecordedRequest> fired() {
+      return requests.stream().filter(RecordedRequest::isFault).toList();
+    }
+
+    /** The first execution, the one the faults were aimed at, succeeded by itself (with its retries). */
+    boolean executionSucceeded() {
+      return executions.get(0).status() == ExecutionStatus.SUCCEEDED;
+    }
+
+    boolean valid() {
+      return report.ok();
+    }
+
+    String line() {
+      return String.format(Locale.ROOT, "%-4s %-44s fired %d/%d  %s  next: %s  workers replaced %d  %.0f s%s",
+          valid() ? "ok" : "FAIL", schedule.label(), fired().size(), schedule.plan().injections().size(),
+          executions.stream().map(e -> e.name().substring(e.name().lastIndexOf('-') + 1) + " " + e.status()
+              + (e.error() == null ? "" : " " + e.error())).toList(),
+          next == null ? "-" : next.status() + (next.published() != null ? " published" : next.nothingToDo()
+              ? " nothing to do" : ""), workerExits.size(), took.toMillis() / 1000.0,
+          valid() ? "" : "\n       " + String.join("\n       ", report.violations().stream().map(Object::toString)
+              .toList()) + "\n       replay: " + schedule.replay() + "\n       logs: " + dir);
+    }
+  }
+
+  private final SfnClient sfn;
+  private final S3Client s3;
+  private final StartState start;
+  private final Settings settings;
+  private final Path modelCache;
+
+  BatchRun(SfnClient sfn, S3Client s3, StartState start, Settings settings, Path modelCache) {
+    this.sfn = sfn;
+    this.s3 = s3;
+    this.start = start;
+    this.settings = settings;
+    this.modelCache = modelCache;
+  }
+
+  Outcome run(Schedule schedule, Path dir) throws Exception {
+    Instant began = Instant.now();
+    Files.createDirectories(dir);
+    schedule.plan().write(dir);
+    String tag = UUID.randomUUID().toString().substring(0, 8);
+    String bucket = "fault-sweep-" + tag;
+    s3.createBucket(b -> b.bucket(bucket));
+    start.uploadTo(s3, bucket);
+    List<SweepWorkflow.Execution> executions = new ArrayList<>();
+    SweepWorkflow.Execution next = null;
+    List<FaultValidator.Violation> stuck = new ArrayList<>();
+    List<String> exits;
+    try (SweepWorkflow workflow = SweepWorkflow.create(sfn, bucket, tag, settings.heartbeatSeconds())) {
+      try (WorkerFleet fleet = new WorkerFleet(dir, workerEnvironment(bucket, workflow), settings.workers())) {
+        fleet.start();
+        List<String> arns = new ArrayList<>(List.of(workflow.start("run")));
+        List<Duration> overlaps = new ArrayList<>(schedule.overlaps());
+        overlaps.sort(null);
+        Instant first = Instant.now();
+        int overlap = 0;
+        while (true) {
+          fleet.supervise();
+          while (!overlaps.isEmpty() && Instant.now().isAfter(first.plus(overlaps.get(0)))) {
+            overlaps.remove(0);
+            arns.add(workflow.start("overlap-" + (++overlap)));
+          }
+          List<SweepWorkflow.Execution> now = arns.stream().map(workflow::describe).toList();
+          if (overlaps.isEmpty() && now.stream().noneMatch(SweepWorkflow.Execution::running)) {
+            executions.addAll(now);
+            break;
+          }
+          if (Instant.now().isAfter(first.plus(settings.executionDeadline()))) {
+            for (SweepWorkflow.Execution e : now) {
+              if (e.running()) {
+                stuck.add(new FaultValidator.Violation("STUCK", "execution " + e.name() + " still RUNNING after "
+                    + settings.executionDeadline().toSeconds() + " s: " + workflow.history(e.arn())));
+                workflow.stop(e.arn(), "stuck in the fault sweep");
+              }
+            }
+            arns.stream().map(workflow::describe).forEach(executions::add);
+            break;
+          }
+          Thread.sleep(300);
+        }
+        // The next scheduled run, as EventBridge starts it: it must finish what the faulted one left.
+        String nextArn = workflow.start("next");
+        Instant nextStarted = Instant.now();
+        while (true) {
+          fleet.supervise();
+          next = workflow.describe(nextArn);
+          if (!next.running()) {
+            break;
+          }
+          if (Instant.now().isAfter(nextStarted.plus(settings.recoveryDeadline()))) {
+            stuck.add(new FaultValidator.Violation("STUCK", "the next scheduled run still RUNNING after "
+                + settings.recoveryDeadline().toSeconds() + " s: " + workflow.history(nextArn)));
+            workflow.stop(nextArn, "stuck in the fault sweep");
+            next = workflow.describe(nextArn);
+            break;
+          }
+          Thread.sleep(300);
+        }
+        exits = fleet.exits();
+      }
+      List<String> histories = new ArrayList<>();
+      for (SweepWorkflow.Execution e : executions) {
+        histories.add(e.describe() + "\n  " + String.join(", ", workflow.history(e.arn())));
+      }
+      histories.add(next.describe() + "\n  " + String.join(", ", workflow.history(next.arn())));
+      Files.write(dir.resolve("executions.txt"), histories);
+    }
+    List<SweepWorkflow.Execution> succeeded = new ArrayList<>();
+    executions.stream().filter(e -> e.status() == ExecutionStatus.SUCCEEDED)
+        .forEach(succeeded::add);
+    if (next.status() == ExecutionStatus.SUCCEEDED) {
+      succeeded.add(next);
+    }
+    FaultValidator.Report report = FaultValidator.validate(dir, Map.of("s3", bucket, "endpoint",
+        AwsSettings.localStack().endpoint().toString()), start.deltas,
+        new FaultValidator.Expectations(succeeded, List.of(), true), modelCache);
+    if (!stuck.isEmpty()) {
+      List<FaultValidator.Violation> all = new ArrayList<>(stuck);
+      all.addAll(report.violations());
+      report = new FaultValidator.Report(all, report.facts());
+    }
+    if (report.ok()) {
+      deleteBucket(bucket); // a failed run's bucket stays for a look; LocalStack holds it in memory
+    }
+    return new Outcome(schedule, executions, next, RequestLog.read(dir), exits, report,
+        Duration.between(began, Instant.now()), dir);
+  }
+
+  private Map<String, String> workerEnvironment(String bucket, SweepWorkflow workflow) {
+    Map<String, String> env = new HashMap<>();
+    env.put(WorkerEnvironment.BUCKET, bucket);
+    env.put(AwsSettings.ENDPOINT_VARIABLE, AwsSettings.localStack().endpoint().toString());
+    env.put("AWS_REGION", "us-east-1");
+    for (WorkflowStep step : WorkflowStep.values()) {
+      env.put(step.arnVariable(), workflow.activities.get(step));
+    }
+    env.put(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS, "1");
+    env.put(WorkerEnvironment.CONCURRENCY, "2");
+    env.put(WorkerEnvironment.STOP_TIMEOUT_SECONDS, "5");
+    env.put(WorkflowSteps.CHUNK_SIZE_WORDS, Integer.toString(StartState.CHUNK_SIZES.words()));
+    env.put(WorkflowSteps.CHUNK_SIZE_LINES, Integer.toString(StartState.CHUNK_SIZES.lines()));
+    env.put(WorkflowSteps.CHUNK_SIZE_OTHER, Integer.toString(StartState.CHUNK_SIZES.other()));
+    return env;
+  }
+
+  private void deleteBucket(String bucket) {
+    List<ObjectIdentifier> keys = new ArrayList<>();
+    for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+      keys.add(ObjectIdentifier.builder().key(o.key()).build());
+    }
+    for (int i = 0; i < keys.size(); i += 1000) {
+      List<ObjectIdentifier> part = keys.subList(i, Math.min(keys.size(), i + 1000));
+      s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(part).quiet(true)));
+    }
+    s3.deleteBucket(b -> b.bucket(bucket));
+  }
+}

@@ -1,0 +1,188 @@
+package com.chromacompactor.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.chromacompactor.aws.AwsClients;
+import com.chromacompactor.aws.AwsSettings;
+import com.chromacompactor.statemachine.contract.WorkflowStep;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
+
+/**
+ * The fault sweep on LocalStack (issue 17): the recorded baseline of a batch through the deployed workflow, then the
+ * batch again with faults at its requests, each run judged by the validator in a fresh process.
+ *
+ * <p>CI runs the baseline and the fixed sample (every fault at every step, in three runs). {@code scripts/fault-sweep}
+ * runs the rest through the system property {@value #MODE}: {@code full} (every request with every fault, one per
+ * run), {@code seeds} with {@code faults.seeds=FIRST..LAST} (random schedules), {@code request} with
+ * {@code faults.request} and {@code faults.fault} (one fault at one request), {@code sample} with
+ * {@code faults.sample=N} (one run of the sample).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultSweepTest {
+  static final String MODE = "faults.mode";
+
+  private static FaultSweep sweep;
+  private static FaultSweep.Baseline baseline;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    requireLocalStack();
+    String mode = System.getProperty(MODE, "sample");
+    Path dir = Path.of("target", "fault-sweep",
+        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)) + "-" + mode)
+        .toAbsolutePath();
+    Files.createDirectories(dir);
+    AwsClients clients = new AwsClients(AwsSettings.localStack());
+    BatchRun runner = new BatchRun(clients.stepFunctions(), clients.s3(), StartState.get(), BatchRun.Settings.standard(),
+        dir.resolve("model-cache"));
+    sweep = new FaultSweep(runner, dir, System.out);
+    sweep.print("fault sweep " + mode + " in " + dir);
+  }
+
+  @Test
+  @Order(1)
+  void baselineRecordsEveryMutatingRequestOfTheBatchOnceInWorkflowOrder() throws Exception {
+    baseline = sweep.baseline();
+    BatchRun.Outcome o = baseline.outcome();
+    assertTrue(o.valid(), "the baseline validates: " + o.report().violations());
+    assertEquals(ExecutionStatus.SUCCEEDED, o.executions().get(0).status(), o.line());
+    assertNotNull(o.executions().get(0).published(), "the baseline publishes");
+    assertTrue(o.next().nothingToDo(), "the next run finds nothing left: " + o.next().describe());
+    assertEquals(List.of(), o.fired(), "no fault in the baseline");
+    assertEquals(List.of(), o.workerExits(), "no worker died");
+
+    List<FaultSweep.Request> requests = baseline.requests();
+    Set<String> names = new HashSet<>();
+    requests.forEach(r -> assertTrue(names.add(r.name()), "each request happens once: " + r.name() + " twice"));
+    for (WorkflowStep step : WorkflowStep.values()) {
+      List<FaultSweep.Request> mine = baseline.ofStep(step.stateName());
+      assertFalse(mine.isEmpty(), "requests of " + step.stateName());
+      assertTrue(mine.get(mine.size() - 1).name().startsWith("sfn SUCCESS " + step.stateName()),
+          "a task's last request reports its success: " + mine);
+    }
+    assertTrue(requests.stream().noneMatch(r -> r.step().equals("?") || r.step().equals("null")),
+        "every request is tied to its task: " + requests);
+    String batch = o.executions().get(0).published().split("/")[1];
+    Function<String, Integer> at = name -> requests.stream().filter(r -> r.name().equals(name)).findFirst()
+        .map(FaultSweep.Request::index).orElseThrow(() -> new AssertionError("no " + name + " in " + requests));
+    assertEquals(0, at.apply("s3 PUT plans/" + batch + "/claim.json if-none-match"), "Plan claims first");
+    assertTrue(at.apply("s3 PUT quarantine/" + batch + "/d06-bad.json") < at.apply("s3 PUT plans/" + batch
+        + "/chunks.json"), "the bad delta is quarantined before the plan is written");
+    for (int chunk = 0; chunk < 4; chunk++) {
+      assertTrue(at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/chroma.sqlite3")
+          < at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/manifest.json"), "a manifest comes last");
+      at.apply("sfn SUCCESS CompactChunk[" + chunk + "]");
+    }
+    List<FaultSweep.Request> merge = baseline.ofStep("FinalMerge");
+    assertEquals("s3 PUT snapshots/" + batch + "/manifest.json", merge.get(merge.size() - 2).name(),
+        "the snapshot's manifest is its last file");
+    assertEquals(List.of("s3 PUT latest if-match", "sfn SUCCESS Publish"),
+        baseline.ofStep("Publish").stream().map(FaultSweep.Request::name).toList());
+    at.apply("s3 DELETE-OBJECTS intermediate/" + batch + "/ (" + countIntermediates(requests, batch) + " keys)");
+    sweep.print("baseline: " + requests.size() + " requests, heartbeats " + baseline.heartbeats() + "\n  "
+        + requests.stream().map(r -> r.index() + " " + r.task() + ": " + r.name()).collect(Collectors.joining("\n  ")));
+  }
+
+  @Test
+  @Order(2)
+  void faultsAtEveryStepLeaveAValidStateAndTheNextRunPublishes() throws Exception {
+    if (baseline == null) {
+      fail("the baseline did not run");
+    }
+    String mode = System.getProperty(MODE, "sample");
+    List<BatchRun.Schedule> schedules = switch (mode) {
+      case "sample" -> sampleOrOne();
+      case "full" -> FaultSweep.everyRequest(baseline);
+      case "seeds" -> seeds(System.getProperty("faults.seeds", "1..10"));
+      case "request" -> List.of(FaultSweep.single(System.getProperty("faults.request"),
+          FaultKind.valueOf(System.getProperty("faults.fault")), "replay"));
+      case "baseline" -> List.of();
+      default -> throw new IllegalArgumentException(MODE + " must be sample, full, seeds, request or baseline: " + mode);
+    };
+    if (mode.equals("sample")) {
+      assertEveryFaultAtEveryStep(schedules);
+    }
+    FaultSweep.Summary summary = sweep.run(schedules);
+    assertEquals(0, summary.failedValidation(), summary.text());
+    if (!mode.equals("seeds")) {
+      // Every fault at a request of the batch fires: the request happens in the run or in its recovery.
+      assertEquals(summary.faultsPlanned(), summary.faultsInjected(), "faults injected: " + summary.text());
+    }
+  }
+
+  private List<BatchRun.Schedule> sampleOrOne() {
+    List<BatchRun.Schedule> all = FaultSweep.sample(baseline);
+    String one = System.getProperty("faults.sample");
+    return one == null ? all : List.of(all.get(Integer.parseInt(one)));
+  }
+
+  private List<BatchRun.Schedule> seeds(String range) {
+    String[] bounds = range.split("\\.\\.");
+    long first = Long.parseLong(bounds[0].trim());
+    long last = bounds.length > 1 ? Long.parseLong(bounds[1].trim()) : first;
+    List<BatchRun.Schedule> out = new ArrayList<>();
+    for (long seed = first; seed <= last; seed++) {
+      out.add(FaultSweep.random(baseline, seed));
+    }
+    return out;
+  }
+
+  private static void assertEveryFaultAtEveryStep(List<BatchRun.Schedule> schedules) {
+    Map<String, String> stepOf = baseline.requests().stream()
+        .collect(Collectors.toMap(FaultSweep.Request::name, FaultSweep.Request::step));
+    Set<String> covered = new HashSet<>();
+    for (BatchRun.Schedule s : schedules) {
+      for (FaultPlan.Injection i : s.plan().injections()) {
+        if (stepOf.containsKey(i.request())) {
+          covered.add(stepOf.get(i.request()) + " " + i.kind().family());
+        }
+      }
+    }
+    for (WorkflowStep step : WorkflowStep.values()) {
+      for (FaultKind.Family family : FaultSweep.FAULTS) {
+        assertTrue(covered.contains(step.stateName() + " " + family), step.stateName() + " " + family
+            + " not in the sample: " + covered);
+      }
+    }
+  }
+
+  private static long countIntermediates(List<FaultSweep.Request> requests, String batch) {
+    return requests.stream().filter(r -> r.name().startsWith("s3 PUT intermediate/" + batch + "/")).count();
+  }
+
+  private static void requireLocalStack() {
+    try {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+    } catch (Exception e) {
+      fail("LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start (" + e + ")");
+    }
+  }
+}
