@@ -62,7 +62,8 @@ public final class FaultInterceptor implements ExecutionInterceptor {
   private final String worker;
   private final List<FaultPlan.Injection> injections;
   private final Map<String, String> stepsByActivity = new HashMap<>();
-  private final Map<String, RequestNames.TaskRef> tasksByToken = new ConcurrentHashMap<>();
+  /** Static: the SDK makes an interceptor per client, and the worker polls with one client and reports with another. */
+  private static final Map<String, RequestNames.TaskRef> TASKS_BY_TOKEN = new ConcurrentHashMap<>();
 
   /** One named call in flight. */
   private static final class Call {
@@ -104,7 +105,7 @@ public final class FaultInterceptor implements ExecutionInterceptor {
     if (dir == null) {
       return;
     }
-    Optional<RequestNames.Named> named = RequestNames.of(context.request(), tasksByToken::get);
+    Optional<RequestNames.Named> named = RequestNames.of(context.request(), TASKS_BY_TOKEN::get);
     named.ifPresent(n -> attributes.putAttribute(CALL, new Call(n, n.task() != null ? n.task() : TASK.get())));
   }
 
@@ -216,7 +217,7 @@ public final class FaultInterceptor implements ExecutionInterceptor {
       chunk = null; // not JSON: the task has no chunk
     }
     RequestNames.TaskRef ref = new RequestNames.TaskRef(stepsByActivity.getOrDefault(poll.activityArn(), "?"), chunk);
-    tasksByToken.put(task.taskToken(), ref);
+    TASKS_BY_TOKEN.put(task.taskToken(), ref);
     TASK.set(ref);
   }
 

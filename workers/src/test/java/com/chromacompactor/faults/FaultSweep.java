@@ -99,6 +99,9 @@ final class FaultSweep {
     Set<String> heartbeats = new TreeSet<>(Comparator.comparingInt(FaultSweep::stepRankOfName)
         .thenComparing(Comparator.naturalOrder()));
     for (RecordedRequest r : outcome.requests()) {
+      if (RecordedRequest.PHASE.equals(r.event()) && RecordedRequest.NEXT_RUN.equals(r.request())) {
+        break; // the batch ends here: the next scheduled run only finds nothing to do
+      }
       if (!r.succeeded()) {
         continue;
       }

@@ -20,10 +20,18 @@ import java.util.List;
 public final class RequestLog {
   public static final String FILE = "requests.jsonl";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** A file lock guards against other processes; threads of this one take turns here first (the JVM refuses two). */
+  private static final Object IN_PROCESS = new Object();
 
   private RequestLog() {}
 
   public static void append(Path dir, RecordedRequest line) {
+    synchronized (IN_PROCESS) {
+      appendLocked(dir, line);
+    }
+  }
+
+  private static void appendLocked(Path dir, RecordedRequest line) {
     byte[] bytes = (toJson(line) + "\n").getBytes(StandardCharsets.UTF_8);
     try (FileChannel channel = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE, StandardOpenOption.APPEND);

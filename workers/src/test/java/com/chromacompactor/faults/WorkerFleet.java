@@ -4,12 +4,10 @@ import com.chromacompactor.cli.CompactorCli;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The ECS service of one run: {@code desired} worker processes, each {@code compactor worker} as the image runs it,
@@ -19,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 final class WorkerFleet implements AutoCloseable {
   /** The folder that registers {@link FaultInterceptor} with the SDK; only worker processes get it. */
   static final String FAULT_AGENT = "src/test/fault-agent";
-  private static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
   private final Path dir;
   private final Map<String, String> env;
@@ -77,17 +74,16 @@ final class WorkerFleet implements AutoCloseable {
     workers.add(new Worker(label, pb.start()));
   }
 
-  /** SIGTERM to every worker, as ECS stops a service; SIGKILL to those still running after the grace. */
+  /**
+   * Ends every worker with SIGKILL: the run's executions have ended and its activities are deleted next, so nothing
+   * is lost, and a graceful stop would wait for the long polls (SigtermTest covers that path).
+   */
   @Override
   public void close() {
-    workers.forEach(w -> w.process().destroy());
     for (Worker w : workers) {
       try {
-        if (!w.process().waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-          w.process().destroyForcibly().waitFor();
-        }
+        w.process().destroyForcibly().waitFor();
       } catch (InterruptedException e) {
-        w.process().destroyForcibly();
         Thread.currentThread().interrupt();
       }
     }
