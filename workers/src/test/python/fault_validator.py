@@ -14,6 +14,7 @@ SPEC (written by the Java driver, FaultValidator):
   {"bucket": {"s3": NAME, "endpoint": URL} | {"dir": PATH},
    "deltas": [{"key": "deltas/d02-words/", "source": DIR, "sequence": 2, "bad": false}, ...],
    "succeeded": [{"execution": NAME, "published": "snapshots/b-.../" or null}],
+   "failed": [{"execution": NAME, "status": "FAILED", "error": NAME}],
    "running": [batch ids whose executions are still running],
    "expectAllConsumed": true,
    "cache": DIR}
@@ -472,6 +473,19 @@ def validate(spec):
         if run.get("published") and run["published"] not in prefixes:
             report.violate("SUCCESS_NOT_VISIBLE", "execution %s reported that it published %s, which is not in the "
                            "chain of latest %s" % (run["execution"], run["published"], report.facts["chain"]))
+
+    # a run that reported failure published nothing: else an alarm fires for a batch that is done, and its Cleanup
+    # never runs
+    claimed_by = {}
+    for key in bucket.keys("plans/"):
+        if key.endswith("/claim.json"):
+            claimed_by[key.split("/")[1]] = json.loads(bucket.get(key)).get("executionName")
+    for run in spec.get("failed", []):
+        for prefix, m in chain:
+            if claimed_by.get(m.get("batchId")) == run["execution"]:
+                report.violate("FAILED_BUT_PUBLISHED", "execution %s reported %s (%s), yet the snapshot %s of its batch "
+                               "%s is published" % (run["execution"], run.get("status"), run.get("error"), prefix,
+                                                    m.get("batchId")))
 
     # liveness: every committed delta is published (or quarantined) by now
     if spec.get("expectAllConsumed") and pending:

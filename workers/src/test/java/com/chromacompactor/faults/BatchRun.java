@@ -185,9 +185,14 @@ final class BatchRun {
       succeeded.add(next);
     }
     phases.put("validate", Instant.now());
+    List<SweepWorkflow.Execution> failed = new ArrayList<>();
+    executions.stream().filter(e -> e.status() != ExecutionStatus.SUCCEEDED).forEach(failed::add);
+    if (next.status() != ExecutionStatus.SUCCEEDED) {
+      failed.add(next);
+    }
     FaultValidator.Report report = FaultValidator.validate(dir, Map.of("s3", bucket, "endpoint",
         AwsSettings.localStack().endpoint().toString()), start.deltas,
-        new FaultValidator.Expectations(succeeded, List.of(), true), modelCache);
+        new FaultValidator.Expectations(succeeded, failed, List.of(), true), modelCache);
     if (!stuck.isEmpty()) {
       List<FaultValidator.Violation> all = new ArrayList<>(stuck);
       all.addAll(report.violations());

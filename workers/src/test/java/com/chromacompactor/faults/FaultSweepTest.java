@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
  * runs the rest through the system property {@value #MODE}: {@code full} (every request with every fault, one per
  * run), {@code seeds} with {@code faults.seeds=FIRST..LAST} (random schedules), {@code request} with
  * {@code faults.request} and {@code faults.fault} (one fault at one request), {@code sample} with
- * {@code faults.sample=N} (one run of the sample).
+ * {@code faults.sample=N} (one run of the sample); {@code faults.dir} chooses the folder of the logs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultSweepTest {
@@ -53,7 +53,8 @@ class FaultSweepTest {
   static void setUp() throws Exception {
     requireLocalStack();
     String mode = System.getProperty(MODE, "sample");
-    Path dir = Path.of("target", "fault-sweep",
+    String chosen = System.getProperty("faults.dir");
+    Path dir = chosen != null ? Path.of(chosen) : Path.of("target", "fault-sweep",
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)) + "-" + mode)
         .toAbsolutePath();
     Files.createDirectories(dir);

@@ -42,7 +42,8 @@ final class FaultValidator {
   }
 
   /** What the validator is told besides the bucket: which runs reported success, and what must hold by now. */
-  record Expectations(List<SweepWorkflow.Execution> succeeded, List<String> runningBatches, boolean allConsumed) {}
+  record Expectations(List<SweepWorkflow.Execution> succeeded, List<SweepWorkflow.Execution> failed,
+      List<String> runningBatches, boolean allConsumed) {}
 
   private FaultValidator() {}
 
@@ -64,6 +65,15 @@ final class FaultValidator {
       succeeded.add(run);
     }
     spec.put("succeeded", succeeded);
+    List<Map<String, Object>> failed = new ArrayList<>();
+    for (SweepWorkflow.Execution e : expect.failed()) {
+      Map<String, Object> run = new LinkedHashMap<>();
+      run.put("execution", e.name());
+      run.put("status", e.status().toString());
+      run.put("error", e.error());
+      failed.add(run);
+    }
+    spec.put("failed", failed);
     spec.put("running", expect.runningBatches());
     spec.put("expectAllConsumed", expect.allConsumed());
     spec.put("cache", modelCache.toString());
