@@ -56,6 +56,11 @@ final class BatchRun {
     Schedule {
       overlaps = List.copyOf(overlaps);
     }
+
+    Schedule from(StartState.Variant start) {
+      return new Schedule(label, plan, overlaps, replay + (start == StartState.Variant.CLEAN ? " --clean"
+          : " --with-bad-delta"));
+    }
   }
 
   /** What came of a run. */
@@ -101,7 +106,8 @@ final class BatchRun {
     this.modelCache = modelCache;
   }
 
-  Outcome run(Schedule schedule, Path dir) throws Exception {
+  Outcome run(Schedule scheduled, Path dir) throws Exception {
+    Schedule schedule = scheduled.from(start.variant);
     Instant began = Instant.now();
     Files.createDirectories(dir);
     schedule.plan().write(dir);

@@ -159,9 +159,21 @@ final class FaultSweep {
   }
 
   static BatchRun.Schedule single(String request, FaultKind kind, String label) {
-    return new BatchRun.Schedule(label + "-" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-'),
-        new FaultPlan(List.of(FaultPlan.Injection.of(request, kind))), List.of(),
-        COMMAND + " --request '" + request + "' --fault " + kind);
+    return repeated(request, kind, 1, label);
+  }
+
+  /**
+   * The same fault at the same request {@code times} times: each fires at the next call of the request, that is at
+   * the retry of the one before. Enough of them outlast the state machine's retries and fail the execution.
+   */
+  static BatchRun.Schedule repeated(String request, FaultKind kind, int times, String label) {
+    List<FaultPlan.Injection> injections = new ArrayList<>();
+    for (int i = 0; i < times; i++) {
+      injections.add(FaultPlan.Injection.of(request, kind));
+    }
+    return new BatchRun.Schedule(label + "-" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-')
+        + (times > 1 ? "-x" + times : ""), new FaultPlan(injections), List.of(),
+        COMMAND + " --request '" + request + "' --fault " + kind + (times > 1 ? " --times " + times : ""));
   }
 
   /**

@@ -39,14 +39,19 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
  * <p>CI runs the baseline and the fixed sample (every fault at every step, in three runs). {@code scripts/fault-sweep}
  * runs the rest through the system property {@value #MODE}: {@code full} (every request with every fault, one per
  * run), {@code seeds} with {@code faults.seeds=FIRST..LAST} (random schedules), {@code request} with
- * {@code faults.request} and {@code faults.fault} (one fault at one request), {@code sample} with
+ * {@code faults.request} and {@code faults.fault} (one fault at one request; {@code faults.times} repeats it at the
+ * retries), {@code sample} with
  * {@code faults.sample=N} (one run of the sample); {@code faults.dir} chooses the folder of the logs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultSweepTest {
   static final String MODE = "faults.mode";
 
+  /** {@code bad-delta} (the default) or {@code clean} (the default for seeds): which {@link StartState.Variant}. */
+  static final String START = "faults.start";
+
   private static FaultSweep sweep;
+  private static StartState start;
   private static FaultSweep.Baseline baseline;
 
   @BeforeAll
@@ -58,17 +63,26 @@ class FaultSweepTest {
         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)) + "-" + mode)
         .toAbsolutePath();
     Files.createDirectories(dir);
+    String variant = System.getProperty(START, mode.equals("seeds") ? "clean" : "bad-delta");
+    start = StartState.get(switch (variant) {
+      case "bad-delta" -> StartState.Variant.WITH_BAD_DELTA;
+      case "clean" -> StartState.Variant.CLEAN;
+      default -> throw new IllegalArgumentException(START + " must be bad-delta or clean, got " + variant);
+    });
     AwsClients clients = new AwsClients(AwsSettings.localStack());
-    BatchRun runner = new BatchRun(clients.stepFunctions(), clients.s3(), StartState.get(), BatchRun.Settings.standard(),
+    BatchRun runner = new BatchRun(clients.stepFunctions(), clients.s3(), start, BatchRun.Settings.standard(),
         dir.resolve("model-cache"));
     sweep = new FaultSweep(runner, dir, System.out);
-    sweep.print("fault sweep " + mode + " in " + dir);
+    sweep.print("fault sweep " + mode + " from the " + variant + " start, in " + dir);
   }
 
   @Test
   @Order(1)
   void baselineRecordsEveryMutatingRequestOfTheBatchOnceInWorkflowOrder() throws Exception {
     baseline = sweep.baseline();
+    List<FaultSweep.Request> requests = baseline.requests();
+    sweep.print("baseline: " + requests.size() + " requests, heartbeats " + baseline.heartbeats() + "\n  "
+        + requests.stream().map(r -> r.index() + " " + r.task() + ": " + r.name()).collect(Collectors.joining("\n  ")));
     BatchRun.Outcome o = baseline.outcome();
     assertTrue(o.valid(), "the baseline validates: " + o.report().violations());
     assertEquals(ExecutionStatus.SUCCEEDED, o.executions().get(0).status(), o.line());
@@ -77,7 +91,6 @@ class FaultSweepTest {
     assertEquals(List.of(), o.fired(), "no fault in the baseline");
     assertEquals(List.of(), o.workerExits(), "no worker died");
 
-    List<FaultSweep.Request> requests = baseline.requests();
     Set<String> names = new HashSet<>();
     requests.forEach(r -> assertTrue(names.add(r.name()), "each request happens once: " + r.name() + " twice"));
     for (WorkflowStep step : WorkflowStep.values()) {
@@ -92,8 +105,12 @@ class FaultSweepTest {
     Function<String, Integer> at = name -> requests.stream().filter(r -> r.name().equals(name)).findFirst()
         .map(FaultSweep.Request::index).orElseThrow(() -> new AssertionError("no " + name + " in " + requests));
     assertEquals(0, at.apply("s3 PUT plans/" + batch + "/claim.json if-none-match"), "Plan claims first");
-    assertTrue(at.apply("s3 PUT quarantine/" + batch + "/d06-bad.json") < at.apply("s3 PUT plans/" + batch
-        + "/chunks.json"), "the bad delta is quarantined before the plan is written");
+    if (start.variant == StartState.Variant.WITH_BAD_DELTA) {
+      assertTrue(at.apply("s3 PUT quarantine/" + batch + "/d06-bad.json") < at.apply("s3 PUT plans/" + batch
+          + "/chunks.json"), "the bad delta is quarantined before the plan is written");
+    } else {
+      assertTrue(requests.stream().noneMatch(r -> r.name().contains("quarantine/")), "nothing to quarantine");
+    }
     for (int chunk = 0; chunk < 4; chunk++) {
       assertTrue(at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/chroma.sqlite3")
           < at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/manifest.json"), "a manifest comes last");
@@ -105,8 +122,6 @@ class FaultSweepTest {
     assertEquals(List.of("s3 PUT latest if-match", "sfn SUCCESS Publish"),
         baseline.ofStep("Publish").stream().map(FaultSweep.Request::name).toList());
     at.apply("s3 DELETE-OBJECTS intermediate/" + batch + "/ (" + countIntermediates(requests, batch) + " keys)");
-    sweep.print("baseline: " + requests.size() + " requests, heartbeats " + baseline.heartbeats() + "\n  "
-        + requests.stream().map(r -> r.index() + " " + r.task() + ": " + r.name()).collect(Collectors.joining("\n  ")));
   }
 
   @Test
@@ -120,8 +135,8 @@ class FaultSweepTest {
       case "sample" -> sampleOrOne();
       case "full" -> FaultSweep.everyRequest(baseline);
       case "seeds" -> seeds(System.getProperty("faults.seeds", "1..10"));
-      case "request" -> List.of(FaultSweep.single(System.getProperty("faults.request"),
-          FaultKind.valueOf(System.getProperty("faults.fault")), "replay"));
+      case "request" -> List.of(FaultSweep.repeated(System.getProperty("faults.request"),
+          FaultKind.valueOf(System.getProperty("faults.fault")), Integer.getInteger("faults.times", 1), "replay"));
       case "baseline" -> List.of();
       default -> throw new IllegalArgumentException(MODE + " must be sample, full, seeds, request or baseline: " + mode);
     };

@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
  * The oracle tested: the validator (a fresh Python process with real chromadb) accepts a bucket that a complete run
  * left, and names each kind of damage: an index file deleted, a snapshot missing one delta, a consumed delta that no
  * snapshot holds, deltas left pending, a success that is not visible, a good delta quarantined, a failed run that
- * published. Buckets here are local folders made by the product's own local run, from the sweep's start state.
+ * published, a delta that a running batch needs gone. Buckets here are local folders made by the product's own local run, from the sweep's start state.
  */
 class ValidatorOracleTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -133,11 +133,24 @@ class ValidatorOracleTest {
         && v.detail().startsWith("deltas/d05-receipts/ is a good delta, quarantined as CORRUPT_SQLITE")), report.toString());
   }
 
+  @Test
+  void aDeltaThatARunningBatchNeedsMayNotBeGone() throws Exception {
+    Path bucket = copyOfStart("needed");
+    Files.createDirectories(bucket.resolve("plans/b-running"));
+    Files.writeString(bucket.resolve("plans/b-running/chunks.json"), "[{\"chunkIndex\":0,\"collection\":\"words\","
+        + "\"kind\":\"word\",\"deltaKeys\":[\"deltas/d02-words/\"],\"embeddings\":81}]", StandardCharsets.UTF_8);
+    deleteTree(bucket.resolve("deltas/d02-words"));
+    FaultValidator.Report report = validate(bucket, new FaultValidator.Expectations(List.of(), List.of(),
+        List.of("b-running"), false));
+    assertEquals(List.of("LOST", "NEEDED"), checks(report));
+    assertEquals("running batch b-running needs deltas/d02-words/, which is gone", report.violations().get(1).detail());
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private Path copyOfStart(String name) throws Exception {
     Path bucket = tmp.resolve(name);
-    Scenario.copyTree(StartState.get().bucket, bucket);
+    Scenario.copyTree(StartState.get(StartState.Variant.WITH_BAD_DELTA).bucket, bucket);
     return bucket;
   }
 
@@ -159,7 +172,7 @@ class ValidatorOracleTest {
 
   private FaultValidator.Report validate(Path bucket, FaultValidator.Expectations expect) throws Exception {
     return FaultValidator.validate(Files.createTempDirectory(tmp, "validate-"), Map.of("dir", bucket.toString()),
-        StartState.get().deltas, expect, tmp.resolve("model-cache"));
+        StartState.get(StartState.Variant.WITH_BAD_DELTA).deltas, expect, tmp.resolve("model-cache"));
   }
 
   private static String latest(Path bucket) throws Exception {
