@@ -16,7 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -207,7 +207,8 @@ final class FaultSweep {
 
   /** Two to five faults of any kind at random requests (delays among them), and maybe an overlapping execution. */
   static BatchRun.Schedule random(Baseline b, long seed) {
-    Random random = new Random(seed);
+    // SplittableRandom mixes its seed: java.util.Random's first draws from small consecutive seeds are alike.
+    SplittableRandom random = new SplittableRandom(seed);
     List<String> names = new ArrayList<>(new LinkedHashSet<>(b.requests().stream().map(Request::name).toList()));
     names.addAll(b.heartbeats());
     FaultKind[] kinds = FaultKind.values();
