@@ -2,13 +2,18 @@
 
 Usage: make_deltas.py <size> [--out-root bench/out/deltas] [--workers 2]
 
-<size> is `seed` (the seed document's failure case: 10 deltas, 1,856 records in all) or
-`<deltas>x<records per delta>` such as `100x250`.
+<size> is `seed` (the seed document's failure case: 10 deltas, 1,856 records in all),
+`<deltas>x<records per delta>` such as `100x250`, or `<base size>+<records>` such as
+`4000x250+10000`: an increment on top of that base, deltas of 250 records of which half update ids
+the base holds and half are new ids.
 
 Each delta is a Chroma persisted directory `delta-NNNNN` holding one collection `words`
 (cosine space) whose records carry a 1536-d float32 vector, a 100-200 character document and
 5-8 metadata keys of every scalar type.  About 10 % of each delta's ids were already written by an
-earlier delta, so that merging performs real overwrites (last delta wins).
+earlier delta, so that merging performs real overwrites (last delta wins).  The vectors are
+`bench/vectors.py`'s `clustered` kind, shaped like text embeddings (a shared mean direction, a
+power-law spectrum, clusters of unequal size); version 1 of this generator wrote i.i.d. Gaussian
+vectors, the worst case for any HNSW index, whose recall says little about real data.
 
 Everything is derived from fixed seeds, so a size is always the same data.  A finished folder is
 recorded in `<out-root>/<size>.manifest.json` and reused as is; an interrupted run resumes,
@@ -30,11 +35,15 @@ from pathlib import Path
 
 import numpy as np
 
+import vectors
+
 DIM = 1536
 COLLECTION = "words"
 REUSE_FRACTION = 0.10
 # Bump when the generated data changes, so that stale cached folders are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+MODEL_SEED = 1536
+INCREMENT_PER_DELTA = 250
 SEED_SIZE = "seed"
 SEED_DELTAS = 10
 SEED_RECORDS = 1856
@@ -55,10 +64,20 @@ class DeltaPlan:
     index: int
     ids: tuple[str, ...]
     reused: int
+    seed: tuple[int, ...] = ()
 
 
 def parse_size(size: str) -> tuple[int, list[int]]:
     """Return (number of deltas, records per delta) for a size name."""
+    if "+" in size:
+        base, records = size.split("+", 1)
+        parse_size(base)
+        try:
+            total = int(records)
+        except ValueError:
+            raise SystemExit(f"bad size {size!r}: use '<base size>+<records>', e.g. 4000x250+10000")
+        deltas = max(1, -(-total // INCREMENT_PER_DELTA))
+        return deltas, spread(total, deltas)
     if size == SEED_SIZE:
         counts = spread(SEED_RECORDS, SEED_DELTAS)
         return SEED_DELTAS, counts
@@ -83,6 +102,8 @@ def id_of(number: int) -> str:
 
 def plan_deltas(size: str) -> list[DeltaPlan]:
     """Decide every delta's ids up front, so deltas can be built in any order and in parallel."""
+    if "+" in size:
+        return plan_increment(size)
     n_deltas, counts = parse_size(size)
     rng = np.random.default_rng([GENERATOR_VERSION, n_deltas, sum(counts)])
     plans, next_id = [], 0
@@ -92,8 +113,40 @@ def plan_deltas(size: str) -> list[DeltaPlan]:
         fresh = range(next_id, next_id + count - reused)
         next_id += count - reused
         ids = tuple(id_of(int(n)) for n in old) + tuple(id_of(n) for n in fresh)
-        plans.append(DeltaPlan(index=index, ids=ids, reused=reused))
+        plans.append(DeltaPlan(index=index, ids=ids, reused=reused,
+                               seed=(GENERATOR_VERSION, n_deltas, index, 7)))
     return plans
+
+
+def plan_increment(size: str) -> list[DeltaPlan]:
+    """An increment on a base size: half of each delta updates base ids, half adds new ones."""
+    base = size.split("+", 1)[0]
+    base_ids = sum(len(p.ids) - p.reused for p in plan_deltas(base))
+    n_deltas, counts = parse_size(size)
+    rng = np.random.default_rng([GENERATOR_VERSION, base_ids, sum(counts), 11])
+    updated = rng.choice(base_ids, size=sum(c // 2 for c in counts), replace=False)
+    plans, next_new, taken = [], base_ids, 0
+    for index, count in enumerate(counts):
+        half = count // 2
+        old = updated[taken:taken + half]
+        taken += half
+        fresh = range(next_new, next_new + count - half)
+        next_new += count - half
+        ids = tuple(id_of(int(n)) for n in old) + tuple(id_of(n) for n in fresh)
+        plans.append(DeltaPlan(index=index, ids=ids, reused=half,
+                               seed=(GENERATOR_VERSION, base_ids, n_deltas, index, 13)))
+    return plans
+
+
+_MODEL = None
+
+
+def embedding_model():
+    """The clustered vectors' shared parts (mean, spectrum, centres), the same in every process."""
+    global _MODEL
+    if _MODEL is None:
+        _MODEL = vectors.clustered_model(DIM, np.random.default_rng(MODEL_SEED))
+    return _MODEL
 
 
 def document(rng: np.random.Generator) -> str:
@@ -131,8 +184,8 @@ def build_delta(plan: DeltaPlan, parent: Path, scratch: Path, n_deltas: int) -> 
     name = f"delta-{plan.index:05d}"
     work = scratch / name
     shutil.rmtree(work, ignore_errors=True)
-    rng = np.random.default_rng([GENERATOR_VERSION, n_deltas, plan.index, 7])
-    vectors = rng.standard_normal((len(plan.ids), DIM), dtype=np.float32)
+    rng = np.random.default_rng(list(plan.seed))
+    embeddings = vectors.block("clustered", len(plan.ids), DIM, rng, embedding_model())
     documents = [document(rng) for _ in plan.ids]
     metadatas = [metadata(rng, plan.index) for _ in plan.ids]
 
@@ -143,7 +196,7 @@ def build_delta(plan: DeltaPlan, parent: Path, scratch: Path, n_deltas: int) -> 
         stop = start + batch
         collection.add(
             ids=list(plan.ids[start:stop]),
-            embeddings=vectors[start:stop],
+            embeddings=embeddings[start:stop],
             documents=documents[start:stop],
             metadatas=metadatas[start:stop],
         )
@@ -182,7 +235,14 @@ def ensure_deltas(size: str, out_root: Path, workers: int = 2) -> dict:
     plans = plan_deltas(size)
     parent = out_root / size
     scratch = out_root / f".{size}.scratch"
+    # Resume only deltas this generator version made: an older version's folder is made anew.
+    marker = parent / ".generator-version"
+    if parent.exists() and (not marker.exists() or marker.read_text().strip() != str(GENERATOR_VERSION)):
+        print(f"[deltas {size}] {parent} was made by another generator version: making it anew",
+              file=sys.stderr)
+        shutil.rmtree(parent)
     parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"{GENERATOR_VERSION}\n")
     scratch.mkdir(parents=True, exist_ok=True)
     todo = [p for p in plans if not (parent / f"delta-{p.index:05d}").exists()]
     build_missing(size, todo, parent, scratch, len(plans), workers)

@@ -7,6 +7,12 @@ buffers.
 
 A command that outlives its timeout has its processes (not `time` itself) terminated, so that
 `time` still writes its report and the peak reached so far is known.
+
+Beside `time`, a sampler reads `/proc/<pid>/status` of every process under it ten times a second and
+keeps the peaks of their summed `RssAnon` (the heap, stacks, native buffers: memory the process owns)
+and `RssFile` (pages of mapped files, such as the HNSW index, which the kernel can write back and drop),
+so that a figure can say which kind of memory a run holds. `time` also gives the CPU seconds (user +
+system) the command used, which is what a billed vCPU-second is made of.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ class Measured:
     timed_out: bool
     stdout: str
     stderr_tail: str
+    cpu_seconds: float | None = None
+    peak_anon_mb: float | None = None
+    peak_file_mb: float | None = None
 
 
 def run_measured(command: list[str], *, cwd: Path, env: dict | None = None,
@@ -51,11 +60,16 @@ def run_measured(command: list[str], *, cwd: Path, env: dict | None = None,
         reader = threading.Thread(target=lambda: stdout_chunks.append(process.stdout.read()))
         reader.start()
         stderr_tail = tee_stderr(process, log_path)
+        sampler = RssSampler(process.pid)
+        sampler.start()
         timed_out = wait_or_stop(process, timeout_seconds)
+        sampler.stop()
         reader.join()
         stderr_tail.join()
         wall = time.perf_counter() - started
-        peak_kb, signal_number = parse_time_report(Path(report.name).read_text())
+        text = Path(report.name).read_text()
+        peak_kb, signal_number = parse_time_report(text)
+        cpu = parse_cpu_seconds(text)
     # `time` exits with its command's status; a command killed by a signal (the OOM killer, say)
     # is reported shell-style as 128 + signal.
     exit_code = 128 + signal_number if signal_number else process.returncode
@@ -67,7 +81,59 @@ def run_measured(command: list[str], *, cwd: Path, env: dict | None = None,
         timed_out=timed_out,
         stdout="".join(stdout_chunks),
         stderr_tail=stderr_tail.tail,
+        cpu_seconds=cpu,
+        peak_anon_mb=sampler.peak_anon_kb / 1024 if sampler.samples else None,
+        peak_file_mb=sampler.peak_file_kb / 1024 if sampler.samples else None,
     )
+
+
+class RssSampler(threading.Thread):
+    """Peaks of RssAnon and RssFile summed over the processes below `root`, every 0.1 s."""
+
+    def __init__(self, root: int, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.root, self.interval = root, interval
+        self.peak_anon_kb = self.peak_file_kb = 0
+        self.samples = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            anon = file = 0
+            seen = False
+            for pid in descendants(self.root):
+                fields = read_status(pid)
+                if fields:
+                    seen = True
+                    anon += fields.get("RssAnon", 0)
+                    file += fields.get("RssFile", 0)
+            if seen:
+                self.samples += 1
+                self.peak_anon_kb = max(self.peak_anon_kb, anon)
+                self.peak_file_kb = max(self.peak_file_kb, file)
+            self._done.wait(self.interval)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def read_status(pid: int) -> dict[str, int]:
+    """The kB fields of /proc/<pid>/status (RssAnon, RssFile, ...); empty once the process is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+):\s+(\d+) kB", text, re.M)}
+
+
+def parse_cpu_seconds(text: str) -> float | None:
+    """User + system CPU seconds from `time -v` output."""
+    user = re.search(r"User time \(seconds\): ([\d.]+)", text)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", text)
+    if not user or not system:
+        return None
+    return float(user.group(1)) + float(system.group(1))
 
 
 class _StderrTee(threading.Thread):

@@ -20,34 +20,51 @@ PLOT_NAME = "benchmarks-seed-vs-ours.png"
 RSS_TARGET_MB = 256
 FLAT_TOLERANCE = 0.20
 SPEEDUP_TARGET = 3.0
+# issue 19: against the tuned chromadb script
+TUNED_SPEEDUP_TARGET = 6.0
+TUNED_RSS_TARGET = 0.5
+RECALL_TOLERANCE = 0.01
+# the peers, in the order of the tables; each a run of the same deltas
+PEERS = ("ours", "tuned", "seed-closed", "seed")
+COLOURS = {"ours": "#4f81bd", "tuned": "#9bbb59", "seed-closed": "#f79646", "seed": "#c0504d"}
 
 DEFAULT_INTRO = """# Benchmarks
 
-How the compactor compares with the seed's sequential Python algorithm
-(`shared/seed/chroma-compaction-memory-analysis.md`) on the same deltas, made with real
-`chromadb`: each delta is a Chroma 1.x persisted directory with one cosine collection `words`
-of records with a 1536-d float32 vector, a 100-200 character document and 5-8 metadata keys; about
-10 % of each delta's ids overwrite ids of earlier deltas.
+How the compactor compares with plain-chromadb ways of doing the same job, on the same deltas made
+with real `chromadb`: each delta is a Chroma 1.x persisted directory with one cosine collection
+`words` of records with a 1536-d float32 vector (shaped like text embeddings, `bench/vectors.py`
+`clustered`), a 100-200 character document and 5-8 metadata keys; about 10 % of each delta's ids
+overwrite ids of earlier deltas.
 
-* **seed** runs `bench/seed_compact.py`: one `PersistentClient` for the output, then per delta a
-  client, all ids, `get` + `upsert` in batches of 100, `del` + `gc.collect()`. It is kept
-  faithful, flaws included: `del` does not close a chromadb client (chromadb caches each path's
-  system for the life of the process), and every upsert goes through Chroma's log and HNSW index.
-* **ours** runs `./compactor compact --json --out <dir> <folder of deltas>` with the JVM flags
-  from `COMPACTOR_JAVA_OPTS`.
+* **ours** runs `./compactor compact --json --out <dir> <folder of deltas>` with the launcher's JVM
+  flags (`scripts/java-options`), or `COMPACTOR_JAVA_OPTS` when set: an indexed snapshot, ready
+  to query.
+* **tuned** runs `bench/tuned_compact.py`, what a user who knows chromadb would write: one output
+  client; per delta a client, each collection read in one `get`, upserts in
+  `get_max_batch_size()` batches, the delta's client closed (`close()`, chromadb 1.5.2+).
+* **seed-closed** runs `bench/seed_compact.py --close`: the seed's algorithm with its clients
+  closed after each delta, its one flaw fixed.
+* **seed** runs `bench/seed_compact.py`, the seed's algorithm as written
+  (`shared/seed/chroma-compaction-memory-analysis.md`): one `PersistentClient` for the output, then
+  per delta a client, all ids, `get` + `upsert` in batches of 100, `del` + `gc.collect()`. `del`
+  does not close a chromadb client (chromadb caches each path's system for the life of the
+  process), so every delta's index stays in memory.
 
 Peak RSS is the whole process's `Maximum resident set size` from `/usr/bin/time -v` (JVM
-included), wall time is the run's, records/s is the records in the deltas divided by that wall
-time. "Open → first query" is a fresh Python process timing `PersistentClient(dir)` +
+included); anonymous and file-backed peaks are sampled from `/proc/<pid>/status` (`RssAnon`,
+`RssFile`) ten times a second; CPU is user + system seconds; wall time is the run's, records/s is
+the records in the deltas divided by that wall time. Recall@10 is measured on ours and on the tuned
+peer's result (`bench/recall.py`: 200 fresh queries of the same kind answered by chromadb at its
+default ef_search, against brute force over every embedding the result holds). "Open → first query" is a fresh Python process timing `PersistentClient(dir)` +
 `get_collection("words")` + one `query(n_results=10)` on the result, with that process's peak
 RSS beside it: a result that Chroma still has to index when it is opened (one written as Chroma's
 log, say) pays for it there, so the ratios also compare compaction + first query. "count after
 query" checks the result holds exactly the distinct ids of the deltas.
 
-Each figure is one run. Before each run the delta files are read once, so both start with them in
-the page cache. The machine may be shared with builds and tests, so the 1-minute load average just
-before each run is shown with it: figures taken under load are slower. The seed algorithm is
-stopped after `--seed-timeout-min` (20 by default); its peak RSS until then is a lower bound.
+Each figure is one run. Before each run the delta files are read once, so every peer starts with
+them in the page cache. The machine may be shared with builds and tests, so the 1-minute load
+average just before each run is shown with it: figures taken under load are slower. A Python peer
+is stopped after `--seed-timeout-min` (20 by default); its peak RSS until then is a lower bound.
 
 Regenerate everything below with the command shown there (`bench/run.sh --help` for options;
 `--report-only` redoes the report from the saved results without measuring again). Generated
@@ -139,22 +156,21 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 def results_table(results: list[dict]) -> str:
     rows = [
-        "| size | deltas | records read | unique ids | run | -Xmx | result | peak RSS MB | wall s "
-        "| records/s | open → first query s | first query peak RSS MB | count after query "
-        "| load avg before |",
-        "| --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- "
-        "| ---: |",
+        "| size | deltas | records read | unique ids | run | result | peak RSS MB | peak anon MB "
+        "| peak file MB | CPU s | wall s | records/s | disk MB | open → first query s "
+        "| recall@10 | count after query | load avg before |",
+        "| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: | --- | ---: |",
     ]
     for result in results:
         manifest = result["manifest"]
-        for name in ("seed", "ours"):
-            run = result.get(name)
-            xmx = result.get("xmx", "") if name == "ours" else ""
-            rows.append(result_row(manifest, name, run, xmx))
+        for name in PEERS:
+            if name in result:
+                rows.append(result_row(manifest, name, result.get(name)))
     return "\n".join(rows)
 
 
-def result_row(manifest: dict, name: str, run: dict | None, xmx: str) -> str:
+def result_row(manifest: dict, name: str, run: dict | None) -> str:
     run = run or {}
     query = run.get("firstQuery") or {}
     peak = run.get("peakRssMb")
@@ -162,10 +178,11 @@ def result_row(manifest: dict, name: str, run: dict | None, xmx: str) -> str:
     peak_text = f"≥ {fmt(peak)}" if run.get("timedOut") and peak else fmt(peak)
     return (
         f"| {manifest['size']} | {manifest['deltas']:,} | {manifest['records']:,} "
-        f"| {manifest['uniqueIds']:,} | {name} | {xmx or '–'} | {outcome(run or None)} "
-        f"| {peak_text} | {fmt(run.get('wallSeconds'))} "
-        f"| {fmt(records_per_second(run, manifest['records']), 0)} "
-        f"| {fmt(query.get('openToFirstQuerySeconds'), 2)} | {fmt(query.get('peakRssMb'))} "
+        f"| {manifest['uniqueIds']:,} | {name} | {outcome(run or None)} "
+        f"| {peak_text} | {fmt(run.get('peakAnonMb'))} | {fmt(run.get('peakFileMb'))} "
+        f"| {fmt(run.get('cpuSeconds'))} | {fmt(run.get('wallSeconds'))} "
+        f"| {fmt(records_per_second(run, manifest['records']), 0)} | {fmt(run.get('diskMb'))} "
+        f"| {fmt(query.get('openToFirstQuerySeconds'), 2)} | {fmt(run.get('recall'), 3)} "
         f"| {count_text(query, manifest)} "
         f"| {fmt(run.get('loadAverageBefore'), 2)} |"
     )
@@ -179,41 +196,48 @@ def count_text(query: dict, manifest: dict) -> str:
     return f"{query['count']:,} {mark}"
 
 
-def speedup(result: dict) -> tuple[str, float | None]:
-    """Ours ÷ seed records/s as text, and as a number usable against the target.
+def speedup(result: dict, peer: str = "seed") -> tuple[str, float | None]:
+    """Ours ÷ a peer's records/s as text, and as a number usable against a target.
 
-    When the seed run was stopped, its rate is below records / timeout, so the ratio is a lower
+    When the peer was stopped, its rate is below records / timeout, so the ratio is a lower
     bound ("> N×").
     """
     records = result["manifest"]["records"]
     ours = records_per_second(result.get("ours") or {}, records)
-    seed = result.get("seed") or {}
+    other = result.get(peer) or {}
     if ours is None:
         return "–", None
-    if finished(seed):
-        ratio = ours / records_per_second(seed, records)
+    if finished(other):
+        ratio = ours / records_per_second(other, records)
         return f"{ratio:,.1f}×", ratio
-    if seed.get("timedOut"):
-        bound = ours * seed["wallSeconds"] / records
-        return f"> {bound:,.1f}× (seed stopped)", bound
+    if other.get("timedOut"):
+        bound = ours * other["wallSeconds"] / records
+        return f"> {bound:,.1f}× ({peer} stopped)", bound
     return "–", None
 
 
 def ratio_table(results: list[dict]) -> str:
     rows = [
-        "| size | records/s: ours ÷ seed | peak RSS: ours ÷ seed | wall: seed ÷ ours "
-        "| wall + first query: seed ÷ ours |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| size | peer | records/s: ours ÷ peer | peak RSS: ours ÷ peer | wall + first query: peer ÷ ours "
+        "| recall@10: ours − peer |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
-        seed, ours = result.get("seed") or {}, result.get("ours") or {}
-        both = finished(seed) and finished(ours)
-        rss = ours["peakRssMb"] / seed["peakRssMb"] if both else None
-        wall = seed["wallSeconds"] / ours["wallSeconds"] if both else None
-        seed_total, ours_total = until_answer(seed), until_answer(ours)
-        total = seed_total / ours_total if both and seed_total and ours_total else None
-        rows.append(f"| {result['manifest']['size']} | {speedup(result)[0]} | {times(rss, 2)} "
-                    f"| {times(wall, 1)} | {times(total, 1)} |")
+        ours = result.get("ours") or {}
+        for peer in PEERS[1:]:
+            if peer not in result:
+                continue
+            other = result.get(peer) or {}
+            both = finished(other) and finished(ours)
+            rss = ours["peakRssMb"] / other["peakRssMb"] if both else None
+            peer_total, ours_total = until_answer(other), until_answer(ours)
+            total = peer_total / ours_total if both and peer_total and ours_total else None
+            recall = (ours["recall"] - other["recall"]
+                      if both and ours.get("recall") is not None and other.get("recall") is not None
+                      else None)
+            rows.append(f"| {result['manifest']['size']} | {peer} | {speedup(result, peer)[0]} "
+                        f"| {times(rss, 2)} | {times(total, 1)} "
+                        f"| {'–' if recall is None else f'{recall:+.3f}'} |")
     return "\n".join(rows)
 
 
@@ -236,15 +260,37 @@ def times(value: float | None, digits: int) -> str:
 def targets_table(results: list[dict]) -> str:
     by_size = {r["manifest"]["size"]: r for r in results}
     rows = ["| target | measured | met? |", "| --- | --- | --- |"]
+    rows += tuned_targets(by_size.get("100x250"))
     rows.append(rss_target(by_size.get("seed")))
     rows.append(flat_target(by_size.get("100x250"), by_size.get("1000x250")))
     rows.append(speed_target(results))
     return "\n".join(rows)
 
 
+def tuned_targets(result: dict | None) -> list[str]:
+    """Issue 19 on 100 x 250: ours ≥ 6× the tuned peer's speed, ≤ half its RSS, recall ≥ its − 0.01."""
+    ours, tuned = ((result or {}).get(name) for name in ("ours", "tuned"))
+    labels = [f"ours ≥ {TUNED_SPEEDUP_TARGET:g}× the tuned peer's records/s (100x250)",
+              f"ours ≤ {TUNED_RSS_TARGET:g}× the tuned peer's peak RSS (100x250)",
+              f"ours' recall@10 ≥ the tuned peer's − {RECALL_TOLERANCE} (100x250)"]
+    if not (finished(ours) and finished(tuned)):
+        return [f"| {label} | needs ours and tuned on 100x250 | not measured |" for label in labels]
+    text, ratio = speedup(result, "tuned")
+    rss = ours["peakRssMb"] / tuned["peakRssMb"]
+    rows = [f"| {labels[0]} | {text} | {'yes' if ratio >= TUNED_SPEEDUP_TARGET else 'no'} |",
+            f"| {labels[1]} | {rss:.2f}× ({fmt(ours['peakRssMb'])} vs {fmt(tuned['peakRssMb'])} MB) "
+            f"| {'yes' if rss <= TUNED_RSS_TARGET else 'no'} |"]
+    if ours.get("recall") is None or tuned.get("recall") is None:
+        rows.append(f"| {labels[2]} | not measured | not measured |")
+    else:
+        met = ours["recall"] >= tuned["recall"] - RECALL_TOLERANCE
+        rows.append(f"| {labels[2]} | {ours['recall']:.3f} vs {tuned['recall']:.3f} | {'yes' if met else 'no'} |")
+    return rows
+
+
 def rss_target(result: dict | None) -> str:
-    xmx = result.get("xmx", "?") if result else "?"
-    label = f"ours, seed size: peak RSS ≤ {RSS_TARGET_MB} MB, JVM included (-Xmx{xmx})"
+    xmx = (result or {}).get("xmx")
+    label = f"ours, seed size: peak RSS ≤ {RSS_TARGET_MB} MB, JVM included ({'-Xmx' + xmx if xmx else 'launcher defaults'})"
     ours = (result or {}).get("ours")
     if not finished(ours):
         return f"| {label} | {outcome(ours)} | not measured |"
@@ -309,7 +355,7 @@ def failures(results: list[dict]) -> str:
     """The tail of stderr of every run that failed, so the doc explains its own gaps."""
     notes = []
     for result in results:
-        for name in ("seed", "ours"):
+        for name in PEERS:
             run = result.get(name) or {}
             broken_query = "error" in (run.get("firstQuery") or {})
             if run and (run.get("exitCode") not in (0, None) or broken_query):
@@ -323,7 +369,7 @@ def failures(results: list[dict]) -> str:
 # ---- plot ------------------------------------------------------------------------------------
 
 def plot(results: list[dict], path: Path) -> None:
-    """Two panels per size, seed vs ours: peak RSS MB and records/s."""
+    """Two panels, a bar per peer and size: peak RSS MB and records/s."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -338,8 +384,8 @@ def plot(results: list[dict], path: Path) -> None:
     rss_axes.set_ylim(0, max(rss_axes.get_ylim()[1], RSS_TARGET_MB * 1.2))
     handles, labels = rate_axes.get_legend_handles_labels()
     figure.legend(handles + [target], labels + [f"{RSS_TARGET_MB} MB target (seed size)"],
-                  loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.94), frameon=False)
-    figure.suptitle(f"Chroma compaction: seed Python algorithm vs ours ({', '.join(sizes)})")
+                  loc="upper center", ncol=5, bbox_to_anchor=(0.5, 0.94), frameon=False)
+    figure.suptitle(f"Chroma compaction: ours vs plain-chromadb peers ({', '.join(sizes)})")
     figure.tight_layout(rect=(0, 0, 1, 0.9))
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
@@ -352,8 +398,10 @@ def peak_so_far(run: dict, records: int) -> float | None:
 
 
 def panel(axes, results: list[dict], value, title: str) -> None:
-    width = 0.38
-    for offset, name, colour in ((-width / 2, "seed", "#c0504d"), (width / 2, "ours", "#4f81bd")):
+    names = [name for name in PEERS if any(name in r for r in results)]
+    width = 0.8 / max(1, len(names))
+    for k, name in enumerate(names):
+        offset, colour = (k - (len(names) - 1) / 2) * width, COLOURS[name]
         for index, result in enumerate(results):
             run = result.get(name) or {}
             figure = value(run, result["manifest"]["records"]) if run else None
@@ -400,7 +448,7 @@ def generated_section(results: list[dict], java: str, rendered_by: str | None = 
         ratio_table(results),
         "### Targets",
         targets_table(results),
-        f"![peak RSS and records/s, seed vs ours]({PLOT_NAME})",
+        f"![peak RSS and records/s, ours vs the peers]({PLOT_NAME})",
         "### The compactor's JSON summary",
         ours_summary_table(results),
         "### Failures" if trouble else "",
@@ -423,8 +471,8 @@ def jvm_flags(results: list[dict]) -> str:
     if not flags:
         return ""
     shown = ", ".join(f"`{f}`" for f in flags)
-    return (f"JVM flags for ours (`COMPACTOR_JAVA_OPTS`: the launcher's defaults with `-Xmx` set "
-            f"from `--xmx`): {shown}")
+    return (f"JVM flags for ours (the launcher's defaults, `scripts/java-options`, unless `--xmx` "
+            f"replaced their heap sizing): {shown}")
 
 
 def write_doc(doc: Path, section: str) -> None:

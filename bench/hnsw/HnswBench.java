@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import com.chromacompactor.hnsw.HnswGraph;
 import com.chromacompactor.hnsw.HnswParams;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.hnsw.Level0Store;
 import com.chromacompactor.hnsw.Metric;
 import com.chromacompactor.hnsw.PanamaKernels;
@@ -41,8 +42,12 @@ import jdk.incubator.vector.VectorSpecies;
  *                                     FloatKernels the builder can use on a mapped record (Unrolled and
  *                                     PanamaKernels, the default under --add-modules), JDK vector API
  *                                     (float[]); then which one FloatKernels.INSTANCE is
- *   build VECTORS.f32 N DIM SPACE T   builds a graph of the first N vectors with T threads in a mapped
- *                                     scratch file and prints seconds and vectors per second
+ *   build VECTORS.f32 N DIM SPACE T [MODE]
+ *                                     builds a graph of the first N vectors with T threads in a mapped
+ *                                     scratch file (MODE exact or quantized, IndexBuild; default the
+ *                                     default) and prints seconds, vectors per second and recall@10 at
+ *                                     ef 100 (Chroma's default ef_search) of up to 200 queries, the
+ *                                     vectors after the first N, against brute force
  *   compact OUT T [--repeat K] [--base B [--download]] DELTA...
  *                                     the indexed compaction (IndexedSnapshotWriter, T build threads),
  *                                     with B as the base of an incremental run, K times in this JVM;
@@ -56,7 +61,7 @@ public final class HnswBench {
     switch (args[0]) {
       case "kernels" -> kernels(Integer.parseInt(args[1]));
       case "build" -> build(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4],
-          Integer.parseInt(args[5]));
+          Integer.parseInt(args[5]), args.length > 6 ? IndexBuild.parse(args[6]) : IndexBuild.DEFAULT);
       case "compact" -> compact(args);
       default -> throw new IllegalArgumentException(args[0]);
     }
@@ -237,7 +242,7 @@ public final class HnswBench {
     };
   }
 
-  static void build(Path file, int n, int dim, String space, int threads) throws Exception {
+  static void build(Path file, int n, int dim, String space, int threads, IndexBuild mode) throws Exception {
     Metric metric = space.equals("l2") ? Metric.L2 : Metric.INNER_PRODUCT;
     HnswParams p = new HnswParams(metric, dim, 16, 100, HnswParams.DEFAULT_SEED);
     int stride = 4 + 4 * p.maxM0() + 4 * dim + 8;
@@ -246,8 +251,10 @@ public final class HnswBench {
         FileChannel ch = FileChannel.open(scratch, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       Level0Store store = Level0Store.map(ch, n, stride, p.maxM0(), dim);
       ByteBuffer buf = ByteBuffer.allocate(dim * 4).order(ByteOrder.LITTLE_ENDIAN);
+      int available = (int) (in.size() / (4L * dim));
+      float[][] queries = new float[Math.max(0, Math.min(200, available - n))][];
       float[] v = new float[dim];
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < n + queries.length; i++) {
         buf.clear();
         in.read(buf, (long) i * dim * 4);
         buf.flip();
@@ -258,16 +265,62 @@ public final class HnswBench {
             v[j] /= norm;
           }
         }
-        store.writeVector(i, v);
+        if (i < n) {
+          store.writeVector(i, v);
+        } else {
+          queries[i - n] = v.clone();
+        }
       }
       HnswGraph g = new HnswGraph(p, store);
       long start = System.nanoTime();
-      new HnswBuilder(g).build(n, threads);
+      new HnswBuilder(g, mode).build(n, threads);
       double s = (System.nanoTime() - start) / 1e9;
-      System.out.printf("build n=%d dim=%d space=%s threads=%d seconds=%.2f vectors_per_s=%.0f kernels=%s%n", n, dim,
-          space, threads, s, n / s, FloatKernels.INSTANCE.name());
+      System.out.printf("build n=%d dim=%d space=%s threads=%d mode=%s seconds=%.2f vectors_per_s=%.0f recall=%s"
+          + " kernels=%s%n", n, dim, space, threads, mode.name().toLowerCase(), s, n / s, recall(g, metric, queries),
+          FloatKernels.INSTANCE.name());
     } finally {
       Files.deleteIfExists(scratch);
     }
+  }
+
+  /** Recall@10 at ef 100 against brute force (each vector read once, against every query), or "-" without queries. */
+  static String recall(HnswGraph g, Metric metric, float[][] queries) {
+    if (queries.length == 0) {
+      return "-";
+    }
+    int k = 10;
+    int n = g.size();
+    float[][] best = new float[queries.length][k];
+    int[][] bestNode = new int[queries.length][k];
+    for (float[] b : best) {
+      java.util.Arrays.fill(b, Float.POSITIVE_INFINITY);
+    }
+    float[] v = new float[queries[0].length];
+    for (int i = 0; i < n; i++) {
+      g.level0().readVector(i, v);
+      for (int q = 0; q < queries.length; q++) {
+        float d = metric.distance(queries[q], v);
+        if (d < best[q][k - 1]) {
+          int j = k - 1;
+          for (; j > 0 && best[q][j - 1] > d; j--) {
+            best[q][j] = best[q][j - 1];
+            bestNode[q][j] = bestNode[q][j - 1];
+          }
+          best[q][j] = d;
+          bestNode[q][j] = i;
+        }
+      }
+    }
+    int hits = 0;
+    for (int q = 0; q < queries.length; q++) {
+      java.util.Set<Integer> truth = new java.util.HashSet<>();
+      for (int node : bestNode[q]) {
+        truth.add(node);
+      }
+      for (int r : HnswBuilder.search(g, queries[q], k, 100)) {
+        hits += truth.contains(r) ? 1 : 0;
+      }
+    }
+    return String.format("%.4f", hits / (double) (queries.length * k));
   }
 }

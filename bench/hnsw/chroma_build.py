@@ -22,7 +22,28 @@ def build(path, n, dim, space, threads, out):
         col.add(ids=[f"v{i:07d}" for i in range(s, min(n, s + 1000))], embeddings=np.asarray(data[s:s + 1000]))
     seconds = time.perf_counter() - start
     print(f"chroma_build n={n} dim={dim} space={space} threads={threads} seconds={seconds:.2f} "
-          f"vectors_per_s={n / seconds:.0f}")
+          f"vectors_per_s={n / seconds:.0f} recall={recall(path, n, dim, space, col)}")
+
+
+def recall(path, n, dim, space, col, k=10):
+    """recall@10 of Chroma's own index (its default ef_search) on up to 200 queries, the vectors after the
+    first n, against brute force; "-" when the file holds no more vectors."""
+    total = np.memmap(path, dtype="<f4", mode="r").shape[0] // dim
+    nq = min(200, total - n)
+    if nq <= 0:
+        return "-"
+    everything = np.memmap(path, dtype="<f4", mode="r", shape=(total, dim))
+    data, queries = np.asarray(everything[:n]), np.asarray(everything[n:n + nq])
+    if space == "l2":
+        d = (queries ** 2).sum(1)[:, None] - 2 * queries @ data.T + (data ** 2).sum(1)[None, :]
+    else:
+        dn = data / np.linalg.norm(data, axis=1, keepdims=True)
+        qn = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+        d = 1 - qn @ dn.T
+    truth = np.argsort(d, axis=1)[:, :k]
+    got = col.query(query_embeddings=queries, n_results=k, include=[])["ids"]
+    hits = sum(len({int(x[1:]) for x in got[i]} & set(truth[i].tolist())) for i in range(nq))
+    return f"{hits / (nq * k):.4f}"
 
 
 def first_query(directory, dim):

@@ -28,6 +28,7 @@ def main(log, png):
         elif line.startswith("build "):
             f = fields(line)
             label = "ours, vector API" if f["kernels"] == "PanamaKernels" else "ours, scalar"
+            label += ", " + f.get("mode", "exact")
             builds.append((f"{label}\n{f['threads']} thr", float(f["vectors_per_s"]),
                            "tab:blue" if "API" in label else "tab:cyan"))
     compacts = {}

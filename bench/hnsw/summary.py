@@ -17,21 +17,35 @@ def lines(log, prefix):
 
 
 def builds(log):
-    chroma, ours = {}, {}
+    """Per kernels and build mode (logs before issue 19 have no mode: exact): speed against Chroma's
+    build with the same thread count, thread scaling, and recall@10 against Chroma's index."""
+    chroma, ours, recall = {}, {}, {}
     for r in lines(log, "chroma_build"):
         chroma.setdefault(int(r["threads"]), []).append(float(r["seconds"]))
+        if r.get("recall", "-") != "-":
+            recall.setdefault("chroma", []).append(float(r["recall"]))
     for r in lines(log, "build"):
-        ours.setdefault((r["kernels"], int(r["threads"])), []).append(float(r["seconds"]))
+        key = (r["kernels"], r.get("mode", "exact"))
+        ours.setdefault(key + (int(r["threads"]),), []).append(float(r["seconds"]))
+        if r.get("recall", "-") != "-":
+            recall.setdefault(key, []).append(float(r["recall"]))
     med = statistics.median
-    for kernels in sorted({k for k, _ in ours}):
-        one = ours.get((kernels, 1))
+    for kernels, mode in sorted({k[:2] for k in ours}):
+        one = ours.get((kernels, mode, 1))
         if one and 1 in chroma:
-            print(f"single_thread_vs_chroma kernels={kernels} ours_seconds={med(one):.2f} chroma_seconds={med(chroma[1]):.2f}"
-                  f" ratio={med(chroma[1]) / med(one):.2f} (medians; ours {sorted(one)}, chroma {sorted(chroma[1])})")
-        two = ours.get((kernels, 2))
+            print(f"single_thread_vs_chroma kernels={kernels} mode={mode} ours_seconds={med(one):.2f}"
+                  f" chroma_seconds={med(chroma[1]):.2f} ratio={med(chroma[1]) / med(one):.2f}"
+                  f" (medians; ours {sorted(one)}, chroma {sorted(chroma[1])})")
+        two = ours.get((kernels, mode, 2))
+        if two and 2 in chroma:
+            print(f"two_threads_vs_chroma kernels={kernels} mode={mode} ours_seconds={med(two):.2f}"
+                  f" chroma_seconds={med(chroma[2]):.2f} ratio={med(chroma[2]) / med(two):.2f}")
         if one and two:
-            print(f"thread_scaling kernels={kernels} seconds_1={med(one):.2f} seconds_2={med(two):.2f}"
+            print(f"thread_scaling kernels={kernels} mode={mode} seconds_1={med(one):.2f} seconds_2={med(two):.2f}"
                   f" speedup={med(one) / med(two):.2f} (medians; 2 threads {sorted(two)})")
+        if (kernels, mode) in recall and "chroma" in recall:
+            print(f"recall_vs_chroma kernels={kernels} mode={mode} ours={med(recall[(kernels, mode)]):.4f}"
+                  f" chroma={med(recall['chroma']):.4f} (medians of every build's recall@10 at ef 100)")
 
 
 def compaction_runs(log):

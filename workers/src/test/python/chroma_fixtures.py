@@ -8,6 +8,7 @@ the Java tests never judge our writer with our own reader.
                            (tombstones first), then the dump of it, plus the counts a merge should report
   dump     OUT.json DIR    what real Chroma answers for DIR: get() of every collection, and query() top 10
   tiny     OUT NAME SPACE DIM N   one delta with one collection of N records (for conflicting deltas)
+  series   OUT N           N small deltas OUT/delta-00 .. in write order, overlapping ids, some tombstones
   floats   OUT.json        doubles as Chroma itself writes them in its queue rows
 """
 
@@ -257,7 +258,9 @@ def oracle(out_json, deltas):
 def query_vectors(name, dim, n=12):
     rng = np.random.default_rng(int(hashlib.sha256(name.encode()).hexdigest()[:8], 16))
     seed = {"words": 1, "lines": 2, "receipts": 3}.get(name, 9)
-    return vectors(rng, basis(seed) if dim == DIM else rng.standard_normal((RANK, dim)).astype(np.float32), n)
+    if dim != DIM:
+        return rng.standard_normal((n, dim)).astype(np.float32)
+    return vectors(rng, basis(seed), n)
 
 
 def dump_client(c):
@@ -303,6 +306,42 @@ def make_tiny(out, name, space, dim, n):
         col.add(ids=[f"tiny{i}" for i in range(n)], embeddings=rng.standard_normal((n, dim)).astype(np.float32))
 
 
+SERIES_DIM = 16
+SERIES_POOL = [f"p{i:02d}" for i in range(40)]
+# Ids with scripted histories (kept out of the random picks): a late delete, and a late write deleted later.
+SERIES_SCRIPT = {
+    2: {"write": ["p05", "p06"]},
+    7: {"delete": ["p05", "p06"]},   # held back in the late-arrival test: a late delete
+    9: {"write": ["p05"]},           # p05 written again after that delete: the delete must lose
+    11: {"write": ["p30"]},
+    13: {"write": ["p30"]},          # held back: a late write to an id deleted later
+    16: {"delete": ["p30"]},
+}
+
+
+def make_series(out, n):
+    """N deltas whose write order is their index. Every write carries a document and the same metadata keys, so a
+    late upsert that loses to a newer one loses nothing the newer one does not replace."""
+    os.makedirs(out)
+    free = [x for x in SERIES_POOL if x not in {"p05", "p06", "p30"}]
+    for i in range(n):
+        rng = np.random.default_rng(1000 + i)
+        d = os.path.join(out, f"delta-{i:02d}")
+        script = SERIES_SCRIPT.get(i, {})
+        written = sorted(set(rng.choice(free, size=8, replace=False).tolist()) | set(script.get("write", [])))
+        c = client(d)
+        col = c.get_or_create_collection("series", configuration={"hnsw": {"space": "l2"}})
+        col.add(ids=written, embeddings=rng.standard_normal((len(written), SERIES_DIM)).astype(np.float32),
+                documents=[f"{x} written by delta {i}" for x in written],
+                metadatas=[{"delta": i, "label": f"{x}-{i}", "score": float(rng.random())} for x in written])
+        c.close()
+        dead = list(script.get("delete", []))
+        if i % 5 == 4:
+            dead += sorted(rng.choice(free, size=2, replace=False).tolist())
+        if dead:
+            write_tombstones(d, {"series": dead})
+
+
 FLOATS = [0.1, 0.5, 1.0, 3.0, -2.5, 1e-7, 1.5e-5, 0.0001234, 1e21, 1e16, 1.2345e16, 123456789012345.6,
           2.0 ** 60, 1e-300 * 3, 1e-298, 1.0000000000000001e-298, 5e-324, 1.7976931348623157e308,
           0.30000000000000004, 2.2250738585072014e-308, -0.0, 100.0, 12345.678, 9007199254740993.0]
@@ -337,6 +376,8 @@ def main(argv):
         dump(argv[2], argv[3])
     elif cmd == "tiny":
         make_tiny(argv[2], argv[3], argv[4], int(argv[5]), int(argv[6]))
+    elif cmd == "series":
+        make_series(argv[2], int(argv[3]))
     elif cmd == "floats":
         floats(argv[2])
     else:

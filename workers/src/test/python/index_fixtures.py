@@ -135,9 +135,23 @@ def writes(directory, stage):
 
 def sample(rng, kind, n, dim, basis):
     """'gauss': i.i.d. normal (intrinsic dimension = dim, the hardest case for any HNSW);
-    'lowrank': a 32-d latent space mapped into dim plus noise, as text embeddings are."""
+    'lowrank': a 32-d latent space mapped into dim plus noise, as text embeddings are;
+    'clustered': as bench/vectors.py's kind of that name, what text embeddings look like: a shared
+    mean direction, variance falling off as a power law over a random basis, clusters of unequal size."""
     if kind == "gauss":
         return rng.standard_normal((n, dim)).astype(np.float32)
+    if kind == "clustered":
+        model = np.random.default_rng(dim)  # the same mean, spectrum and centres for data and queries
+        q, _ = np.linalg.qr(model.standard_normal((dim, dim)))
+        scale = np.arange(1, dim + 1) ** -0.4
+        shaped = (q * scale).T / np.sqrt((scale ** 2).sum())
+        mean = model.standard_normal(dim)
+        mean *= 0.6 / np.linalg.norm(mean)
+        centres = model.standard_normal((100, dim)) @ shaped
+        weights = model.pareto(1.2, 100) + 1
+        which = rng.choice(100, size=n, p=weights / weights.sum())
+        spread = rng.uniform(0.35, 0.7, size=(n, 1))
+        return (mean + centres[which] + spread * (rng.standard_normal((n, dim)) @ shaped)).astype(np.float32)
     latent = rng.standard_normal((n, basis.shape[0])).astype(np.float32)
     return (latent @ basis + 0.05 * rng.standard_normal((n, dim))).astype(np.float32)
 

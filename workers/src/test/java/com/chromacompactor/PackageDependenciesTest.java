@@ -30,6 +30,11 @@ class PackageDependenciesTest {
     assertEquals(List.of(), List.copyOf(importedPackages("files")));
   }
 
+  @Test
+  void theReaderKnowsTheBucketAndTheManifestNotTheEngineNorTheRuntime() throws IOException {
+    assertEquals(List.of("files", "statemachine", "storage", "workflow"), List.copyOf(importedPackages("reader")));
+  }
+
   /** The compactor packages that the sources of {@code pkg} (and its sub-packages) import, itself left out. */
   private static TreeSet<String> importedPackages(String pkg) throws IOException {
     TreeSet<String> used = new TreeSet<>();

@@ -53,11 +53,13 @@ public final class CompactorChecks {
         NagSuppressions.addResourceSuppressions(workers.getTaskDefinition().getTaskRole(), List.of(
                 iamWildcards("Resource::* is cloudwatch:PutMetricData, which has no resource-level permissions; a"
                         + " condition keeps it to the workers' own namespace (MergeWorkers.grantPutMetricData). The"
-                        + " bucket wildcards are the key-layout prefixes the workers read and write, one statement"
-                        + " per prefix (CompactionWorkflow.grantWorkerStorage): the objects below a prefix are"
-                        + " named at run time. kms:GenerateDataKey* and kms:ReEncrypt* are CDK's grant for the"
-                        + " bucket's own key (bucketEncryption=kms), on that one key.",
+                        + " bucket wildcards are the key-layout prefixes the workers read, write and collect, one"
+                        + " statement per prefix (CompactionWorkflow.grantWorkerStorage): the objects below a prefix"
+                        + " are named at run time; plans/*/claim.json is the one object per batch Plan may delete, the"
+                        + " claim it gives back when its batch has nothing to merge. kms:GenerateDataKey* and"
+                        + " kms:ReEncrypt* are CDK's grant for the bucket's own key (bucketEncryption=kms), on that one key.",
                         "Resource::\\*", "Resource::<Bucket[0-9A-F]+\\.Arn>/.*\\*",
+                        "Resource::<Bucket[0-9A-F]+\\.Arn>/(.*/)?plans/\\*/claim\\.json",
                         "Action::kms:GenerateDataKey\\*", "Action::kms:ReEncrypt\\*")), true);
 
         NagSuppressions.addResourceSuppressions(stateMachine, List.of(
@@ -68,8 +70,10 @@ public final class CompactorChecks {
                         + " activity workers that poll over HTTPS, outside any trace. The workers publish their"
                         + " figures as CloudWatch metrics, and the dashboard shows them."),
                 iamWildcards("Resource::* is the CloudWatch Logs delivery actions (logs:CreateLogDelivery and"
-                        + " the like) that Step Functions needs to write its log group; they have no resource-level"
-                        + " permissions. The execution wildcards are the distributed map's child executions of"
+                        + " the like) that Step Functions needs to write its log group, and cloudwatch:PutMetricData"
+                        + " for ReportGcFailure, kept to the workers' namespace by a condition; none has"
+                        + " resource-level permissions. The execution wildcards are the distributed map's child"
+                        + " executions of"
                         + " this state machine only, whose names Step Functions chooses. The bucket wildcard is"
                         + " the plans/ prefix the map reads its chunk list from.",
                         "Resource::\\*", "Resource::<Bucket[0-9A-F]+\\.Arn>/.*\\*",

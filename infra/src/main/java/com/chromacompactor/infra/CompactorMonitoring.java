@@ -1,6 +1,7 @@
 package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.contract.MetricNames;
 import java.util.List;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
@@ -29,9 +30,21 @@ public class CompactorMonitoring extends Construct {
     private final Alarm failedExecutionsAlarm;
     private final Alarm timedOutExecutionsAlarm;
     private final Alarm quarantineAlarm;
+    private final Alarm waitingAlarm;
+    private final Alarm gcFailedAlarm;
     private final Dashboard dashboard;
 
     public CompactorMonitoring(Construct scope, String id, CompactionWorkflow workflow, MergeWorkers workers) {
+        this(scope, id, workflow, workers, Duration.hours(3));
+    }
+
+    /**
+     * @param waitingAlarmAfter the age of the oldest waiting delta (one that Plan found still uploading) that raises
+     *                          the alarm: an upload that never completes is quarantined only after the
+     *                          incomplete-upload limit
+     */
+    public CompactorMonitoring(Construct scope, String id, CompactionWorkflow workflow, MergeWorkers workers,
+            Duration waitingAlarmAfter) {
         super(scope, id);
         this.alarmTopic = Topic.Builder.create(this, "AlarmTopic").enforceSsl(true).build();
         SnsAction notify = new SnsAction(alarmTopic);
@@ -70,11 +83,33 @@ public class CompactorMonitoring extends Construct {
                 .evaluationPeriods(1)
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build();
-        for (Alarm alarm : List.of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm, quarantineAlarm)) {
+        this.waitingAlarm = Alarm.Builder.create(this, "DeltaWaitingTooLong")
+                .alarmDescription("A delta has been waiting (incomplete: unmarked and still changing, or its marker's"
+                        + " files not all there) for more than " + waitingAlarmAfter.toHumanString()
+                        + "; past the incomplete-upload limit it is quarantined as INCOMPLETE_UPLOAD.")
+                .metric(workers.metricOldestWaitingDeltaSeconds(Duration.minutes(5)))
+                .threshold(waitingAlarmAfter.toSeconds())
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                .evaluationPeriods(1)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        this.gcFailedAlarm = Alarm.Builder.create(this, "GarbageCollectionFailed")
+                .alarmDescription("The CollectGarbage step failed after its retries. The run's batch is published (a"
+                        + " failed GC fails none); the execution's output holds the error at $.gc. Old snapshots and"
+                        + " consumed deltas stay until a collection succeeds.")
+                .metric(workers.metricGcFailures(Duration.minutes(5)))
+                .threshold(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .evaluationPeriods(1)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        for (Alarm alarm : List.of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm, quarantineAlarm,
+                waitingAlarm, gcFailedAlarm)) {
             alarm.addAlarmAction(notify);
         }
 
         Duration minute = Duration.minutes(1);
+        Duration hour = Duration.hours(1);
         this.dashboard = Dashboard.Builder.create(this, "Dashboard").build();
         dashboard.addWidgets(
                 GraphWidget.Builder.create().title("Worker memory (% of container limit)").width(12)
@@ -100,7 +135,32 @@ public class CompactorMonitoring extends Construct {
                         .build(),
                 AlarmStatusWidget.Builder.create().title("Alarms").width(12)
                         .alarms(List.<IAlarm>of(memoryAlarm, failedExecutionsAlarm, timedOutExecutionsAlarm,
-                                quarantineAlarm))
+                                quarantineAlarm, waitingAlarm, gcFailedAlarm))
+                        .build());
+        dashboard.addWidgets(
+                GraphWidget.Builder.create().title("Deltas waiting (still uploading) and the oldest's age").width(12)
+                        .left(List.of(workers.metricWaitingDeltas(Duration.minutes(5))))
+                        .right(List.of(workers.metricOldestWaitingDeltaSeconds(Duration.minutes(5))))
+                        .rightAnnotations(List.of(HorizontalAnnotation.builder()
+                                .value(waitingAlarmAfter.toSeconds()).label("alarm").build()))
+                        .build(),
+                // Figures of the CollectGarbage step, one line per lineage: it lists these keys anyway, and S3's own
+                // storage metrics come once a day per bucket, with no figure per prefix.
+                GraphWidget.Builder.create()
+                        .title("Pending deltas (not consumed, not quarantined) and the oldest's age, per lineage")
+                        .width(12)
+                        .left(List.of(workers.metricPerLineage(MetricNames.PENDING_DELTAS, "Maximum", hour)))
+                        .right(List.of(workers.metricPerLineage(MetricNames.OLDEST_PENDING_DELTA_SECONDS, "Maximum",
+                                hour)))
+                        .build());
+        dashboard.addWidgets(
+                GraphWidget.Builder.create().title("Bucket bytes under snapshots/ and deltas/, per lineage").width(12)
+                        .left(List.of(workers.metricPerLineage(MetricNames.SNAPSHOT_BYTES, "Maximum", hour)))
+                        .right(List.of(workers.metricPerLineage(MetricNames.DELTA_BYTES, "Maximum", hour)))
+                        .build(),
+                GraphWidget.Builder.create().title("Garbage collection: bytes freed, and failures").width(12)
+                        .left(List.of(workers.metricPerLineage(MetricNames.GC_BYTES_FREED, "Sum", hour)))
+                        .right(List.of(workers.metricGcFailures(hour)))
                         .build());
     }
 
@@ -122,6 +182,14 @@ public class CompactorMonitoring extends Construct {
 
     public Alarm getTimedOutExecutionsAlarm() {
         return timedOutExecutionsAlarm;
+    }
+
+    public Alarm getWaitingAlarm() {
+        return waitingAlarm;
+    }
+
+    public Alarm getGcFailedAlarm() {
+        return gcFailedAlarm;
     }
 
     public Dashboard getDashboard() {

@@ -1,6 +1,13 @@
 package com.chromacompactor.infra;
 
+import com.chromacompactor.statemachine.contract.DurationText;
+import com.chromacompactor.statemachine.contract.Lineage;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import software.constructs.Node;
@@ -21,11 +28,36 @@ import software.constructs.Node;
  *   <tr><td>{@code heartbeatSeconds}</td><td>HeartbeatSeconds of the activity tasks</td></tr>
  *   <tr><td>{@code bucketEncryption}</td><td>{@code s3} (SSE-S3, the default) or {@code kms} (SSE-KMS with a key of
  *       the stack, rotated yearly; the workers may use it)</td></tr>
+ *   <tr><td>{@code lineages}</td><td>the snapshot lines of the bucket: a JSON list of names, or names separated by
+ *       commas; each gets its own schedule, and the workers may use its keys ({@code <name>/...}) only. Default: the
+ *       bucket's root only</td></tr>
+ *   <tr><td>{@code settle}</td><td>how old an unmarked delta's newest object must be before Plan takes it
+ *       ({@code 10m})</td></tr>
+ *   <tr><td>{@code incompleteUploadLimit}</td><td>how long a delta may stay incomplete before it is quarantined
+ *       ({@code 24h})</td></tr>
+ *   <tr><td>{@code waitingAlarmAfter}</td><td>the oldest waiting delta's age that raises the alarm ({@code 3h})</td></tr>
+ *   <tr><td>{@code chromaVersion}</td><td>the release line of the readers the snapshots are written for:
+ *       {@code 0.6} (chromadb 0.5.6-0.6.3), {@code 1.0} (1.0-1.2), {@code 1.3} (1.3-1.4) or {@code 1.5} (the default);
+ *       passed to the workers as {@code COMPACTOR_CHROMA_VERSION}</td></tr>
+ *   <tr><td>{@code keepSnapshots}</td><td>published snapshots the CollectGarbage step keeps, latest included
+ *       ({@code 3})</td></tr>
+ *   <tr><td>{@code minSnapshotAge}</td><td>no snapshot younger than this is deleted ({@code 24h})</td></tr>
+ *   <tr><td>{@code deltaRetention}</td><td>how long consumed deltas and finished plans stay ({@code 7d})</td></tr>
+ *   <tr><td>{@code gcDryRun}</td><td>{@code true}: the CollectGarbage step only reports what it would delete
+ *       ({@code false})</td></tr>
  *   <tr><td>{@code workersDirectory}</td><td>the Docker build context with {@code Dockerfile}, relative to the
  *       working directory (the repository root under {@code cdk})</td></tr>
  * </table>
  *
- * @param schedule the schedule expression, or empty when the schedule is disabled
+ * @param schedule              the schedule expression, or empty when the schedule is disabled
+ * @param lineages              the snapshot lines, each with its own schedule; {@link Lineage#NONE} is the root
+ * @param settle                {@code COMPACTOR_SETTLE} of the workers
+ * @param incompleteUploadLimit {@code COMPACTOR_INCOMPLETE_UPLOAD_LIMIT} of the workers
+ * @param waitingAlarmAfter     the age of the oldest waiting delta that raises the alarm
+ * @param keepSnapshots         {@code COMPACTOR_GC_KEEP_SNAPSHOTS} of the workers
+ * @param minSnapshotAge        {@code COMPACTOR_GC_MIN_SNAPSHOT_AGE}
+ * @param deltaRetention        {@code COMPACTOR_GC_DELTA_RETENTION}
+ * @param gcDryRun              {@code COMPACTOR_GC_DRY_RUN}
  */
 public record CompactorSettings(
         Optional<String> schedule,
@@ -39,7 +71,16 @@ public record CompactorSettings(
         int workerEphemeralStorageGiB,
         int heartbeatSeconds,
         Path workersDirectory,
-        BucketKeys bucketKeys) {
+        BucketKeys bucketKeys,
+        List<Lineage> lineages,
+        Duration settle,
+        Duration incompleteUploadLimit,
+        Duration waitingAlarmAfter,
+        String chromaVersion,
+        int keepSnapshots,
+        Duration minSnapshotAge,
+        Duration deltaRetention,
+        boolean gcDryRun) {
 
     /** Who holds the keys of the bucket's server-side encryption. */
     public enum BucketKeys {
@@ -68,6 +109,13 @@ public record CompactorSettings(
     public static final int DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB = 40;
     public static final int DEFAULT_HEARTBEAT_SECONDS = 60;
     public static final String DEFAULT_WORKERS_DIRECTORY = "workers";
+    public static final Duration DEFAULT_SETTLE = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_INCOMPLETE_UPLOAD_LIMIT = Duration.ofHours(24);
+    /** Above the default schedule's hour plus the settle window, well below the incomplete-upload limit. */
+    public static final Duration DEFAULT_WAITING_ALARM_AFTER = Duration.ofHours(3);
+    public static final int DEFAULT_KEEP_SNAPSHOTS = 3;
+    public static final Duration DEFAULT_MIN_SNAPSHOT_AGE = Duration.ofHours(24);
+    public static final Duration DEFAULT_DELTA_RETENTION = Duration.ofDays(7);
 
     public CompactorSettings {
         Objects.requireNonNull(schedule, "schedule");
@@ -89,6 +137,28 @@ public record CompactorSettings(
         }
         Objects.requireNonNull(workersDirectory, "workersDirectory");
         Objects.requireNonNull(bucketKeys, "bucketKeys");
+        lineages = List.copyOf(lineages);
+        if (lineages.isEmpty() || new HashSet<>(lineages).size() != lineages.size()) {
+            throw new IllegalArgumentException("lineages must be distinct and at least one, got " + lineages);
+        }
+        if (settle.isNegative() || incompleteUploadLimit.compareTo(settle) < 0) {
+            throw new IllegalArgumentException("need 0 <= settle <= incompleteUploadLimit, got settle=" + settle
+                    + ", incompleteUploadLimit=" + incompleteUploadLimit);
+        }
+        if (waitingAlarmAfter.isNegative() || waitingAlarmAfter.isZero()) {
+            throw new IllegalArgumentException("waitingAlarmAfter must be positive, got " + waitingAlarmAfter);
+        }
+        if (!WorkerEnvironment.CHROMA_VERSIONS.contains(chromaVersion)) {
+            throw new IllegalArgumentException("chromaVersion must be one of " + WorkerEnvironment.CHROMA_VERSIONS
+                    + " (the readers' chromadb release line), got '" + chromaVersion + "'");
+        }
+        if (keepSnapshots < 1) {
+            throw new IllegalArgumentException("keepSnapshots must be at least 1 (latest), got " + keepSnapshots);
+        }
+        if (minSnapshotAge.isNegative() || deltaRetention.isNegative()) {
+            throw new IllegalArgumentException("minSnapshotAge and deltaRetention must be 0 or more, got "
+                    + minSnapshotAge + " and " + deltaRetention);
+        }
     }
 
     /** All defaults: schedule enabled at {@value #DEFAULT_SCHEDULE_RATE}. */
@@ -96,7 +166,10 @@ public record CompactorSettings(
         return new CompactorSettings(Optional.of(DEFAULT_SCHEDULE_RATE), DEFAULT_PARALLEL_MODE_MAX_EMBEDDINGS,
                 DEFAULT_INLINE_MAP_MAX_CHUNKS, DEFAULT_MIN_WORKERS, DEFAULT_MAX_WORKERS, DEFAULT_WORKER_CONCURRENCY,
                 DEFAULT_WORKER_CPU, DEFAULT_WORKER_MEMORY_MIB, DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB,
-                DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3);
+                DEFAULT_HEARTBEAT_SECONDS, Path.of(DEFAULT_WORKERS_DIRECTORY), BucketKeys.S3, List.of(Lineage.NONE),
+                DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT, DEFAULT_WAITING_ALARM_AFTER,
+                WorkerEnvironment.DEFAULT_CHROMA_VERSION, DEFAULT_KEEP_SNAPSHOTS, DEFAULT_MIN_SNAPSHOT_AGE,
+                DEFAULT_DELTA_RETENTION, false);
     }
 
     /** Reads every key from the context of {@code node} (the app's node), falling back to the defaults. */
@@ -117,7 +190,16 @@ public record CompactorSettings(
                 (int) ctx.number("workerEphemeralStorageGiB", DEFAULT_WORKER_EPHEMERAL_STORAGE_GIB),
                 (int) ctx.number("heartbeatSeconds", DEFAULT_HEARTBEAT_SECONDS),
                 Path.of(ctx.string("workersDirectory", DEFAULT_WORKERS_DIRECTORY)),
-                BucketKeys.parse(ctx.string("bucketEncryption", "s3")));
+                BucketKeys.parse(ctx.string("bucketEncryption", "s3")),
+                ctx.lineages("lineages"),
+                ctx.duration("settle", DEFAULT_SETTLE),
+                ctx.duration("incompleteUploadLimit", DEFAULT_INCOMPLETE_UPLOAD_LIMIT),
+                ctx.duration("waitingAlarmAfter", DEFAULT_WAITING_ALARM_AFTER),
+                ctx.string("chromaVersion", WorkerEnvironment.DEFAULT_CHROMA_VERSION).trim(),
+                (int) ctx.number("keepSnapshots", DEFAULT_KEEP_SNAPSHOTS),
+                ctx.duration("minSnapshotAge", DEFAULT_MIN_SNAPSHOT_AGE),
+                ctx.duration("deltaRetention", DEFAULT_DELTA_RETENTION),
+                ctx.bool("gcDryRun", false));
     }
 
     /** Context values arrive as JSON values from cdk.json and as strings from {@code -c key=value}. */
@@ -145,6 +227,36 @@ public record CompactorSettings(
                 default -> throw new IllegalArgumentException(
                         "context " + key + " must be true or false, got '" + v + "'");
             };
+        }
+
+        Duration duration(String key, Duration fallback) {
+            Object v = raw(key);
+            return v == null ? fallback : DurationText.parse("context " + key, v.toString());
+        }
+
+        /** A JSON list of names (cdk.json), or one string of names separated by commas ({@code -c}). */
+        List<Lineage> lineages(String key) {
+            Object v = raw(key);
+            if (v == null) {
+                return List.of(Lineage.NONE);
+            }
+            List<String> names = new ArrayList<>();
+            if (v instanceof List<?> list) {
+                list.forEach(n -> names.add(String.valueOf(n).trim()));
+            } else {
+                for (String n : v.toString().split(",")) {
+                    names.add(n.trim());
+                }
+            }
+            names.removeIf(String::isEmpty);
+            if (names.isEmpty()) {
+                return List.of(Lineage.NONE);
+            }
+            try {
+                return names.stream().map(Lineage::of).toList();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("context " + key + ": " + e.getMessage(), e);
+            }
         }
 
         long number(String key, long fallback) {

@@ -2,7 +2,9 @@ package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
 import com.chromacompactor.statemachine.CompactionWorkflowProps;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.StorageLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +42,7 @@ public class CompactorStack extends Stack {
     private final CompactionWorkflow workflow;
     private final MergeWorkers workers;
     private final CompactorMonitoring monitoring;
-    private final Optional<Rule> schedule;
+    private final List<Rule> schedules;
 
     public CompactorStack(Construct scope, String id, CompactorStackProps props) {
         super(scope, id, props.stack());
@@ -97,6 +99,7 @@ public class CompactorStack extends Stack {
                 .inlineMapMaxChunks(settings.inlineMapMaxChunks())
                 .maxConcurrency(settings.maxWorkers() * settings.workerConcurrency())
                 .heartbeat(Duration.seconds(settings.heartbeatSeconds()))
+                .lineages(settings.lineages())
                 .logs(LogOptions.builder()
                         .destination(LogGroup.Builder.create(this, "WorkflowLogs")
                                 .retention(RetentionDays.ONE_MONTH)
@@ -116,18 +119,37 @@ public class CompactorStack extends Stack {
                 .minWorkers(settings.minWorkers())
                 .maxWorkers(settings.maxWorkers())
                 .concurrency(settings.workerConcurrency())
+                .settle(Duration.seconds(settings.settle().toSeconds()))
+                .incompleteUploadLimit(Duration.seconds(settings.incompleteUploadLimit().toSeconds()))
+                .chromaVersion(settings.chromaVersion())
+                .keepSnapshots(settings.keepSnapshots())
+                .minSnapshotAge(Duration.seconds(settings.minSnapshotAge().toSeconds()))
+                .deltaRetention(Duration.seconds(settings.deltaRetention().toSeconds()))
+                .gcDryRun(settings.gcDryRun())
                 .build());
 
-        this.schedule = settings.schedule().map(expression -> Rule.Builder.create(this, "Schedule")
-                .description("Starts a compaction of every pending delta under " + StorageLayout.DELTAS_PREFIX)
-                .schedule(Schedule.expression(expression))
-                .targets(List.of(new SfnStateMachine(workflow.getStateMachine(), SfnStateMachineProps.builder()
-                        .input(RuleTargetInput.fromObject(Map.of("prefix", StorageLayout.DELTAS_PREFIX)))
-                        .retryAttempts(2)
-                        .build())))
-                .build());
+        // One schedule per lineage: the unnamed one keeps the id and input it always had.
+        List<Rule> rules = new ArrayList<>();
+        settings.schedule().ifPresent(expression -> {
+            for (Lineage lineage : settings.lineages()) {
+                Map<String, Object> input = lineage.isNone()
+                        ? Map.of("prefix", StorageLayout.DELTAS_PREFIX)
+                        : Map.of("lineage", lineage.name());
+                rules.add(Rule.Builder.create(this, lineage.isNone() ? "Schedule" : "Schedule-" + lineage.name())
+                        .description("Starts a compaction of every pending delta under " + lineage.root()
+                                + StorageLayout.DELTAS_PREFIX)
+                        .schedule(Schedule.expression(expression))
+                        .targets(List.of(new SfnStateMachine(workflow.getStateMachine(), SfnStateMachineProps.builder()
+                                .input(RuleTargetInput.fromObject(input))
+                                .retryAttempts(2)
+                                .build())))
+                        .build());
+            }
+        });
+        this.schedules = List.copyOf(rules);
 
-        this.monitoring = new CompactorMonitoring(this, "Monitoring", workflow, workers);
+        this.monitoring = new CompactorMonitoring(this, "Monitoring", workflow, workers,
+                Duration.seconds(settings.waitingAlarmAfter().toSeconds()));
 
         CfnOutput.Builder.create(this, "BucketName").value(bucket.getBucketName()).build();
         CfnOutput.Builder.create(this, "StateMachineArn").value(workflow.getStateMachine().getStateMachineArn()).build();
@@ -157,8 +179,13 @@ public class CompactorStack extends Stack {
         return monitoring;
     }
 
-    /** Empty when {@code scheduleEnabled=false}. */
+    /** The schedule of the first lineage; empty when {@code scheduleEnabled=false}. */
     public Optional<Rule> getSchedule() {
-        return schedule;
+        return schedules.stream().findFirst();
+    }
+
+    /** One schedule per lineage, in the order of the settings; empty when {@code scheduleEnabled=false}. */
+    public List<Rule> getSchedules() {
+        return schedules;
     }
 }

@@ -1,6 +1,7 @@
 package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.contract.DurationText;
 import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -202,6 +203,16 @@ public class MergeWorkers extends Construct {
         env.put(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS,
                 Integer.toString(props.getHeartbeatInterval().toSeconds().intValue()));
         env.put(WorkerEnvironment.STOP_TIMEOUT_SECONDS, Integer.toString(props.getStopTimeout().toSeconds().intValue()));
+        env.put(WorkerEnvironment.SETTLE, DurationText.formatSeconds(props.getSettle().toSeconds().longValue()));
+        env.put(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT,
+                DurationText.formatSeconds(props.getIncompleteUploadLimit().toSeconds().longValue()));
+        env.put(WorkerEnvironment.CHROMA_VERSION, props.getChromaVersion());
+        env.put(WorkerEnvironment.GC_KEEP_SNAPSHOTS, Integer.toString(props.getKeepSnapshots()));
+        env.put(WorkerEnvironment.GC_MIN_SNAPSHOT_AGE,
+                DurationText.formatSeconds(props.getMinSnapshotAge().toSeconds().longValue()));
+        env.put(WorkerEnvironment.GC_DELTA_RETENTION,
+                DurationText.formatSeconds(props.getDeltaRetention().toSeconds().longValue()));
+        env.put(WorkerEnvironment.GC_DRY_RUN, Boolean.toString(props.isGcDryRun()));
         return env;
     }
 
@@ -232,6 +243,16 @@ public class MergeWorkers extends Construct {
         return metric(MetricNames.MEMORY_USAGE_PERCENT, "Maximum", period);
     }
 
+    /** Age of the oldest delta that Plan found still uploading (maximum, no dimension: over every lineage). */
+    public Metric metricOldestWaitingDeltaSeconds(Duration period) {
+        return metric(MetricNames.OLDEST_WAITING_DELTA_SECONDS, "Maximum", period);
+    }
+
+    /** Deltas that Plan found still uploading (maximum per period, no dimension). */
+    public Metric metricWaitingDeltas(Duration period) {
+        return metric(MetricNames.WAITING_DELTAS, "Maximum", period);
+    }
+
     /** Deltas quarantined (sum, no dimension), for the alarm. */
     public Metric metricDeltasQuarantined(Duration period) {
         return metric(MetricNames.DELTAS_QUARANTINED, "Sum", period);
@@ -248,6 +269,24 @@ public class MergeWorkers extends Construct {
                 .label(metricName)
                 .period(period)
                 .build();
+    }
+
+    /**
+     * One series per lineage of a figure the CollectGarbage step publishes with the {@code lineage} dimension
+     * ({@link MetricNames#SNAPSHOT_BYTES}, ...), for graphs: a CloudWatch SEARCH expression.
+     */
+    public IMetric metricPerLineage(String metricName, String statistic, Duration period) {
+        return MathExpression.Builder.create()
+                .expression("SEARCH('{" + MetricNames.NAMESPACE + "," + MetricNames.DIMENSION_LINEAGE
+                        + "} MetricName=\"" + metricName + "\"', '" + statistic + "', " + period.toSeconds() + ")")
+                .label(metricName)
+                .period(period)
+                .build();
+    }
+
+    /** CollectGarbage steps that failed after their retries (sum, no dimension), put by the state machine. */
+    public Metric metricGcFailures(Duration period) {
+        return metric(MetricNames.GC_FAILURES, "Sum", period);
     }
 
     /** Time to merge one delta, every series. */

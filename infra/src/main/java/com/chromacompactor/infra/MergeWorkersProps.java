@@ -1,6 +1,7 @@
 package com.chromacompactor.infra;
 
 import com.chromacompactor.statemachine.CompactionWorkflow;
+import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import java.util.Objects;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.ec2.IVpc;
@@ -22,6 +23,13 @@ public final class MergeWorkersProps {
     private final int concurrency;
     private final Duration heartbeatInterval;
     private final Duration stopTimeout;
+    private final Duration settle;
+    private final Duration incompleteUploadLimit;
+    private final String chromaVersion;
+    private final int keepSnapshots;
+    private final Duration minSnapshotAge;
+    private final Duration deltaRetention;
+    private final boolean gcDryRun;
 
     private MergeWorkersProps(Builder b) {
         this.workflow = Objects.requireNonNull(b.workflow, "workflow is required");
@@ -47,6 +55,20 @@ public final class MergeWorkersProps {
                     + b.stopTimeout.toSeconds());
         }
         this.stopTimeout = b.stopTimeout;
+        this.settle = b.settle;
+        this.incompleteUploadLimit = b.incompleteUploadLimit;
+        if (!WorkerEnvironment.CHROMA_VERSIONS.contains(b.chromaVersion)) {
+            throw new IllegalArgumentException("chromaVersion must be one of " + WorkerEnvironment.CHROMA_VERSIONS
+                    + ", got '" + b.chromaVersion + "'");
+        }
+        this.chromaVersion = b.chromaVersion;
+        if (b.keepSnapshots < 1) {
+            throw new IllegalArgumentException("keepSnapshots must be >= 1 (latest), got " + b.keepSnapshots);
+        }
+        this.keepSnapshots = b.keepSnapshots;
+        this.minSnapshotAge = b.minSnapshotAge;
+        this.deltaRetention = b.deltaRetention;
+        this.gcDryRun = b.gcDryRun;
     }
 
     public static Builder builder() {
@@ -94,8 +116,36 @@ public final class MergeWorkersProps {
         return heartbeatInterval;
     }
 
+    public Duration getSettle() {
+        return settle;
+    }
+
+    public Duration getIncompleteUploadLimit() {
+        return incompleteUploadLimit;
+    }
+
     public Duration getStopTimeout() {
         return stopTimeout;
+    }
+
+    /** The readers' chromadb release line the snapshots are written for, passed as {@code COMPACTOR_CHROMA_VERSION}. */
+    public String getChromaVersion() {
+        return chromaVersion;
+    }
+    public int getKeepSnapshots() {
+        return keepSnapshots;
+    }
+
+    public Duration getMinSnapshotAge() {
+        return minSnapshotAge;
+    }
+
+    public Duration getDeltaRetention() {
+        return deltaRetention;
+    }
+
+    public boolean isGcDryRun() {
+        return gcDryRun;
     }
 
     /** Builder for {@link MergeWorkersProps}. */
@@ -111,6 +161,13 @@ public final class MergeWorkersProps {
         private int concurrency = CompactorSettings.DEFAULT_WORKER_CONCURRENCY;
         private Duration heartbeatInterval;
         private Duration stopTimeout = Duration.seconds(120);
+        private Duration settle = Duration.minutes(10);
+        private Duration incompleteUploadLimit = Duration.hours(24);
+        private String chromaVersion = WorkerEnvironment.DEFAULT_CHROMA_VERSION;
+        private int keepSnapshots = CompactorSettings.DEFAULT_KEEP_SNAPSHOTS;
+        private Duration minSnapshotAge = Duration.hours(24);
+        private Duration deltaRetention = Duration.days(7);
+        private boolean gcDryRun;
 
         private Builder() {
         }
@@ -175,9 +232,60 @@ public final class MergeWorkersProps {
             return this;
         }
 
+        /**
+         * How old an unmarked delta's newest object must be before Plan takes it ({@code COMPACTOR_SETTLE}).
+         * @default 10 minutes
+         */
+        public Builder settle(Duration settle) {
+            this.settle = Objects.requireNonNull(settle, "settle");
+            return this;
+        }
+
+        /**
+         * How long a delta may stay incomplete before it is quarantined ({@code COMPACTOR_INCOMPLETE_UPLOAD_LIMIT}).
+         * @default 24 hours
+         */
+        public Builder incompleteUploadLimit(Duration limit) {
+            this.incompleteUploadLimit = Objects.requireNonNull(limit, "incompleteUploadLimit");
+            return this;
+        }
+
+        /** Published snapshots the CollectGarbage step keeps ({@code COMPACTOR_GC_KEEP_SNAPSHOTS}). @default 3 */
+        public Builder keepSnapshots(int keepSnapshots) {
+            this.keepSnapshots = keepSnapshots;
+            return this;
+        }
+
+        /** No snapshot younger than this is deleted ({@code COMPACTOR_GC_MIN_SNAPSHOT_AGE}). @default 24 hours */
+        public Builder minSnapshotAge(Duration age) {
+            this.minSnapshotAge = Objects.requireNonNull(age, "minSnapshotAge");
+            return this;
+        }
+
+        /** How long consumed deltas and finished plans stay ({@code COMPACTOR_GC_DELTA_RETENTION}). @default 7 days */
+        public Builder deltaRetention(Duration retention) {
+            this.deltaRetention = Objects.requireNonNull(retention, "deltaRetention");
+            return this;
+        }
+
+        /** The CollectGarbage step only reports what it would delete ({@code COMPACTOR_GC_DRY_RUN}). @default false */
+        public Builder gcDryRun(boolean dryRun) {
+            this.gcDryRun = dryRun;
+            return this;
+        }
+
         /** Time between SIGTERM and SIGKILL (Fargate: at most 120 s). @default 120 seconds */
         public Builder stopTimeout(Duration stopTimeout) {
             this.stopTimeout = Objects.requireNonNull(stopTimeout, "stopTimeout");
+            return this;
+        }
+
+        /**
+         * The chromadb release line of the readers: {@code 0.6}, {@code 1.0}, {@code 1.3} or {@code 1.5}.
+         * @default 1.5
+         */
+        public Builder chromaVersion(String chromaVersion) {
+            this.chromaVersion = Objects.requireNonNull(chromaVersion, "chromaVersion");
             return this;
         }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +51,7 @@ class CompactorStackTest {
     private static JsonNode resources;
     private static JsonNode definition;
     private static Template unscheduled;
+    private static Template lined;
 
     @BeforeAll
     static void synthesize() throws IOException {
@@ -64,6 +67,13 @@ class CompactorStackTest {
         context.put("workerCpu", "2048");
         context.put("workerMemoryMiB", 8192);
         context.put("workersDirectory", imageDir.toString());
+        context.put("settle", "15m");
+        context.put("incompleteUploadLimit", "2d");
+        context.put("waitingAlarmAfter", "4h");
+        context.put("chromaVersion", "1.3");
+        context.put("keepSnapshots", 4);
+        context.put("minSnapshotAge", "12h");
+        context.put("deltaRetention", "3d");
         template = synth(context);
         resources = JSON.valueToTree(template.toJSON()).get("Resources");
         definition = JSON.readTree(flatten(only("AWS::StepFunctions::StateMachine").get("Properties")
@@ -73,6 +83,10 @@ class CompactorStackTest {
         off.put("scheduleEnabled", "false");
         off.put("bucketEncryption", "kms");
         unscheduled = synth(off);
+
+        Map<String, Object> lines = new HashMap<>(context);
+        lines.put("lineages", List.of("words", "lines"));
+        lined = synth(lines);
     }
 
     private static Template synth(Map<String, Object> context) {
@@ -248,6 +262,27 @@ class CompactorStackTest {
         assertEquals("3", env.get(WorkerEnvironment.CONCURRENCY).asText());
         assertEquals("10", env.get(WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS).asText(), "a third of 30 s");
         assertEquals("120", env.get(WorkerEnvironment.STOP_TIMEOUT_SECONDS).asText());
+        assertEquals("15m", env.get(WorkerEnvironment.SETTLE).asText(), "from the context's settle");
+        assertEquals("2d", env.get(WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT).asText());
+        assertEquals("4", env.get(WorkerEnvironment.GC_KEEP_SNAPSHOTS).asText(), "the context's retention rules");
+        assertEquals("12h", env.get(WorkerEnvironment.GC_MIN_SNAPSHOT_AGE).asText());
+        assertEquals("3d", env.get(WorkerEnvironment.GC_DELTA_RETENTION).asText());
+        assertEquals("false", env.get(WorkerEnvironment.GC_DRY_RUN).asText());
+    }
+
+    @Test
+    void contextKeyChromaVersionReachesTheWorkersAsTheirTarget() {
+        // cdk -c chromaVersion=1.3: snapshots for readers on chromadb 1.3-1.4
+        template.hasResourceProperties("AWS::ECS::TaskDefinition", Match.objectLike(Map.of(
+                "ContainerDefinitions", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Environment", Match.arrayWith(List.of(Match.objectEquals(Map.of(
+                                "Name", WorkerEnvironment.CHROMA_VERSION, "Value", "1.3")))))))))));
+        assertEquals(WorkerEnvironment.DEFAULT_CHROMA_VERSION, CompactorSettings.defaults().chromaVersion());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("chromaVersion", "0.5")).build()).getNode()));
+        assertEquals("chromaVersion must be one of [0.6, 1.0, 1.3, 1.5] (the readers' chromadb release line), got '0.5'",
+                bad.getMessage());
     }
 
     @Test
@@ -310,6 +345,31 @@ class CompactorStackTest {
     }
 
     @Test
+    void eachLineageGetsItsOwnScheduleAndTheWorkersTheKeysOfTheLineagesOnly() throws IOException {
+        JsonNode linedResources = JSON.valueToTree(lined.toJSON()).get("Resources");
+        List<Map<?, ?>> inputs = new ArrayList<>();
+        linedResources.forEach(r -> {
+            if (r.get("Type").asText().equals("AWS::Events::Rule")) {
+                assertEquals("rate(30 minutes)", r.get("Properties").get("ScheduleExpression").asText());
+                try {
+                    inputs.add(JSON.readValue(r.get("Properties").get("Targets").get(0).get("Input").asText(), Map.class));
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        });
+        assertEquals(List.of(Map.of("lineage", "words"), Map.of("lineage", "lines")), inputs);
+        String policies = JSON.valueToTree(lined.findResources("AWS::IAM::Policy")).toString();
+        for (String key : List.of("/words/deltas/*", "/lines/deltas/*", "/words/latest", "/lines/quarantine/*",
+                "/words/plans/*", "lines/intermediate/*")) {
+            assertTrue(policies.contains(key), key + " in " + policies);
+        }
+        for (String root : List.of("\"/deltas/*\"", "\"/latest\"", "\"/plans/*\"", "\"deltas/*\"")) {
+            assertFalse(policies.contains(root), "no key at the bucket's root: " + root);
+        }
+    }
+
+    @Test
     void scheduleDisappearsWhenDisabled() {
         unscheduled.resourceCountIs("AWS::Events::Rule", 0);
         unscheduled.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
@@ -366,13 +426,57 @@ class CompactorStackTest {
     }
 
     @Test
+    void theOldestWaitingDeltaRaisesAnAlarmAfterTheConfiguredAge() {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "Namespace", MetricNames.NAMESPACE,
+                "MetricName", MetricNames.OLDEST_WAITING_DELTA_SECONDS,
+                "Statistic", "Maximum",
+                "Threshold", 4 * 3600,
+                "ComparisonOperator", "GreaterThanThreshold",
+                "TreatMissingData", "notBreaching",
+                "AlarmActions", Match.arrayWith(List.of(Match.objectLike(Map.of("Ref", Match.stringLikeRegexp(
+                        "MonitoringAlarmTopic.*")))))));
+    }
+
+    @Test
+    void aFailedGarbageCollectionRaisesAnAlarm() {
+        template.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
+                "Namespace", MetricNames.NAMESPACE,
+                "MetricName", MetricNames.GC_FAILURES,
+                "Statistic", "Sum",
+                "Period", 300,
+                "Threshold", 1,
+                "ComparisonOperator", "GreaterThanOrEqualToThreshold",
+                "TreatMissingData", "notBreaching",
+                "AlarmActions", Match.arrayWith(List.of(Match.objectLike(Map.of("Ref", Match.stringLikeRegexp(
+                        "MonitoringAlarmTopic.*")))))));
+        JsonNode report = state("ReportGcFailure");
+        assertTrue(report.get("Resource").toString().contains(":states:::aws-sdk:cloudwatch:putMetricData"),
+                report.toString());
+        assertEquals(MetricNames.GC_FAILURES, report.get("Parameters").get("MetricData").get(0).get("MetricName")
+                .asText());
+        String role = logicalIdStartingWith("AWS::IAM::Role", "WorkflowStateMachineRole");
+        JsonNode put = statementsOf(role).stream().filter(s -> texts(s.get("Action")).contains(
+                "cloudwatch:PutMetricData")).findFirst().orElseThrow();
+        assertEquals(MetricNames.NAMESPACE, put.get("Condition").get("StringEquals").get("cloudwatch:namespace")
+                .asText(), "the state machine puts metrics in the workers' namespace only");
+    }
+
+    @Test
     void dashboardGraphsMemoryDeltaTimeThroughputAndExecutions() {
         String body = flatten(only("AWS::CloudWatch::Dashboard").get("Properties").get("DashboardBody"));
         for (String metric : List.of("MemoryUsagePercent", "DeltaProcessingMs", "EmbeddingsPerSecond",
-                "ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ActivitiesScheduled")) {
+                "ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ActivitiesScheduled",
+                MetricNames.WAITING_DELTAS, MetricNames.OLDEST_WAITING_DELTA_SECONDS, MetricNames.GC_FAILURES)) {
             assertTrue(body.contains(metric), metric + " in " + body);
         }
         assertTrue(body.contains("SEARCH('{ChromaDB/Compaction} MetricName=\\\"DeltaProcessingMs\\\"'"), body);
+        for (String perLineage : List.of(MetricNames.SNAPSHOT_BYTES, MetricNames.DELTA_BYTES,
+                MetricNames.PENDING_DELTAS, MetricNames.OLDEST_PENDING_DELTA_SECONDS, MetricNames.GC_BYTES_FREED)) {
+            assertTrue(body.contains("SEARCH('{ChromaDB/Compaction,lineage} MetricName=\\\"" + perLineage + "\\\"'"),
+                    perLineage + " per lineage in " + body);
+        }
+        assertTrue(body.contains("Bucket bytes under snapshots/ and deltas/"), body);
     }
 
     // ------------------------------------------------------------------ IAM
@@ -428,7 +532,7 @@ class CompactorStackTest {
         }
         assertEquals(MetricNames.NAMESPACE,
                 putMetric.get("Condition").get("StringEquals").get("cloudwatch:namespace").asText());
-        assertEquals(5, activities.get("Resource").size());
+        assertEquals(WorkflowStep.values().length, activities.get("Resource").size());
         activities.get("Resource").forEach(r -> assertTrue(r.get("Ref").asText().startsWith("Workflow"), r.toString()));
         assertEquals(List.of("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
                 "s3:DeleteObject"), s3Actions);
@@ -463,12 +567,35 @@ class CompactorStackTest {
                 CompactorSettings.fromContext(new App(AppProps.builder()
                         .context(Map.of("scheduleRate", "hourly")).build()).getNode()));
         assertTrue(rate.getMessage().contains("hourly"), rate.getMessage());
+        IllegalArgumentException lineage = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("lineages", "words,snapshots")).build()).getNode()));
+        assertTrue(lineage.getMessage().contains("context lineages: lineage 'snapshots' is a reserved name"),
+                lineage.getMessage());
+        assertEquals(List.of(Lineage.of("a"), Lineage.of("b")), CompactorSettings.fromContext(new App(AppProps
+                .builder().context(Map.of("lineages", "a, b")).build()).getNode()).lineages());
+        IllegalArgumentException settle = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("settle", "ten minutes")).build()).getNode()));
+        assertTrue(settle.getMessage().contains("context settle"), settle.getMessage());
         IllegalArgumentException flag = assertThrows(IllegalArgumentException.class, () ->
                 CompactorSettings.fromContext(new App(AppProps.builder()
                         .context(Map.of("scheduleEnabled", "no")).build()).getNode()));
         assertTrue(flag.getMessage().contains("scheduleEnabled"), flag.getMessage());
         assertEquals(Optional.empty(), CompactorSettings.fromContext(new App(AppProps.builder()
                 .context(Map.of("scheduleEnabled", false)).build()).getNode()).schedule());
+        assertEquals(3, defaults.keepSnapshots());
+        assertEquals(Duration.ofDays(7), defaults.deltaRetention());
+        IllegalArgumentException keep = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("keepSnapshots", 0)).build()).getNode()));
+        assertTrue(keep.getMessage().contains("keepSnapshots must be at least 1"), keep.getMessage());
+        IllegalArgumentException retention = assertThrows(IllegalArgumentException.class, () ->
+                CompactorSettings.fromContext(new App(AppProps.builder()
+                        .context(Map.of("deltaRetention", "1w")).build()).getNode()));
+        assertTrue(retention.getMessage().contains("context deltaRetention"), retention.getMessage());
+        assertTrue(CompactorSettings.fromContext(new App(AppProps.builder()
+                .context(Map.of("gcDryRun", "true")).build()).getNode()).gcDryRun());
     }
 
     @Test

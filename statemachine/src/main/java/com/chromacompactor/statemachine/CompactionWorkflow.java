@@ -2,6 +2,8 @@ package com.chromacompactor.statemachine;
 
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.Lineage;
+import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
@@ -19,12 +22,16 @@ import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.iam.Grant;
 import software.amazon.awscdk.services.iam.GrantOnPrincipalOptions;
 import software.amazon.awscdk.services.iam.IGrantable;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.s3.IBucket;
 import software.amazon.awscdk.services.stepfunctions.Activity;
 import software.amazon.awscdk.services.stepfunctions.CatchProps;
 import software.amazon.awscdk.services.stepfunctions.Chain;
 import software.amazon.awscdk.services.stepfunctions.Choice;
+import software.amazon.awscdk.services.stepfunctions.ChoiceJsonPathProps;
 import software.amazon.awscdk.services.stepfunctions.Condition;
+import software.amazon.awscdk.services.stepfunctions.CustomState;
+import software.amazon.awscdk.services.stepfunctions.CustomStateProps;
 import software.amazon.awscdk.services.stepfunctions.DefinitionBody;
 import software.amazon.awscdk.services.stepfunctions.DistributedMap;
 import software.amazon.awscdk.services.stepfunctions.DistributedMapJsonPathProps;
@@ -47,10 +54,10 @@ import software.amazon.awscdk.services.stepfunctions.tasks.StepFunctionsInvokeAc
 import software.constructs.Construct;
 
 /**
- * The compaction workflow: five activities and a Standard state machine (JSONPath, no ItemBatcher) that runs them.
+ * The compaction workflow: six activities and a Standard state machine (JSONPath, no ItemBatcher) that runs them.
  *
  * <pre>
- *  Plan ─► HasWork ─(chunkCount == 0)─► NothingToCompact
+ *  Plan ─► HasWork ─(chunkCount == 0)─► CollectGarbage (below)
  *             │
  *             ▼
  *         SelectMode ─(totalEmbeddings &gt; threshold)─► SequentialMode ─┐
@@ -61,7 +68,10 @@ import software.constructs.Construct;
  *                      each item: CompactChunk ─(error after retries)─► RecordFailedChunk ─► ChunkFailed │
  *                      either Map ─(error)─► CompactionFailed                                         ▼
  *         FinalMerge ─► Publish ─(Publish.Conflict)─► PublishConflict
- *                          └─► Cleanup ─► Compacted
+ *                          └─► Cleanup ─► CollectGarbage ─(error after retries)─► ReportGcFailure ─┐
+ *                                              └───────────────────────────────────────────────────┤
+ *                                                            Finish ─(chunkCount == 0)─► NothingToCompact
+ *                                                               └─(otherwise)─► Compacted
  * </pre>
  *
  * <p>Every activity task has HeartbeatSeconds and TimeoutSeconds, and retries {@link ErrorNames#RETRYABLE} with
@@ -96,6 +106,12 @@ public class CompactionWorkflow extends Construct {
             machine.logs(props.getLogs());
         }
         this.stateMachine = machine.build();
+        // ReportGcFailure: PutMetricData has no resource-level permissions; the condition keeps it to one namespace.
+        stateMachine.addToRolePolicy(PolicyStatement.Builder.create()
+                .actions(List.of("cloudwatch:PutMetricData"))
+                .resources(List.of("*"))
+                .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", MetricNames.NAMESPACE)))
+                .build());
     }
 
     // ---------------------------------------------------------------- definition
@@ -110,7 +126,10 @@ public class CompactionWorkflow extends Construct {
                                 "batchId", JsonPath.stringAt("$.batchId"),
                                 "planKey", JsonPath.stringAt("$.planKey"),
                                 "chunkCount", JsonPath.numberAt("$.chunkCount"),
-                                "totalEmbeddings", JsonPath.numberAt("$.totalEmbeddings")))
+                                "totalEmbeddings", JsonPath.numberAt("$.totalEmbeddings"),
+                                "lineage", JsonPath.stringAt("$.lineage"),
+                                "waitingDeltas", JsonPath.numberAt("$.waitingDeltas"),
+                                "oldestWaitingSeconds", JsonPath.numberAt("$.oldestWaitingSeconds")))
                         .resultPath("$.plan"));
 
         Fail compactionFailed = Fail.jsonPath(this, "CompactionFailed", FailJsonPathProps.builder()
@@ -127,13 +146,14 @@ public class CompactionWorkflow extends Construct {
                                 "batchId", JsonPath.stringAt("$.plan.batchId"),
                                 "planKey", JsonPath.stringAt("$.plan.planKey"),
                                 "chunkCount", JsonPath.numberAt("$.plan.chunkCount"),
-                                "mode", JsonPath.stringAt("$.mode")))
+                                "mode", JsonPath.stringAt("$.mode"),
+                                "lineage", JsonPath.stringAt("$.plan.lineage")))
                         .resultPath("$.merge"));
 
         DistributedMap distributedMap = DistributedMap.jsonPath(this, "CompactChunksDistributed",
                 DistributedMapJsonPathProps.builder()
                         .comment("One CompactChunk per element of the plan file (a JSON array in S3).")
-                        .itemReader(new PlanItemReader(bucket))
+                        .itemReader(new PlanItemReader(bucket, props.getLineages()))
                         .itemSelector(chunkTaskSelector(JsonPath.stringAt("$$.Map.Item.Value.chunkIndex")))
                         .maxConcurrency(props.getMaxConcurrency())
                         // Activities are not supported in Express workflows: child executions must be Standard.
@@ -161,9 +181,9 @@ public class CompactionWorkflow extends Construct {
                         modePass("SequentialMode", CompactionMode.SEQUENTIAL).next(fanOut))
                 .otherwise(modePass("ParallelMode", CompactionMode.PARALLEL).next(fanOut));
 
+        StepFunctionsInvokeActivity collectGarbage = collectGarbage();
         Choice hasWork = Choice.jsonPath(this, "HasWork")
-                .when(Condition.numberEquals("$.plan.chunkCount", 0),
-                        new Succeed(this, "NothingToCompact"))
+                .when(Condition.numberEquals("$.plan.chunkCount", 0), collectGarbage)
                 .otherwise(selectMode);
 
 
@@ -171,7 +191,8 @@ public class CompactionWorkflow extends Construct {
                 props.getStepTimeout(), StepFunctionsInvokeActivityJsonPathProps.builder()
                         .parameters(ordered(
                                 "batchId", JsonPath.stringAt("$.plan.batchId"),
-                                "snapshotPrefix", JsonPath.stringAt("$.merge.snapshotPrefix")))
+                                "snapshotPrefix", JsonPath.stringAt("$.merge.snapshotPrefix"),
+                                "lineage", JsonPath.stringAt("$.plan.lineage")))
                         .resultPath("$.publish"));
         publish.addCatch(Fail.jsonPath(this, "PublishConflict", FailJsonPathProps.builder()
                         .error(ErrorNames.PUBLISH_CONFLICT)
@@ -184,11 +205,58 @@ public class CompactionWorkflow extends Construct {
                         .parameters(ordered(
                                 "batchId", JsonPath.stringAt("$.plan.batchId"),
                                 "planKey", JsonPath.stringAt("$.plan.planKey"),
-                                "chunkCount", JsonPath.numberAt("$.plan.chunkCount")))
+                                "chunkCount", JsonPath.numberAt("$.plan.chunkCount"),
+                                "lineage", JsonPath.stringAt("$.plan.lineage")))
                         .resultPath("$.cleanup"));
 
-        finalMerge.next(publish).next(cleanup).next(new Succeed(this, "Compacted"));
+        finalMerge.next(publish).next(cleanup).next(collectGarbage);
         return plan.next(hasWork);
+    }
+
+    /**
+     * CollectGarbage, the last step of every run (after Cleanup, or after a plan with nothing to compact, so that
+     * retention goes on while a line is idle), then Finish. A failure after the retries fails no batch: the error is
+     * kept at {@code $.gc} (the execution's output), ReportGcFailure puts {@link MetricNames#GC_FAILURES} for the
+     * alarm, and the run ends as it would have.
+     */
+    private StepFunctionsInvokeActivity collectGarbage() {
+        Choice finish = Choice.jsonPath(this, "Finish", ChoiceJsonPathProps.builder()
+                        .comment("Ends as the plan said: nothing to compact, or compacted.").build())
+                .when(Condition.numberEquals("$.plan.chunkCount", 0), new Succeed(this, "NothingToCompact"))
+                .otherwise(new Succeed(this, "Compacted"));
+        StepFunctionsInvokeActivity collect = activityTask(WorkflowStep.COLLECT_GARBAGE,
+                WorkflowStep.COLLECT_GARBAGE.stateName(), props.getStepTimeout(),
+                StepFunctionsInvokeActivityJsonPathProps.builder()
+                        .parameters(ordered("lineage", JsonPath.stringAt("$.plan.lineage")))
+                        .resultPath("$.gc"));
+        // The SDK integration itself, not CallAwsService: the state machine role may then put metrics only in the
+        // workers' namespace (see grantGcFailureMetric), as the workers may.
+        CustomState report = new CustomState(this, "ReportGcFailure", CustomStateProps.builder()
+                .stateJson(ordered(
+                        "Type", "Task",
+                        "Comment", "Puts " + MetricNames.GC_FAILURES + " = 1: the alarm on it is where a failed GC"
+                                + " shows.",
+                        "Resource", "arn:" + Aws.PARTITION + ":states:::aws-sdk:cloudwatch:putMetricData",
+                        "Parameters", ordered(
+                                "Namespace", MetricNames.NAMESPACE,
+                                "MetricData", List.of(ordered(
+                                        "MetricName", MetricNames.GC_FAILURES,
+                                        "Value", 1,
+                                        "Unit", "Count"))),
+                        "ResultPath", JsonPath.DISCARD))
+                .build());
+        report.addRetry(RetryProps.builder()
+                .errors(List.of(ErrorNames.STATES_ALL))
+                .interval(props.getRetryInterval())
+                .maxAttempts(props.getRetryAttempts())
+                .jitterStrategy(JitterType.FULL)
+                .build());
+        report.addCatch(finish, CatchProps.builder().errors(List.of(ErrorNames.STATES_ALL))
+                .resultPath(JsonPath.DISCARD).build());
+        collect.addCatch(report.next(finish),
+                CatchProps.builder().errors(List.of(ErrorNames.STATES_ALL)).resultPath("$.gc").build());
+        collect.next(finish);
+        return collect;
     }
 
     /** ListChunkIndexes, then the inline Map over 0 .. chunkCount - 1 (the plan stays in S3). */
@@ -244,6 +312,7 @@ public class CompactionWorkflow extends Construct {
         selector.put("planKey", JsonPath.stringAt("$.plan.planKey"));
         selector.put("chunkIndex", chunkIndexPath);
         selector.put("mode", JsonPath.stringAt("$.mode"));
+        selector.put("lineage", JsonPath.stringAt("$.plan.lineage"));
         return selector;
     }
 
@@ -326,11 +395,13 @@ public class CompactionWorkflow extends Construct {
     }
 
     /**
-     * Lets the grantee use the bucket the way the workers do ({@link StorageLayout}): list and read {@code deltas/};
-     * read and write {@code intermediate/}, {@code snapshots/}, {@code plans/} and {@code latest}; write
-     * {@code quarantine/}; delete only under {@code intermediate/}. Listing is allowed only with a prefix under
-     * {@code deltas/}, {@code intermediate/}, {@code snapshots/} or {@code plans/} (Plan lists the processed
-     * markers under {@code plans/processed/}). Nothing else in the bucket.
+     * Lets the grantee use the bucket the way the workers do ({@link StorageLayout}), under the root of each of the
+     * workflow's lineages ({@link CompactionWorkflowProps#getLineages()}): list and read {@code deltas/},
+     * {@code intermediate/}, {@code snapshots/}, {@code plans/} and {@code quarantine/}; read and write {@code latest};
+     * write {@code intermediate/}, {@code snapshots/}, {@code plans/} and {@code quarantine/}; delete under
+     * {@code intermediate/} (Cleanup), and under {@code snapshots/}, {@code deltas/} and {@code plans/} (Plan gives a
+     * claim back; CollectGarbage deletes what the retention rules no longer keep). Quarantine records and
+     * {@code latest} are never deleted. Nothing else in the bucket, and no other lineage's keys.
      */
     public Grant grantWorkerStorage(IGrantable grantee) {
         List<Grant> grants = new ArrayList<>();
@@ -338,17 +409,19 @@ public class CompactionWorkflow extends Construct {
                 .grantee(grantee)
                 .actions(List.of("s3:ListBucket"))
                 .resourceArns(List.of(bucket.getBucketArn()))
-                .conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(
+                .conditions(Map.of("StringLike", Map.of("s3:prefix", underLineages(
                         StorageLayout.DELTAS_PREFIX + "*",
                         StorageLayout.INTERMEDIATE_PREFIX + "*",
                         StorageLayout.SNAPSHOTS_PREFIX + "*",
-                        StorageLayout.PLANS_PREFIX + "*"))))
+                        StorageLayout.PLANS_PREFIX + "*",
+                        StorageLayout.QUARANTINE_PREFIX + "*"))))
                 .build()));
         grants.add(objectGrant(grantee, List.of("s3:GetObject"),
                 StorageLayout.DELTAS_PREFIX + "*",
                 StorageLayout.INTERMEDIATE_PREFIX + "*",
                 StorageLayout.SNAPSHOTS_PREFIX + "*",
                 StorageLayout.PLANS_PREFIX + "*",
+                StorageLayout.QUARANTINE_PREFIX + "*",
                 StorageLayout.LATEST_KEY));
         grants.add(objectGrant(grantee, List.of("s3:PutObject", "s3:AbortMultipartUpload"),
                 StorageLayout.INTERMEDIATE_PREFIX + "*",
@@ -356,7 +429,11 @@ public class CompactionWorkflow extends Construct {
                 StorageLayout.PLANS_PREFIX + "*",
                 StorageLayout.QUARANTINE_PREFIX + "*",
                 StorageLayout.LATEST_KEY));
-        grants.add(objectGrant(grantee, List.of("s3:DeleteObject"), StorageLayout.INTERMEDIATE_PREFIX + "*"));
+        grants.add(objectGrant(grantee, List.of("s3:DeleteObject"),
+                StorageLayout.INTERMEDIATE_PREFIX + "*",
+                StorageLayout.SNAPSHOTS_PREFIX + "*",
+                StorageLayout.DELTAS_PREFIX + "*",
+                StorageLayout.PLANS_PREFIX + "*"));
         if (bucket.getEncryptionKey() != null) {
             grants.add(bucket.getEncryptionKey().grantEncryptDecrypt(grantee));
         }
@@ -367,9 +444,20 @@ public class CompactionWorkflow extends Construct {
         return combined;
     }
 
+    /** Each pattern under the root of each lineage. */
+    private List<String> underLineages(String... patterns) {
+        List<String> out = new ArrayList<>();
+        for (Lineage lineage : props.getLineages()) {
+            for (String pattern : patterns) {
+                out.add(lineage.root() + pattern);
+            }
+        }
+        return out;
+    }
+
     private Grant objectGrant(IGrantable grantee, List<String> actions, String... keyPatterns) {
         List<String> arns = new ArrayList<>();
-        for (String pattern : keyPatterns) {
+        for (String pattern : underLineages(keyPatterns)) {
             arns.add(bucket.arnForObjects(pattern));
         }
         return Grant.addToPrincipal(GrantOnPrincipalOptions.builder()
@@ -415,8 +503,11 @@ public class CompactionWorkflow extends Construct {
     }
 
     /**
-     * The activity backlog: tasks scheduled minus tasks started during the period, summed over every activity.
-     * A positive value means that work waited for a worker during the period; it is the scale-out signal.
+     * The activity backlog: tasks scheduled minus tasks started during the period, summed over every activity but
+     * CollectGarbage. A positive value means that work waited for a worker during the period; it is the scale-out
+     * signal. An alarm's math may use at most 10 metrics (two per activity); CollectGarbage is scheduled only the
+     * moment Plan or Cleanup finishes on a running worker, well inside the 15 idle minutes before a scale-in, so a
+     * worker is there to take it.
      */
     public IMetric metricActivityBacklog(Duration period) {
         Map<String, IMetric> using = new LinkedHashMap<>();
@@ -424,6 +515,9 @@ public class CompactionWorkflow extends Construct {
         List<String> started = new ArrayList<>();
         int i = 0;
         for (WorkflowStep step : WorkflowStep.values()) {
+            if (step == WorkflowStep.COLLECT_GARBAGE) {
+                continue;
+            }
             using.put("scheduled" + i, metricActivity(step, "ActivitiesScheduled", period));
             using.put("started" + i, metricActivity(step, "ActivitiesStarted", period));
             scheduled.add("FILL(scheduled" + i + ", 0)");

@@ -1,8 +1,11 @@
 package com.chromacompactor.statemachine;
 
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.amazon.awscdk.Duration;
@@ -45,6 +48,7 @@ public final class CompactionWorkflowProps {
     private final double retryBackoffRate;
     private final Duration retryMaxDelay;
     private final LogOptions logs;
+    private final List<Lineage> lineages;
 
     private CompactionWorkflowProps(Builder b) {
         this.bucket = Objects.requireNonNull(b.bucket, "bucket is required");
@@ -70,6 +74,13 @@ public final class CompactionWorkflowProps {
         this.retryBackoffRate = b.retryBackoffRate;
         this.retryMaxDelay = b.retryMaxDelay;
         this.logs = b.logs;
+        if (b.lineages.isEmpty()) {
+            throw new IllegalArgumentException("lineages must name at least one lineage (Lineage.NONE: the bucket's root)");
+        }
+        if (new HashSet<>(b.lineages).size() != b.lineages.size()) {
+            throw new IllegalArgumentException("lineages lists one twice: " + b.lineages);
+        }
+        this.lineages = List.copyOf(b.lineages);
     }
 
     public static Builder builder() {
@@ -129,6 +140,11 @@ public final class CompactionWorkflowProps {
         return retryMaxDelay;
     }
 
+    /** The lineages the workflow serves: its workers may use their keys only. */
+    public List<Lineage> getLineages() {
+        return lineages;
+    }
+
     /** Null when the state machine does not log. */
     public LogOptions getLogs() {
         return logs;
@@ -164,8 +180,19 @@ public final class CompactionWorkflowProps {
         private double retryBackoffRate = DEFAULT_RETRY_BACKOFF_RATE;
         private Duration retryMaxDelay = DEFAULT_RETRY_MAX_DELAY;
         private LogOptions logs;
+        private List<Lineage> lineages = List.of(Lineage.NONE);
 
         private Builder() {
+        }
+
+        /**
+         * The snapshot lines that executions may name ({@code {"lineage": "words"}}); the worker's IAM grants cover
+         * their keys only. {@link Lineage#NONE} is the bucket's root.
+         * @default only {@link Lineage#NONE}
+         */
+        public Builder lineages(List<Lineage> lineages) {
+            this.lineages = List.copyOf(Objects.requireNonNull(lineages, "lineages"));
+            return this;
         }
 
         /** The bucket that holds deltas, intermediates, plans and snapshots. Required. */

@@ -12,6 +12,9 @@ import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.ErrorNames;
+import com.chromacompactor.statemachine.contract.CollectGarbageInput;
+import com.chromacompactor.statemachine.contract.Lineage;
+import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.PlannedChunk;
 import com.chromacompactor.statemachine.contract.StorageLayout;
@@ -51,6 +54,7 @@ class CompactionWorkflowTest {
     private static JsonNode policies;
     private static JsonNode asl;
     private static JsonNode customAsl;
+    private static JsonNode lineagePolicies;
 
     @BeforeAll
     static void synthesize() throws Exception {
@@ -68,6 +72,16 @@ class CompactionWorkflowTest {
         workflow.grantWorkerStorage(worker);
         template = Template.fromStack(stack);
         policies = JSON.valueToTree(template.findResources("AWS::IAM::Policy"));
+
+        Stack lined = new Stack(new App(), "LineageTest");
+        CompactionWorkflow twoLines = new CompactionWorkflow(lined, "Workflow", CompactionWorkflowProps.builder()
+                .bucket(new Bucket(lined, BUCKET_REF))
+                .lineages(List.of(Lineage.of("words"), Lineage.of("lines")))
+                .build());
+        Role linedWorker = Role.Builder.create(lined, "WorkerRole")
+                .assumedBy(new ServicePrincipal("ecs-tasks.amazonaws.com")).build();
+        twoLines.grantWorkerStorage(linedWorker);
+        lineagePolicies = JSON.valueToTree(Template.fromStack(lined).findResources("AWS::IAM::Policy"));
 
         asl = JSON.readTree(AslExport.render());
         customAsl = JSON.readTree(AslExport.render(b -> b
@@ -122,25 +136,31 @@ class CompactionWorkflowTest {
     // ------------------------------------------------------------------ definition
 
     @Test
-    void planKeepsOnlyTheFourPlanFieldsAtDollarPlan() {
+    void planKeepsOnlyThePlanFieldsAtDollarPlan() {
         JsonNode plan = state(asl, "Plan");
         assertEquals(asl.get("StartAt").asText(), "Plan");
         assertEquals("$.plan", plan.get("ResultPath").asText());
         Set<String> keys = new HashSet<>();
         plan.get("ResultSelector").fieldNames().forEachRemaining(keys::add);
-        assertEquals(Set.of("batchId.$", "planKey.$", "chunkCount.$", "totalEmbeddings.$"), keys);
+        assertEquals(Set.of("batchId.$", "planKey.$", "chunkCount.$", "totalEmbeddings.$", "lineage.$",
+                "waitingDeltas.$", "oldestWaitingSeconds.$"), keys);
         assertEquals("$", plan.get("Parameters").get("request.$").asText());
         assertEquals("$$.Execution.Name", plan.get("Parameters").get("executionName.$").asText());
         assertEquals("${PlanActivityArn}", plan.get("Resource").asText());
     }
 
     @Test
-    void emptyPlanSucceedsWithoutCompacting() {
+    void emptyPlanCollectsGarbageThenSucceedsWithoutCompacting() {
         JsonNode choice = state(asl, "HasWork").get("Choices").get(0);
         assertEquals("$.plan.chunkCount", choice.get("Variable").asText());
         assertEquals(0, choice.get("NumericEquals").asInt());
-        assertEquals("Succeed", state(asl, choice.get("Next").asText()).get("Type").asText());
+        assertEquals("CollectGarbage", choice.get("Next").asText());
         assertEquals("SelectMode", state(asl, "HasWork").get("Default").asText());
+        JsonNode finish = state(asl, "Finish").get("Choices").get(0);
+        assertEquals("$.plan.chunkCount", finish.get("Variable").asText());
+        assertEquals(0, finish.get("NumericEquals").asInt());
+        assertEquals("NothingToCompact", finish.get("Next").asText());
+        assertEquals("Succeed", state(asl, "NothingToCompact").get("Type").asText());
     }
 
     @Test
@@ -244,7 +264,9 @@ class CompactionWorkflowTest {
     void finalMergePublishCleanupRunInOrderAndPublishConflictFailsCleanly() {
         assertEquals("Publish", state(asl, "FinalMerge").get("Next").asText());
         assertEquals("Cleanup", state(asl, "Publish").get("Next").asText());
-        assertEquals("Compacted", state(asl, "Cleanup").get("Next").asText());
+        assertEquals("CollectGarbage", state(asl, "Cleanup").get("Next").asText());
+        assertEquals("Finish", state(asl, "CollectGarbage").get("Next").asText());
+        assertEquals("Compacted", state(asl, "Finish").get("Default").asText());
         assertEquals("Succeed", state(asl, "Compacted").get("Type").asText());
         JsonNode catcher = state(asl, "Publish").get("Catch").get(0);
         assertEquals(List.of(ErrorNames.PUBLISH_CONFLICT), texts(catcher.get("ErrorEquals")));
@@ -258,7 +280,7 @@ class CompactionWorkflowTest {
     void everyActivityTaskHasHeartbeatTimeoutAndJitteredRetry() {
         int tasks = 0;
         for (JsonNode s : allStates(asl)) {
-            if (!"Task".equals(s.get("Type").asText())) {
+            if (!"Task".equals(s.get("Type").asText()) || !s.get("Resource").asText().endsWith("ActivityArn}")) {
                 continue;
             }
             tasks++;
@@ -267,8 +289,53 @@ class CompactionWorkflowTest {
             assertEquals("FULL", s.get("Retry").get(0).get("JitterStrategy").asText());
             assertTrue(s.get("Resource").asText().matches("\\$\\{[A-Za-z]+ActivityArn}"), s.toString());
         }
-        assertEquals(6, tasks, "Plan, CompactChunk x2, FinalMerge, Publish, Cleanup");
+        assertEquals(7, tasks, "Plan, CompactChunk x2, FinalMerge, Publish, Cleanup, CollectGarbage");
         assertEquals(86400, asl.get("TimeoutSeconds").asInt());
+    }
+
+    @Test
+    void aFailedGarbageCollectionIsReportedAndAlarmedButFailsNoBatch() {
+        JsonNode collect = state(asl, "CollectGarbage");
+        assertEquals("${CollectGarbageActivityArn}", collect.get("Resource").asText());
+        assertEquals("$.plan.lineage", collect.get("Parameters").get("lineage.$").asText());
+        assertEquals("$.gc", collect.get("ResultPath").asText());
+        JsonNode catcher = collect.get("Catch").get(0);
+        assertEquals(List.of(ErrorNames.STATES_ALL), texts(catcher.get("ErrorEquals")));
+        assertEquals("$.gc", catcher.get("ResultPath").asText(), "the error is the execution's output at $.gc");
+        JsonNode report = state(asl, catcher.get("Next").asText());
+        assertEquals("arn:aws:states:::aws-sdk:cloudwatch:putMetricData", report.get("Resource").asText());
+        assertEquals(MetricNames.NAMESPACE, report.get("Parameters").get("Namespace").asText());
+        assertEquals(MetricNames.GC_FAILURES, report.get("Parameters").get("MetricData").get(0).get("MetricName")
+                .asText());
+        assertEquals("Finish", report.get("Next").asText());
+        JsonNode reportCatch = report.get("Catch").get(0);
+        assertEquals(List.of(ErrorNames.STATES_ALL), texts(reportCatch.get("ErrorEquals")));
+        assertEquals("Finish", reportCatch.get("Next").asText(), "a metric that cannot be put fails no batch either");
+        assertTrue(reportCatch.get("ResultPath").isNull());
+        for (JsonNode s : allStates(asl)) {
+            if ("Fail".equals(s.get("Type").asText())) {
+                assertFalse(s.toString().contains("Gc"), "no Fail state follows the GC: " + s);
+            }
+        }
+        JsonNode put = machineStatement("cloudwatch:PutMetricData");
+        assertEquals(MetricNames.NAMESPACE, put.get("Condition").get("StringEquals").get("cloudwatch:namespace")
+                .asText(), "the state machine may put metrics in the workers' namespace only");
+    }
+
+    /** The statement of the state machine role's default policy that allows {@code action}. */
+    private static JsonNode machineStatement(String action) {
+        for (JsonNode policy : policies) {
+            String role = policy.get("Properties").get("Roles").get(0).get("Ref").asText();
+            if (!role.startsWith("WorkflowStateMachineRole")) {
+                continue;
+            }
+            for (JsonNode statement : policy.get("Properties").get("PolicyDocument").get("Statement")) {
+                if (statement.get("Action").toString().contains("\"" + action + "\"")) {
+                    return statement;
+                }
+            }
+        }
+        throw new AssertionError("no statement with " + action + " in the state machine role's policy: " + policies);
     }
 
     @Test
@@ -313,7 +380,7 @@ class CompactionWorkflowTest {
 
     @Test
     void createsTheMissingActivitiesAndReusesAGivenOne() {
-        template.resourceCountIs("AWS::StepFunctions::Activity", 5);
+        template.resourceCountIs("AWS::StepFunctions::Activity", 6);
         template.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
         JsonNode activities = JSON.valueToTree(template.findResources("AWS::StepFunctions::Activity"));
         Set<String> ids = new HashSet<>();
@@ -327,7 +394,7 @@ class CompactionWorkflowTest {
         JsonNode statement = findStatement("states:GetActivityTask");
         assertEquals(Set.of("states:GetActivityTask", "states:SendTaskSuccess", "states:SendTaskFailure",
                 "states:SendTaskHeartbeat"), new HashSet<>(texts(statement.get("Action"))));
-        assertEquals(5, statement.get("Resource").size());
+        assertEquals(6, statement.get("Resource").size());
         for (JsonNode resource : statement.get("Resource")) {
             assertTrue(resource.has("Ref"), "activity ARN by Ref, not a wildcard: " + resource);
         }
@@ -336,20 +403,77 @@ class CompactionWorkflowTest {
     @Test
     void workerStorageAccessFollowsTheKeyLayout() {
         JsonNode list = findStatement("s3:ListBucket");
-        assertEquals(List.of("deltas/*", "intermediate/*", "snapshots/*", "plans/*"),
+        assertEquals(List.of("deltas/*", "intermediate/*", "snapshots/*", "plans/*", "quarantine/*"),
                 texts(list.get("Condition").get("StringLike").get("s3:prefix")));
-        assertEquals(Set.of("/deltas/*", "/intermediate/*", "/snapshots/*", "/plans/*", "/latest"),
+        assertEquals(Set.of("/deltas/*", "/intermediate/*", "/snapshots/*", "/plans/*", "/quarantine/*", "/latest"),
                 objectSuffixes(findStatement("s3:GetObject")));
         assertEquals(Set.of("/intermediate/*", "/snapshots/*", "/plans/*", "/quarantine/*", "/latest"),
                 objectSuffixes(findStatement("s3:PutObject")));
-        assertEquals(Set.of("/intermediate/*"), objectSuffixes(findStatement("s3:DeleteObject")));
+        // CollectGarbage deletes snapshots, consumed deltas and plans; never a quarantine record or latest
+        assertEquals(Set.of("/intermediate/*", "/snapshots/*", "/deltas/*", "/plans/*"),
+                objectSuffixes(findStatement("s3:DeleteObject")));
         String all = policies.toString();
         assertFalse(all.contains("\"s3:*\""), all);
         assertFalse(all.contains("s3:Delete*"), all);
-        assertFalse(all.contains("\"Resource\":\"*\""), all);
+        // the one "*": PutMetricData (no resource-level permissions) for ReportGcFailure, kept to one namespace
+        assertEquals(1, all.split("\"Resource\":\"\\*\"", -1).length - 1, all);
+        assertTrue(all.contains("\"Action\":\"cloudwatch:PutMetricData\",\"Condition\""), all);
+    }
+
+    @Test
+    void everyTaskAfterPlanWorksOnTheLineageThatPlanReturned() {
+        for (String name : List.of("CompactChunk", "CompactChunkDistributed")) {
+            JsonNode map = name.endsWith("Distributed") ? state(asl, "CompactChunksDistributed")
+                    : state(asl, "CompactChunksInline");
+            assertEquals("$.plan.lineage", map.get("ItemSelector").get("lineage.$").asText(), name);
+        }
+        for (String name : List.of("FinalMerge", "Publish", "Cleanup", "CollectGarbage")) {
+            assertEquals("$.plan.lineage", state(asl, name).get("Parameters").get("lineage.$").asText(), name);
+        }
+    }
+
+    @Test
+    void workersOfALineagedWorkflowMayUseTheKeysOfItsLineagesOnly() {
+        List<String> prefixes = texts(findStatement(lineagePolicies, "s3:ListBucket").get("Condition")
+                .get("StringLike").get("s3:prefix"));
+        assertEquals(List.of("words/deltas/*", "words/intermediate/*", "words/snapshots/*", "words/plans/*",
+                "words/quarantine/*", "lines/deltas/*", "lines/intermediate/*", "lines/snapshots/*", "lines/plans/*",
+                "lines/quarantine/*"), prefixes);
+        assertEquals(Set.of("/words/deltas/*", "/words/intermediate/*", "/words/snapshots/*", "/words/plans/*",
+                "/words/quarantine/*", "/words/latest", "/lines/deltas/*", "/lines/intermediate/*",
+                "/lines/snapshots/*", "/lines/plans/*", "/lines/quarantine/*", "/lines/latest"),
+                objectSuffixes(findStatement(lineagePolicies, "s3:GetObject")));
+        Set<String> puts = objectSuffixes(findStatement(lineagePolicies, "s3:PutObject"));
+        assertTrue(puts.contains("/words/quarantine/*") && puts.contains("/lines/latest"), puts.toString());
+        assertFalse(puts.stream().anyMatch(p -> !p.startsWith("/words/") && !p.startsWith("/lines/")),
+                "nothing outside the lineages: " + puts);
+        assertEquals(Set.of("/words/intermediate/*", "/words/snapshots/*", "/words/deltas/*", "/words/plans/*",
+                "/lines/intermediate/*", "/lines/snapshots/*", "/lines/deltas/*", "/lines/plans/*"),
+                objectSuffixes(findStatement(lineagePolicies, "s3:DeleteObject")));
+        String all = lineagePolicies.toString();
+        assertTrue(all.contains("/words/plans/*") && all.contains("/lines/plans/*"), all);
+        assertFalse(all.contains("\"/plans/*\""), "the state machine reads no plans outside the lineages");
+    }
+
+    @Test
+    void propsRefuseNoLineageOrTheSameOneTwice() {
+        var bucket = Bucket.fromBucketName(new Stack(new App(), "Lineages"), "Imported", "some-bucket");
+        assertThrows(IllegalArgumentException.class,
+                () -> CompactionWorkflowProps.builder().bucket(bucket).lineages(List.of()).build());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> CompactionWorkflowProps
+                .builder().bucket(bucket).lineages(List.of(Lineage.of("a"), Lineage.of("a"))).build());
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Lineage.of("snapshots"));
+        assertThrows(IllegalArgumentException.class, () -> Lineage.of("a/b"));
+        assertEquals("words/plans/b-1/chunks.json", Lineage.of("words").planKey("b-1"));
+        assertEquals("plans/b-1/chunks.json", Lineage.NONE.planKey("b-1"));
     }
 
     private static JsonNode findStatement(String action) {
+        return findStatement(policies, action);
+    }
+
+    private static JsonNode findStatement(JsonNode policies, String action) {
         for (JsonNode policy : policies) {
             if (!policy.get("Properties").get("Roles").get(0).get("Ref").asText().startsWith("WorkerRole")) {
                 continue;
@@ -383,7 +507,10 @@ class CompactionWorkflowTest {
         JsonNode plan = JSON.valueToTree(new PlanOutput("b-1", "plans/b-1/chunks.json", 3, 1200));
         Set<String> keys = new HashSet<>();
         plan.fieldNames().forEachRemaining(keys::add);
-        assertEquals(Set.of("batchId", "planKey", "chunkCount", "totalEmbeddings"), keys);
+        assertEquals(Set.of("batchId", "planKey", "chunkCount", "totalEmbeddings", "lineage", "waitingDeltas",
+                "oldestWaitingSeconds"), keys);
+        assertEquals("", plan.get("lineage").asText(), "the unnamed lineage is \"\" in a state's payload");
+        assertEquals(Lineage.of("words"), JSON.readValue("{\"lineage\":\"words\"}", CompactionRequest.class).lineage());
 
         ChunkTask task = JSON.readValue(
                 "{\"batchId\":\"b-1\",\"planKey\":\"plans/b-1/chunks.json\",\"chunkIndex\":2,\"mode\":\"SEQUENTIAL\"}",
@@ -399,6 +526,13 @@ class CompactionWorkflowTest {
         PlannedChunk[] chunks = JSON.readValue("[{\"chunkIndex\":0,\"collection\":\"words\",\"kind\":\"word\","
                 + "\"deltaKeys\":[\"deltas/a/\"],\"embeddings\":10,\"extra\":true}]", PlannedChunk[].class);
         assertEquals(List.of("deltas/a/"), chunks[0].deltaKeys());
+
+        assertEquals(new CollectGarbageInput(Lineage.NONE), JSON.readValue("{\"lineage\":\"\"}",
+                CollectGarbageInput.class));
+        assertEquals(Lineage.of("words"), JSON.readValue("{\"lineage\":\"words\"}", CollectGarbageInput.class)
+                .lineage());
+        assertEquals("(root)", MetricNames.lineageDimension(Lineage.NONE), "a dimension value cannot be empty");
+        assertEquals("words", MetricNames.lineageDimension(Lineage.of("words")));
     }
 
     @Test

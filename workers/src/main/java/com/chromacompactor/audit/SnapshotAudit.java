@@ -4,13 +4,13 @@ import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
+import com.chromacompactor.chroma.FloatText;
 import com.chromacompactor.chroma.QueueJson;
 import com.chromacompactor.chroma.RecordCursor;
 import com.chromacompactor.chroma.Space;
 import com.chromacompactor.chroma.hnsw.CosineNormalization;
 import com.chromacompactor.merge.Tombstones;
 import com.chromacompactor.merge.Upsert;
-import com.chromacompactor.snapshot.MetadataDoubles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +37,10 @@ public final class SnapshotAudit {
 
   public static AuditReport run(Path snapshot, List<Path> deltas, Path scratchDir) throws IOException {
     boolean compacted;
+    FloatText floats;
     try (DeltaReader reader = DeltaReader.open(snapshot, DeltaOrigin.COMPACTOR)) {
       compacted = !reader.hasQueuedRecords();
+      floats = reader.format().floats();
     }
     Path scratch = Files.createTempFile(scratchDir, "audit-", ".sqlite3");
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + scratch)) {
@@ -51,7 +53,7 @@ public final class SnapshotAudit {
       }
       db.setAutoCommit(false);
       for (Path delta : deltas) {
-        expect(db, delta, compacted);
+        expect(db, delta, compacted ? floats : null);
       }
       db.commit();
       return compare(db, snapshot);
@@ -64,10 +66,11 @@ public final class SnapshotAudit {
 
   /**
    * Applies one delta to the expected state, with the merge's rules: tombstones, then upserts. The
-   * digests are of what the snapshot should hold: for a {@code compacted} one (no queue: the indexed
-   * route), what Chroma stores once it has applied its queue (see {@link #asChromaStores}).
+   * digests are of what the snapshot should hold: for a compacted one (no queue: the indexed route;
+   * {@code stored} is how its release stores floats), what Chroma stores once it has applied its queue
+   * (see {@link #asChromaStores}); for a queue-route one ({@code stored} null), the values as given.
    */
-  private static void expect(Connection db, Path delta, boolean compacted) throws IOException, SQLException {
+  private static void expect(Connection db, Path delta, FloatText stored) throws IOException, SQLException {
     try (PreparedStatement del = db.prepareStatement("DELETE FROM expected WHERE coll = ? AND id = ?");
         PreparedStatement get = db.prepareStatement("SELECT document, uri, metadata FROM expected WHERE coll = ? AND id = ?");
         PreparedStatement put = db.prepareStatement("INSERT OR REPLACE INTO expected (coll, id, document, uri,"
@@ -100,7 +103,7 @@ public final class SnapshotAudit {
                       metadata), r);
                 }
               }
-              RecordDigest d = RecordDigest.of(compacted ? asChromaStores(merged, c.space()) : merged);
+              RecordDigest d = RecordDigest.of(stored != null ? asChromaStores(merged, c.space(), stored) : merged);
               put.setString(1, coll);
               put.setString(2, r.id());
               put.setString(3, merged.document());
@@ -117,22 +120,23 @@ public final class SnapshotAudit {
   }
 
   /**
-   * A record as Chroma holds it after applying its queue: float metadata through serde_json's parse
-   * ({@link MetadataDoubles}), and a cosine vector through hnswlib's normalisation and back.
+   * A record as Chroma holds it after applying its queue: float metadata as the snapshot's release stores
+   * an upserted value ({@link FloatText#stored}), and a cosine vector through hnswlib's normalisation and
+   * back.
    */
-  private static EmbeddingRecord asChromaStores(EmbeddingRecord r, Space space) {
+  private static EmbeddingRecord asChromaStores(EmbeddingRecord r, Space space, FloatText floats) {
     float[] vector = r.embedding().clone();
     if (space == Space.COSINE) {
       CosineNormalization.roundTrip(vector);
     }
     Map<String, Object> metadata = new LinkedHashMap<>();
     r.metadata().forEach((k, v) -> metadata.put(k, v instanceof List<?> list
-        ? list.stream().map(SnapshotAudit::storedValue).toList() : storedValue(v)));
+        ? list.stream().map(x -> storedValue(x, floats)).toList() : storedValue(v, floats)));
     return new EmbeddingRecord(r.id(), vector, r.document(), r.uri(), metadata);
   }
 
-  private static Object storedValue(Object v) {
-    return v instanceof Double d ? MetadataDoubles.asChromaStores(d) : v;
+  private static Object storedValue(Object v, FloatText floats) {
+    return v instanceof Double d ? floats.stored(d) : v;
   }
 
   private static AuditReport compare(Connection db, Path snapshot) throws IOException, SQLException {

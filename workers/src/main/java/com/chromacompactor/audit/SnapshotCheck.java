@@ -5,7 +5,6 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.RecordCursor;
-import com.chromacompactor.chroma.hnsw.HnswSegmentReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +48,7 @@ public final class SnapshotCheck {
         }
         found.merge(name, records, Long::sum);
         if (compacted && records > 0) {
-          long live = liveElements(snapshot, c);
+          long live = reader.liveIndexElements(c);
           if (live != records) {
             problems.add(name + ": " + records + " records but " + live + " live elements in its index");
           }
@@ -66,18 +65,5 @@ public final class SnapshotCheck {
       }
     }
     return problems;
-  }
-
-  /** Counts from the index files alone: the id map is not needed to tell live elements. */
-  private static long liveElements(Path snapshot, CollectionInfo c) throws IOException {
-    HnswSegmentReader reader =
-        HnswSegmentReader.open(snapshot, snapshot.resolve(c.vectorSegmentId()), c.space(), c.dimension());
-    long live = 0;
-    for (int i = 0; i < reader.elementCount(); i++) {
-      if (!reader.isDeleted(i)) {
-        live++;
-      }
-    }
-    return live;
   }
 }

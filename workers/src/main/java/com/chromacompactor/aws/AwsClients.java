@@ -77,8 +77,9 @@ public final class AwsClients {
         .httpClientBuilder(ApacheHttpClient.builder().socketTimeout(S3_IDLE_READ_TIMEOUT).maxConnections(32))
         .overrideConfiguration(overrides(timeouts.call(0)).apiCallAttemptTimeout(timeouts.attempt(0)).build());
     if (settings.endpoint() != null) {
-      b.endpointOverride(settings.endpoint()).forcePathStyle(true);
+      b.endpointOverride(settings.endpoint());
     }
+    b.forcePathStyle(settings.addressing() == AwsSettings.S3Addressing.PATH_STYLE);
     return b.build();
   }
 
@@ -116,8 +117,8 @@ public final class AwsClients {
   }
 
   private AwsCredentialsProvider credentials() {
-    // An endpoint override means LocalStack here; it takes any key and documents test/test.
-    return settings.endpoint() != null
+    // LocalStack takes any key and documents test/test.
+    return settings.credentials() == AwsSettings.CredentialSource.LOCALSTACK_TEST_KEYS
         ? StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))
         : DefaultCredentialsProvider.builder().build();
   }

@@ -6,23 +6,60 @@ import java.util.Map;
 
 /**
  * Where the AWS clients go: the real endpoints (region and credentials from the default chain), or an
- * endpoint override such as LocalStack's {@code http://127.0.0.1:4566} with path-style S3; and how long an
- * S3 call may take.
+ * endpoint override such as LocalStack's {@code http://127.0.0.1:4566} or a MinIO server; whose credentials they
+ * sign with; how S3 buckets are addressed; and how long an S3 call may take.
  *
- * @param endpoint null for AWS itself
+ * @param endpoint    null for AWS itself
+ * @param credentials where the keys come from
+ * @param addressing  how S3 requests name the bucket
  */
-public record AwsSettings(String region, URI endpoint, S3Timeouts s3Timeouts) {
+public record AwsSettings(String region, URI endpoint, S3Timeouts s3Timeouts, CredentialSource credentials,
+    S3Addressing addressing) {
   public static final String ENDPOINT_VARIABLE = "COMPACTOR_AWS_ENDPOINT";
 
+  /** Where the clients' credentials come from. */
+  public enum CredentialSource {
+    /** The SDK's default chain: environment, system properties, profile, container or instance role. */
+    DEFAULT_CHAIN,
+    /** LocalStack's documented {@code test}/{@code test} keys: the worker's tests and local runs against LocalStack. */
+    LOCALSTACK_TEST_KEYS
+  }
+
+  /** How an S3 request names its bucket. */
+  public enum S3Addressing {
+    /** {@code https://bucket.s3.region.amazonaws.com/key}: AWS's default. */
+    VIRTUAL_HOSTED,
+    /** {@code https://endpoint/bucket/key}: LocalStack, MinIO and other S3-compatible servers. */
+    PATH_STYLE
+  }
+
   public AwsSettings {
-    if (s3Timeouts == null) {
-      throw new IllegalArgumentException("s3Timeouts is required");
+    if (s3Timeouts == null || credentials == null || addressing == null) {
+      throw new IllegalArgumentException("s3Timeouts, credentials and addressing are required");
     }
   }
 
-  /** With {@link S3Timeouts#standard()}. */
+  /**
+   * With {@link S3Timeouts#standard()}. An endpoint override is LocalStack here (its test keys, path-style S3); AWS
+   * itself takes the default credential chain and virtual-hosted S3.
+   */
   public AwsSettings(String region, URI endpoint) {
     this(region, endpoint, S3Timeouts.standard());
+  }
+
+  /** As {@link #AwsSettings(String, URI)}, with these timeouts. */
+  public AwsSettings(String region, URI endpoint, S3Timeouts s3Timeouts) {
+    this(region, endpoint, s3Timeouts,
+        endpoint == null ? CredentialSource.DEFAULT_CHAIN : CredentialSource.LOCALSTACK_TEST_KEYS,
+        endpoint == null ? S3Addressing.VIRTUAL_HOSTED : S3Addressing.PATH_STYLE);
+  }
+
+  /**
+   * What the command line uses: the default credential chain always (a MinIO server has keys of its own), an optional
+   * endpoint, and the addressing asked for.
+   */
+  public static AwsSettings forCommandLine(String region, URI endpoint, S3Addressing addressing) {
+    return new AwsSettings(region, endpoint, S3Timeouts.standard(), CredentialSource.DEFAULT_CHAIN, addressing);
   }
 
   /** From the environment: {@code AWS_REGION} (default us-east-1) and {@value #ENDPOINT_VARIABLE}. */
@@ -38,7 +75,7 @@ public record AwsSettings(String region, URI endpoint, S3Timeouts s3Timeouts) {
   }
 
   public AwsSettings withS3Timeouts(S3Timeouts timeouts) {
-    return new AwsSettings(region, endpoint, timeouts);
+    return new AwsSettings(region, endpoint, timeouts, credentials, addressing);
   }
 
   /**

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,18 +23,31 @@ import java.util.Map;
  * #advance()} then walks the metadata segment in offset-id order and fetches each vector on demand.
  *
  * <p>Queue rows newer than the metadata segment (rare: Chroma applies metadata synchronously) are
- * kept as (seq, op) pairs per id and applied to the record as it passes.
+ * kept as (seq, op) pairs per id and applied to the record as it passes, their floats parsed as the
+ * delta's release parses them ({@link FloatText}). chromadb 0.4 and 0.5 before 0.5.6 keep every queue
+ * row; only rows past each segment's {@code max_seq_id} are unapplied, so only those are replayed.
  */
 final class CollectionCursor implements RecordCursor {
   private static final String FLOAT32 = "FLOAT32";
 
   private final Path delta;
   private final DeltaOrigin origin;
+  private final FloatText floats;
   private final CollectionInfo collection;
   private final int dimension;
   private final HnswSegmentReader hnsw;
   private final Map<String, Integer> hnswSlots = new HashMap<>();
   private final Map<String, Long> queueVectors = new HashMap<>();
+  /**
+   * chromadb 0.x only: vector writes replayed at open go through a buffer of {@code hnsw:batch_size}
+   * records, applied to hnswlib (normalised, for cosine) each time it fills; get() answers the ids of the
+   * last, partial batch from the buffer, as given. 0 for releases without it.
+   */
+  private final int batchSize;
+  /** With a buffer: the replay position of each id's last vector write, and where the partial batch starts. */
+  private final Map<String, Long> writtenAt = new HashMap<>();
+  private long replayed;
+  private long unappliedFrom;
   /** id -> (seq, op code) pairs newer than the metadata segment, in seq order. */
   private final Map<String, List<long[]>> pendingMetadata = new LinkedHashMap<>();
 
@@ -52,6 +66,10 @@ final class CollectionCursor implements RecordCursor {
   CollectionCursor(DeltaReader reader, CollectionInfo collection) throws SQLException, CorruptDeltaException {
     this.delta = reader.path();
     this.origin = reader.origin();
+    // A producer's queue is read as its release parses it; a compactor output's queue holds each value's
+    // exact text (QueueJson.write), which the snapshot writer stores as its target does, once.
+    this.floats = origin == DeltaOrigin.PRODUCER ? reader.format().floats() : FloatText.PYTHON_JSON;
+    this.batchSize = reader.format().vectorBatchSize(collection.metadata());
     this.collection = collection;
     this.dimension = collection.dimension();
     long metadataSeq = reader.maxSeqId(collection.metadataSegmentId());
@@ -72,24 +90,28 @@ final class CollectionCursor implements RecordCursor {
         }
       }
     }
-    var db = reader.db();
+    Connection db = reader.db();
+    MigrationSet set = reader.migrations();
     replayQueue(db, metadataSeq, vectorSeq);
     boolean success = false;
     try {
+      // metadb 1 (chromadb 0.4.0-0.4.3) has no bool column, and only metadb 6 (1.5) has arrays
       rowsQuery = db.prepareStatement("SELECT e.id, e.embedding_id, m.key, m.string_value, m.int_value,"
-          + " m.float_value, m.bool_value FROM embeddings e LEFT JOIN embedding_metadata m ON m.id = e.id"
-          + " WHERE e.segment_id = ? ORDER BY e.id");
-      arraysQuery = db.prepareStatement("SELECT a.id, a.key, a.string_value, a.int_value, a.float_value,"
-          + " a.bool_value FROM embedding_metadata_array a JOIN embeddings e ON e.id = a.id"
-          + " WHERE e.segment_id = ? ORDER BY a.id, a.rowid");
+          + " m.float_value, " + (set.hasRecordBools() ? "m.bool_value" : "NULL") + " FROM embeddings e"
+          + " LEFT JOIN embedding_metadata m ON m.id = e.id WHERE e.segment_id = ? ORDER BY e.id");
+      arraysQuery = set.hasArrays() ? db.prepareStatement("SELECT a.id, a.key, a.string_value, a.int_value,"
+          + " a.float_value, a.bool_value FROM embedding_metadata_array a JOIN embeddings e ON e.id = a.id"
+          + " WHERE e.segment_id = ? ORDER BY a.id, a.rowid") : null;
       vectorBySeq = db.prepareStatement("SELECT vector FROM embeddings_queue WHERE seq_id = ?");
       metadataBySeq = db.prepareStatement("SELECT metadata FROM embeddings_queue WHERE seq_id = ?");
       rowsQuery.setString(1, collection.metadataSegmentId());
-      arraysQuery.setString(1, collection.metadataSegmentId());
       rows = rowsQuery.executeQuery();
-      arrays = arraysQuery.executeQuery();
       rowsHasCurrent = rows.next();
-      arraysHasCurrent = arrays.next();
+      if (arraysQuery != null) {
+        arraysQuery.setString(1, collection.metadataSegmentId());
+        arrays = arraysQuery.executeQuery();
+        arraysHasCurrent = arrays.next();
+      }
       success = true;
     } finally {
       if (!success) {
@@ -98,11 +120,11 @@ final class CollectionCursor implements RecordCursor {
     }
   }
 
-  private void replayQueue(java.sql.Connection db, long metadataSeq, long vectorSeq)
+  private void replayQueue(Connection db, long metadataSeq, long vectorSeq)
       throws SQLException, CorruptDeltaException {
     try (PreparedStatement ps = db.prepareStatement("SELECT seq_id, operation, id, length(vector), encoding"
         + " FROM embeddings_queue WHERE topic = ? AND seq_id > ? ORDER BY seq_id")) {
-      ps.setString(1, DeltaReader.TOPIC_PREFIX + collection.id());
+      ps.setString(1, collection.topic());
       ps.setLong(2, Math.min(metadataSeq, vectorSeq));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -129,6 +151,7 @@ final class CollectionCursor implements RecordCursor {
           }
           if (seq > vectorSeq) {
             replayVector(op, id, seq, hasVector);
+            replayed++;
           }
           if (seq > metadataSeq && op != QueueOperation.BACKFILL) {
             pendingMetadata.computeIfAbsent(id, k -> new ArrayList<>()).add(new long[] {seq, code});
@@ -136,6 +159,7 @@ final class CollectionCursor implements RecordCursor {
         }
       }
     }
+    unappliedFrom = batchSize > 0 ? replayed - replayed % batchSize : Long.MAX_VALUE;
   }
 
   private void replayVector(QueueOperation op, String id, long seq, boolean hasVector) {
@@ -143,18 +167,18 @@ final class CollectionCursor implements RecordCursor {
     switch (op) {
       case ADD:
         if (!present) {
-          queueVectors.put(id, seq);
+          written(id, seq);
         }
         break;
       case UPDATE:
         if (present && hasVector) {
           hnswSlots.remove(id);
-          queueVectors.put(id, seq);
+          written(id, seq);
         }
         break;
       case UPSERT:
         hnswSlots.remove(id);
-        queueVectors.put(id, seq);
+        written(id, seq);
         break;
       case DELETE:
         hnswSlots.remove(id);
@@ -163,6 +187,19 @@ final class CollectionCursor implements RecordCursor {
       default:
         break; // BACKFILL carries no vector change for local segments
     }
+  }
+
+  private void written(String id, long seq) {
+    queueVectors.put(id, seq);
+    if (batchSize > 0) {
+      writtenAt.put(id, replayed);
+    }
+  }
+
+  /** Whether get() answers {@code id} from 0.x's write buffer, as given, rather than from hnswlib. */
+  private boolean buffered(String id) {
+    Long at = writtenAt.get(id);
+    return at != null && at >= unappliedFrom;
   }
 
   @Override
@@ -248,7 +285,7 @@ final class CollectionCursor implements RecordCursor {
       try (ResultSet rs = metadataBySeq.executeQuery()) {
         Map<String, Object> patch;
         try {
-          patch = rs.next() ? QueueJson.read(rs.getString(1)) : Map.of();
+          patch = rs.next() ? QueueJson.read(rs.getString(1), floats) : Map.of();
         } catch (IllegalArgumentException e) {
           throw queueProblem(DeltaProblem.CORRUPT_QUEUE, op[0], id, e.getMessage());
         }
@@ -270,7 +307,7 @@ final class CollectionCursor implements RecordCursor {
         rs.next();
         ByteBuffer.wrap(rs.getBytes(1)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
       }
-      if (collection.space() == Space.COSINE && origin == DeltaOrigin.PRODUCER) {
+      if (collection.space() == Space.COSINE && origin == DeltaOrigin.PRODUCER && !buffered(state.id)) {
         // Chroma answers get() from its index, where a cosine vector is stored normalised
         CosineNormalization.roundTrip(v);
       }

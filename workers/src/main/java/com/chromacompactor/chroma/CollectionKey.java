@@ -1,5 +1,8 @@
 package com.chromacompactor.chroma;
 
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
 /**
  * How collections are matched across deltas: by name, within a tenant and database (almost always
  * {@code default_tenant}/{@code default_database}).
@@ -10,6 +13,15 @@ public record CollectionKey(String tenant, String database, String name) {
 
   public static CollectionKey named(String name) {
     return new CollectionKey(DEFAULT_TENANT, DEFAULT_DATABASE, name);
+  }
+
+  /**
+   * A name-based UUID for a thing of {@code kind} (collection, segment, database) of this key: writing
+   * the same collections twice gives the same ids.
+   */
+  public String derivedUuid(String kind) {
+    String name = kind + "\n" + tenant + "\n" + database + "\n" + this.name;
+    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 
   @Override

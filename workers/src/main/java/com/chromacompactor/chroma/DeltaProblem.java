@@ -24,5 +24,12 @@ public enum DeltaProblem {
   /** {@code tombstones.json} does not parse or does not follow its format. */
   BAD_TOMBSTONES,
   /** A collection whose dimension or space disagrees with an earlier delta's. */
-  CONFLICTING_COLLECTION
+  CONFLICTING_COLLECTION,
+  /** {@code _delta.json}, the producer's commit marker, does not parse or does not follow its format. */
+  BAD_MARKER,
+  /**
+   * The delta stayed incomplete past the incomplete-upload limit: files its marker lists are missing or differ from
+   * it, or an unmarked delta kept changing. Until then such a delta is waiting, not bad.
+   */
+  INCOMPLETE_UPLOAD
 }

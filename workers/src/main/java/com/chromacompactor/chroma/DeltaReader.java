@@ -1,12 +1,13 @@
 package com.chromacompactor.chroma;
 
+import com.chromacompactor.chroma.hnsw.CorruptIndexException;
 import com.chromacompactor.chroma.hnsw.HnswSegmentFormat;
 import com.chromacompactor.chroma.hnsw.HnswSegmentReader;
 import com.chromacompactor.chroma.hnsw.IdLabelMap;
 import java.io.Closeable;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,22 +16,26 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * Reads one Chroma 1.x persisted directory ("delta") the way Chroma's own executor would answer
- * {@code get()}: documents and metadata from the metadata segment's tables, vectors from the HNSW
- * files, and the queue replayed on top of both (§9 of the format notes).
+ * Reads one persisted Chroma directory ("delta") of any release from 0.4.0 to 1.5.9 the way the release
+ * that wrote it answers {@code get()}: documents and metadata from the metadata segment's tables,
+ * vectors from the HNSW files, and the queue replayed on top of both (docs/chroma-format.md, "Reading
+ * a directory").
  *
- * <p>Opening checks that the folder is a Chroma directory of the exact migration set we know and
- * that SQLite reports no corruption. Records then stream per collection through a {@link RecordCursor};
- * only a per-id map of where each vector lives is held, never the vectors or documents themselves.
+ * <p>Opening checks that SQLite reports no corruption and maps the migration set to its {@link
+ * ChromaFormat}, which says which tables and columns to read and how. Records then stream per collection
+ * through a {@link RecordCursor}; only a per-id map of where each vector lives is held, never the vectors
+ * or documents themselves. Every SQL statement on Chroma's tables that this compactor reads with is here
+ * or in {@link CollectionCursor}.
  */
 public final class DeltaReader implements Closeable {
   public static final String SQLITE_FILE = "chroma.sqlite3";
@@ -41,12 +46,15 @@ public final class DeltaReader implements Closeable {
   private final Path delta;
   private final DeltaOrigin origin;
   private final Connection db;
+  private final ChromaFormat.Detected format;
   private final List<CollectionInfo> collections;
 
-  private DeltaReader(Path delta, DeltaOrigin origin, Connection db, List<CollectionInfo> collections) {
+  private DeltaReader(Path delta, DeltaOrigin origin, Connection db, ChromaFormat.Detected format,
+      List<CollectionInfo> collections) {
     this.delta = delta;
     this.origin = origin;
     this.db = db;
+    this.format = format;
     this.collections = collections;
   }
 
@@ -67,13 +75,12 @@ public final class DeltaReader implements Closeable {
     Connection db = null;
     boolean success = false;
     try {
-      // immutable=1: a delta is a finished copy; SQLite then takes no locks and writes no journal.
-      db = DriverManager.getConnection("jdbc:sqlite:file:" + sqlite.toUri().getRawPath() + "?mode=ro&immutable=1");
+      db = openReadOnly(sqlite);
       quickCheck(delta, db);
-      checkMigrations(delta, db);
-      List<CollectionInfo> collections = readCollections(delta, db);
+      ChromaFormat.Detected format = detectFormat(delta, db);
+      List<CollectionInfo> collections = readCollections(delta, db, format);
       success = true;
-      return new DeltaReader(delta, origin, db, collections);
+      return new DeltaReader(delta, origin, db, format, collections);
     } catch (SQLException e) {
       throw sqlFailure(delta, e, "reading the sysdb tables");
     } finally {
@@ -95,17 +102,101 @@ public final class DeltaReader implements Closeable {
     return origin;
   }
 
+  /** The release family that wrote this directory. */
+  public ChromaFormat format() {
+    return format.format();
+  }
+
+  /** The exact migrations it has, which say which tables and columns there are. */
+  public MigrationSet migrations() {
+    return format.migrations();
+  }
+
+  /**
+   * A read-only connection to a finished directory's {@code chroma.sqlite3}: {@code immutable=1}, since
+   * nothing writes it while it is read; SQLite then takes no locks and writes no journal.
+   */
+  static Connection openReadOnly(Path sqlite) throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:file:" + sqlite.toUri().getRawPath() + "?mode=ro&immutable=1");
+  }
+
   /**
    * Whether any record is still in the queue, as text Chroma has yet to parse (a queue-route output, or
-   * a producer's unflushed writes), rather than all in the metadata segment.
+   * a producer's unflushed writes), rather than all in the metadata segment: a queue row of a collection
+   * past its metadata segment's {@code max_seq_id}. (Rows at or below it were applied: chromadb 0.4 and
+   * early 0.5 keep them all, and 0.5.6+ keep the last one.)
    */
   public boolean hasQueuedRecords() throws CorruptDeltaException {
-    try (Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM embeddings_queue)")) {
-      rs.next();
-      return rs.getBoolean(1);
+    try (PreparedStatement ps = db.prepareStatement(
+        "SELECT EXISTS (SELECT 1 FROM embeddings_queue WHERE topic = ? AND seq_id > ?)")) {
+      for (CollectionInfo c : collections) {
+        ps.setString(1, c.topic());
+        ps.setLong(2, maxSeqId(c.metadataSegmentId()));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getBoolean(1)) {
+            return true;
+          }
+        }
+      }
+      return false;
     } catch (SQLException e) {
       throw sqlFailure(delta, e, "reading the queue");
+    }
+  }
+
+  /** The highest sequence number in the queue, 0 when it is empty. */
+  public long highestQueueSeq() throws CorruptDeltaException {
+    return count("SELECT coalesce(max(seq_id), 0) FROM embeddings_queue", null, "reading the queue");
+  }
+
+  /** The distinct values of {@code max_seq_id}, in either encoding. */
+  public Set<Long> maxSeqIdValues() throws CorruptDeltaException {
+    Set<Long> out = new TreeSet<>();
+    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT seq_id FROM max_seq_id")) {
+      while (rs.next()) {
+        out.add(SeqIdEncoding.decode(rs.getObject(1)));
+      }
+    } catch (SQLException | IllegalArgumentException e) {
+      throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE, SQLITE_FILE + ": reading max_seq_id: "
+          + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  /** Rows of {@code embeddings} in every segment. */
+  public long embeddingRows() throws CorruptDeltaException {
+    return count("SELECT count(*) FROM embeddings", null, "reading the metadata segments");
+  }
+
+  /** Records of a collection's metadata segment (not counting what the queue holds). */
+  public long segmentRecords(CollectionInfo c) throws CorruptDeltaException {
+    try {
+      return MetadataSegment.count(db, c.metadataSegmentId());
+    } catch (SQLException e) {
+      throw sqlFailure(delta, e, "counting collection " + c.key());
+    }
+  }
+
+  /** Live (not deleted) elements of a collection's HNSW files; 0 when it has none. */
+  public long liveIndexElements(CollectionInfo c) throws CorruptDeltaException {
+    if (c.dimension() == null || !Files.isRegularFile(delta.resolve(c.vectorSegmentId()).resolve(HnswSegmentFormat.HEADER))) {
+      return 0;
+    }
+    return openIndex(c).liveElements();
+  }
+
+  private long count(String sql, String parameter, String doing) throws CorruptDeltaException {
+    try (PreparedStatement ps = db.prepareStatement(sql)) {
+      if (parameter != null) {
+        ps.setString(1, parameter);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw sqlFailure(delta, e, doing);
     }
   }
 
@@ -132,16 +223,13 @@ public final class DeltaReader implements Closeable {
    * estimate for planning; it may count an id twice when the queue adds it more than once.
    */
   public long estimateRecords(CollectionInfo c) throws CorruptDeltaException {
-    try (PreparedStatement rows = db.prepareStatement("SELECT count(*) FROM embeddings WHERE segment_id = ?");
-        PreparedStatement queued = db.prepareStatement("SELECT count(*) FROM embeddings_queue WHERE topic = ?"
-            + " AND seq_id > ? AND operation IN (0, 2)")) {
-      rows.setString(1, c.metadataSegmentId());
-      queued.setString(1, TOPIC_PREFIX + c.id());
+    try (PreparedStatement queued = db.prepareStatement("SELECT count(*) FROM embeddings_queue WHERE topic = ?"
+        + " AND seq_id > ? AND operation IN (0, 2)")) {
+      queued.setString(1, c.topic());
       queued.setLong(2, maxSeqId(c.metadataSegmentId()));
-      try (ResultSet a = rows.executeQuery(); ResultSet b = queued.executeQuery()) {
-        a.next();
+      try (ResultSet b = queued.executeQuery()) {
         b.next();
-        return a.getLong(1) + b.getLong(1);
+        return MetadataSegment.count(db, c.metadataSegmentId()) + b.getLong(1);
       }
     } catch (SQLException e) {
       throw sqlFailure(delta, e, "counting collection " + c.key());
@@ -191,38 +279,20 @@ public final class DeltaReader implements Closeable {
     }
   }
 
-  private static void checkMigrations(Path delta, Connection db) throws CorruptDeltaException, SQLException {
+  private static ChromaFormat.Detected detectFormat(Path delta, Connection db)
+      throws CorruptDeltaException, SQLException {
     if (!tableExists(db, "migrations")) {
       throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA,
           SQLITE_FILE + " has no migrations table: not written by Chroma");
     }
-    Map<String, Migration> found = new LinkedHashMap<>();
+    List<Migration> rows = new ArrayList<>();
     try (Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT dir, version, filename, sql, hash FROM migrations")) {
+        ResultSet rs = st.executeQuery("SELECT dir, version, filename, sql, hash FROM migrations ORDER BY rowid")) {
       while (rs.next()) {
-        Migration m = new Migration(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5));
-        found.put(m.dir() + " v" + m.version(), m);
+        rows.add(new Migration(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5)));
       }
     }
-    for (Migration known : ChromaMigrations.all()) {
-      Migration m = found.remove(known.dir() + " v" + known.version());
-      if (m == null) {
-        throw new CorruptDeltaException(delta, DeltaProblem.UNSUPPORTED_VERSION, "migration " + known.dir()
-            + " v" + known.version() + " (" + known.filename() + ") is missing: written by an older Chroma"
-            + " than the 1.x set this compactor reads");
-      }
-      if (!known.md5().equals(m.md5()) || !known.sql().equals(m.sql())) {
-        throw new CorruptDeltaException(delta, DeltaProblem.UNSUPPORTED_VERSION, "migration " + known.dir()
-            + " v" + known.version() + ": hash expected " + known.md5() + ", found " + m.md5()
-            + (known.md5().equals(m.md5()) ? " (SQL text differs)" : ""));
-      }
-    }
-    if (!found.isEmpty()) {
-      Migration extra = found.values().iterator().next();
-      throw new CorruptDeltaException(delta, DeltaProblem.UNSUPPORTED_VERSION, "migration " + extra.dir()
-          + " v" + extra.version() + " (" + extra.filename() + ") is unknown: written by a newer Chroma"
-          + " (" + found.size() + " unknown migration" + (found.size() == 1 ? "" : "s") + ")");
-    }
+    return ChromaFormat.detect(delta, rows);
   }
 
   private static boolean tableExists(Connection db, String table) throws SQLException {
@@ -235,13 +305,20 @@ public final class DeltaReader implements Closeable {
     }
   }
 
-  private static List<CollectionInfo> readCollections(Path delta, Connection db)
+  private static List<CollectionInfo> readCollections(Path delta, Connection db, ChromaFormat.Detected format)
       throws SQLException, CorruptDeltaException {
+    MigrationSet set = format.migrations();
+    // Columns a release line lacks are read as NULL: one query shape for every family.
+    String sql = "SELECT c.id, c.name, c.dimension, "
+        + (set.hasConfigJson() ? "c.config_json_str" : "NULL") + ", "
+        + (set.hasSchema() ? "c.schema_str" : "NULL") + ", "
+        + (set.hasDatabases() ? "d.name, d.tenant_id" : "NULL, NULL") + ", "
+        + (set.hasTopicColumns() ? "c.topic" : "NULL")
+        + " FROM collections c"
+        + (set.hasDatabases() ? " LEFT JOIN databases d ON d.id = c.database_id" : "")
+        + " ORDER BY c.rowid";
     List<CollectionInfo> out = new ArrayList<>();
-    try (Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT c.id, c.name, c.dimension, c.config_json_str, c.schema_str,"
-            + " d.name, d.tenant_id FROM collections c LEFT JOIN databases d ON d.id = c.database_id"
-            + " ORDER BY c.rowid")) {
+    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         String id = rs.getString(1);
         CollectionKey key = new CollectionKey(
@@ -252,10 +329,12 @@ public final class DeltaReader implements Closeable {
         Integer dimension = rs.wasNull() ? null : dim;
         String config = rs.getString(4);
         String schema = rs.getString(5);
-        Map<String, Object> metadata = readCollectionMetadata(db, id);
+        // 0.4 names each collection's queue topic in its row; later releases derive it from the id
+        String topic = Objects.requireNonNullElse(rs.getString(8), TOPIC_PREFIX + id);
+        Map<String, Object> metadata = readCollectionMetadata(db, id, set);
         HnswConfig hnsw;
         try {
-          hnsw = HnswConfig.resolve(schema, config, metadata);
+          hnsw = format.format().configuration().read(config, schema, metadata);
         } catch (IllegalArgumentException e) {
           throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE,
               "collection " + key + ": " + e.getMessage(), e);
@@ -278,15 +357,17 @@ public final class DeltaReader implements Closeable {
           throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE, "collection " + key
               + " lacks its " + (metaSeg == null ? "METADATA" : "VECTOR") + " segment row");
         }
-        out.add(new CollectionInfo(id, key, dimension, config, schema, metadata, hnsw, metaSeg, vecSeg));
+        out.add(new CollectionInfo(id, key, dimension, config, schema, metadata, hnsw, metaSeg, vecSeg, topic));
       }
     }
     return List.copyOf(out);
   }
 
-  private static Map<String, Object> readCollectionMetadata(Connection db, String collectionId) throws SQLException {
+  private static Map<String, Object> readCollectionMetadata(Connection db, String collectionId, MigrationSet set)
+      throws SQLException {
     Map<String, Object> out = new LinkedHashMap<>();
-    try (PreparedStatement ps = db.prepareStatement("SELECT key, str_value, int_value, float_value, bool_value"
+    try (PreparedStatement ps = db.prepareStatement("SELECT key, str_value, int_value, float_value, "
+        + (set.hasCollectionBools() ? "bool_value" : "NULL")
         + " FROM collection_metadata WHERE collection_id = ? ORDER BY rowid")) {
       ps.setString(1, collectionId);
       try (ResultSet rs = ps.executeQuery()) {
@@ -301,23 +382,11 @@ public final class DeltaReader implements Closeable {
     return out;
   }
 
-  /** A sequence number stored as INTEGER (1.x) or as an 8-byte big-endian BLOB (dirs from 0.4–0.6). */
-  static long seqId(ResultSet rs, int column) throws SQLException {
-    Object o = rs.getObject(column);
-    if (o == null) {
-      return 0;
-    }
-    if (o instanceof byte[] b) {
-      return ByteBuffer.wrap(b).order(ByteOrder.BIG_ENDIAN).getLong(b.length - Long.BYTES);
-    }
-    return ((Number) o).longValue();
-  }
-
   long maxSeqId(String segmentId) throws SQLException {
     try (PreparedStatement ps = db.prepareStatement("SELECT seq_id FROM max_seq_id WHERE segment_id = ?")) {
       ps.setString(1, segmentId);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? seqId(rs, 1) : 0;
+        return rs.next() ? SeqIdEncoding.decode(rs.getObject(1)) : 0;
       }
     }
   }
@@ -334,12 +403,44 @@ public final class DeltaReader implements Closeable {
       }
       return null;
     }
-    IdLabelMap ids = IdLabelMap.read(delta, pickle);
+    IdLabelMap ids;
+    try {
+      ids = IdLabelMap.read(pickle);
+    } catch (IOException e) {
+      throw indexFailure(c, e);
+    }
     if (ids.labelToId().isEmpty()) {
       return null; // Chroma loads no index when the id map is empty
     }
-    HnswSegmentReader reader = HnswSegmentFormat.openReader(delta, folder, c.space(), c.dimension());
-    return new HnswVectors(reader, ids);
+    return new HnswVectors(openIndex(c), ids);
+  }
+
+  private HnswSegmentReader openIndex(CollectionInfo c) throws CorruptDeltaException {
+    HnswSegmentReader reader;
+    try {
+      reader = HnswSegmentReader.open(delta.resolve(c.vectorSegmentId()), c.space().vectorForm());
+    } catch (IOException e) {
+      throw indexFailure(c, e);
+    }
+    if (reader.header().dimension() != c.dimension()) {
+      throw new CorruptDeltaException(delta, DeltaProblem.WRONG_DIMENSION, c.vectorSegmentId() + "/"
+          + HnswSegmentFormat.HEADER + ": vectors of dimension " + reader.header().dimension()
+          + ", but the collection's dimension is " + c.dimension());
+    }
+    return reader;
+  }
+
+  /** An index file's failure as this delta's refusal: missing, or corrupt (naming the file). */
+  private CorruptDeltaException indexFailure(CollectionInfo c, IOException e) {
+    if (e instanceof NoSuchFileException missing) {
+      return new CorruptDeltaException(delta, DeltaProblem.MISSING_HNSW, "collection " + c.key() + ": "
+          + CorruptIndexException.resource(Path.of(missing.getFile())) + " is missing", e);
+    }
+    if (e instanceof CorruptIndexException corrupt) {
+      return new CorruptDeltaException(delta, DeltaProblem.CORRUPT_HNSW, corrupt.getMessage(), e);
+    }
+    return new CorruptDeltaException(delta, DeltaProblem.CORRUPT_HNSW, "collection " + c.key()
+        + ": reading its index files: " + e, e);
   }
 
   /** The two halves Chroma loads together: the mapped index files and the id map. */

@@ -81,11 +81,17 @@ public final class QueueJson {
 
   /**
    * Parses a queue metadata object into a patch: insertion-ordered, {@code null} meaning "delete this
-   * key". Integers become {@link Long}, other numbers {@link Double}.
+   * key". Integers become {@link Long}, other numbers the {@link Double} their text names exactly (the
+   * value {@link #write} wrote).
    *
    * @throws IllegalArgumentException when the text is not such an object
    */
   public static Map<String, Object> read(String json) {
+    return read(json, FloatText.PYTHON_JSON);
+  }
+
+  /** As {@link #read(String)}, with floats parsed as the release that wrote the text parses them. */
+  public static Map<String, Object> read(String json, FloatText floats) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (json == null || json.isEmpty()) {
       return out;
@@ -97,7 +103,7 @@ public final class QueueJson {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
         p.nextToken();
-        out.put(key, readValue(p, json));
+        out.put(key, readValue(p, json, floats));
       }
     } catch (IOException e) {
       throw new IllegalArgumentException("queue metadata is not valid JSON: " + e.getMessage(), e);
@@ -105,7 +111,7 @@ public final class QueueJson {
     return out;
   }
 
-  private static Object readValue(JsonParser p, String json) throws IOException {
+  private static Object readValue(JsonParser p, String json, FloatText floats) throws IOException {
     switch (p.currentToken()) {
       case VALUE_NULL:
         return null;
@@ -114,7 +120,7 @@ public final class QueueJson {
       case VALUE_NUMBER_INT:
         return p.getLongValue();
       case VALUE_NUMBER_FLOAT:
-        return p.getDoubleValue();
+        return floats.parse(p.getText());
       case VALUE_TRUE:
         return Boolean.TRUE;
       case VALUE_FALSE:
@@ -122,7 +128,7 @@ public final class QueueJson {
       case START_ARRAY:
         List<Object> items = new ArrayList<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
-          items.add(readValue(p, json));
+          items.add(readValue(p, json, floats));
         }
         return List.copyOf(items);
       default:

@@ -1,9 +1,10 @@
 package com.chromacompactor.chroma;
 
 import com.fasterxml.jackson.core.io.NumberOutput;
+import java.math.BigDecimal;
 
 /**
- * Formats a double as serde_json writes it in Chroma's queue rows: the shortest round-trip digits
+ * Doubles as serde_json writes and reads them in Chroma 1.x's queue rows. Formats a double as serde_json writes it: the shortest round-trip digits
  * (ryu), laid out as {@code 12.34}, {@code 0.000015}, {@code 1e-7}, {@code 1.5e+300} or {@code 3.0}.
  *
  * <p>The layout matters, not only the digits: Chroma parses the queue with serde_json's default
@@ -12,6 +13,14 @@ import com.fasterxml.jackson.core.io.NumberOutput;
  * from its own rows.
  */
 public final class SerdeDoubles {
+  private static final double[] POW10 = new double[309];
+
+  static {
+    for (int i = 0; i < POW10.length; i++) {
+      POW10[i] = Double.parseDouble("1e" + i);
+    }
+  }
+
   private SerdeDoubles() {}
 
   public static String format(double d) {
@@ -80,9 +89,9 @@ public final class SerdeDoubles {
    */
   private static String oneDigit(double d, String twoDigits, int k) {
     int low = twoDigits.charAt(0) - '0';
-    java.math.BigDecimal exact = new java.math.BigDecimal(d);
+    BigDecimal exact = new BigDecimal(d);
     String best = null;
-    java.math.BigDecimal bestError = null;
+    BigDecimal bestError = null;
     for (int digit : new int[] {low, low + 1}) {
       int exponent = k + 1;
       int shown = digit;
@@ -93,12 +102,84 @@ public final class SerdeDoubles {
       if (shown == 0 || Double.parseDouble(shown + "E" + exponent) != d) {
         continue;
       }
-      java.math.BigDecimal error = new java.math.BigDecimal(shown).scaleByPowerOfTen(exponent).subtract(exact).abs();
+      BigDecimal error = new BigDecimal(shown).scaleByPowerOfTen(exponent).subtract(exact).abs();
       if (bestError == null || error.compareTo(bestError) < 0) {
         best = shown + "" + exponent;
         bestError = error;
       }
     }
     return best;
+  }
+
+  /**
+   * What serde_json's default {@code parse_number} makes of a JSON number with a fraction or exponent:
+   * the decimal significand (digits past 19 ignored) as an f64, then one multiplication or division by an
+   * f64 power of ten, with a first division by 1e308 below 1e-308. Not exactly rounding: Chroma 1.x stores
+   * this, not the double its client sent.
+   */
+  public static double parse(String text) {
+    int i = 0;
+    boolean negative = text.charAt(0) == '-';
+    if (negative) {
+      i++;
+    }
+    long significand = 0;
+    int exponent = 0;
+    boolean fraction = false;
+    boolean overflowed = false;
+    for (; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '.') {
+        fraction = true;
+        continue;
+      }
+      if (c == 'e' || c == 'E') {
+        break;
+      }
+      int digit = c - '0';
+      if (overflowed || Long.compareUnsigned(significand, Long.divideUnsigned(-1L - digit, 10)) > 0) {
+        overflowed = true; // serde ignores further digits: integer digits still scale, fraction digits do not
+        if (!fraction) {
+          exponent++;
+        }
+        continue;
+      }
+      significand = significand * 10 + digit;
+      if (fraction) {
+        exponent--;
+      }
+    }
+    if (i < text.length()) {
+      exponent += Integer.parseInt(text.substring(i + 1).replace("+", ""));
+    }
+    double f = unsignedToDouble(significand);
+    while (true) {
+      int abs = Math.abs(exponent);
+      if (abs < POW10.length) {
+        if (exponent >= 0) {
+          f *= POW10[abs];
+        } else {
+          f /= POW10[abs];
+        }
+        break;
+      }
+      if (f == 0) {
+        break;
+      }
+      if (exponent >= 0) {
+        throw new IllegalArgumentException("out of range: " + text);
+      }
+      f /= 1e308;
+      exponent += 308;
+    }
+    return negative ? -f : f;
+  }
+
+  private static double unsignedToDouble(long v) {
+    if (v >= 0) {
+      return (double) v;
+    }
+    // above 2^63: halve with the low bit kept sticky, convert, double (correct rounding)
+    return ((double) ((v >>> 1) | (v & 1))) * 2.0;
   }
 }

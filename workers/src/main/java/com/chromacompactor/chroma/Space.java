@@ -1,5 +1,7 @@
 package com.chromacompactor.chroma;
 
+import com.chromacompactor.chroma.hnsw.VectorForm;
+import com.chromacompactor.hnsw.Metric;
 import java.util.Locale;
 
 /** The distance of a collection, with the names Chroma stores in its configuration. */
@@ -16,6 +18,16 @@ public enum Space {
 
   public String chromaName() {
     return chromaName;
+  }
+
+  /** hnswlib's metric for this space: cosine is inner product over normalised vectors. */
+  public Metric metric() {
+    return this == L2 ? Metric.L2 : Metric.INNER_PRODUCT;
+  }
+
+  /** How hnswlib stores this space's vectors. */
+  public VectorForm vectorForm() {
+    return this == COSINE ? VectorForm.NORMALIZED : VectorForm.AS_GIVEN;
   }
 
   /** Maps Chroma's stored name; an unknown name is an error rather than a silent default. */

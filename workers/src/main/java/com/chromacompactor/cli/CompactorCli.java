@@ -1,6 +1,8 @@
 package com.chromacompactor.cli;
 
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.merge.Compaction;
 import com.chromacompactor.merge.CompactionListener;
 import com.chromacompactor.merge.CompactionOptions;
@@ -28,8 +30,9 @@ import picocli.CommandLine.Parameters;
     name = "compactor",
     mixinStandardHelpOptions = true,
     version = "chroma-compactor 0.1.0",
-    description = "Compacts Chroma 1.x delta directories into one snapshot that chromadb opens.",
-    subcommands = {CompactorCli.Compact.class, RunCommand.class, VerifyCommand.class, WorkerCommand.class})
+    description = "Compacts chromadb delta directories (0.4.0 to 1.5.9) into one snapshot that chromadb opens.",
+    subcommands = {CompactorCli.Compact.class, RunCommand.class, PushCommand.class, QuarantineCommand.class,
+        GcCommand.class, PullCommand.class, VerifyCommand.class, WorkerCommand.class})
 public final class CompactorCli implements Runnable {
   /** Exit code of a run that did not produce a complete snapshot. */
   static final int EXIT_FAILED = 1;
@@ -74,6 +77,36 @@ public final class CompactorCli implements Runnable {
     }
   }
 
+  /** {@code --chroma-version}: a picocli error (one line, exit 2) names the versions and their readers. */
+  static final class ChromaTargetConverter implements CommandLine.ITypeConverter<ChromaTarget> {
+    @Override
+    public ChromaTarget convert(String value) {
+      try {
+        return ChromaTarget.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Off a terminal: no progress line, but the notices of how the snapshot is built, on stderr. */
+  private static final class NoticesOnly implements CompactionListener {
+    private final PrintWriter err;
+
+    NoticesOnly(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public void deltaMerged(int done, int total, Path delta, long recordsRead) {}
+
+    @Override
+    public void notice(String message) {
+      err.println("note: " + message);
+      err.flush();
+    }
+  }
+
   /** The snapshot routes, as the option spells them. */
   enum SnapshotFormat {
     queue,
@@ -107,6 +140,12 @@ public final class CompactorCli implements Runnable {
             + " it is taken over as it stands and its index extended, not rebuilt.")
     Path base;
 
+    @Option(names = "--chroma-version", paramLabel = "X.Y", defaultValue = "1.5",
+        converter = ChromaTargetConverter.class,
+        description = "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
+            + " 1.3 (1.3-1.4) or 1.5. Deltas of every release from 0.4.0 to 1.5.9 are read. Default ${DEFAULT-VALUE}.")
+    ChromaTarget chromaVersion;
+
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--threads", paramLabel = "N",
@@ -118,8 +157,22 @@ public final class CompactorCli implements Runnable {
       threads = n;
     }
 
+    @Option(names = "--index-build", paramLabel = "exact|quantized", converter = IndexBuildConverter.class,
+        description = "How the HNSW index is built (--format indexed): quantized searches on 8-bit codes and"
+            + " selects neighbours by exact distance; exact takes every distance on the float vectors, as hnswlib"
+            + " does. Default: quantized.")
+    IndexBuild indexBuild;
+
     @Parameters(arity = "1..*", paramLabel = "DELTA", description = "Delta folders, or folders of delta folders.")
     List<Path> deltas;
+
+    /** {@code exact} or {@code quantized}, in any case. */
+    static final class IndexBuildConverter implements CommandLine.ITypeConverter<IndexBuild> {
+      @Override
+      public IndexBuild convert(String value) {
+        return IndexBuild.parse(value);
+      }
+    }
 
     @Override
     public Integer call() {
@@ -129,11 +182,14 @@ public final class CompactorCli implements Runnable {
       if (base != null) {
         requireExisting(spec.commandLine(), "base snapshot", List.of(base));
       }
+      if (indexBuild != null) {
+        System.setProperty(IndexBuild.PROPERTY, indexBuild.name()); // read by every HnswBuilder of this JVM
+      }
       try {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
-        CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : CompactionListener.NONE;
+        CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : new NoticesOnly(err);
         SnapshotWriter.Factory writers = format == SnapshotFormat.indexed
-            ? IndexedSnapshotWriter.factory(threads) : QueueSnapshotWriter::create;
+            ? IndexedSnapshotWriter.factory(threads, chromaVersion) : QueueSnapshotWriter.factory(chromaVersion);
         DeltaFeed feed = base == null ? DeltaFeed.of(ordered) : DeltaFeed.withBase(base, ordered);
         CompactionSummary s = new Compaction(progress, writers).run(feed, out, CompactionOptions.snapshot());
         if (json) {

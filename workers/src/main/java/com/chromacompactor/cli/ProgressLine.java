@@ -46,6 +46,12 @@ final class ProgressLine implements CompactionListener {
         done == total);
   }
 
+  /** A notice goes on a line of its own, above the progress line. */
+  @Override
+  public synchronized void notice(String message) {
+    draw("note: " + message, true);
+  }
+
   private void draw(String line, boolean last) {
     int pad = Math.max(0, width - line.length());
     width = last ? 0 : line.length();

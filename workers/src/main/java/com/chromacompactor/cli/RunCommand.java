@@ -1,36 +1,53 @@
 package com.chromacompactor.cli;
 
 import com.chromacompactor.activity.TaskFailure;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.storage.LocalBlobStore;
+import com.chromacompactor.snapshot.SnapshotDirectory;
+import com.chromacompactor.statemachine.contract.DurationText;
+import com.chromacompactor.statemachine.contract.StorageLayout;
+import com.chromacompactor.storage.BlobStore;
 import com.chromacompactor.storage.LocalDeltaFolders;
+import com.chromacompactor.workflow.IntakeRules;
 import com.chromacompactor.workflow.LocalRun;
 import com.chromacompactor.workflow.Planner;
+import com.chromacompactor.workflow.Quarantine;
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code compactor run}: the whole workflow in this process, on a bucket that is a local folder. */
+/**
+ * {@code compactor run}: the whole workflow in this process, on a local bucket folder or an S3 bucket. On a cron,
+ * with {@code --bucket s3://...}, it is the single-machine deployment.
+ */
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the workflow (plan, chunks, final merge, publish, cleanup) locally, with no AWS.",
-      "The bucket folder is laid out like the S3 bucket: deltas/<name>/, snapshots/<batch>/, latest.",
-      "Exit 0 when a snapshot was published or there was nothing to do."
+      "Runs the workflow (plan, chunks, final merge, publish, cleanup, gc) in this process, on a local folder or S3.",
+      "The bucket is laid out as deltas/<name>/, snapshots/<batch>/, latest (under <lineage>/ with --lineage).",
+      "Deltas merge in the order of their commit markers' sequence (then key); unmarked ones once settled.",
+      "Its last step applies the retention rules, as 'compactor gc' does; a failure there is reported and fails",
+      "nothing. Exit 0 when a snapshot was published or there was nothing to do."
     })
 final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--bucket-dir", required = true, description = "The local folder that stands for the bucket.")
-  Path bucketDir;
+  @Mixin BucketOptions bucketOptions;
+
+  @Mixin RetentionOptions retention;
 
   @Option(names = "--import-deltas", paramLabel = "DIR",
-      description = "Copy these delta folders (or folders of delta folders) into the bucket's deltas/ first.")
+      description = "Commit these delta folders (or folders of delta folders) into the bucket's deltas/ first, as a"
+          + " producer does (files, then a marker), in the order given.")
   List<Path> imports = List.of();
 
   @Option(names = "--parallel-mode-max-embeddings", defaultValue = "1500",
@@ -51,28 +68,63 @@ final class RunCommand implements Callable<Integer> {
           + " (the run fails naming it). Default ${DEFAULT-VALUE}.")
   String badDeltaPolicy;
 
+  @Option(names = "--settle", paramLabel = "DURATION", defaultValue = "${env:COMPACTOR_SETTLE:-10m}",
+      description = "An unmarked delta (no _delta.json) is taken once its newest file is this old: 0s, 30s, 10m, 1h."
+          + " Default: COMPACTOR_SETTLE, else 10m.")
+  String settle;
+
+  @Option(names = "--incomplete-upload-limit", paramLabel = "DURATION",
+      defaultValue = "${env:COMPACTOR_INCOMPLETE_UPLOAD_LIMIT:-24h}",
+      description = "A delta still incomplete this long after its first file arrived is quarantined as"
+          + " INCOMPLETE_UPLOAD. Default: COMPACTOR_INCOMPLETE_UPLOAD_LIMIT, else 24h.")
+  String incompleteUploadLimit;
+  @Option(names = "--chroma-version", paramLabel = "X.Y", defaultValue = "1.5",
+      converter = CompactorCli.ChromaTargetConverter.class,
+      description = "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
+          + " 1.3 (1.3-1.4) or 1.5. Default ${DEFAULT-VALUE}.")
+  ChromaTarget chromaVersion;
+
   @Override
   public Integer call() throws Exception {
-    var out = spec.commandLine().getOut();
-    var err = spec.commandLine().getErr();
-    LocalBlobStore bucket = new LocalBlobStore(bucketDir);
-    if (!imports.isEmpty()) {
-      int n = LocalRun.importDeltas(bucket, LocalDeltaFolders.expand(imports));
-      out.println("imported " + n + " deltas into " + bucket.root().resolve("deltas"));
-    }
-    Path scratch = Files.createTempDirectory("compactor-run-");
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Path scratch = null;
     try {
+      IntakeRules rules = new IntakeRules(DurationText.parse("--settle", settle),
+          DurationText.parse("--incomplete-upload-limit", incompleteUploadLimit));
+      BlobStore bucket = bucketOptions.open();
+      String where = bucketOptions.describe();
+      if (!imports.isEmpty()) {
+        int n = LocalRun.importDeltas(bucket, bucketOptions.lineage(), LocalDeltaFolders.expand(imports));
+        out.println("imported " + n + " deltas into " + where + " " + StorageLayout.DELTAS_PREFIX);
+      }
+      scratch = Files.createTempDirectory("compactor-run-");
       LocalRun run = new LocalRun(bucket, new LocalRun.Settings(new Planner.ChunkSizes(wordChunk, lineChunk,
-          otherChunk), threshold, badDeltaPolicy), scratch, System.err);
+          otherChunk), threshold, badDeltaPolicy, rules, bucketOptions.lineage(), chromaVersion,
+          retention.rules()), scratch, System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
-      for (String key : bucket.listKeys("quarantine/")) {
-        out.println("quarantined: " + bucket.root().resolve(key));
+      for (Quarantine.Record q : Quarantine.list(bucket, bucketOptions.lineage())) {
+        if (!q.released()) {
+          out.println("quarantined: " + q.deltaKey() + " (" + q.problem() + ", batch " + q.batchId() + ")");
+        }
+      }
+      if (r.plan().waitingDeltas() > 0) {
+        out.printf("waiting: %d deltas not complete yet, the oldest for %d s%n", r.plan().waitingDeltas(),
+            r.plan().oldestWaitingSeconds());
+      }
+      if (r.gc() != null && r.gc().objectsDeleted() > 0) {
+        out.printf(Locale.ROOT, "gc: deleted %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes"
+                + " freed%n", r.gc().snapshotsDeleted(), r.gc().deltasDeleted(), r.gc().plansDeleted(),
+            r.gc().leftoversDeleted(), r.gc().objectsDeleted(), r.gc().bytesFreed());
+      }
+      if (r.gcFailure() != null) {
+        err.println("warning: garbage collection failed, the run's result stands: " + r.gcFailure());
       }
       if (r.nothingToDo()) {
-        out.println("nothing to compact in " + bucket.root().resolve("deltas"));
+        out.println("nothing to compact in " + where + " " + StorageLayout.DELTAS_PREFIX);
       } else {
         out.printf("published %s (%d embeddings, %d chunks, %s mode); latest -> %s%n",
-            bucket.root().resolve(r.merge().snapshotPrefix()), r.merge().embeddings(), r.plan().chunkCount(),
+            location(bucket, r.merge().snapshotPrefix()), r.merge().embeddings(), r.plan().chunkCount(),
             r.mode(), r.publish().snapshotPrefix());
       }
       out.flush();
@@ -81,18 +133,19 @@ final class RunCommand implements Callable<Integer> {
       err.println("error: " + e.getMessage());
     } catch (TaskFailure e) {
       err.println("error: " + e.errorName() + ": " + e.getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
     } finally {
-      deleteQuietly(scratch);
+      if (scratch != null) {
+        SnapshotDirectory.deleteTree(scratch);
+      }
     }
     err.flush();
     return CompactorCli.EXIT_FAILED;
   }
 
-  private static void deleteQuietly(Path dir) throws java.io.IOException {
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+  /** Where a key of the lineage is: a path under the folder, or s3://... */
+  private String location(BlobStore bucket, String key) {
+    return bucket.describe() + "/" + bucketOptions.lineage().root() + key;
   }
 }

@@ -3,6 +3,7 @@ package com.chromacompactor.hnsw;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,51 @@ public interface FloatKernels {
     out[1] = squareDistance(q, b1, f1, at1);
     out[2] = squareDistance(q, b2, f2, at2);
     out[3] = squareDistance(q, b3, f3, at3);
+  }
+
+  /** Bytes of codes that {@link #dotCodes} takes as a unit: vectors' codes are padded to a multiple. */
+  int CODE_BLOCK = 64;
+
+  /** The bytes of a {@code dimension}-d vector's codes: {@code dimension} rounded up to {@link #CODE_BLOCK}. */
+  static int codeLength(int dimension) {
+    return (dimension + CODE_BLOCK - 1) / CODE_BLOCK * CODE_BLOCK;
+  }
+
+  /**
+   * Lays out a query ({@code q}, in dimension order) for {@link #dotCodes}: into {@code out}, whose length
+   * is {@code q.length} rounded up to {@link #CODE_BLOCK}, zeros after the last dimension. By default in
+   * dimension order.
+   */
+  default void prepareCodeQuery(float[] q, float[] out) {
+    System.arraycopy(q, 0, out, 0, q.length);
+    Arrays.fill(out, q.length, out.length, 0f);
+  }
+
+  /**
+   * The dot product of a query laid out by {@link #prepareCodeQuery} with a vector's 8-bit codes
+   * ({@link QuantizedVectors}): {@code q.length} signed bytes from byte {@code at} of {@code codes}.
+   */
+  default float dotCodes(float[] q, ByteBuffer codes, int at) {
+    float s0 = 0f;
+    float s1 = 0f;
+    float s2 = 0f;
+    float s3 = 0f;
+    for (int i = 0; i < q.length; i += 4) {
+      s0 += q[i] * codes.get(at + i);
+      s1 += q[i + 1] * codes.get(at + i + 1);
+      s2 += q[i + 2] * codes.get(at + i + 2);
+      s3 += q[i + 3] * codes.get(at + i + 3);
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  /** Four {@link #dotCodes} at once, into {@code out[0..3]}, so that their memory reads overlap. */
+  default void dotCodes4(float[] q, ByteBuffer c0, int at0, ByteBuffer c1, int at1, ByteBuffer c2, int at2,
+      ByteBuffer c3, int at3, float[] out) {
+    out[0] = dotCodes(q, c0, at0);
+    out[1] = dotCodes(q, c1, at1);
+    out[2] = dotCodes(q, c2, at2);
+    out[3] = dotCodes(q, c3, at3);
   }
 
   /** What runs, for logs and benchmarks: {@code PanamaKernels} or {@code Unrolled}. */
@@ -135,6 +181,23 @@ public interface FloatKernels {
         throw new IllegalStateException(k.name() + " disagrees with the scalar loops: dot " + dot
             + " vs " + VectorKernels.dotScalar(q, v) + ", square distance " + square + " vs "
             + VectorKernels.squareDistanceScalar(q, v));
+      }
+      // and the codes' kernel, whose query layout depends on the implementation's lane width
+      byte[] codes = new byte[n];
+      ByteBuffer codeBytes = ByteBuffer.allocateDirect(at + codeLength(n) + CODE_BLOCK);
+      for (int i = 0; i < n; i++) {
+        codes[i] = (byte) (i * 37 % 256);
+        codeBytes.put(at + i, codes[i]);
+      }
+      float[] laidOut = new float[codeLength(n)];
+      k.prepareCodeQuery(q, laidOut);
+      float coded = k.dotCodes(laidOut, codeBytes, at);
+      float[] four = new float[4];
+      k.dotCodes4(laidOut, codeBytes, at, codeBytes, at, codeBytes, at, codeBytes, at, four);
+      float expected = VectorKernels.dotCodesScalar(q, codes);
+      if (coded != expected || four[0] != expected || four[3] != expected) {
+        throw new IllegalStateException(k.name() + " disagrees with the scalar loop on 8-bit codes: " + coded + ", "
+            + four[0] + " vs " + expected);
       }
       return k;
     }

@@ -1,5 +1,7 @@
 package com.chromacompactor.hnsw;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,17 +32,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bit for bit the one taken alone, and the candidates are then judged in hnswlib's order, so the graph is
  * the same.
  *
+ * <p>{@link IndexBuild#QUANTIZED} (the default) runs the descent and the beam searches on 8-bit codes of
+ * the vectors ({@link QuantizedVectors}) and re-ranks the beam's candidates by exact distance before the
+ * selection; {@link IndexBuild#EXACT} takes every distance on the float32 vectors, as hnswlib does.
+ *
  * <p>Vectors must be in the store before {@link #build}: the graph reads them, never writes them.
  */
 public final class HnswBuilder {
   private final HnswGraph graph;
   private final HnswParams params;
   private final Metric metric;
+  private final IndexBuild mode;
 
+  /** A builder of the JVM-wide {@link IndexBuild#configured()} kind. */
   public HnswBuilder(HnswGraph graph) {
+    this(graph, IndexBuild.configured());
+  }
+
+  public HnswBuilder(HnswGraph graph, IndexBuild mode) {
     this.graph = graph;
     this.params = graph.params();
     this.metric = params.metric();
+    this.mode = mode;
   }
 
   /** Told how many of the nodes a build inserts are in; called from the building threads. */
@@ -69,6 +82,17 @@ public final class HnswBuilder {
       throw new IllegalArgumentException("cannot grow to " + end + " nodes: size " + start + ", capacity "
           + graph.capacity());
     }
+    // Codes for every node a search can reach, the graph's old ones included; made before any insertion.
+    try (QuantizedVectors codes = end > start && mode.forBuild(start, end - start) == IndexBuild.QUANTIZED
+        ? QuantizedVectors.encode(graph.level0, metric, end, threads) : null) {
+      insertAll(start, end, threads, progress, codes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make the temporary file for the build's vector codes", e);
+    }
+  }
+
+  private void insertAll(int start, int end, int threads, Progress progress, QuantizedVectors codes)
+      throws InterruptedException {
     // A fresh graph draws from hnswlib's seed; an extended one from a seed moved by its size, so that
     // its new levels do not repeat the draws of the nodes it already has.
     LevelGenerator levels = new LevelGenerator(params.seed() + start, params.levelMultiplier());
@@ -86,7 +110,7 @@ public final class HnswBuilder {
     // build, which is quick on one thread, stays on one, so that it comes out the same every time.
     int workers = Math.max(1, Math.min(threads, (end - start) / MIN_INSERTS_PER_THREAD));
     if (workers <= 1) {
-      new Inserter().run(next, start, end, progress);
+      new Inserter(codes).run(next, start, end, progress);
       progress.inserted(end - start, end - start);
       return;
     }
@@ -99,7 +123,7 @@ public final class HnswBuilder {
       List<Future<?>> jobs = new ArrayList<>();
       for (int t = 0; t < workers; t++) {
         jobs.add(pool.submit(() -> {
-          new Inserter().run(next, start, end, progress);
+          new Inserter(codes).run(next, start, end, progress);
           return null;
         }));
       }
@@ -123,7 +147,11 @@ public final class HnswBuilder {
 
   /** One thread's scratch space: reused for every insertion, nothing allocated per distance. */
   private final class Inserter {
-    private final Search search = new Search(graph);
+    private final Search search;
+    private final boolean coded;
+    private final NeighborHeap exact = new NeighborHeap(params.efConstruction() + 1, true);
+    private final int[] candidates = new int[params.efConstruction() + 1];
+    private final float[] candidateDistances = new float[params.efConstruction() + 1];
     private final float[] query = new float[params.dimension()];
     private final float[] other = new float[params.dimension()];
     private final int[] links = new int[params.maxM0() + 1];
@@ -132,6 +160,11 @@ public final class HnswBuilder {
     private long[] sorted = new long[params.efConstruction() + 1];
     private final long[] selected = new long[params.maxM0() + 1];
     private final NeighborHeap prune = new NeighborHeap(params.maxM0() + 1, true);
+
+    Inserter(QuantizedVectors codes) {
+      this.search = new Search(graph, codes);
+      this.coded = codes != null;
+    }
 
     void run(AtomicInteger next, int start, int end, Progress progress) {
       for (int node = next.getAndIncrement(); node < end; node = next.getAndIncrement()) {
@@ -144,6 +177,7 @@ public final class HnswBuilder {
 
     void insert(int node) {
       graph.level0.readVector(node, query);
+      search.setQuery(query);
       int level = graph.level(node);
       boolean raisesTop = level > graph.maxLevel();
       if (raisesTop) {
@@ -154,18 +188,18 @@ public final class HnswBuilder {
         int top = graph.maxLevel();
         int current = entry;
         if (level < top) {
-          current = search.greedy(query, entry, top, level + 1);
+          current = search.greedy(entry, top, level + 1);
         }
         boolean entryDeleted = graph.isDeleted(entry);
         for (int l = Math.min(level, top); l >= 0; l--) {
-          NeighborHeap results = search.searchLayer(query, current, l, params.efConstruction());
+          NeighborHeap results = search.searchLayer(current, l, params.efConstruction());
           if (entryDeleted) {
-            results.add(graph.level0.distance(metric, query, entry), entry);
+            results.add(search.distance(entry), entry);
             if (results.size() > params.efConstruction()) {
               results.pop();
             }
           }
-          current = connect(node, results, l);
+          current = connect(node, coded ? rerank(results) : results, l);
         }
         if (level > graph.maxLevel()) {
           graph.setEntry(node, level);
@@ -175,6 +209,21 @@ public final class HnswBuilder {
           graph.entryLock.unlock();
         }
       }
+    }
+
+    /** The search's candidates again, by their exact distances (the heap is emptied; the result valid until the next call). */
+    private NeighborHeap rerank(NeighborHeap results) {
+      int n = results.size();
+      for (int i = 0; i < n; i++) {
+        candidates[i] = NeighborHeap.node(results.at(i));
+      }
+      results.clear();
+      graph.level0.distances(metric, query, candidates, n, candidateDistances, four);
+      exact.clear();
+      for (int i = 0; i < n; i++) {
+        exact.add(candidateDistances[i], candidates[i]);
+      }
+      return exact;
     }
 
     /** hnswlib's mutuallyConnectNewElement; returns the nearest selected neighbour. */
@@ -245,11 +294,13 @@ public final class HnswBuilder {
         long c = sorted[i];
         float toQuery = NeighborHeap.distance(c);
         int cn = NeighborHeap.node(c);
-        graph.level0.readVector(cn, other);
         boolean good = true;
-        for (int j = 0; j < kept && good; j++) {
-          int s = NeighborHeap.node(selected[j]);
-          good = !(graph.level0.distance(metric, other, s) < toQuery);
+        if (kept > 0) {
+          graph.level0.readVector(cn, other);
+          for (int j = 0; j < kept && good; j++) {
+            int s = NeighborHeap.node(selected[j]);
+            good = !(graph.level0.distance(metric, other, s) < toQuery);
+          }
         }
         if (good) {
           selected[kept++] = c;
@@ -261,8 +312,9 @@ public final class HnswBuilder {
 
   /** Nearest neighbours of {@code query}: node ids, nearest first, deleted nodes excluded. */
   public static int[] search(HnswGraph graph, float[] query, int k, int ef) {
-    Search s = new Search(graph);
-    NeighborHeap results = s.knn(query, k, Math.max(ef, k));
+    Search s = new Search(graph, null);
+    s.setQuery(query);
+    NeighborHeap results = s.knn(k, Math.max(ef, k));
     int n = Math.min(k, results.size());
     while (results.size() > n) {
       results.pop();
@@ -274,10 +326,15 @@ public final class HnswBuilder {
     return out;
   }
 
-  /** The search primitives, with one visited set and two heaps reused across calls. */
+  /**
+   * The search primitives, with one visited set and two heaps reused across calls. Distances are to the
+   * query of the last {@link #setQuery}: exact, or through the codes when the search has them.
+   */
   static final class Search {
     private final HnswGraph graph;
     private final Metric metric;
+    private final QuantizedVectors.Query coded;
+    private float[] query;
     private final int[] visited;
     private int tag;
     private final NeighborHeap candidates;
@@ -287,9 +344,10 @@ public final class HnswBuilder {
     private final float[] distances;
     private final float[] four = new float[4];
 
-    Search(HnswGraph graph) {
+    Search(HnswGraph graph, QuantizedVectors codes) {
       this.graph = graph;
       this.metric = graph.params().metric();
+      this.coded = codes == null ? null : codes.newQuery();
       this.visited = new int[graph.capacity()];
       this.candidates = new NeighborHeap(graph.params().efConstruction() * 2, false);
       this.results = new NeighborHeap(graph.params().efConstruction() + 1, true);
@@ -298,14 +356,29 @@ public final class HnswBuilder {
       this.distances = new float[graph.params().maxM0() + 1];
     }
 
-    private float distance(float[] q, int node) {
-      return graph.level0.distance(metric, q, node);
+    void setQuery(float[] q) {
+      this.query = q;
+      if (coded != null) {
+        coded.set(q);
+      }
+    }
+
+    float distance(int node) {
+      return coded == null ? graph.level0.distance(metric, query, node) : coded.distance(node);
+    }
+
+    private void distances(int[] nodes, int n, float[] out) {
+      if (coded == null) {
+        graph.level0.distances(metric, query, nodes, n, out, four);
+      } else {
+        coded.distances(nodes, n, out);
+      }
     }
 
     /** Greedy descent from {@code entry} at level {@code from} down to level {@code to}; the closest node. */
-    int greedy(float[] q, int entry, int from, int to) {
+    int greedy(int entry, int from, int to) {
       int current = entry;
-      float best = distance(q, current);
+      float best = distance(current);
       for (int level = from; level >= to; level--) {
         boolean changed = true;
         while (changed) {
@@ -314,7 +387,7 @@ public final class HnswBuilder {
           synchronized (graph.lock(current)) {
             n = graph.readLinks(current, level, links);
           }
-          graph.level0.distances(metric, q, links, n, distances, four);
+          distances(links, n, distances);
           for (int i = 0; i < n; i++) {
             int c = links[i];
             float d = distances[i];
@@ -330,7 +403,7 @@ public final class HnswBuilder {
     }
 
     /** hnswlib's searchBaseLayer: the returned max-heap (valid until the next call) holds at most ef results. */
-    NeighborHeap searchLayer(float[] q, int entry, int level, int ef) {
+    NeighborHeap searchLayer(int entry, int level, int ef) {
       if (++tag == 0) {
         Arrays.fill(visited, 0);
         tag = 1;
@@ -339,7 +412,7 @@ public final class HnswBuilder {
       results.clear();
       float lowerBound;
       if (!graph.isDeleted(entry)) {
-        float d = distance(q, entry);
+        float d = distance(entry);
         results.add(d, entry);
         candidates.add(d, entry);
         lowerBound = d;
@@ -367,7 +440,7 @@ public final class HnswBuilder {
             unvisited[fresh++] = c;
           }
         }
-        graph.level0.distances(metric, q, unvisited, fresh, distances, four);
+        distances(unvisited, fresh, distances);
         for (int i = 0; i < fresh; i++) {
           int c = unvisited[i];
           float d = distances[i];
@@ -388,14 +461,14 @@ public final class HnswBuilder {
       return results;
     }
 
-    NeighborHeap knn(float[] q, int k, int ef) {
+    NeighborHeap knn(int k, int ef) {
       int entry = graph.entryPoint();
       if (entry < 0) {
         results.clear();
         return results;
       }
-      int current = graph.maxLevel() > 0 ? greedy(q, entry, graph.maxLevel(), 1) : entry;
-      return searchLayer(q, current, 0, Math.max(ef, k));
+      int current = graph.maxLevel() > 0 ? greedy(entry, graph.maxLevel(), 1) : entry;
+      return searchLayer(current, 0, Math.max(ef, k));
     }
   }
 }

@@ -24,6 +24,7 @@ public final class HnswGraph {
   private volatile int entryPoint = -1;
   private volatile int maxLevel = -1;
   private int size;
+  private boolean mayHaveDeleted;
 
   public HnswGraph(HnswParams params, Level0Store level0) {
     if (level0.dimension() != params.dimension() || level0.maxM0() != params.maxM0()) {
@@ -135,14 +136,21 @@ public final class HnswGraph {
   public void restoreEntry(int entryPoint, int maxLevel, int size) {
     setEntry(entryPoint, maxLevel);
     this.size = size;
+    this.mayHaveDeleted = true; // the file's records carry their own deleted flags
   }
 
   public boolean isDeleted(int node) {
-    return level0.isDeleted(node);
+    // A graph built from nothing has no deleted node: the searches then skip reading a flag from the
+    // record of every candidate, a cache miss each.
+    return mayHaveDeleted && level0.isDeleted(node);
   }
 
-  /** Marks a node deleted: it still routes searches, but is never a result. */
+  /**
+   * Marks a node deleted: it still routes searches, but is never a result. Before a build, not during
+   * one (the builder's threads read {@link #isDeleted} without a lock).
+   */
   public void markDeleted(int node) {
+    mayHaveDeleted = true;
     synchronized (lock(node)) {
       level0.setDeleted(node, true);
     }

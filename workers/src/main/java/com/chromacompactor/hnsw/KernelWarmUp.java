@@ -22,6 +22,7 @@ public final class KernelWarmUp {
   private static final int DIMENSION = 1536;
   private static final int VECTORS = 64;
   private static final AtomicBoolean[] STARTED = {new AtomicBoolean(), new AtomicBoolean()};
+  private static final AtomicBoolean CODES_STARTED = new AtomicBoolean();
 
   private KernelWarmUp() {}
 
@@ -30,7 +31,14 @@ public final class KernelWarmUp {
     if (!STARTED[metric.ordinal()].compareAndSet(false, true)) {
       return null;
     }
-    Thread t = new Thread(() -> run(metric, CALLS), "hnsw-kernel-warm-up-" + metric.name().toLowerCase());
+    // and, once per JVM, the kernel of a quantized build's searches, which serves both metrics
+    boolean codes = IndexBuild.configured() == IndexBuild.QUANTIZED && CODES_STARTED.compareAndSet(false, true);
+    Thread t = new Thread(() -> {
+      run(metric, CALLS);
+      if (codes) {
+        runCodes(CALLS);
+      }
+    }, "hnsw-kernel-warm-up-" + metric.name().toLowerCase());
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY);
     t.start();
@@ -62,6 +70,37 @@ public final class KernelWarmUp {
       int at2 = ((i + 2) % VECTORS) * DIMENSION;
       int at3 = ((i + 3) % VECTORS) * DIMENSION;
       metric.distance4(q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
+      sum += (double) four[0] + four[1] + four[2] + four[3];
+    }
+    return sum;
+  }
+
+  /**
+   * Calls the 8-bit codes' kernel ({@link FloatKernels#dotCodes}), alone and in fours, {@code calls} times
+   * on codes laid out as {@link QuantizedVectors} holds them, and returns the sum of the results.
+   */
+  static double runCodes(int calls) {
+    int length = FloatKernels.codeLength(DIMENSION);
+    ByteBuffer codes = ByteBuffer.allocateDirect(length * VECTORS).order(ByteOrder.LITTLE_ENDIAN);
+    for (int v = 0; v < VECTORS; v++) {
+      for (int i = 0; i < DIMENSION; i++) {
+        codes.put(v * length + i, (byte) ((v * DIMENSION + i) % 11 - 5));
+      }
+    }
+    float[] q = new float[DIMENSION];
+    for (int i = 0; i < DIMENSION; i++) {
+      q[i] = (i % 7 - 3) / 4f;
+    }
+    float[] laidOut = new float[length];
+    FloatKernels kernels = FloatKernels.INSTANCE;
+    kernels.prepareCodeQuery(q, laidOut);
+    float[] four = new float[4];
+    double sum = 0;
+    for (int i = 0; i < calls; i++) {
+      int at = (i % VECTORS) * length;
+      sum += kernels.dotCodes(laidOut, codes, at);
+      kernels.dotCodes4(laidOut, codes, at, codes, ((i + 1) % VECTORS) * length, codes, ((i + 2) % VECTORS) * length,
+          codes, ((i + 3) % VECTORS) * length, four);
       sum += (double) four[0] + four[1] + four[2] + four[3];
     }
     return sum;

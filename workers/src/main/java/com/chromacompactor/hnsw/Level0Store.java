@@ -114,7 +114,7 @@ public final class Level0Store {
 
   /**
    * Distances from {@code q} to {@code nodes[0..n-1]}, into {@code out}: four at a time, which lets
-   * their memory reads overlap; each the same as {@link #distance} would give.
+   * their memory reads overlap (the last one to three too); each the same as {@link #distance} would give.
    */
   void distances(Metric metric, float[] q, int[] nodes, int n, float[] out, float[] four) {
     int i = 0;
@@ -136,8 +136,21 @@ public final class Level0Store {
       out[i + 2] = four[2];
       out[i + 3] = four[3];
     }
-    for (; i < n; i++) {
-      out[i] = distance(metric, q, nodes[i]);
+    if (i < n) {
+      // the last one to three in one more pass, the last node repeated: their reads overlap too
+      int n0 = nodes[i];
+      int n1 = nodes[Math.min(i + 1, n - 1)];
+      int n2 = nodes[n - 1];
+      int c0 = n0 / perChunk;
+      int c1 = n1 / perChunk;
+      int c2 = n2 / perChunk;
+      metric.distance4(q, bytes[c0], floats[c0], (n0 % perChunk) * strideInts + vectorInts,
+          bytes[c1], floats[c1], (n1 % perChunk) * strideInts + vectorInts,
+          bytes[c2], floats[c2], (n2 % perChunk) * strideInts + vectorInts,
+          bytes[c2], floats[c2], (n2 % perChunk) * strideInts + vectorInts, four);
+      for (int k = 0; i + k < n; k++) {
+        out[i + k] = four[k];
+      }
     }
   }
 

@@ -136,4 +136,13 @@ public final class VectorKernels {
     }
     return s;
   }
+
+  /** The reference for {@link FloatKernels#dotCodes}: {@code Σ q[i]·codes[i]}, one accumulator, in order. */
+  public static float dotCodesScalar(float[] q, byte[] codes) {
+    float s = 0f;
+    for (int i = 0; i < q.length; i++) {
+      s += q[i] * codes[i];
+    }
+    return s;
+  }
 }

@@ -18,9 +18,11 @@ import com.chromacompactor.snapshot.StoredRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Compacts deltas, in the order given, into one new snapshot directory.
@@ -31,6 +33,12 @@ import java.util.Optional;
  *                                      (any failure: rollback, the delta leaves no trace)
  *   finish (sysdb rows) ─► check counts ─► rename staging folder to the destination
  * </pre>
+ *
+ * A delta that is not complete yet ({@link DeltaNotReadyException} on open) is left out and listed as deferred. In a
+ * versioned compaction ({@link CompactionOptions.VersionTracking#TRACK}, the workflow's) every write and delete also
+ * passes the {@link VersionGate}: it applies only at or after the id's last recorded operation, so a late delta never
+ * overwrites a newer write nor brings back an id deleted after it, and the output keeps {@link RecordVersions#FILE}.
+ * A late upsert that loses to a newer one loses whole: none of its metadata keys or document is merged in.
  *
  * Memory holds one record, one delta's vector-location map and a few collection entries; records
  * spill straight into the snapshot's SQLite file.
@@ -61,20 +69,47 @@ public final class Compaction {
   public CompactionSummary run(DeltaFeed deltas, Path destination, CompactionOptions options) throws IOException {
     long start = System.nanoTime();
     Counts total = new Counts();
-    List<CompactionSummary.RefusedDelta> refused = new java.util.ArrayList<>();
+    List<CompactionSummary.RefusedDelta> refused = new ArrayList<>();
+    List<CompactionSummary.DeferredDelta> deferred = new ArrayList<>();
     CollectionRegistry registry = new CollectionRegistry();
     Path baseCopy = null;
+    VersionGate gate = null;
     try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
         SnapshotWriter writer = writers.create(dir.staging(), dir.scratch());
         TombstoneLog carried = new TombstoneLog(dir.scratch())) {
       writer.indexing(listener);
+      Path versionsFile = dir.scratch().resolve(RecordVersions.FILE);
+      if (options.versions() == CompactionOptions.VersionTracking.TRACK && !deltas.baseFirst()) {
+        gate = VersionGate.open(versionsFile, options.reference());
+      }
       for (int i = 0; i < deltas.size(); i++) {
         Counts counts = new Counts();
-        Path local = deltas.open(i);
         boolean base = i == 0 && deltas.baseFirst();
+        Path local;
+        try {
+          local = deltas.open(i);
+        } catch (DeltaNotReadyException e) {
+          if (base) {
+            throw e;
+          }
+          deferred.add(new CompactionSummary.DeferredDelta(deltas.name(i), e.detail()));
+          continue; // not merged at all: nothing to roll back
+        } catch (CorruptDeltaException e) {
+          if (options.badDeltas() == CompactionOptions.BadDeltaPolicy.FAIL || base) {
+            throw e;
+          }
+          refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem(), e.detail()));
+          continue;
+        }
         if (base) {
           // The writer may read the base's files until it finishes, so its copy stays until the end.
           baseCopy = local;
+          if (options.versions() == CompactionOptions.VersionTracking.TRACK) {
+            Path seed = local.resolve(RecordVersions.FILE);
+            // Seeded before the writer takes the base over: the base's own store is not a file of the snapshot.
+            gate = VersionGate.open(versionsFile, Files.isRegularFile(seed) ? seed : null,
+                deltas.disposable(i) ? VersionGate.SeedFile.MOVE : VersionGate.SeedFile.COPY, options.reference());
+          }
           Optional<List<SeededCollection>> seeded = writer.seed(local, deltas.disposable(i));
           for (SeededCollection c : seeded.orElse(List.of())) {
             registry.accept(local, c.info(), writer::collection);
@@ -88,25 +123,35 @@ public final class Compaction {
         registry.begin();
         writer.begin(deltas.origin(i));
         carried.begin();
+        if (gate != null) {
+          gate.begin();
+        }
         boolean merged = false;
-        try {
+        try (VersionSource versions = gate == null ? VersionSource.UNVERSIONED : versionsOf(deltas, i, local)) {
           mergeDelta(local, deltas.origin(i), writer, registry, counts, options,
-              options.tombstones() == CompactionOptions.TombstoneHandling.APPLY_AND_CARRY ? carried : null);
+              options.tombstones() == CompactionOptions.TombstoneHandling.APPLY_AND_CARRY ? carried : null,
+              gate, versions);
           writer.commit();
           registry.commit();
+          if (gate != null) {
+            gate.commit();
+          }
           merged = true;
         } catch (CorruptDeltaException e) {
           if (options.badDeltas() == CompactionOptions.BadDeltaPolicy.FAIL || base) {
             throw e; // a base snapshot is never skipped: that would drop every record it holds
           }
           // rolled back below: the delta leaves no trace, and the rest goes on
-          refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem().name(), e.detail()));
+          refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem(), e.detail()));
           counts = new Counts();
         } finally {
           if (!merged) {
             writer.rollback();
             registry.rollback();
             carried.rollback();
+            if (gate != null) {
+              gate.rollback();
+            }
           }
           if (!base) {
             deltas.release(i, local);
@@ -127,25 +172,52 @@ public final class Compaction {
       if (!carried.isEmpty()) {
         carried.writeTo(dir.staging());
       }
+      if (gate != null) {
+        gate.close();
+        gate = null;
+        Files.move(versionsFile, dir.staging().resolve(RecordVersions.FILE));
+      }
       writer.close();
       dir.publish();
-      Map<String, Long> byName = new java.util.TreeMap<>();
+      Map<String, Long> byName = new TreeMap<>();
       written.forEach((key, count) -> byName.merge(key.toString(), count, Long::sum));
       return new CompactionSummary(deltas.size(), registry.size(), total.read, live, total.overwritten,
-          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9, byName, refused);
+          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9, byName, refused,
+          total.superseded, deferred);
     } finally {
+      if (gate != null) {
+        gate.close();
+      }
       if (baseCopy != null) {
         deltas.release(0, baseCopy);
       }
     }
   }
 
-  private static void mergeDelta(Path delta, DeltaOrigin origin, SnapshotWriter writer, CollectionRegistry registry, Counts counts,
-      CompactionOptions options, TombstoneLog carried) throws IOException {
+  /** A producer's delta has one version from the feed; a compactor output records its own per id. */
+  private static VersionSource versionsOf(DeltaFeed deltas, int index, Path local) throws IOException {
+    if (deltas.origin(index) == DeltaOrigin.COMPACTOR) {
+      return VersionSource.ofOutput(local);
+    }
+    return VersionSource.of(deltas.version(index).orElseThrow(() -> new IllegalStateException(
+        "a versioned compaction needs the version of every producer delta; none for " + deltas.name(index))));
+  }
+
+  private static void mergeDelta(Path delta, DeltaOrigin origin, SnapshotWriter writer, CollectionRegistry registry,
+      Counts counts, CompactionOptions options, TombstoneLog carried, VersionGate gate, VersionSource versions)
+      throws IOException {
     // Tombstones first: they delete what earlier deltas wrote (see Tombstones).
     Tombstones.read(delta, (collection, id) -> {
       if (!options.takes(collection)) {
         return;
+      }
+      if (gate != null) {
+        DeltaVersion version = versions.deleted(collection, id);
+        if (!gate.admits(collection, id, version)) {
+          counts.superseded++; // the id was written or deleted again after this delete
+          return;
+        }
+        gate.deleted(collection, id, version);
       }
       if (carried != null) {
         carried.add(collection, id);
@@ -167,10 +239,19 @@ public final class Compaction {
           continue;
         }
         CollectionSlot slot = registry.accept(delta, c, writer::collection);
+        String collection = c.key().name();
         try (RecordCursor cursor = reader.records(c)) {
           while (cursor.advance()) {
             EmbeddingRecord r = cursor.record();
             counts.read++;
+            if (gate != null) {
+              DeltaVersion version = versions.written(collection, r.id());
+              if (!gate.admits(collection, r.id(), version)) {
+                counts.superseded++; // a newer write or delete of the id is recorded: it wins whole
+                continue;
+              }
+              gate.wrote(collection, r.id(), version);
+            }
             StoredRecord stored = writer.find(slot, r.id());
             if (stored == null) {
               writer.insert(slot, r);
@@ -197,12 +278,14 @@ public final class Compaction {
     long inserted;
     long overwritten;
     long deleted;
+    long superseded;
 
     void add(Counts c) {
       read += c.read;
       inserted += c.inserted;
       overwritten += c.overwritten;
       deleted += c.deleted;
+      superseded += c.superseded;
     }
   }
 }

@@ -1,13 +1,19 @@
 package com.chromacompactor.merge;
 
+import java.nio.file.Path;
+
 /**
  * What a compaction takes from its deltas and what it leaves for a later merge.
  *
  * @param collection the one collection to take (by name), or null for all of them
  * @param tombstones whether the output keeps the tombstones it applied
  * @param badDeltas  what a refused delta does to the whole compaction
+ * @param versions   whether the output records, per id, the version of its last write and delete
+ * @param reference  with {@link VersionTracking#TRACK}: a published snapshot's {@link RecordVersions} file that gates
+ *                   the deltas too (a chunk that holds a late delta), or null
  */
-public record CompactionOptions(String collection, TombstoneHandling tombstones, BadDeltaPolicy badDeltas) {
+public record CompactionOptions(String collection, TombstoneHandling tombstones, BadDeltaPolicy badDeltas,
+    VersionTracking versions, Path reference) {
 
   /** What happens when a delta is refused ({@code CorruptDeltaException}). */
   public enum BadDeltaPolicy {
@@ -31,6 +37,30 @@ public record CompactionOptions(String collection, TombstoneHandling tombstones,
     APPLY_AND_CARRY
   }
 
+  /** Whether deltas carry versions (the workflow's sequences) that order their operations per id. */
+  public enum VersionTracking {
+    /** Deltas merge in the order given, each operation applies: {@code compact}. */
+    OFF,
+    /**
+     * Each operation applies only at or after the id's last recorded one (a late delta loses to newer writes and
+     * deletes), and the output keeps {@link RecordVersions#FILE} for the next merge.
+     */
+    TRACK
+  }
+
+  public CompactionOptions {
+    if (versions == null) {
+      throw new IllegalArgumentException("versions is required");
+    }
+    if (reference != null && versions != VersionTracking.TRACK) {
+      throw new IllegalArgumentException("a reference store gates only a versioned compaction");
+    }
+  }
+
+  public CompactionOptions(String collection, TombstoneHandling tombstones, BadDeltaPolicy badDeltas) {
+    this(collection, tombstones, badDeltas, VersionTracking.OFF, null);
+  }
+
   public static CompactionOptions snapshot() {
     return new CompactionOptions(null, TombstoneHandling.APPLY, BadDeltaPolicy.FAIL);
   }
@@ -38,6 +68,11 @@ public record CompactionOptions(String collection, TombstoneHandling tombstones,
   /** An intermediate of one collection's deltas. */
   public static CompactionOptions intermediate(String collection, BadDeltaPolicy badDeltas) {
     return new CompactionOptions(collection, TombstoneHandling.APPLY_AND_CARRY, badDeltas);
+  }
+
+  /** The same options, with versions tracked and gated also by {@code reference} (may be null). */
+  public CompactionOptions versioned(Path reference) {
+    return new CompactionOptions(collection, tombstones, badDeltas, VersionTracking.TRACK, reference);
   }
 
   boolean takes(String collectionName) {

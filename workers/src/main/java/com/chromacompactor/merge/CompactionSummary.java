@@ -1,5 +1,6 @@
 package com.chromacompactor.merge;
 
+import com.chromacompactor.chroma.DeltaProblem;
 import java.util.List;
 import java.util.Map;
 
@@ -8,6 +9,10 @@ import java.util.Map;
  *
  * @param recordsByCollection live records of each collection of the output, by name
  * @param refused             deltas left out under {@link CompactionOptions.BadDeltaPolicy#SKIP}, in order
+ * @param superseded          writes and deletes of late deltas left out because the id had a later operation
+ *                            (versioned compactions only; always 0 for {@code compact})
+ * @param deferred            deltas left out because they were not complete yet ({@link DeltaNotReadyException}), in
+ *                            order; always empty for {@code compact}
  */
 public record CompactionSummary(
     int deltas,
@@ -19,13 +24,19 @@ public record CompactionSummary(
     long peakHeapMb,
     double seconds,
     Map<String, Long> recordsByCollection,
-    List<RefusedDelta> refused) {
+    List<RefusedDelta> refused,
+    long superseded,
+    List<DeferredDelta> deferred) {
 
   /** A delta that was left out, and why. */
-  public record RefusedDelta(String delta, String problem, String detail) {}
+  public record RefusedDelta(String delta, DeltaProblem problem, String detail) {}
+
+  /** A delta that was left out because it was not complete yet, and what was missing or different. */
+  public record DeferredDelta(String delta, String detail) {}
 
   public CompactionSummary {
     recordsByCollection = Map.copyOf(recordsByCollection);
     refused = List.copyOf(refused);
+    deferred = List.copyOf(deferred);
   }
 }

@@ -4,6 +4,7 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The deltas of a compaction, in merge order, handed out one at a time: a feed may fetch a delta
@@ -38,7 +39,20 @@ public interface DeltaFeed {
     return false;
   }
 
-  /** The local folder of delta {@code index}, ready to read. */
+  /**
+   * The version of every operation of delta {@code index}, a producer's delta, in a versioned compaction (see
+   * {@link CompactionOptions.VersionTracking}); empty for a compactor output, whose own store has them per id, and
+   * for a feed without versions.
+   */
+  default Optional<DeltaVersion> version(int index) {
+    return Optional.empty();
+  }
+
+  /**
+   * The local folder of delta {@code index}, ready to read.
+   *
+   * @throws DeltaNotReadyException when the delta is not all there yet: it is left out and deferred
+   */
   Path open(int index) throws IOException;
 
   /** Delta {@code index} has been merged (or refused); its local copy may go. */

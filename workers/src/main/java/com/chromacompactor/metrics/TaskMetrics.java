@@ -31,6 +31,12 @@ public final class TaskMetrics {
     return this;
   }
 
+  /** Tags what follows with this lineage ({@link MetricNames#lineageDimension}). */
+  public TaskMetrics lineage(String lineageDimension) {
+    dimensions = dimensions.withLineage(lineageDimension);
+    return this;
+  }
+
   /** Tags what follows with this collection; null when the task moves past collection-specific work. */
   public TaskMetrics collection(String collection) {
     dimensions = dimensions.withCollection(collection);

@@ -3,8 +3,6 @@ package com.chromacompactor.snapshot;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.HnswConfig;
-import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 
 /**
  * A collection of the snapshot being written, with the index parameters of the first delta that had
@@ -16,17 +14,12 @@ public record CollectionSlot(int ordinal, CollectionKey key, HnswConfig hnsw, St
 
   public static CollectionSlot of(int ordinal, CollectionInfo first) {
     CollectionKey k = first.key();
-    return new CollectionSlot(ordinal, k, first.hnsw(), uuid("collection", k), uuid("metadata-segment", k),
-        uuid("vector-segment", k));
+    return new CollectionSlot(ordinal, k, first.hnsw(), k.derivedUuid("collection"), k.derivedUuid("metadata-segment"),
+        k.derivedUuid("vector-segment"));
   }
 
   /** The queue topic Chroma's local log uses for this collection. */
   public String topic() {
     return "persistent://default/default/" + collectionId;
-  }
-
-  static String uuid(String kind, CollectionKey key) {
-    String name = kind + "\n" + key.tenant() + "\n" + key.database() + "\n" + key.name();
-    return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 }

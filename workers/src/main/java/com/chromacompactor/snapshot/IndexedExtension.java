@@ -1,6 +1,12 @@
 package com.chromacompactor.snapshot;
 
+import com.chromacompactor.chroma.ChromaTarget;
+import com.chromacompactor.chroma.CorruptDeltaException;
+import com.chromacompactor.chroma.DeltaProblem;
+import com.chromacompactor.chroma.HnswConfig;
 import com.chromacompactor.chroma.Space;
+import com.chromacompactor.chroma.hnsw.BaseIndex;
+import com.chromacompactor.chroma.hnsw.CorruptIndexException;
 import com.chromacompactor.chroma.hnsw.CosineNormalization;
 import com.chromacompactor.chroma.hnsw.HnswSegmentFormat;
 import com.chromacompactor.chroma.hnsw.HnswSegmentReader;
@@ -8,6 +14,7 @@ import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.hnsw.IdLabelPickleWriter;
 import com.chromacompactor.hnsw.HnswBuilder;
 import com.chromacompactor.hnsw.HnswGraph;
+import com.chromacompactor.invariant.InvariantViolation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -39,9 +46,10 @@ import java.util.BitSet;
 final class IndexedExtension {
   private final Connection db;
   private final Path snapshotDir;
+  private final ChromaTarget target;
   private final Vectors vectors;
-  private final HnswSegmentWriter.BaseIndex previous;
-  private final boolean moveBase;
+  private final BaseIndex previous;
+  private final HnswSegmentWriter.BaseFiles baseFiles;
   private final BitSet released;
   private final int threads;
   private final HnswBuilder.Progress progress;
@@ -53,20 +61,21 @@ final class IndexedExtension {
   }
 
   /**
-   * @param moveBase whether the base index's files may be moved into the snapshot (a base folder the
-   *     compaction deletes afterwards) rather than copied
+   * @param baseFiles whether the base index's files may be moved into the snapshot (a base folder the
+   *     compaction deletes afterwards) or must be copied
    * @param released null if the collection's records were all merged from deltas (each has a row in
    *     {@code scratch.vectors}); else the collection was taken over with the base, its records without
    *     such a row are held by their id's element, and this set holds the elements whose record the
    *     merge has since replaced or deleted
    */
-  IndexedExtension(Connection db, Path snapshotDir, Vectors vectors, HnswSegmentWriter.BaseIndex previous,
-      boolean moveBase, BitSet released, int threads, HnswBuilder.Progress progress) {
+  IndexedExtension(Connection db, Path snapshotDir, ChromaTarget target, Vectors vectors, BaseIndex previous,
+      HnswSegmentWriter.BaseFiles baseFiles, BitSet released, int threads, HnswBuilder.Progress progress) {
     this.db = db;
     this.snapshotDir = snapshotDir;
+    this.target = target;
     this.vectors = vectors;
     this.previous = previous;
-    this.moveBase = moveBase;
+    this.baseFiles = baseFiles;
     this.released = released;
     this.threads = threads;
     this.progress = progress;
@@ -130,8 +139,9 @@ final class IndexedExtension {
       return false; // mostly dead: a fresh graph searches better than one full of deleted elements
     }
     Path folder = snapshotDir.resolve(slot.vectorSegmentId());
-    try (HnswSegmentWriter index = HnswSegmentWriter.extend(folder, previous, slot.hnsw(), dimension, added,
-        moveBase)) {
+    HnswConfig config = slot.hnsw();
+    try (HnswSegmentWriter index = HnswSegmentWriter.extend(folder, previous, config.params(dimension),
+        config.space().vectorForm(), added, baseFiles)) {
       HnswGraph graph = index.graph();
       // 2. base elements that no record kept
       for (int i = 0; i < baseCount; i++) {
@@ -145,7 +155,7 @@ final class IndexedExtension {
           ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
           if (rs.getInt(1) != next) {
-            throw new IOException(slot.key() + ": new element " + rs.getInt(1) + " where " + next + " was due");
+            throw new InvariantViolation(slot.key() + ": new element " + rs.getInt(1) + " where " + next + " was due");
           }
           vectors.read(rs.getLong(3), vector);
           index.setElement(next, rs.getLong(2), vector);
@@ -153,11 +163,11 @@ final class IndexedExtension {
         }
       }
       if (next != baseCount + added) {
-        throw new IOException(slot.key() + ": planned " + added + " new elements, wrote " + (next - baseCount));
+        throw new InvariantViolation(slot.key() + ": planned " + added + " new elements, wrote " + (next - baseCount));
       }
       new HnswBuilder(graph).build(next, threads, progress);
       index.finish();
-      writeIds(slot, folder.resolve(HnswSegmentFormat.PICKLE), maxLabel + added);
+      writeIds(slot, folder.resolve(HnswSegmentFormat.PICKLE), dimension, maxLabel + added);
     }
     return true;
   }
@@ -166,25 +176,38 @@ final class IndexedExtension {
    * The id map: a new element's label from the plan, else the label of the base element that holds the
    * record, which every record has; one without is a base whose rows and index disagree.
    */
-  private void writeIds(CollectionSlot slot, Path pickle, long maxLabel) throws SQLException, IOException {
+  private void writeIds(CollectionSlot slot, Path pickle, int dimension, long maxLabel) throws SQLException,
+      IOException {
     HnswSegmentReader reader = previous.reader();
     try (PreparedStatement ids = db.prepareStatement("SELECT e.embedding_id, a.label FROM embeddings e"
         + " LEFT JOIN scratch.added a ON a.row = e.id WHERE e.segment_id = ? ORDER BY e.id")) {
       ids.setString(1, slot.metadataSegmentId());
-      IdLabelPickleWriter.write(pickle, maxLabel, visitor -> {
+      IdLabelPickleWriter.Ids labels = visitor -> {
         try (ResultSet rs = ids.executeQuery()) {
           while (rs.next()) {
             String id = rs.getString(1);
             long label = rs.getLong(2);
             if (rs.wasNull()) {
-              label = reader.label(previous.requireNode(id, slot.key()));
+              label = reader.label(baseNode(slot, id));
             }
             visitor.accept(id, label);
           }
         } catch (SQLException e) {
           throw new IOException("reading ids of " + slot.key() + ": " + e.getMessage(), e);
         }
-      });
+      };
+      IdLabelPickleWriter.write(pickle, target.format().idMap(), dimension, target.format().appliedSeqId(), maxLabel,
+          labels);
+    }
+  }
+
+  /** The base element of a record the base must hold; one without is a corrupt base, named as such. */
+  private int baseNode(CollectionSlot slot, String id) throws CorruptDeltaException {
+    try {
+      return previous.requireNode(id);
+    } catch (CorruptIndexException e) {
+      throw new CorruptDeltaException(previous.folder().getParent(), DeltaProblem.CORRUPT_HNSW, "collection "
+          + slot.key() + ": " + e.getMessage(), e);
     }
   }
 }

@@ -1,30 +1,30 @@
 package com.chromacompactor.snapshot;
 
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.QueueJson;
+import com.chromacompactor.chroma.UnsupportedRecordException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a snapshot by the queue route (§10.1 of the format notes): Chroma's own schema, built by
- * replaying its 18 migrations byte for byte, the sysdb rows of every collection, and one ADD row in
- * {@code embeddings_queue} per live record. Chroma builds the metadata segment and the HNSW index
- * from the queue when a reader first opens a collection.
+ * Writes a snapshot by the queue route (docs/chroma-format.md, "The queue route"): Chroma's own schema
+ * as the target's release writes it (its migrations replayed byte for byte), the sysdb rows of every
+ * collection, and one ADD row in {@code embeddings_queue} per live record. Chroma builds the metadata
+ * segment and the HNSW index from the queue when a reader first opens a collection (0.6 and 1.x alike).
  *
  * <p>The snapshot's own queue is the merge's spill: an upsert of a known id rewrites that id's row in
  * place. Ids are found through a scratch table in a separate SQLite file (attached, so that one
@@ -34,15 +34,14 @@ import java.util.Map;
  * #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
  */
 public final class QueueSnapshotWriter implements SnapshotWriter {
-  /**
-   * A fixed queue timestamp instead of the column's CURRENT_TIMESTAMP: the same deltas then give a
-   * byte-identical file, so a retried task writes what the first attempt wrote. Chroma only filters
-   * queue rows by {@code created_at <= now}, which this passes.
-   */
-  static final String CREATED_AT = "2000-01-01 00:00:00";
+  static final String CREATED_AT = SnapshotDatabase.CREATED_AT;
 
-  private final Path scratchFile;
+  private static final String SCRATCH_DDL = "CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL,"
+      + " seq INTEGER NOT NULL, PRIMARY KEY (coll, id)) WITHOUT ROWID";
+
+  private final SnapshotDatabase database;
   private final Connection db;
+  private final ChromaTarget target;
   private final PreparedStatement find;
   private final PreparedStatement insertRow;
   private final PreparedStatement insertId;
@@ -53,9 +52,10 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   private long nextSeq = 1;
   private boolean finished;
 
-  private QueueSnapshotWriter(Path scratchFile, Connection db) throws SQLException {
-    this.scratchFile = scratchFile;
-    this.db = db;
+  private QueueSnapshotWriter(SnapshotDatabase database, ChromaTarget target) throws SQLException {
+    this.database = database;
+    this.db = database.connection();
+    this.target = target;
     find = db.prepareStatement("SELECT q.seq_id, q.metadata FROM scratch.ids i JOIN embeddings_queue q"
         + " ON q.seq_id = i.seq WHERE i.coll = ? AND i.id = ?");
     insertRow = db.prepareStatement("INSERT INTO embeddings_queue (seq_id, created_at, operation, topic, id,"
@@ -66,25 +66,33 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
     deleteId = db.prepareStatement("DELETE FROM scratch.ids WHERE coll = ? AND id = ?");
   }
 
-  /**
-   * Creates {@code chroma.sqlite3} in the (empty) snapshot folder and the id index in {@code scratch}.
-   */
+  /** A factory for snapshots that readers on {@code target}'s releases open. */
+  public static SnapshotWriter.Factory factory(ChromaTarget target) {
+    return (snapshotDir, scratchDir) -> create(snapshotDir, scratchDir, target);
+  }
+
+  /** Creates a snapshot for the default target: {@link #create(Path, Path, ChromaTarget)}. */
   public static QueueSnapshotWriter create(Path snapshotDir, Path scratchDir) throws IOException {
+    return create(snapshotDir, scratchDir, ChromaTarget.DEFAULT);
+  }
+
+  /**
+   * Creates {@code chroma.sqlite3} in the (empty) snapshot folder, in {@code target}'s schema, and the id
+   * index in {@code scratch}.
+   */
+  public static QueueSnapshotWriter create(Path snapshotDir, Path scratchDir, ChromaTarget target) throws IOException {
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
-    Path scratch = scratchDir.resolve("ids.sqlite3");
-    Connection db = MetadataSchema.openNew(sqlite, scratch,
-        "CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
-            + " PRIMARY KEY (coll, id)) WITHOUT ROWID");
+    SnapshotDatabase database = SnapshotDatabase.create(sqlite, scratchDir.resolve("ids.sqlite3"), SCRATCH_DDL, target);
     boolean success = false;
     try {
-      QueueSnapshotWriter w = new QueueSnapshotWriter(scratch, db);
+      QueueSnapshotWriter w = new QueueSnapshotWriter(database, target);
       success = true;
       return w;
     } catch (SQLException e) {
       throw new IOException("creating snapshot " + sqlite + ": " + e.getMessage(), e);
     } finally {
       if (!success) {
-        MetadataSchema.closeQuietly(db);
+        database.close();
       }
     }
   }
@@ -101,21 +109,13 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
 
   @Override
   public void commit() throws IOException {
-    try {
-      db.commit();
-    } catch (SQLException e) {
-      throw new IOException("committing to the snapshot: " + e.getMessage(), e);
-    }
+    database.commit();
   }
 
   /** Undoes everything since the last commit: the delta being merged leaves no trace. */
   @Override
   public void rollback() throws IOException {
-    try {
-      db.rollback();
-    } catch (SQLException e) {
-      throw new IOException("rolling back the snapshot: " + e.getMessage(), e);
-    }
+    database.rollback();
   }
 
   /** The stored record with this id, or null. */
@@ -147,6 +147,7 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   @Override
   public void insert(CollectionSlot slot, EmbeddingRecord r) throws IOException {
     checkOpen();
+    UnsupportedRecordException.check(target, slot.key(), r);
     long seq = nextSeq++;
     try {
       insertRow.setLong(1, seq);
@@ -168,6 +169,7 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   @Override
   public void replace(StoredRecord stored, EmbeddingRecord r) throws IOException {
     checkOpen();
+    UnsupportedRecordException.check(target, stored.slot().key(), r);
     try {
       updateRow.setBytes(1, vectorBytes(r.embedding()));
       updateRow.setString(2, QueueJson.write(r));
@@ -209,18 +211,12 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
     checkOpen();
     finished = true;
     try {
-      MetadataSchema.writeCollections(db, collections);
+      database.writeCollections(target, collections);
       Map<CollectionKey, Long> counts = new LinkedHashMap<>();
       for (CollectionDefinition c : collections) {
         counts.put(c.slot().key(), countRows(c.slot()));
       }
-      db.commit();
-      db.setAutoCommit(true);
-      try (Statement st = db.createStatement()) {
-        st.execute("DETACH DATABASE scratch");
-        st.execute("PRAGMA journal_mode=DELETE");
-      }
-      Files.deleteIfExists(scratchFile);
+      database.finish();
       return counts;
     } catch (SQLException e) {
       throw new IOException("finishing the snapshot: " + e.getMessage(), e);
@@ -245,12 +241,6 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
 
   @Override
   public void close() throws IOException {
-    try {
-      db.close();
-    } catch (SQLException e) {
-      throw new IOException("closing the snapshot: " + e.getMessage(), e);
-    } finally {
-      Files.deleteIfExists(scratchFile);
-    }
+    database.close();
   }
 }

@@ -2,6 +2,7 @@ package com.chromacompactor.storage;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,8 +17,11 @@ public interface BlobStore {
   /** The immediate sub-folders of {@code prefix} (each ending in '/'), sorted. */
   List<String> listFolders(String prefix) throws IOException;
 
-  /** An object found by {@link #list}, with its size in bytes. */
-  record Listed(String key, long size) {}
+  /**
+   * An object found by {@link #list}: its size in bytes and when it was last written (S3's {@code LastModified}, a
+   * local file's modification time), which tells whether a producer is still uploading.
+   */
+  record Listed(String key, long size, Instant lastModified) {}
 
   /** Every object under {@code prefix}, at any depth, sorted by key. */
   List<Listed> list(String prefix) throws IOException;
@@ -29,6 +33,11 @@ public interface BlobStore {
 
   Optional<Blob> get(String key) throws IOException;
 
+  /**
+   * Downloads one object.
+   *
+   * @throws java.nio.file.NoSuchFileException when there is no object at {@code key}
+   */
   void download(String key, Path target) throws IOException;
 
   /** Downloads an object a listing found: its size is known, which a store need not ask for again. */

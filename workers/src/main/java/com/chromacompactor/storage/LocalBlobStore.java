@@ -24,8 +24,22 @@ public final class LocalBlobStore implements BlobStore {
   private static final Object CONDITIONAL_WRITES = new Object();
   private final Path root;
 
+  /** A bucket folder at {@code root}, created if it does not exist (tests, scratch buckets). */
   public LocalBlobStore(Path root) throws IOException {
     this.root = Files.createDirectories(root).toRealPath();
+  }
+
+  /**
+   * The bucket folder at {@code root}, which must exist: a mistyped path on the command line is an error, not a new
+   * empty bucket.
+   *
+   * @throws NoSuchFileException naming the folder when it does not exist or is not a folder
+   */
+  public static LocalBlobStore existing(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new NoSuchFileException(root.toAbsolutePath().toString(), null, "no such bucket folder");
+    }
+    return new LocalBlobStore(root);
   }
 
   public Path root() {
@@ -65,7 +79,8 @@ public final class LocalBlobStore implements BlobStore {
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
         if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".tmp-")) {
-          out.add(new Listed(root.relativize(p).toString().replace('\\', '/'), Files.size(p)));
+          out.add(new Listed(root.relativize(p).toString().replace('\\', '/'), Files.size(p),
+              Files.getLastModifiedTime(p).toInstant()));
         }
       }
     }

@@ -6,12 +6,14 @@ import com.chromacompactor.aws.Resilience;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseBytes;
@@ -20,9 +22,12 @@ import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
@@ -65,7 +70,7 @@ public final class S3BlobStore implements BlobStore {
   public List<Listed> list(String prefix) {
     List<Listed> out = new ArrayList<>();
     resilience.run("list " + prefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-        .contents().stream().map(o -> new Listed(o.key(), o.size())).forEach(out::add));
+        .contents().stream().map(o -> new Listed(o.key(), o.size(), o.lastModified())).forEach(out::add));
     out.sort(Comparator.comparing(Listed::key));
     return out;
   }
@@ -84,8 +89,18 @@ public final class S3BlobStore implements BlobStore {
   /** The attempt timeout covers the body too, so an object's size is asked for before its GET. */
   @Override
   public void download(String key, Path target) throws IOException {
-    long size = resilience.call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)).contentLength());
-    download(new Listed(key, size), target);
+    HeadObjectResponse head;
+    try {
+      head = resilience.call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)));
+    } catch (NoSuchKeyException e) {
+      throw new NoSuchFileException(describe() + "/" + key);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw new NoSuchFileException(describe() + "/" + key); // HEAD answers 404 without an error code
+      }
+      throw e;
+    }
+    download(new Listed(key, head.contentLength(), head.lastModified()), target);
   }
 
   /** The listing gave the size: no HEAD. */
@@ -151,15 +166,30 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Deletes in requests of up to 1,000 keys, in the order given. A key that is already gone counts as deleted. A key
+   * that S3 refuses (the quiet response lists only those) fails the call, naming it: a transient refusal (a 5xx
+   * code) as {@link TransientStorageException}, any other (AccessDenied, ...) as a plain {@link IOException}.
+   */
   @Override
-  public void delete(List<String> keys) {
+  public void delete(List<String> keys) throws IOException {
     for (int i = 0; i < keys.size(); i += 1000) {
       List<ObjectIdentifier> ids = keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
           .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-      resilience.run("delete " + ids.size() + " objects",
+      DeleteObjectsResponse r = resilience.call("delete " + ids.size() + " objects",
           () -> s3.deleteObjects(b -> b.bucket(bucket).delete(Delete.builder().objects(ids).quiet(true).build())));
+      if (r.hasErrors() && !r.errors().isEmpty()) {
+        S3Error first = r.errors().get(0);
+        String message = describe() + ": " + r.errors().size() + " of " + ids.size() + " objects were not deleted,"
+            + " first " + first.key() + " (" + first.code() + ": " + first.message() + ")";
+        boolean transientCode = r.errors().stream().allMatch(e -> TRANSIENT_DELETE_CODES.contains(e.code()));
+        throw transientCode ? new TransientStorageException(message) : new IOException(message);
+      }
     }
   }
+
+  /** Per-key codes of DeleteObjects that may pass when the delete is made again. */
+  private static final Set<String> TRANSIENT_DELETE_CODES = Set.of("InternalError", "ServiceUnavailable", "SlowDown");
 
   @Override
   public String describe() {

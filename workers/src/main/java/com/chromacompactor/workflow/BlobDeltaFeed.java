@@ -5,6 +5,8 @@ import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.merge.DeltaFeed;
+import com.chromacompactor.merge.DeltaNotReadyException;
+import com.chromacompactor.merge.DeltaVersion;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.storage.BlobStore;
@@ -12,9 +14,12 @@ import com.chromacompactor.storage.FolderTransfer;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -37,16 +42,22 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private final TaskContext context;
   private final ExecutorService pool;
   private final List<CompletableFuture<Path>> prefetched = new ArrayList<>();
+  private final Map<String, DeltaVersion> versions;
 
   BlobDeltaFeed(BlobStore store, List<String> prefixes, DeltaOrigin origin, Path workDir, CompactionMode mode,
       TaskContext context) {
-    this(store, prefixes, false, origin, workDir, mode, context);
+    this(store, prefixes, false, origin, Map.of(), workDir, mode, context);
   }
 
-  /** With {@code baseFirst}, the first prefix is the published snapshot the merge starts from. */
-  BlobDeltaFeed(BlobStore store, List<String> prefixes, boolean baseFirst, DeltaOrigin origin, Path workDir,
-      CompactionMode mode, TaskContext context) {
+  /**
+   * With {@code baseFirst}, the first prefix is the published snapshot the merge starts from.
+   *
+   * @param versions the version of each producer delta by key, for a versioned compaction (empty otherwise)
+   */
+  BlobDeltaFeed(BlobStore store, List<String> prefixes, boolean baseFirst, DeltaOrigin origin,
+      Map<String, DeltaVersion> versions, Path workDir, CompactionMode mode, TaskContext context) {
     this.store = store;
+    this.versions = Map.copyOf(versions);
     this.origin = origin;
     this.prefixes = List.copyOf(prefixes);
     this.baseFirst = baseFirst && !prefixes.isEmpty();
@@ -94,6 +105,11 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   }
 
   @Override
+  public Optional<DeltaVersion> version(int index) {
+    return Optional.ofNullable(versions.get(prefixes.get(index)));
+  }
+
+  @Override
   public Path open(int index) throws IOException {
     try {
       context.checkCancelled();
@@ -130,6 +146,14 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
       // A compactor output is merged only if it arrived exactly as written: every file its manifest lists,
       // with the same size and SHA-256, and nothing else. A mismatch is an I/O failure, retried.
       OutputManifest.check(prefixes.get(index), local);
+    } else if (Files.isRegularFile(local.resolve(DeltaMarker.FILE))) {
+      // A producer's delta is merged only once it is what its marker says; until then it is still uploading.
+      String key = prefixes.get(index);
+      DeltaMarker marker = DeltaMarker.parse(key, Files.readAllBytes(local.resolve(DeltaMarker.FILE)));
+      List<String> problems = MarkedFiles.check(Optional.of(marker), local, null);
+      if (!problems.isEmpty()) {
+        throw new DeltaNotReadyException(key, DeltaIntake.summary(problems));
+      }
     }
     return local;
   }

@@ -4,6 +4,7 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.audit.SnapshotCheck;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.merge.CompactionOptions;
@@ -15,30 +16,39 @@ import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
 import com.chromacompactor.statemachine.contract.PlannedChunk;
 import com.chromacompactor.statemachine.contract.StorageLayout;
+import com.chromacompactor.storage.BlobStore;
 import com.chromacompactor.storage.FolderTransfer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * FinalMerge: the published snapshot (if any), then every chunk's intermediate in chunk order, merged
- * into a new ready-to-query snapshot (the indexed route, extending the published snapshot's index) under
- * {@code snapshots/<batch>/}. Its manifest records the snapshot it started
- * from and the entity tag of {@code latest} at that moment, which Publish needs for its conditional
- * write. A snapshot whose manifest is already there was finished by an earlier attempt: it is reused.
+ * FinalMerge: the snapshot the batch was planned on (if any), then every chunk's intermediate in chunk order, merged
+ * into a new ready-to-query snapshot (the indexed route, extending the base's index) under {@code snapshots/<batch>/}.
+ * Every write and delete is gated by the ids' recorded versions, which the new snapshot keeps
+ * ({@link com.chromacompactor.merge.RecordVersions}). Its manifest records the snapshot it started from and the entity
+ * tag of {@code latest} that Plan read, which Publish needs for its conditional write; the deltas it consumed (not
+ * those deferred or quarantined by a chunk); and its high-water mark, above which deltas are in order. A snapshot
+ * whose manifest is already there was finished by an earlier attempt: it is reused.
  */
 final class FinalMergeStep implements ActivityHandler {
-  private final BatchStore store;
+  private final BlobStore bucket;
+  /** The readers' release line the snapshot is written for (intermediates stay in the 1.5 format). */
+  private final ChromaTarget target;
 
-  FinalMergeStep(BatchStore store) {
-    this.store = store;
+  FinalMergeStep(BlobStore bucket, ChromaTarget target) {
+    this.bucket = bucket;
+    this.target = target;
   }
 
   @Override
   public String handle(String inputJson, TaskContext context) throws Exception {
     FinalMergeInput input = ContractJson.input(inputJson, FinalMergeInput.class);
     ContractJson.require(input.mode() != null, "mode is required");
+    BatchStore store = new BatchStore(bucket, input.lineage());
     List<PlannedChunk> plan = store.readPlan(input.batchId(), input.planKey());
     ContractJson.require(input.chunkCount() == plan.size(),
         "chunkCount " + input.chunkCount() + " but the plan has " + plan.size() + " chunks");
@@ -48,21 +58,26 @@ final class FinalMergeStep implements ActivityHandler {
       context.progress("snapshot " + prefix + " was already complete");
       return ContractJson.output(new FinalMergeOutput(prefix, done.get().totalRecords()));
     }
-    Optional<OutputManifest.Base> base = store.latest();
+    BatchRecord batch = store.readBatchRecord(input.batchId());
+    Optional<OutputManifest.Base> base = batch.publishedBase();
     List<String> inputs = new ArrayList<>();
     base.ifPresent(b -> inputs.add(b.prefix()));
+    Set<String> deferred = new LinkedHashSet<>();
+    Set<String> quarantined = new LinkedHashSet<>();
     for (int i = 0; i < plan.size(); i++) {
       String chunk = StorageLayout.intermediatePrefix(input.batchId(), i);
-      if (store.manifest(chunk).isEmpty()) {
-        throw new TaskFailure(ErrorNames.UNEXPECTED, chunk + " has no manifest: the chunk did not complete");
-      }
+      OutputManifest intermediate = store.manifest(chunk).orElseThrow(() -> new TaskFailure(ErrorNames.UNEXPECTED,
+          chunk + " has no manifest: the chunk did not complete"));
+      deferred.addAll(intermediate.deferredOrNone());
+      quarantined.addAll(intermediate.quarantinedOrNone());
       inputs.add(chunk);
     }
     Path out = context.workDir().resolve("snapshot");
     TaskMetrics metrics = MergeProgress.metrics(context, input.batchId(), null);
-    // The published snapshot is taken over as it stands and its indexes extended (IndexedSnapshotWriter).
+    // The base is taken over as it stands and its indexes extended (IndexedSnapshotWriter); its versions too.
     CompactionSummary summary = new BucketMerge(inputs, base.isPresent(), DeltaOrigin.COMPACTOR, input.mode(),
-        CompactionOptions.snapshot(), IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors()))
+        CompactionOptions.snapshot().versioned(null),
+        IndexedSnapshotWriter.factory(Runtime.getRuntime().availableProcessors(), target))
         .run(store.blobs, out, context, metrics);
     // Verified before it can be published: the folder reads back whole, with the records the merge counted.
     List<String> problems = SnapshotCheck.run(out, summary.recordsByCollection());
@@ -70,9 +85,16 @@ final class FinalMergeStep implements ActivityHandler {
       throw new InvariantViolation("snapshot " + prefix + " failed its check and is not uploaded: "
           + problems.stream().limit(5).toList() + (problems.size() > 5 ? " and " + (problems.size() - 5) + " more" : ""));
     }
-    context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " records read back");
+    context.progress("snapshot " + prefix + " checked: " + summary.recordsWritten() + " records read back"
+        + (summary.superseded() > 0 ? ", " + summary.superseded() + " late operations superseded" : ""));
+    // A delta deferred by one chunk stays pending as a whole, even if another chunk merged its other collections:
+    // merged again later, its operations apply again at its own version, which changes nothing they already did.
+    List<String> consumed = new ArrayList<>(Planner.deltaKeys(plan));
+    consumed.removeAll(deferred);
+    consumed.removeAll(quarantined);
     OutputManifest manifest = OutputManifest.write(out, "snapshot", input.batchId(),
-        base.orElse(new OutputManifest.Base(null, null)), Planner.deltaKeys(plan), summary.recordsByCollection());
+        base.orElse(new OutputManifest.Base(null, null)), consumed, summary.recordsByCollection(), batch.highWater(),
+        List.copyOf(deferred), List.copyOf(quarantined));
     context.checkCancelled();
     FolderTransfer.upload(store.blobs, out, prefix, OutputManifest.FILE);
     MergeProgress.mergeDone(context, metrics, input.mode(), "snapshot " + prefix, summary);

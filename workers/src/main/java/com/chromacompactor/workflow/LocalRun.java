@@ -1,35 +1,50 @@
 package com.chromacompactor.workflow;
 
 import com.chromacompactor.activity.ActivityHandler;
+import com.chromacompactor.activity.ErrorClassifier;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
+import com.chromacompactor.statemachine.contract.CollectGarbageInput;
+import com.chromacompactor.statemachine.contract.CollectGarbageOutput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.PlanInput;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.PublishInput;
 import com.chromacompactor.statemachine.contract.PublishOutput;
+import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
+import com.chromacompactor.storage.RootedBlobStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 
 /**
  * The workflow without AWS: the same steps as the state machine (plan, a merge per chunk, final
- * merge, publish, cleanup) run one after the other in this process, against a bucket that is a
- * local folder. Failures surface as the exceptions the activity runtime would report.
+ * merge, publish, cleanup, garbage collection) run one after the other in this process, against a bucket that is a
+ * local folder or S3. Failures surface as the exceptions the activity runtime would report, except the garbage
+ * collection's, which fails no batch: it is in {@link Result#gcFailure()}.
  */
 public final class LocalRun {
-  /** The result of one run. */
-  public record Result(PlanOutput plan, CompactionMode mode, FinalMergeOutput merge, PublishOutput publish) {
+  /**
+   * The result of one run.
+   *
+   * @param gc        what the garbage collection did; null when it failed
+   * @param gcFailure why it failed, or null
+   */
+  public record Result(PlanOutput plan, CompactionMode mode, FinalMergeOutput merge, PublishOutput publish,
+      CollectGarbageOutput gc, String gcFailure) {
     public boolean nothingToDo() {
       return plan.chunkCount() == 0;
     }
@@ -39,31 +54,70 @@ public final class LocalRun {
    * How a local run plans and what it does with bad deltas, as the deployed workflow's settings.
    *
    * @param badDeltaPolicy {@code quarantine} (record and leave out) or {@code fail}
+   * @param intake         the settle window and incomplete-upload limit
+   * @param lineage        the snapshot line to compact
+   * @param target         the readers' release line the published snapshot is written for
+   * @param retention      what the garbage collection at the end keeps
    */
-  public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
+  public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
+      IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
+    /** The unnamed lineage with the default intake and retention rules, written for the default release line. */
+    public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
+      this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE,
+          ChromaTarget.DEFAULT, RetentionRules.defaults());
+    }
+
     public static Settings defaults() {
       return new Settings(Planner.ChunkSizes.defaults(), 1500, "quarantine");
+    }
+
+    public Settings withIntake(IntakeRules rules) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target, retention);
+    }
+
+    public Settings withLineage(Lineage line) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target, retention);
+    }
+
+    public Settings withTarget(ChromaTarget release) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release, retention);
+    }
+
+    public Settings withRetention(RetentionRules rules) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, rules);
     }
   }
 
   private final Map<WorkflowStep, ActivityHandler> steps;
+  private final Lineage lineage;
   private final long parallelModeMaxEmbeddings;
   private final Path scratch;
   private final PrintStream log;
 
   public LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log) {
-    this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy());
+    this(bucket, settings, scratch, log, Clock.systemUTC());
+  }
+
+  /** With the clock that ages deltas. */
+  LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log, Clock clock) {
+    this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(),
+        settings.target(), settings.retention(), RetentionRules.Mode.DELETE, clock);
+    this.lineage = settings.lineage();
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;
     this.log = log;
   }
 
   public Result run(String executionName) throws Exception {
-    PlanOutput plan = call(WorkflowStep.PLAN, new PlanInput(new CompactionRequest(null, null), executionName),
-        PlanOutput.class);
+    PlanOutput plan = call(WorkflowStep.PLAN, new PlanInput(new CompactionRequest(null, null,
+        lineage.isNone() ? null : lineage), executionName), PlanOutput.class);
+    if (plan.waitingDeltas() > 0) {
+      log.printf("%d deltas waiting (not complete yet), the oldest for %d s%n", plan.waitingDeltas(),
+          plan.oldestWaitingSeconds());
+    }
     if (plan.chunkCount() == 0) {
       log.println("nothing to compact");
-      return new Result(plan, null, null, null);
+      return collectGarbage(new Result(plan, null, null, null, null, null));
     }
     // The state machine's Choice, with the same threshold.
     CompactionMode mode = plan.totalEmbeddings() > parallelModeMaxEmbeddings
@@ -71,14 +125,30 @@ public final class LocalRun {
     log.printf("batch %s: %d chunks, %d embeddings, %s mode%n", plan.batchId(), plan.chunkCount(),
         plan.totalEmbeddings(), mode);
     for (int i = 0; i < plan.chunkCount(); i++) {
-      call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode), Object.class);
+      call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode, plan.lineage()),
+          Object.class);
     }
     FinalMergeOutput merge = call(WorkflowStep.FINAL_MERGE,
-        new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(), mode), FinalMergeOutput.class);
-    PublishOutput publish = call(WorkflowStep.PUBLISH, new PublishInput(plan.batchId(), merge.snapshotPrefix()),
-        PublishOutput.class);
-    call(WorkflowStep.CLEANUP, new CleanupInput(plan.batchId(), plan.planKey(), plan.chunkCount()), Object.class);
-    return new Result(plan, mode, merge, publish);
+        new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(), mode, plan.lineage()),
+        FinalMergeOutput.class);
+    PublishOutput publish = call(WorkflowStep.PUBLISH,
+        new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage()), PublishOutput.class);
+    call(WorkflowStep.CLEANUP, new CleanupInput(plan.batchId(), plan.planKey(), plan.chunkCount(), plan.lineage()),
+        Object.class);
+    return collectGarbage(new Result(plan, mode, merge, publish, null, null));
+  }
+
+  /** The last step, as the state machine runs it: its failure is reported, and fails nothing before it. */
+  private Result collectGarbage(Result r) {
+    try {
+      CollectGarbageOutput gc = call(WorkflowStep.COLLECT_GARBAGE, new CollectGarbageInput(lineage),
+          CollectGarbageOutput.class);
+      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), gc, null);
+    } catch (Exception e) {
+      String why = ErrorClassifier.classify(e).error() + ": " + e.getMessage();
+      log.println("garbage collection failed (the run's result stands): " + why);
+      return new Result(r.plan(), r.mode(), r.merge(), r.publish(), null, why);
+    }
   }
 
   private <T> T call(WorkflowStep step, Object input, Class<T> outputType) throws Exception {
@@ -115,15 +185,27 @@ public final class LocalRun {
     public void checkCancelled() throws TaskCancelledException {}
   }
 
-  /** Copies delta folders into the bucket's {@code deltas/}, skipping those already there. */
+  /**
+   * Commits delta folders into the unnamed lineage's {@code deltas/} as a producer does ({@link DeltaPush}: files,
+   * then a marker), skipping those already there. Their sequences are the current time in milliseconds, strictly
+   * increasing in the order given, so they merge in that order.
+   */
   public static int importDeltas(BlobStore bucket, Iterable<Path> deltas) throws IOException {
+    return importDeltas(bucket, Lineage.NONE, deltas);
+  }
+
+  /** As {@link #importDeltas(BlobStore, Iterable)}, into {@code lineage}. */
+  public static int importDeltas(BlobStore bucket, Lineage lineage, Iterable<Path> deltas) throws IOException {
+    BlobStore blobs = RootedBlobStore.under(bucket, lineage.root());
     int imported = 0;
+    long sequence = 0;
     for (Path d : deltas) {
-      String prefix = "deltas/" + d.getFileName() + "/";
-      if (!bucket.listKeys(prefix).isEmpty()) {
+      String name = d.getFileName().toString();
+      if (!blobs.listKeys(StorageLayout.DELTAS_PREFIX + name + "/").isEmpty()) {
         continue;
       }
-      com.chromacompactor.storage.FolderTransfer.upload(bucket, d, prefix, null);
+      sequence = Math.max(System.currentTimeMillis(), sequence + 1);
+      DeltaPush.push(bucket, lineage, d, name, sequence, "compactor run --import-deltas");
       imported++;
     }
     return imported;

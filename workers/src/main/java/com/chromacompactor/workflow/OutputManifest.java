@@ -1,5 +1,6 @@
 package com.chromacompactor.workflow;
 
+import com.chromacompactor.merge.DeltaVersion;
 import com.chromacompactor.storage.TransientStorageException;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -21,12 +22,19 @@ import java.util.stream.Stream;
  * many records came out per collection, and the size and SHA-256 of every file. Its presence means
  * the folder is complete; its checksums let a reader prove that nothing was lost in transfer.
  *
- * @param base the snapshot this one was merged on top of, for the conditional publish (snapshots only)
+ * @param base        the snapshot this one was merged on top of, for the conditional publish (snapshots only)
+ * @param deltaKeys   the deltas this output consumed: merged, so that no later plan takes them again (a deferred or
+ *                    quarantined delta of the batch is not among them)
+ * @param highWater   the highest delta version merged into this snapshot or its bases (snapshots only; null before
+ *                    versions, or when none): a delta at or below it is late
+ * @param deferred    deltas of the plan left out because they were not complete yet; they stay pending (null: none)
+ * @param quarantined deltas of the plan refused while merging; they are quarantined (null: none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record OutputManifest(String format, int version, String kind, String batchId, Base base,
-    List<String> deltaKeys, Map<String, Long> records, Map<String, FileEntry> files) {
+    List<String> deltaKeys, Map<String, Long> records, Map<String, FileEntry> files, DeltaVersion highWater,
+    List<String> deferred, List<String> quarantined) {
 
   public static final String FILE = "manifest.json";
   public static final String FORMAT = "chroma-compactor/manifest";
@@ -40,10 +48,28 @@ public record OutputManifest(String format, int version, String kind, String bat
   /** Checksums every file of {@code folder} and writes the manifest into it. */
   public static OutputManifest write(Path folder, String kind, String batchId, Base base, List<String> deltaKeys,
       Map<String, Long> records) throws IOException {
+    return write(folder, kind, batchId, base, deltaKeys, records, null, List.of(), List.of());
+  }
+
+  /** As {@link #write(Path, String, String, Base, List, Map)}, with the versions and the deltas left out. */
+  public static OutputManifest write(Path folder, String kind, String batchId, Base base, List<String> deltaKeys,
+      Map<String, Long> records, DeltaVersion highWater, List<String> deferred, List<String> quarantined)
+      throws IOException {
     OutputManifest m = new OutputManifest(FORMAT, VERSION, kind, batchId, base, List.copyOf(deltaKeys),
-        new TreeMap<>(records), checksums(folder));
+        new TreeMap<>(records), checksums(folder), highWater, deferred.isEmpty() ? null : List.copyOf(deferred),
+        quarantined.isEmpty() ? null : List.copyOf(quarantined));
     Files.write(folder.resolve(FILE), ContractJson.bytes(m));
     return m;
+  }
+
+  /** {@link #deferred()}, empty for none. */
+  public List<String> deferredOrNone() {
+    return deferred == null ? List.of() : deferred;
+  }
+
+  /** {@link #quarantined()}, empty for none. */
+  public List<String> quarantinedOrNone() {
+    return quarantined == null ? List.of() : quarantined;
   }
 
   public static OutputManifest parse(byte[] json) throws IOException {
@@ -114,7 +140,8 @@ public record OutputManifest(String format, int version, String kind, String bat
     return out;
   }
 
-  static String sha256(Path file) throws IOException {
+  /** The lowercase hex SHA-256 of a file, as manifests and markers record it. */
+  public static String sha256(Path file) throws IOException {
     try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());

@@ -7,6 +7,7 @@ import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.PublishInput;
 import com.chromacompactor.statemachine.contract.PublishOutput;
 import com.chromacompactor.statemachine.contract.StorageLayout;
+import com.chromacompactor.storage.BlobStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,15 +22,16 @@ import java.util.Optional;
  * publish that succeeded finds {@code latest} already pointing here and succeeds again.
  */
 final class PublishStep implements ActivityHandler {
-  private final BatchStore store;
+  private final BlobStore bucket;
 
-  PublishStep(BatchStore store) {
-    this.store = store;
+  PublishStep(BlobStore bucket) {
+    this.bucket = bucket;
   }
 
   @Override
   public String handle(String inputJson, TaskContext context) throws Exception {
     PublishInput input = ContractJson.input(inputJson, PublishInput.class);
+    BatchStore store = new BatchStore(bucket, input.lineage());
     String prefix = BatchStore.snapshotPrefix(input.batchId());
     ContractJson.require(prefix.equals(input.snapshotPrefix()),
         "snapshotPrefix must be " + prefix + ", got " + input.snapshotPrefix());

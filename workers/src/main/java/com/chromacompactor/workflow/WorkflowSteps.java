@@ -4,10 +4,12 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
+import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
-import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
+import com.chromacompactor.storage.S3BlobStore;
+import java.time.Clock;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -21,10 +23,13 @@ public final class WorkflowSteps {
   public static final String CHUNK_SIZE_OTHER = "COMPACTOR_CHUNK_SIZE_OTHER";
   /** {@code quarantine} (default) or {@code fail}: what a delta that cannot be compacted does to its batch. */
   public static final String BAD_DELTA_POLICY = "COMPACTOR_BAD_DELTA_POLICY";
+  // The intake rules come from WorkerEnvironment.SETTLE and .INCOMPLETE_UPLOAD_LIMIT (IntakeRules.fromEnvironment),
+  // the retention rules from WorkerEnvironment.GC_* (RetentionRules.fromEnvironment).
 
   /**
    * The handlers of the worker process: over the S3 bucket named by {@code COMPACTOR_BUCKET}, with the
-   * AWS endpoint and chunk sizes of the environment.
+   * AWS endpoint, chunk sizes, bad-delta policy, settle window, incomplete-upload limit and retention rules of the
+   * environment.
    */
   public static Map<WorkflowStep, ActivityHandler> fromEnvironment(Map<String, String> env) {
     String bucket = env.get(WorkerEnvironment.BUCKET);
@@ -37,8 +42,15 @@ public final class WorkflowSteps {
         intOr(env, CHUNK_SIZE_LINES, defaults.lines()),
         intOr(env, CHUNK_SIZE_OTHER, defaults.other()));
     AwsClients clients = new AwsClients(AwsSettings.fromEnvironment(env));
+    ChromaTarget target;
+    try {
+      target = ChromaTarget.parse(env.get(WorkerEnvironment.CHROMA_VERSION));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(WorkerEnvironment.CHROMA_VERSION + ": " + e.getMessage(), e);
+    }
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name());
+        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target,
+        RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), Clock.systemUTC());
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -50,7 +62,7 @@ public final class WorkflowSteps {
     }
   }
 
-  /** The handlers with the default policy: bad deltas are quarantined. */
+  /** The handlers with the default policy (bad deltas are quarantined) and the default intake rules. */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes) {
     return over(bucket, sizes, Quarantine.Policy.QUARANTINE.name());
   }
@@ -58,14 +70,55 @@ public final class WorkflowSteps {
   /** @param badDeltaPolicy {@code quarantine} or {@code fail} */
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
       String badDeltaPolicy) {
+    return over(bucket, sizes, badDeltaPolicy, IntakeRules.defaults());
+  }
+
+  /**
+   * @param badDeltaPolicy {@code quarantine} or {@code fail}
+   * @param rules          how Plan tells complete deltas from those still uploading
+   */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules) {
+    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT);
+  }
+
+  /**
+   * @param badDeltaPolicy {@code quarantine} or {@code fail}
+   * @param rules          how Plan tells complete deltas from those still uploading
+   * @param target         the readers' release line, which FinalMerge writes the snapshot for
+   */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules, ChromaTarget target) {
+    return over(bucket, sizes, badDeltaPolicy, rules, target, RetentionRules.defaults(), RetentionRules.Mode.DELETE,
+        Clock.systemUTC());
+  }
+
+  /** With the clock that ages deltas (tests move it instead of waiting a day), and the default retention rules. */
+  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes, String badDeltaPolicy,
+      IntakeRules rules, Clock clock) {
+    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT, RetentionRules.defaults(),
+        RetentionRules.Mode.DELETE, clock);
+  }
+
+  /**
+   * Every handler.
+   *
+   * @param target    the readers' release line, which FinalMerge writes the snapshot for
+   * @param retention what the CollectGarbage step keeps
+   * @param gcMode    whether it deletes, or only reports
+   * @param clock     "now" for every age: of deltas, claims and snapshots
+   */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules, ChromaTarget target, RetentionRules retention,
+      RetentionRules.Mode gcMode, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
-    BatchStore store = new BatchStore(bucket);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
-    steps.put(WorkflowStep.PLAN, new PlanStep(store, sizes, policy));
-    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(store, policy));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(store));
-    steps.put(WorkflowStep.PUBLISH, new PublishStep(store));
-    steps.put(WorkflowStep.CLEANUP, new CleanupStep(store));
+    steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
+    steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
+    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target));
+    steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
+    steps.put(WorkflowStep.CLEANUP, new CleanupStep(bucket));
+    steps.put(WorkflowStep.COLLECT_GARBAGE, new GcStep(bucket, retention, gcMode, clock));
     return steps;
   }
 }

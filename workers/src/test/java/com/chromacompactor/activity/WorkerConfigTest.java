@@ -29,7 +29,7 @@ class WorkerConfigTest {
     env.put(WorkerEnvironment.STOP_TIMEOUT_SECONDS, "120");
     env.put(WorkerEnvironment.METRICS_NAMESPACE, "Other/Namespace");
     WorkerConfig c = WorkerConfig.fromEnvironment(env);
-    assertEquals(5, c.activityArns().size());
+    assertEquals(WorkflowStep.values().length, c.activityArns().size());
     assertEquals(ARN + "FinalMerge", c.activityArns().get(WorkflowStep.FINAL_MERGE));
     assertEquals(3, c.concurrency());
     assertEquals(Duration.ofSeconds(15), c.heartbeatInterval());

@@ -10,6 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +48,43 @@ class CompactCommandTest {
     assertEquals(CompactorCli.EXIT_FAILED, r.exit());
     assertTrue(r.err().startsWith("error: delta " + bad + ": CORRUPT_SQLITE: "), r.err());
     assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void chromaVersionWritesThatLinesMigrationsAndAnUnknownOneIsAUsageError() throws Exception {
+    Path out = tmp.resolve("for-1.0");
+    // (a delta without array metadata, which 1.0 cannot hold)
+    CliRun r = CliRun.of("compact", "--chroma-version", "1.0", "--out", out.toString(),
+        Scenario.get().delta("02-lines-tombstones").toString());
+    assertEquals(0, r.exit(), r.err());
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + out.resolve("chroma.sqlite3"));
+        Statement st = db.createStatement();
+        ResultSet rows = st.executeQuery("SELECT count(*) FROM migrations")) {
+      rows.next();
+      assertEquals(16, rows.getInt(1), "chromadb 1.0-1.2's 16 migrations");
+    }
+
+    CliRun bad = CliRun.of("compact", "--chroma-version", "0.5", "--out", tmp.resolve("x").toString(),
+        Scenario.get().delta("00-base").toString());
+    assertEquals(2, bad.exit());
+    assertTrue(bad.err().contains("unknown Chroma version '0.5': expected 0.6 (readers on chromadb 0.5.6-0.6.3),"
+        + " 1.0 (readers on chromadb 1.0-1.2), 1.3 (readers on chromadb 1.3-1.4), 1.5 (readers on chromadb 1.5)"),
+        bad.err());
+    assertFalse(Files.exists(tmp.resolve("x")));
+  }
+
+  @Test
+  void aBaseWrittenForAnotherReleaseIsRebuiltAndTheRunSaysSo() throws Exception {
+    Path base = tmp.resolve("base-1.5");
+    assertEquals(0, CliRun.of("compact", "--out", base.toString(),
+        Scenario.get().delta("02-lines-tombstones").toString()).exit());
+    Path out = tmp.resolve("for-1.3");
+    CliRun r = CliRun.of("compact", "--chroma-version", "1.3", "--base", base.toString(), "--out", out.toString(),
+        Scenario.get().delta("02-lines-tombstones").toString());
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.err().contains("note: base snapshot " + base + " is merged as a delta, not taken over: it is in the"
+        + " format of chromadb 1.5.0-1.5.9, the target is 1.3-1.4 (--chroma-version 1.3); its indexes are rebuilt"),
+        r.err());
   }
 
   @Test

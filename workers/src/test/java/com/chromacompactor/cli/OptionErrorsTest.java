@@ -68,7 +68,7 @@ class OptionErrorsTest {
 
   @Test
   void everyCommandAnswersAWrongOptionWithOneLine() {
-    for (String command : new String[] {"compact", "run", "verify", "worker"}) {
+    for (String command : new String[] {"compact", "run", "gc", "pull", "verify", "worker"}) {
       CliRun r = CliRun.of(command, "--no-such-option");
       assertEquals(2, r.exit(), command);
       assertEquals(1, r.err().lines().count(), command + ": " + r.err());

@@ -37,6 +37,25 @@ class KernelWarmUpTest {
   }
 
   @Test
+  void theCodesWarmUpComputesWhatTheScalarLoopComputes() {
+    // 64 vectors of codes -5..5 and a query of quarters: every sum is exact in any order
+    int dim = 1536;
+    float[] q = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      q[i] = (i % 7 - 3) / 4f;
+    }
+    double expected = 0;
+    for (int n = 0; n < 64; n++) {
+      byte[] codes = new byte[dim];
+      for (int i = 0; i < dim; i++) {
+        codes[i] = (byte) ((n * dim + i) % 11 - 5);
+      }
+      expected += VectorKernels.dotCodesScalar(q, codes);
+    }
+    assertEquals(5 * expected, KernelWarmUp.runCodes(64));
+  }
+
+  @Test
   void itRunsOncePerMetricAndJvmAndFinishes() throws InterruptedException {
     for (Metric metric : Metric.values()) {
       itRunsOncePerJvmAndFinishes(metric);

@@ -151,4 +151,74 @@ class PanamaKernelsTest {
       assertNotEquals(squares[0], squares[1]);
     }
   }
+
+  /**
+   * Codes of two vectors at byte offsets 3 and 3 + padded + 5 of one buffer (unaligned, as a kernel must
+   * not assume), with bytes of 77 around them that a kernel reading past a vector's padding would pick up.
+   */
+  ByteBuffer codeRecords(Memory memory, int dim, byte[][] codes) throws IOException {
+    int padded = FloatKernels.codeLength(dim);
+    int size = 3 + 2 * (padded + 5) + FloatKernels.CODE_BLOCK;
+    ByteBuffer b = switch (memory) {
+      case MAPPED -> {
+        try (FileChannel ch = FileChannel.open(dir.resolve("codes-" + dim + ".bin"), StandardOpenOption.CREATE,
+            StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+          yield ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+        }
+      }
+      case DIRECT -> ByteBuffer.allocateDirect(size);
+      case HEAP -> ByteBuffer.allocate(size);
+    };
+    for (int i = 0; i < size; i++) {
+      b.put(i, (byte) 77);
+    }
+    for (int k = 0; k < 2; k++) {
+      int at = 3 + k * (padded + 5);
+      for (int i = 0; i < padded; i++) {
+        b.put(at + i, i < dim ? codes[k][i] : 0); // padding is zero, as QuantizedVectors leaves it
+      }
+    }
+    return b;
+  }
+
+  @ParameterizedTest(name = "dim {0}, {1}")
+  @MethodSource("cases")
+  void codesGiveTheScalarDotProduct(int dim, Memory memory) throws IOException {
+    Random r = new Random(7L * dim + memory.ordinal());
+    byte[][] codes = new byte[2][dim];
+    r.nextBytes(codes[0]);
+    r.nextBytes(codes[1]);
+    int padded = FloatKernels.codeLength(dim);
+    ByteBuffer b = codeRecords(memory, dim, codes);
+    float[] q = HnswBuilderTest.randomVectors(1, dim, dim + 3L)[0];
+    int[] at = {3, 3 + padded + 5};
+    for (FloatKernels k : new FloatKernels[] {PANAMA, new FloatKernels.Unrolled()}) {
+      float[] laidOut = new float[padded];
+      k.prepareCodeQuery(q, laidOut);
+      float[] four = new float[4];
+      k.dotCodes4(laidOut, b, at[1], b, at[0], b, at[0], b, at[1], four);
+      for (int v = 0; v < 2; v++) {
+        double magnitude = 0;
+        for (int i = 0; i < dim; i++) {
+          magnitude += Math.abs(q[i] * codes[v][i]);
+        }
+        float single = k.dotCodes(laidOut, b, at[v]);
+        assertEquals(VectorKernels.dotCodesScalar(q, codes[v]), single, 1e-5 * magnitude + 1e-6,
+            k.name() + " vector " + v);
+        // the batch gives each the value it has alone, to the bit
+        assertEquals(single, four[v == 0 ? 1 : 0], k.name() + " vector " + v + " in four");
+        assertEquals(single, four[v == 0 ? 2 : 3], k.name() + " vector " + v + " in four");
+      }
+    }
+    if (dim > 0) {
+      // small integers: exact in any order, so every lane and byte position is checked to the bit
+      float[] small = new float[dim];
+      for (int i = 0; i < dim; i++) {
+        small[i] = i % 5 - 2;
+      }
+      float[] laidOut = new float[padded];
+      PANAMA.prepareCodeQuery(small, laidOut);
+      assertEquals(VectorKernels.dotCodesScalar(small, codes[0]), PANAMA.dotCodes(laidOut, b, at[0]));
+    }
+  }
 }

@@ -24,12 +24,16 @@ class IndexedRecallAgainstChromaTest {
   private static final double TOLERANCE = 0.01;
 
   /**
-   * {@code lowrank} vectors (a 32-d latent space, like text embeddings) must reach 0.95; i.i.d.
-   * Gaussian vectors are the worst case for any HNSW (Chroma's own index reaches about 0.94 and 0.88
-   * on these), so there only the comparison with Chroma applies.
+   * {@code lowrank} vectors (a 32-d latent space, like text embeddings) and {@code clustered} ones
+   * (clusters of unequal size, a power-law spectrum: shaped like real embeddings) must reach 0.95;
+   * i.i.d. Gaussian vectors are the worst case for any HNSW (Chroma's own index reaches about 0.94 and
+   * 0.88 on these), so there only the comparison with Chroma applies. The snapshots are built with the
+   * default {@link com.chromacompactor.hnsw.IndexBuild}, the quantized one: this is the test that its
+   * recall is Chroma's.
    */
   @ParameterizedTest(name = "{0} x {1}-d {2} {4}, {3} thread(s)")
-  @CsvSource({"5000, 128, l2, 1, lowrank", "3000, 384, cosine, 2, lowrank", "3000, 256, ip, 1, gauss"})
+  @CsvSource({"5000, 128, l2, 1, lowrank", "3000, 384, cosine, 2, lowrank", "3000, 256, ip, 1, gauss",
+      "6000, 384, cosine, 1, clustered"})
   void recallAtDefaultEfSearchMatchesChromasOwnIndex(int n, int dim, String space, int threads, String kind)
       throws Exception {
     Path root = TempTrees.create("indexed-recall-");
@@ -47,7 +51,7 @@ class IndexedRecallAgainstChromaTest {
     double r = ours.path("recall").asDouble();
     double c = chroma.path("recall").asDouble();
     System.out.printf("recall@10 %d x %d %s %s: ours %.4f, chroma's own %.4f%n", n, dim, space, kind, r, c);
-    if (kind.equals("lowrank")) {
+    if (!kind.equals("gauss")) {
       assertTrue(r >= 0.95, "recall@10 " + r);
     }
     // Both graphs are random draws; 500 queries x 10 give a standard error near 0.005 at 0.9.

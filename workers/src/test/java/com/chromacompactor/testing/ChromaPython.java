@@ -38,7 +38,16 @@ public final class ChromaPython {
 
   /** Runs one command of another script in src/test/python, likewise. */
   public static void runScript(String script, String command, Object... args) {
-    List<String> cmd = new ArrayList<>(List.of(interpreter().toString(), SCRIPTS.resolve(script).toString(), command));
+    exec(interpreter(), script, command, args);
+  }
+
+  /** Runs one command of a script in src/test/python with the venv of {@code release}, likewise. */
+  public static void runWith(ChromaRelease release, String script, String command, Object... args) {
+    exec(release.interpreter(), script, command, args);
+  }
+
+  private static void exec(Path python, String script, String command, Object... args) {
+    List<String> cmd = new ArrayList<>(List.of(python.toString(), SCRIPTS.resolve(script).toString(), command));
     for (Object a : args) {
       if (a instanceof List<?> list) {
         list.forEach(x -> cmd.add(x.toString()));

@@ -11,6 +11,7 @@ import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.metrics.MetricSink;
 import com.chromacompactor.statemachine.contract.AslTemplate;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -19,6 +20,7 @@ import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.ChromaPython;
 import com.chromacompactor.testing.Scenario;
+import com.chromacompactor.testing.Series;
 import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,7 +72,7 @@ class WorkflowOnLocalStackTest {
   /** Deltas uploaded so far, in merge order: the oracle of what the latest snapshot must hold. */
   private static final List<Path> uploaded = new ArrayList<>();
 
-  /** One state machine with its own five activities. */
+  /** One state machine with its own activities. */
   private record Workflow(String stateMachineArn, Map<WorkflowStep, String> activities) {}
 
   @BeforeAll
@@ -148,7 +150,7 @@ class WorkflowOnLocalStackTest {
     upload(extra);
     Process doomed = startSlowChunkWorker(quick);
     ActivityWorker others = startWorker("worker-c", quick, List.of(WorkflowStep.PLAN, WorkflowStep.FINAL_MERGE,
-        WorkflowStep.PUBLISH, WorkflowStep.CLEANUP));
+        WorkflowStep.PUBLISH, WorkflowStep.CLEANUP, WorkflowStep.COLLECT_GARBAGE));
     ActivityWorker rescuer = null;
     try {
       String execution = startExecution(quick, "killed");
@@ -188,6 +190,87 @@ class WorkflowOnLocalStackTest {
       workers.stop(Duration.ofSeconds(5));
     }
     assertLatestAnswersLikeTheOracle();
+  }
+
+  @Test
+  @Order(6)
+  void twoLineagesCompactedByTwoExecutionsAtOnceStayApart() throws Exception {
+    Series series = Series.get();
+    String rootLatest = latest();
+    for (int i = 0; i < 3; i++) {
+      DeltaPush.push(store, Lineage.of("words"), series.delta(i), "d" + i, i, "test");
+      DeltaPush.push(store, Lineage.of("lines"), series.delta(i + 3), "d" + i, i, "test");
+    }
+    String words = startExecution(main, "words", "{\"lineage\": \"words\"}");
+    String lines = startExecution(main, "lines", "{\"lineage\": \"lines\"}");
+    assertEntered(awaitSuccess(words), "Publish");
+    assertEntered(awaitSuccess(lines), "Publish");
+    ChromaDumps.assertSameRecordsAndNeighbours(Series.oracle(series.deltas(0, 1, 2)), dumpLatest("words/"));
+    ChromaDumps.assertSameRecordsAndNeighbours(Series.oracle(series.deltas(3, 4, 5)), dumpLatest("lines/"));
+    assertEquals(rootLatest, latest(), "the unnamed line's latest is untouched");
+    OutputManifest wordsSnapshot = new BatchStore(store, Lineage.of("words")).manifest(
+        new String(store.get("words/latest").orElseThrow().body(), StandardCharsets.UTF_8)).orElseThrow();
+    assertEquals(List.of("deltas/d0/", "deltas/d1/", "deltas/d2/"), wordsSnapshot.deltaKeys());
+    assertEquals(List.of("deltas/d0/", "deltas/d1/", "deltas/d2/"),
+        new BatchStore(store, Lineage.of("lines")).processedDeltas().stream().sorted().toList());
+  }
+
+  @Test
+  @Order(7)
+  void theExampleProducersDeltaGoesThroughTheWorkflow() throws Exception {
+    Path delta = tmp.resolve("example-delta");
+    ProcessBuilder pb = new ProcessBuilder(ChromaPython.interpreter().toString(),
+        Path.of("../examples/producer.py").toAbsolutePath().normalize().toString(), "--bucket", bucket,
+        "--endpoint-url", "http://127.0.0.1:4566", "--lineage", "examples", "--name", "from-python",
+        "--records", "60", "--seed", "11", "--out", delta.toString());
+    pb.environment().put("AWS_ACCESS_KEY_ID", "test");
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", "test");
+    pb.environment().put("AWS_DEFAULT_REGION", "us-east-1");
+    Process p = pb.redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), output);
+    assertTrue(output.contains("committed s3://" + bucket + "/examples/deltas/from-python/"), output);
+    byte[] marker = store.get("examples/deltas/from-python/" + DeltaMarker.FILE).orElseThrow().body();
+    DeltaMarker parsed = DeltaMarker.parse("examples/deltas/from-python/", marker);
+    assertTrue(parsed.files().orElseThrow().size() >= 2, "the marker lists the files: " + parsed);
+
+    assertEntered(awaitSuccess(startExecution(main, "example", "{\"lineage\": \"examples\"}")), "Publish");
+    ChromaDumps.assertSameRecordsAndNeighbours(Series.oracle(List.of(delta)), dumpLatest("examples/"));
+  }
+
+  @Test
+  @Order(8)
+  void aMarkedDeltaWhoseFilesAreStillUploadingWaitsAndTheNextExecutionTakesIt() throws Exception {
+    Series series = Series.get();
+    Lineage parts = Lineage.of("parts");
+    DeltaPush.push(store, parts, series.delta(0), "first", 0, "test");
+    // delta 1: its marker is there, but only chroma.sqlite3 of the files it lists
+    Path one = series.delta(1);
+    List<Path> files;
+    try (var walk = Files.walk(one)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    List<DeltaMarker.FileEntry> entries = new ArrayList<>();
+    for (Path f : files) {
+      entries.add(new DeltaMarker.FileEntry(one.relativize(f).toString(), Files.size(f), OutputManifest.sha256(f)));
+    }
+    String key = "parts/deltas/second/";
+    store.put(key + DeltaMarker.FILE, new DeltaMarker(1, java.util.Optional.of(entries), "test", null).toJson());
+    store.upload(one.resolve("chroma.sqlite3"), key + "chroma.sqlite3");
+
+    String first = startExecution(main, "parts-1", "{\"lineage\": \"parts\"}");
+    assertEntered(awaitSuccess(first), "Publish");
+    JsonNode plan = JSON.readTree(sfn.describeExecution(b -> b.executionArn(first)).output()).path("plan");
+    assertEquals(1, plan.path("waitingDeltas").asInt(), plan.toString());
+    assertEquals("parts", plan.path("lineage").asText());
+    ChromaDumps.assertSameRecordsAndNeighbours(Series.oracle(series.deltas(0)), dumpLatest("parts/"));
+
+    for (Path f : files) {
+      store.upload(f, key + one.relativize(f));
+    }
+    String second = startExecution(main, "parts-2", "{\"lineage\": \"parts\"}");
+    assertEntered(awaitSuccess(second), "Publish");
+    ChromaDumps.assertSameRecordsAndNeighbours(Series.oracle(series.deltas(0, 1)), dumpLatest("parts/"));
   }
 
   // ---------------------------------------------------------------- helpers
@@ -254,14 +337,19 @@ class WorkflowOnLocalStackTest {
     return pb.start();
   }
 
+  /** Commits a delta as a producer does (files, then its marker), in upload order. */
   private static void upload(Path delta) throws Exception {
-    FolderTransfer.upload(store, delta, StorageLayout.DELTAS_PREFIX + delta.getFileName() + "/", null);
+    DeltaPush.push(store, Lineage.NONE, delta, delta.getFileName().toString(), uploaded.size(), "test");
     uploaded.add(delta);
   }
 
   private static String startExecution(Workflow workflow, String name) {
+    return startExecution(workflow, name, "{}");
+  }
+
+  private static String startExecution(Workflow workflow, String name, String input) {
     String unique = name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    return sfn.startExecution(b -> b.stateMachineArn(workflow.stateMachineArn()).name(unique).input("{}"))
+    return sfn.startExecution(b -> b.stateMachineArn(workflow.stateMachineArn()).name(unique).input(input))
         .executionArn();
   }
 
@@ -329,8 +417,14 @@ class WorkflowOnLocalStackTest {
   }
 
   private static JsonNode dumpLatest() throws Exception {
+    return dumpLatest("");
+  }
+
+  /** What chromadb answers for the snapshot that {@code <root>latest} names. */
+  private static JsonNode dumpLatest(String root) throws Exception {
     Path local = Files.createTempDirectory(tmp, "latest-");
-    FolderTransfer.download(store, latest(), local);
+    String prefix = new String(store.get(root + StorageLayout.LATEST_KEY).orElseThrow().body(), StandardCharsets.UTF_8);
+    FolderTransfer.download(store, root + prefix, local);
     return ChromaDumps.dump(local);
   }
 

@@ -9,7 +9,16 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  *
  * @param batchId        the batch
  * @param snapshotPrefix from {@link FinalMergeOutput#snapshotPrefix()}
+ * @param lineage    from {@link PlanOutput#lineage()}: the worker roots every key it reads or writes there
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record PublishInput(String batchId, String snapshotPrefix) {
+public record PublishInput(String batchId, String snapshotPrefix, Lineage lineage) {
+    public PublishInput {
+        lineage = lineage == null ? Lineage.NONE : lineage;
+    }
+
+    /** A task of the unnamed lineage. */
+    public PublishInput(String batchId, String snapshotPrefix) {
+        this(batchId, snapshotPrefix, Lineage.NONE);
+    }
 }

@@ -17,7 +17,13 @@ public enum WorkflowStep {
     /** Swaps the {@code latest} pointer with a conditional write. {@link PublishInput} -&gt; {@link PublishOutput}. */
     PUBLISH("Publish", "COMPACTOR_PUBLISH_ACTIVITY_ARN"),
     /** Deletes intermediates and records the consumed deltas. {@link CleanupInput} -&gt; {@link CleanupOutput}. */
-    CLEANUP("Cleanup", "COMPACTOR_CLEANUP_ACTIVITY_ARN");
+    CLEANUP("Cleanup", "COMPACTOR_CLEANUP_ACTIVITY_ARN"),
+    /**
+     * Deletes what the retention rules no longer keep: old snapshots, consumed deltas, finished plans, leftovers.
+     * {@link CollectGarbageInput} -&gt; {@link CollectGarbageOutput}. The workflow's last step; its failure fails no
+     * batch.
+     */
+    COLLECT_GARBAGE("CollectGarbage", "COMPACTOR_COLLECT_GARBAGE_ACTIVITY_ARN");
 
     private final String stateName;
     private final String arnVariable;

@@ -18,6 +18,8 @@
  *  FinalMerge     FinalMergeInput  -&gt; FinalMergeOutput     (at $.merge)
  *  Publish        PublishInput     -&gt; PublishOutput        (at $.publish; Publish.Conflict -&gt; Fail PublishConflict)
  *  Cleanup        CleanupInput     -&gt; CleanupOutput        (at $.cleanup)
+ *  CollectGarbage CollectGarbageInput -&gt; CollectGarbageOutput (at $.gc; also after NothingToCompact's plan; on
+ *                 error after retries: the TaskError at $.gc, a GcFailures metric, and the run still succeeds)
  * </pre>
  */
 package com.chromacompactor.statemachine.contract;

@@ -1,12 +1,9 @@
 package com.chromacompactor.chroma.hnsw;
 
-import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.chroma.Space;
-import java.nio.file.Path;
-
 /**
- * The hnswlib "persistent index" folder that Chroma 1.x keeps per vector segment (chroma-core's
- * hnswlib fork, PERSISTENCE_VERSION 1). All integers are little-endian, {@code size_t} is 8 bytes.
+ * The hnswlib "persistent index" folder that Chroma keeps per vector segment (chroma-core's hnswlib fork,
+ * PERSISTENCE_VERSION 1; the same bytes from chroma-hnswlib 0.7.3 in chromadb 0.4 to the Rust core of 1.5).
+ * All integers are little-endian, {@code size_t} is 8 bytes. See docs/chroma-format.md, "HNSW folder".
  *
  * <pre>
  * header.bin (100 bytes)
@@ -24,7 +21,15 @@ import java.nio.file.Path;
  * index_metadata.pickle: the user id &lt;-&gt; label map, see {@link IdLabelMap}
  * </pre>
  *
- * Labels are 1-based and never reused; internal ids are insertion order.
+ * Labels are 1-based and never reused; internal ids are insertion order. This class is the one place
+ * that says how large an element is: the header check, the reader, the writer and the base index all
+ * ask it.
+ *
+ * <p>Roles: the reading side is {@link HnswHeader}, {@link HnswSegmentReader}, {@link UpperLevels},
+ * {@link IdLabelMap} and {@link BaseIndex} (a previous snapshot's index, opened to be extended); the
+ * writing side is {@link HnswSegmentWriter} and {@link IdLabelPickleWriter}. Nothing here knows
+ * Chroma's SQLite files or its exceptions: a file that is not what it should be is a {@link
+ * CorruptIndexException} naming it, and a missing one a {@link java.nio.file.NoSuchFileException}.
  */
 public final class HnswSegmentFormat {
   public static final int PERSISTENCE_VERSION = 1;
@@ -39,9 +44,23 @@ public final class HnswSegmentFormat {
 
   private HnswSegmentFormat() {}
 
-  /** Opens the persisted vectors of one segment folder, checked against the collection's dimension. */
-  public static HnswSegmentReader openReader(Path delta, Path folder, Space space, int dimension)
-      throws CorruptDeltaException {
-    return HnswSegmentReader.open(delta, folder, space, dimension);
+  /** Where an element's vector starts: after the neighbour count, flags and {@code maxM0} neighbour ids. */
+  public static long offsetData(long maxM0) {
+    return Integer.BYTES + Integer.BYTES * maxM0;
+  }
+
+  /** Where an element's label starts: after its vector. */
+  public static long labelOffset(long maxM0, long dimension) {
+    return offsetData(maxM0) + (long) Float.BYTES * dimension;
+  }
+
+  /** hnswlib's {@code size_data_per_element}: links, vector and label of one element. */
+  public static long elementSize(long maxM0, long dimension) {
+    return labelOffset(maxM0, dimension) + Long.BYTES;
+  }
+
+  /** The bytes of one level of {@code link_lists.bin}: a count word and {@code maxM} neighbour ids. */
+  public static int upperLevelBytes(int maxM) {
+    return Integer.BYTES * (maxM + 1);
   }
 }

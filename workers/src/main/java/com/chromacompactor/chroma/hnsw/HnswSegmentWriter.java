@@ -1,14 +1,8 @@
 package com.chromacompactor.chroma.hnsw;
 
-import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.chroma.DeltaProblem;
-import com.chromacompactor.chroma.HnswConfig;
-import com.chromacompactor.chroma.Space;
 import com.chromacompactor.hnsw.HnswGraph;
 import com.chromacompactor.hnsw.HnswParams;
 import com.chromacompactor.hnsw.Level0Store;
-import com.chromacompactor.hnsw.Metric;
-import com.chromacompactor.storage.LocalFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,20 +12,29 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Writes one hnswlib persistent index folder ({@link HnswSegmentFormat}): {@code data_level0.bin} is
  * memory-mapped and is itself the graph's level-0 store, so the graph is built in the file; {@code
  * length.bin} is mapped beside it; {@link #finish} writes {@code link_lists.bin} and {@code header.bin}.
  *
- * <p>Use: {@link #create}, {@link #setElement} for every internal id, build the graph on {@link
- * #graph()}, {@link #finish}, {@link #close}.
+ * <p>Use: {@link #create} (or {@link #extend} a {@link BaseIndex}), {@link #setElement} for every new
+ * internal id, build the graph on {@link #graph()}, {@link #finish}, {@link #close}.
  */
 public final class HnswSegmentWriter implements Closeable {
+  /** What {@link #extend} does with the base index's files. */
+  public enum BaseFiles {
+    /** The base folder belongs to the caller: its files are copied. */
+    COPY,
+    /**
+     * The base folder is the compaction's own copy, deleted afterwards: its {@code data_level0.bin} is
+     * moved (unless another hard link shares it), not copied.
+     */
+    MOVE
+  }
+
   private final Path folder;
-  private final Space space;
+  private final VectorForm form;
   private final HnswParams params;
   private final long count;
   private final FileChannel data;
@@ -44,10 +47,10 @@ public final class HnswSegmentWriter implements Closeable {
   private final long baseCount;
   private boolean finished;
 
-  private HnswSegmentWriter(Path folder, Space space, HnswParams params, long count, FileChannel data,
+  private HnswSegmentWriter(Path folder, VectorForm form, HnswParams params, long count, FileChannel data,
       FileChannel lengths, MappedByteBuffer norms, Level0Store store, long baseCount) {
     this.folder = folder;
-    this.space = space;
+    this.form = form;
     this.params = params;
     this.count = count;
     this.data = data;
@@ -55,36 +58,21 @@ public final class HnswSegmentWriter implements Closeable {
     this.norms = norms;
     this.store = store;
     this.graph = new HnswGraph(params, store);
-    this.labelOffset = offsetData(params) + 4 * params.dimension();
+    this.labelOffset = (int) HnswSegmentFormat.labelOffset(params.maxM0(), params.dimension());
     this.normalized = new float[params.dimension()];
     this.baseCount = baseCount;
   }
 
-  /** hnswlib's metric for a Chroma space: cosine is inner product over normalised vectors. */
-  public static Metric metric(Space space) {
-    return space == Space.L2 ? Metric.L2 : Metric.INNER_PRODUCT;
-  }
-
-  public static HnswParams params(HnswConfig config, int dimension) {
-    return new HnswParams(metric(config.space()), dimension, config.maxNeighbors(), config.efConstruction(),
-        HnswParams.DEFAULT_SEED);
-  }
-
-  static int offsetData(HnswParams p) {
-    return 4 + 4 * p.maxM0();
-  }
-
-  static int sizeDataPerElement(HnswParams p) {
-    return offsetData(p) + 4 * p.dimension() + Long.BYTES;
+  private static int elementSize(HnswParams p) {
+    return Math.toIntExact(HnswSegmentFormat.elementSize(p.maxM0(), p.dimension()));
   }
 
   /** Creates the folder's files for exactly {@code count} elements (count ≥ 1). */
-  public static HnswSegmentWriter create(Path folder, HnswConfig config, int dimension, long count)
+  public static HnswSegmentWriter create(Path folder, HnswParams params, VectorForm form, long count)
       throws IOException {
     if (count < 1) {
       throw new IllegalArgumentException("an index folder needs at least one element; count=" + count);
     }
-    HnswParams params = params(config, dimension);
     Files.createDirectories(folder);
     FileChannel data = null;
     FileChannel lengths = null;
@@ -94,11 +82,10 @@ public final class HnswSegmentWriter implements Closeable {
           StandardOpenOption.READ, StandardOpenOption.WRITE);
       lengths = FileChannel.open(folder.resolve(HnswSegmentFormat.LENGTH), StandardOpenOption.CREATE_NEW,
           StandardOpenOption.READ, StandardOpenOption.WRITE);
-      int size = sizeDataPerElement(params);
-      Level0Store store = Level0Store.map(data, count, size, params.maxM0(), dimension);
+      Level0Store store = Level0Store.map(data, count, elementSize(params), params.maxM0(), params.dimension());
       MappedByteBuffer norms = lengths.map(FileChannel.MapMode.READ_WRITE, 0, Math.multiplyExact(count, 4L));
       norms.order(ByteOrder.LITTLE_ENDIAN);
-      HnswSegmentWriter w = new HnswSegmentWriter(folder, config.space(), params, count, data, lengths, norms, store, 0);
+      HnswSegmentWriter w = new HnswSegmentWriter(folder, form, params, count, data, lengths, norms, store, 0);
       success = true;
       return w;
     } finally {
@@ -110,98 +97,22 @@ public final class HnswSegmentWriter implements Closeable {
   }
 
   /**
-   * A previous index, checked against the collection's parameters: null if it cannot be extended
-   * (absent, or built with another M, dimension or ef_construction), in which case the caller builds
-   * from scratch.
-   */
-  public static BaseIndex openBase(Path baseFolder, HnswConfig config, int dimension) throws IOException {
-    if (!Files.isRegularFile(baseFolder.resolve(HnswSegmentFormat.HEADER))
-        || !Files.isRegularFile(baseFolder.resolve(HnswSegmentFormat.PICKLE))) {
-      return null;
-    }
-    HnswHeader h = HnswHeader.read(baseFolder, baseFolder.resolve(HnswSegmentFormat.HEADER));
-    HnswParams p = params(config, dimension);
-    if (h.dimension() != dimension || h.m() != p.m() || h.maxM0() != p.maxM0() || h.efConstruction() != p.efConstruction()
-        || h.elementCount() < 1 || h.sizeDataPerElement() != sizeDataPerElement(p)) {
-      return null;
-    }
-    HnswSegmentReader reader = HnswSegmentReader.open(baseFolder, baseFolder, config.space(), dimension);
-    IdLabelMap ids = IdLabelMap.read(baseFolder, baseFolder.resolve(HnswSegmentFormat.PICKLE));
-    Map<Long, String> labelToId = ids.labelToId();
-    // The map is kept by id alone: the writer asks which element holds a record, never the reverse, and
-    // the pickle's own maps are garbage once this returns.
-    Map<String, Integer> nodeById = new HashMap<>(labelToId.size() * 4 / 3 + 1);
-    long maxLabel = 0;
-    for (long l : labelToId.keySet()) {
-      maxLabel = Math.max(maxLabel, l);
-    }
-    int count = (int) h.elementCount();
-    for (int i = 0; i < count; i++) {
-      long label = reader.label(i);
-      maxLabel = Math.max(maxLabel, label);
-      String id = reader.isDeleted(i) ? null : labelToId.get(label);
-      if (id != null) {
-        nodeById.put(id, i); // two live elements with one id: the later one, as hnswlib's label lookup has it
-      }
-    }
-    return new BaseIndex(baseFolder, h, reader, nodeById, maxLabel);
-  }
-
-  /**
-   * A previous snapshot's index folder, memory-mapped read-only, with its live, labelled elements by
-   * record id ({@code nodeById}) and the highest label it ever gave ({@code maxLabel}: new elements are
-   * labelled above it).
-   */
-  public record BaseIndex(Path folder, HnswHeader header, HnswSegmentReader reader, Map<String, Integer> nodeById,
-      long maxLabel) {
-    public int count() {
-      return (int) header.elementCount();
-    }
-
-    /** The live element that holds record {@code id}, or -1. */
-    public int node(String id) {
-      Integer node = nodeById.get(id);
-      return node == null ? -1 : node;
-    }
-
-    /**
-     * As {@link #node}, for a record the base must hold: one without an element is a base whose rows
-     * and index disagree.
-     */
-    public int requireNode(String id, Object collection) throws CorruptDeltaException {
-      int node = node(id);
-      if (node < 0) {
-        throw new CorruptDeltaException(folder.getParent(), DeltaProblem.CORRUPT_HNSW, "collection " + collection
-            + ": record '" + id + "' has no live element in the index");
-      }
-      return node;
-    }
-
-    /** How many records have a live element. */
-    public int records() {
-      return nodeById.size();
-    }
-  }
-
-  /**
    * Creates the folder's files as a copy of {@code base} extended by {@code added} elements: the base
    * elements keep their internal ids, labels, vectors, norms and links (the graph is restored from
    * {@code link_lists.bin} and the header); new elements go at {@code base.count()..}. Nothing is read
-   * onto the heap but the upper-level links. With {@code moveBase}, the base's {@code data_level0.bin}
-   * is moved here rather than copied (the base folder is a copy the caller deletes): the base's reader
-   * still maps the same file and sees its elements' vectors and labels, which the extension never
-   * rewrites.
+   * onto the heap but the upper-level links. With {@link BaseFiles#MOVE}, the base's {@code
+   * data_level0.bin} is moved here rather than copied: the base's reader still maps the same file and
+   * sees its elements' vectors and labels, which the extension never rewrites.
    */
-  public static HnswSegmentWriter extend(Path folder, BaseIndex base, HnswConfig config, int dimension, long added,
-      boolean moveBase) throws IOException {
-    HnswParams params = params(config, dimension);
+  public static HnswSegmentWriter extend(Path folder, BaseIndex base, HnswParams params, VectorForm form, long added,
+      BaseFiles baseFiles) throws IOException {
     long baseCount = base.count();
     long count = baseCount + added;
-    int size = sizeDataPerElement(params);
+    int size = elementSize(params);
     Files.createDirectories(folder);
     Path baseData = base.folder().resolve(HnswSegmentFormat.DATA_LEVEL0);
     Path newData = folder.resolve(HnswSegmentFormat.DATA_LEVEL0);
-    if (moveBase && LocalFiles.soleLink(baseData)) {
+    if (baseFiles == BaseFiles.MOVE && soleLink(baseData)) {
       movePrefix(baseData, newData, baseCount * size);
     } else {
       copyPrefix(baseData, newData, baseCount * size);
@@ -216,12 +127,13 @@ public final class HnswSegmentWriter implements Closeable {
           StandardOpenOption.WRITE);
       lengths = FileChannel.open(folder.resolve(HnswSegmentFormat.LENGTH), StandardOpenOption.READ,
           StandardOpenOption.WRITE);
-      Level0Store store = Level0Store.map(data, count, size, params.maxM0(), dimension);
+      Level0Store store = Level0Store.map(data, count, size, params.maxM0(), params.dimension());
       MappedByteBuffer norms = lengths.map(FileChannel.MapMode.READ_WRITE, 0, Math.multiplyExact(count, 4L));
       norms.order(ByteOrder.LITTLE_ENDIAN);
-      HnswSegmentWriter w = new HnswSegmentWriter(folder, config.space(), params, count, data, lengths, norms, store,
+      HnswSegmentWriter w = new HnswSegmentWriter(folder, form, params, count, data, lengths, norms, store,
           baseCount);
-      restoreUpperLevels(base.folder().resolve(HnswSegmentFormat.LINK_LISTS), w.graph, params, (int) baseCount);
+      UpperLevels.read(base.folder().resolve(HnswSegmentFormat.LINK_LISTS), (int) baseCount, params.m(),
+          w.graph::restoreNode);
       w.graph.restoreEntry(base.header().entryPoint(), base.header().maxLevel(), (int) baseCount);
       success = true;
       return w;
@@ -233,11 +145,24 @@ public final class HnswSegmentWriter implements Closeable {
     }
   }
 
+  /**
+   * Whether {@code file} has no other hard link, so that moving it and then writing to it changes no
+   * other folder (a bucket's copy, say, had a download linked it). Unknown counts as shared.
+   */
+  private static boolean soleLink(Path file) {
+    try {
+      return Files.getAttribute(file, "unix:nlink") instanceof Integer n && n == 1;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   private static void copyPrefix(Path from, Path to, long bytes) throws IOException {
     try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
         FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       if (in.size() < bytes) {
-        throw new IOException(from + ": truncated: expected at least " + bytes + " bytes, found " + in.size());
+        throw new CorruptIndexException(CorruptIndexException.resource(from), "truncated: expected at least " + bytes
+            + " bytes, found " + in.size());
       }
       long done = 0;
       while (done < bytes) {
@@ -251,36 +176,10 @@ public final class HnswSegmentWriter implements Closeable {
     Files.move(from, to);
     try (FileChannel ch = FileChannel.open(to, StandardOpenOption.WRITE)) {
       if (ch.size() < bytes) {
-        throw new IOException(from + ": truncated: expected at least " + bytes + " bytes, found " + ch.size());
+        throw new CorruptIndexException(CorruptIndexException.resource(from), "truncated: expected at least " + bytes
+            + " bytes, found " + ch.size());
       }
       ch.truncate(bytes);
-    }
-  }
-
-  /** Reads link_lists.bin: per element u32 size, then size / (4 + 4·maxM) levels of (count, maxM ids). */
-  private static void restoreUpperLevels(Path file, HnswGraph graph, HnswParams params, int count) throws IOException {
-    int perLevelBytes = 4 * (params.m() + 1);
-    try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-      byte[] block = new byte[perLevelBytes];
-      for (int i = 0; i < count; i++) {
-        int size = Integer.reverseBytes(in.readInt());
-        if (size < 0 || size % perLevelBytes != 0) {
-          throw new IOException(file + ": element " + i + ": link list size " + size + " is not a whole number of "
-              + perLevelBytes + "-byte levels");
-        }
-        int levels = size / perLevelBytes;
-        int[] links = new int[levels * (params.m() + 1)];
-        ByteBuffer b = ByteBuffer.wrap(block).order(ByteOrder.LITTLE_ENDIAN);
-        for (int l = 0; l < levels; l++) {
-          in.readFully(block);
-          b.clear();
-          links[l * (params.m() + 1)] = b.getInt(0) & 0xFFFF;
-          for (int j = 1; j <= params.m(); j++) {
-            links[l * (params.m() + 1) + j] = b.getInt(4 * j);
-          }
-        }
-        graph.restoreNode(i, levels, links);
-      }
     }
   }
 
@@ -315,7 +214,7 @@ public final class HnswSegmentWriter implements Closeable {
     if (vector.length != params.dimension()) {
       throw new IllegalArgumentException("vector of dimension " + vector.length + ", expected " + params.dimension());
     }
-    if (space == Space.COSINE) {
+    if (form == VectorForm.NORMALIZED) {
       float length = CosineNormalization.normalizeInto(vector, normalized);
       store.writeVector(internalId, normalized);
       norms.putFloat(internalId * 4, length);
@@ -378,13 +277,13 @@ public final class HnswSegmentWriter implements Closeable {
   static void writeHeader(Path file, HnswParams p, long maxElements, long count, int maxLevel, int entryPoint)
       throws IOException {
     ByteBuffer b = ByteBuffer.allocate(HnswSegmentFormat.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    int offsetData = offsetData(p);
+    long offsetData = HnswSegmentFormat.offsetData(p.maxM0());
     b.putInt(HnswSegmentFormat.PERSISTENCE_VERSION);
     b.putLong(0); // offsetLevel0
     b.putLong(maxElements);
     b.putLong(count);
-    b.putLong(sizeDataPerElement(p));
-    b.putLong(offsetData + 4L * p.dimension()); // label_offset
+    b.putLong(HnswSegmentFormat.elementSize(p.maxM0(), p.dimension()));
+    b.putLong(HnswSegmentFormat.labelOffset(p.maxM0(), p.dimension()));
     b.putLong(offsetData);
     b.putInt(maxLevel);
     b.putInt(entryPoint);

@@ -1,7 +1,5 @@
 package com.chromacompactor.chroma.hnsw;
 
-import com.chromacompactor.chroma.CorruptDeltaException;
-import com.chromacompactor.chroma.DeltaProblem;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,23 +11,32 @@ import net.razorvine.pickle.Unpickler;
 import net.razorvine.pickle.objects.ClassDict;
 
 /**
- * {@code index_metadata.pickle}: Chroma's user id &lt;-&gt; hnswlib label map. Chroma 1.x writes a plain
- * dict; Chroma 0.4–0.6 wrote a pickled {@code PersistentData} object with the same fields, which
- * Pyrolite decodes into a {@link ClassDict}. Both are accepted.
+ * {@code index_metadata.pickle}: Chroma's user id &lt;-&gt; hnswlib label map, in either {@link IdMapForm}.
+ * Pyrolite decodes the 0.x {@code PersistentData} object into a {@link ClassDict}, a map of its state,
+ * so both forms read alike.
+ *
+ * @param legacyMaxSeqId the 0.x form's {@code max_seq_id}: the last queue row the index holds, where
+ *     chromadb 0.4-0.5.5 keep it instead of the {@code max_seq_id} table; null in the dict form
  */
 public record IdLabelMap(Map<Long, String> labelToId, Long legacyMaxSeqId) {
 
-  public static IdLabelMap read(Path delta, Path pickle) throws CorruptDeltaException {
-    Object root;
+  public static IdLabelMap read(Path pickle) throws IOException {
     // Buffered: the unpickler reads an opcode at a time, a system call each on a bare file stream.
     try (InputStream in = new BufferedInputStream(Files.newInputStream(pickle), 1 << 16)) {
+      return parse(in, CorruptIndexException.resource(pickle));
+    }
+  }
+
+  /** Decodes the pickle of {@code resource} (the file, as messages name it). */
+  public static IdLabelMap parse(InputStream in, String resource) throws CorruptIndexException {
+    Object root;
+    try {
       root = new Unpickler().load(in);
     } catch (IOException | RuntimeException e) {
-      throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_HNSW,
-          pickle.getParent().getFileName() + "/" + pickle.getFileName() + ": not a readable pickle: " + e, e);
+      throw new CorruptIndexException(resource, "not a readable pickle: " + e, e);
     }
     if (!(root instanceof Map<?, ?> fields)) {
-      throw corrupt(delta, pickle, "expected a dict or PersistentData object, found "
+      throw new CorruptIndexException(resource, "expected a dict or PersistentData object, found "
           + (root == null ? "None" : root.getClass().getSimpleName()));
     }
     Map<Long, String> labelToId = new HashMap<>();
@@ -37,36 +44,31 @@ public record IdLabelMap(Map<Long, String> labelToId, Long legacyMaxSeqId) {
     Object i2l = fields.get("id_to_label");
     if (l2i instanceof Map<?, ?> m && !m.isEmpty()) {
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        labelToId.put(label(delta, pickle, e.getKey()), string(delta, pickle, e.getValue()));
+        labelToId.put(label(resource, e.getKey()), string(resource, e.getValue()));
       }
     } else if (i2l instanceof Map<?, ?> m) {
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        labelToId.put(label(delta, pickle, e.getValue()), string(delta, pickle, e.getKey()));
+        labelToId.put(label(resource, e.getValue()), string(resource, e.getKey()));
       }
     } else if (l2i == null && i2l == null) {
-      throw corrupt(delta, pickle, "has neither label_to_id nor id_to_label");
+      throw new CorruptIndexException(resource, "has neither label_to_id nor id_to_label");
     }
     Object seq = fields.get("max_seq_id");
     Long legacyMaxSeqId = seq instanceof Number n ? n.longValue() : null;
     return new IdLabelMap(labelToId, legacyMaxSeqId);
   }
 
-  private static long label(Path delta, Path pickle, Object o) throws CorruptDeltaException {
+  private static long label(String resource, Object o) throws CorruptIndexException {
     if (o instanceof Number n) {
       return n.longValue();
     }
-    throw corrupt(delta, pickle, "label is not an integer: " + o);
+    throw new CorruptIndexException(resource, "label is not an integer: " + o);
   }
 
-  private static String string(Path delta, Path pickle, Object o) throws CorruptDeltaException {
+  private static String string(String resource, Object o) throws CorruptIndexException {
     if (o instanceof String s) {
       return s;
     }
-    throw corrupt(delta, pickle, "user id is not a string: " + o);
-  }
-
-  private static CorruptDeltaException corrupt(Path delta, Path pickle, String detail) {
-    return new CorruptDeltaException(delta, DeltaProblem.CORRUPT_HNSW,
-        pickle.getParent().getFileName() + "/" + pickle.getFileName() + ": " + detail);
+    throw new CorruptIndexException(resource, "user id is not a string: " + o);
   }
 }

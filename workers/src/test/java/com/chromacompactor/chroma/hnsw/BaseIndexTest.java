@@ -2,9 +2,9 @@ package com.chromacompactor.chroma.hnsw;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.chromacompactor.chroma.HnswConfig;
-import com.chromacompactor.chroma.Space;
 import com.chromacompactor.hnsw.HnswBuilder;
+import com.chromacompactor.hnsw.HnswParams;
+import com.chromacompactor.hnsw.Metric;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -23,9 +23,9 @@ class BaseIndexTest {
   void everyLiveLabelledElementByItsId(@TempDir Path dir) throws Exception {
     int n = 50;
     int dim = 4;
-    HnswConfig config = new HnswConfig(Space.L2, 4, 20, 20);
+    HnswParams params = new HnswParams(Metric.L2, dim, 4, 20, HnswParams.DEFAULT_SEED);
     Path folder = dir.resolve("seg");
-    try (HnswSegmentWriter w = HnswSegmentWriter.create(folder, config, dim, n)) {
+    try (HnswSegmentWriter w = HnswSegmentWriter.create(folder, params, VectorForm.AS_GIVEN, n)) {
       for (int i = 0; i < n; i++) {
         w.setElement(i, 100 + i, new float[] {i, i % 3, i % 5, 1});
       }
@@ -47,7 +47,7 @@ class BaseIndexTest {
       }
     });
 
-    HnswSegmentWriter.BaseIndex base = HnswSegmentWriter.openBase(folder, config, dim);
+    BaseIndex base = BaseIndex.open(folder, params, VectorForm.AS_GIVEN);
 
     Map<String, Integer> expected = new HashMap<>();
     for (int i = 0; i < n; i++) {

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import com.chromacompactor.chroma.HnswConfig;
-import com.chromacompactor.chroma.Space;
 import com.chromacompactor.hnsw.HnswBuilder;
+import com.chromacompactor.hnsw.HnswParams;
+import com.chromacompactor.hnsw.Metric;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -25,11 +26,11 @@ class HnswSegmentWriterTest {
   void roundTripThroughTheReader(@TempDir Path dir) throws Exception {
     int n = 300;
     int dim = 16;
-    HnswConfig config = new HnswConfig(Space.COSINE, 8, 50, 100);
+    HnswParams params = new HnswParams(Metric.INNER_PRODUCT, dim, 8, 50, HnswParams.DEFAULT_SEED);
     Random r = new Random(3);
     float[][] v = new float[n][dim];
     Path folder = dir.resolve("seg");
-    try (HnswSegmentWriter w = HnswSegmentWriter.create(folder, config, dim, n)) {
+    try (HnswSegmentWriter w = HnswSegmentWriter.create(folder, params, VectorForm.NORMALIZED, n)) {
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < dim; j++) {
           v[i][j] = (float) r.nextGaussian();
@@ -44,7 +45,7 @@ class HnswSegmentWriterTest {
         visitor.accept("id-" + i + "-é", i + 1);
       }
     });
-    HnswSegmentReader reader = HnswSegmentFormat.openReader(dir, folder, Space.COSINE, dim);
+    HnswSegmentReader reader = HnswSegmentReader.open(folder, VectorForm.NORMALIZED);
     HnswHeader h = reader.header();
     assertEquals(n, h.elementCount());
     assertEquals(8, h.m());
@@ -62,9 +63,26 @@ class HnswSegmentWriterTest {
       CosineNormalization.roundTrip(expected);
       assertArrayEquals(expected, got);
     }
-    IdLabelMap ids = IdLabelMap.read(dir, folder.resolve(HnswSegmentFormat.PICKLE));
+    IdLabelMap ids = IdLabelMap.read(folder.resolve(HnswSegmentFormat.PICKLE));
     assertEquals(n, ids.labelToId().size());
     assertEquals("id-7-é", ids.labelToId().get(8L));
     assertNull(ids.legacyMaxSeqId());
+  }
+
+  @Test
+  void persistentDataPickleReadsBackAsTheSameMapWithItsSequenceNumber(@TempDir Path dir) throws Exception {
+    Path pickle = dir.resolve(HnswSegmentFormat.PICKLE);
+    IdLabelPickleWriter.write(pickle, IdMapForm.PERSISTENT_DATA, 16, 1, 2500, visitor -> {
+      for (int i = 0; i < 2500; i++) { // more than one 1,000-pair batch
+        visitor.accept("id-" + i, i + 1);
+      }
+    });
+    byte[] head = Files.readAllBytes(pickle);
+    assertEquals("chromadb.segment.impl.vector.local_persistent_hnsw\nPersistentData\n",
+        new String(head, 3, 66, StandardCharsets.US_ASCII), "a GLOBAL of 0.x's class");
+    IdLabelMap ids = IdLabelMap.read(pickle);
+    assertEquals(2500, ids.labelToId().size());
+    assertEquals("id-2499", ids.labelToId().get(2500L));
+    assertEquals(1L, ids.legacyMaxSeqId());
   }
 }

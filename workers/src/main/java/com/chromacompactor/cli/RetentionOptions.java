@@ -1,0 +1,34 @@
+package com.chromacompactor.cli;
+
+import com.chromacompactor.workflow.RetentionRules;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * The retention rules, the same on {@code gc} and on {@code run} (which collects garbage as its last step), with the
+ * worker's environment variables as defaults: {@code @Mixin RetentionOptions retention}.
+ */
+final class RetentionOptions {
+  @Option(names = "--keep-snapshots", paramLabel = "N",
+      defaultValue = "${env:COMPACTOR_GC_KEEP_SNAPSHOTS:-3}",
+      description = "Published snapshots kept: latest and the ones it was published over, newest first (at least 1)."
+          + " Default: COMPACTOR_GC_KEEP_SNAPSHOTS, else 3.")
+  int keepSnapshots;
+
+  @Option(names = "--min-snapshot-age", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:COMPACTOR_GC_MIN_SNAPSHOT_AGE:-24h}",
+      description = "No snapshot younger than this is deleted: 0s, 30m, 24h, 7d. Default:"
+          + " COMPACTOR_GC_MIN_SNAPSHOT_AGE, else 24h.")
+  Duration minSnapshotAge;
+
+  @Option(names = "--delta-retention", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:COMPACTOR_GC_DELTA_RETENTION:-7d}",
+      description = "Consumed deltas (with their processed markers) and finished plans are deleted this long after"
+          + " they were consumed or finished. Default: COMPACTOR_GC_DELTA_RETENTION, else 7d.")
+  Duration deltaRetention;
+
+  /** @throws IllegalArgumentException for a rule out of range (fewer than 1 snapshot kept) */
+  RetentionRules rules() {
+    return new RetentionRules(keepSnapshots, minSnapshotAge, deltaRetention);
+  }
+}
