@@ -4,6 +4,7 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.ErrorClassifier;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.snapshot.SnapshotDirectory;
 import com.chromacompactor.statemachine.contract.ChunkTask;
@@ -12,6 +13,7 @@ import com.chromacompactor.statemachine.contract.CollectGarbageInput;
 import com.chromacompactor.statemachine.contract.CollectGarbageOutput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
+import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
 import com.chromacompactor.statemachine.contract.Lineage;
@@ -28,7 +30,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The workflow without AWS: the same steps as the state machine (plan, a merge per chunk, final
@@ -58,9 +62,24 @@ public final class LocalRun {
    * @param lineage        the snapshot line to compact
    * @param target         the readers' release line the published snapshot is written for
    * @param retention      what the garbage collection at the end keeps
+   * @param claimLease     how long the run's claim of its batch holds unless renewed: the run renews it every third
+   *                       of this while it runs, and a run that was killed loses its batch to the next run this
+   *                       long after its last renewal
    */
   public record Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
-      IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
+      IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention, Duration claimLease) {
+    public Settings {
+      if (claimLease.isNegative() || claimLease.isZero()) {
+        throw new IllegalArgumentException("the claim lease must be positive, got " + claimLease);
+      }
+    }
+
+    /** With the default claim lease ({@link #DEFAULT_CLAIM_LEASE}). */
+    public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
+        IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
+      this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, retention, DEFAULT_CLAIM_LEASE);
+    }
+
     /** The unnamed lineage with the default intake and retention rules, written for the default release line. */
     public Settings(Planner.ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
       this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE,
@@ -72,23 +91,38 @@ public final class LocalRun {
     }
 
     public Settings withIntake(IntakeRules rules) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target, retention);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target, retention,
+          claimLease);
     }
 
     public Settings withLineage(Lineage line) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target, retention);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target, retention,
+          claimLease);
     }
 
     public Settings withTarget(ChromaTarget release) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release, retention);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release, retention,
+          claimLease);
     }
 
     public Settings withRetention(RetentionRules rules) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, rules);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, rules,
+          claimLease);
+    }
+
+    public Settings withClaimLease(Duration lease) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, retention,
+          lease);
     }
   }
 
+  /** A local run's claim lease unless configured: minutes, so that the next run after a kill publishes soon. */
+  public static final Duration DEFAULT_CLAIM_LEASE = Claim.DEFAULT_LOCAL_LEASE;
+
   private final Map<WorkflowStep, ActivityHandler> steps;
+  private final BlobStore bucket;
+  private final Duration claimLease;
+  private final Clock clock;
   private final Lineage lineage;
   private final long parallelModeMaxEmbeddings;
   private final Path scratch;
@@ -101,7 +135,11 @@ public final class LocalRun {
   /** With the clock that ages deltas. */
   LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log, Clock clock) {
     this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(),
-        settings.target(), settings.retention(), RetentionRules.Mode.DELETE, clock);
+        settings.target(), settings.retention(), RetentionRules.Mode.DELETE, Claim.Terms.local(settings.claimLease()),
+        clock);
+    this.bucket = bucket;
+    this.claimLease = settings.claimLease();
+    this.clock = clock;
     this.lineage = settings.lineage();
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;
@@ -124,18 +162,43 @@ public final class LocalRun {
         ? CompactionMode.SEQUENTIAL : CompactionMode.PARALLEL;
     log.printf("batch %s: %d chunks, %d embeddings, %s mode%n", plan.batchId(), plan.chunkCount(),
         plan.totalEmbeddings(), mode);
-    for (int i = 0; i < plan.chunkCount(); i++) {
-      call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode, plan.lineage()),
-          Object.class);
+    BatchStore store = new BatchStore(bucket, lineage);
+    PublishOutput publish;
+    FinalMergeOutput merge;
+    // The claim is this run's for as long as it renews it; a run killed from here on loses it one lease later.
+    try (ClaimLease lease = ClaimLease.start(store, plan.batchId(), executionName, claimLease, clock, log)) {
+      for (int i = 0; i < plan.chunkCount(); i++) {
+        requireHeld(lease);
+        call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode, plan.lineage()),
+            Object.class);
+      }
+      requireHeld(lease);
+      merge = call(WorkflowStep.FINAL_MERGE,
+          new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(), mode, plan.lineage()),
+          FinalMergeOutput.class);
+      // Renewed right before Publish: the claim then holds a whole lease beyond it.
+      requireHeld(lease);
+      if (ClaimLease.renew(store, plan.batchId(), executionName, claimLease, clock) != ClaimLease.Renewal.RENEWED) {
+        throw lost(plan.batchId(), executionName);
+      }
+      publish = call(WorkflowStep.PUBLISH,
+          new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage()), PublishOutput.class);
     }
-    FinalMergeOutput merge = call(WorkflowStep.FINAL_MERGE,
-        new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(), mode, plan.lineage()),
-        FinalMergeOutput.class);
-    PublishOutput publish = call(WorkflowStep.PUBLISH,
-        new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage()), PublishOutput.class);
     call(WorkflowStep.CLEANUP, new CleanupInput(plan.batchId(), plan.planKey(), plan.chunkCount(), plan.lineage()),
         Object.class);
     return collectGarbage(new Result(plan, mode, merge, publish, null, null));
+  }
+
+  private static void requireHeld(ClaimLease lease) throws TaskFailure {
+    Optional<String> lost = lease.lostBecause();
+    if (lost.isPresent()) {
+      throw new TaskFailure(ErrorNames.CLAIM_LOST, lost.get() + ": not published; the run holding it publishes");
+    }
+  }
+
+  private static TaskFailure lost(String batchId, String executionName) {
+    return new TaskFailure(ErrorNames.CLAIM_LOST, "the claim of batch " + batchId + " is no longer " + executionName
+        + "'s (its lease lapsed and another run took it over): not published; the run holding it publishes");
   }
 
   /** The last step, as the state machine runs it: its failure is reported, and fails nothing before it. */

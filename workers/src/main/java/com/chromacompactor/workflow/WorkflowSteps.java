@@ -48,9 +48,12 @@ public final class WorkflowSteps {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(WorkerEnvironment.CHROMA_VERSION + ": " + e.getMessage(), e);
     }
+    // Plan asks Step Functions whether the execution holding a claim still runs (DescribeExecution).
+    Claim.Terms claims = Claim.Terms.deployed(new StepFunctionsHolders(clients.stepFunctions(),
+        Resilience.standard("sfn")));
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
         Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target,
-        RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), Clock.systemUTC());
+        RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), claims, Clock.systemUTC());
   }
 
   private static int intOr(Map<String, String> env, String name, int fallback) {
@@ -101,7 +104,7 @@ public final class WorkflowSteps {
   }
 
   /**
-   * Every handler.
+   * Every handler; Plan's claims last {@link Claim#DEPLOYED_LEASE} and nobody is asked whether their holder runs.
    *
    * @param target    the readers' release line, which FinalMerge writes the snapshot for
    * @param retention what the CollectGarbage step keeps
@@ -111,9 +114,17 @@ public final class WorkflowSteps {
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules, ChromaTarget target, RetentionRules retention,
       RetentionRules.Mode gcMode, Clock clock) {
+    return over(bucket, sizes, badDeltaPolicy, rules, target, retention, gcMode,
+        Claim.Terms.deployed(ClaimHolders.UNKNOWN), clock);
+  }
+
+  /** @param claims how Plan claims a batch, and how it judges another execution's claim */
+  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Planner.ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules, ChromaTarget target, RetentionRules retention,
+      RetentionRules.Mode gcMode, Claim.Terms claims, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
-    steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
+    steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, claims, clock));
     steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
     steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
