@@ -13,6 +13,7 @@ chromadb upserting them (the model).
 SPEC (written by the Java driver, FaultValidator):
   {"bucket": {"s3": NAME, "endpoint": URL} | {"dir": PATH},
    "deltas": [{"key": "deltas/d02-words/", "source": DIR, "sequence": 2, "bad": false}, ...],
+   "collectable": {"snapshots/b-.../": [delta keys it consumed]}   (a superseded base GC may have deleted),
    "succeeded": [{"execution": NAME, "published": "snapshots/b-.../" or null}],
    "failed": [{"execution": NAME, "status": "FAILED", "error": NAME}],
    "running": [batch ids whose executions are still running],
@@ -48,7 +49,8 @@ INDEX_PROBES = 25  # records per collection whose own vector must find them thro
 
 def make_deltas(out):
     """Two deltas for the published base, then the swept batch: overlapping upserts, tombstones, three
-    collections (cosine, l2, ip), and one delta that is not a database (quarantined by Plan)."""
+    collections (cosine, l2, ip), and one delta that is not a database (quarantined by Plan); last, the delta a
+    producer pushes while the batch runs."""
     os.makedirs(out)
     rng = np.random.default_rng(17)
     bw, bl, br = (rng.standard_normal((cf.RANK, DIM)).astype(np.float32) for _ in range(3))
@@ -59,8 +61,8 @@ def make_deltas(out):
 
     listing = []
 
-    def delta(name, bad=False):
-        listing.append({"name": name, "bad": bad})
+    def delta(name, bad=False, pushed=False):
+        listing.append({"name": name, "bad": bad, "pushed": pushed})
         return os.path.join(out, name)
 
     c = cf.client(delta("d00-words"))
@@ -99,6 +101,13 @@ def make_deltas(out):
     os.makedirs(d)
     with open(os.path.join(d, "chroma.sqlite3"), "wb") as f:
         f.write(b"this is not a SQLite database, a producer's upload gone wrong\n" * 64)
+
+    # not in the start state: a producer pushes it (compactor push) while the batch runs, and the next run takes it
+    c = cf.client(delta("d07-pushed", pushed=True))
+    w = cf.words(c)
+    cf.add_records(w, "w", cf.ids("w", 220, 240), vecs(bw, 20), rng)
+    w.upsert(ids=["w0002", "w0120"], embeddings=vecs(bw, 2), documents=["w0002 back", "w0120 pushed"])
+    del c
 
     cf.write_json(os.path.join(out, "deltas.json"), listing)
 
@@ -325,8 +334,10 @@ class Report:
         self.violations.append({"check": check, "detail": detail})
 
 
-def read_chain(bucket, report):
-    """latest, then each snapshot's base: [(prefix, manifest)], newest first."""
+def read_chain(bucket, report, collectable=None):
+    """latest, then each snapshot's base: [(prefix, manifest)], newest first. A base in collectable that is gone
+    whole ends the chain with the deltas the spec says it consumed."""
+    collectable = collectable or {}
     body = bucket.get(LATEST)
     if body is None:
         return []
@@ -338,6 +349,11 @@ def read_chain(bucket, report):
             break
         seen.add(prefix)
         raw = bucket.get(prefix + MANIFEST)
+        if raw is None and chain and prefix in collectable and not bucket.keys(prefix):
+            # a superseded base the garbage collection deleted whole: its deltas are known from the spec
+            report.facts["collected"] = prefix
+            chain.append((prefix, {"deltaKeys": collectable[prefix], "collected": True}))
+            break
         if raw is None:
             report.violate("MANIFEST" if not chain else "CHAIN",
                            "%s has no %s%s" % (prefix, MANIFEST, "" if not chain else " (base of " + chain[-1][0] + ")"))
@@ -381,7 +397,7 @@ def validate(spec):
     report.facts["objects"] = len(all_keys)
 
     # latest names a complete snapshot whose manifest checks
-    chain = read_chain(bucket, report)
+    chain = read_chain(bucket, report, spec.get("collectable"))
     report.facts["chain"] = [p for p, _ in chain]
     consumed = []
     for _, m in reversed(chain):

@@ -33,6 +33,8 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
  * </ol>
  */
 final class BatchRun {
+  /** Plan's report of success: the batch is listed, and the producer may push. */
+  private static final String PLAN_DONE = "sfn SUCCESS Plan";
   /**
    * How runs are made.
    *
@@ -49,17 +51,27 @@ final class BatchRun {
   /**
    * What one run does.
    *
-   * @param overlaps when, after the first execution started, another execution of the same batch starts
-   * @param replay   the command that runs this schedule again
+   * @param overlaps   when, after the first execution started, another execution of the same batch starts
+   * @param replay     the command that runs this schedule again
+   * @param abortAfter a request after which the first execution is aborted (StopExecution, as an operator or a
+   *                   deployment does), or null: its claim must not outlive it
+   * @param variant    the start this schedule needs, or null for the sweep's
    */
-  record Schedule(String label, FaultPlan plan, List<Duration> overlaps, String replay) {
+  record Schedule(String label, FaultPlan plan, List<Duration> overlaps, String replay, String abortAfter,
+      StartState.Variant variant) {
     Schedule {
       overlaps = List.copyOf(overlaps);
     }
 
-    Schedule from(StartState.Variant start) {
+    Schedule(String label, FaultPlan plan, List<Duration> overlaps, String replay) {
+      this(label, plan, overlaps, replay, null, null);
+    }
+
+    /** With its start settled: its own, else the sweep's; the replay command names it. */
+    Schedule from(StartState.Variant sweeps) {
+      StartState.Variant start = variant != null ? variant : sweeps;
       return new Schedule(label, plan, overlaps, replay + (start == StartState.Variant.CLEAN ? " --clean"
-          : " --with-bad-delta"));
+          : " --with-bad-delta"), abortAfter, start);
     }
   }
 
@@ -107,7 +119,8 @@ final class BatchRun {
   }
 
   Outcome run(Schedule scheduled, Path dir) throws Exception {
-    Schedule schedule = scheduled.from(start.variant);
+    Schedule schedule = scheduled.from(this.start.variant);
+    StartState start = StartState.get(schedule.variant());
     Instant began = Instant.now();
     Files.createDirectories(dir);
     schedule.plan().write(dir);
@@ -121,7 +134,8 @@ final class BatchRun {
     List<FaultValidator.Violation> stuck = new ArrayList<>();
     List<String> exits;
     try (SweepWorkflow workflow = SweepWorkflow.create(sfn, bucket, tag, settings.heartbeatSeconds())) {
-      try (WorkerFleet fleet = new WorkerFleet(dir, workerEnvironment(bucket, workflow), settings.workers())) {
+      try (WorkerFleet fleet = new WorkerFleet(dir, workerEnvironment(bucket, workflow), settings.workers());
+          Producer producer = new Producer(dir, bucket, start.pushed)) {
         fleet.start(); // the JVMs start while the bucket fills
         start.uploadTo(s3, bucket);
         phases.put("execution", Instant.now());
@@ -130,14 +144,30 @@ final class BatchRun {
         overlaps.sort(null);
         Instant first = Instant.now();
         int overlap = 0;
+        boolean aborted = schedule.abortAfter() == null;
+        boolean pushing = false;
+        boolean pushed = false;
         while (true) {
           fleet.supervise();
+          // The producer pushes once Plan has listed the batch, so that the batch stays the same from run to run;
+          // the next scheduled run takes the pushed delta.
+          if (!pushing && (!workflow.describe(arns.get(0)).running() || RequestLog.read(dir).stream()
+              .anyMatch(r -> PLAN_DONE.equals(r.request())))) {
+            producer.start();
+            pushing = true;
+          }
+          pushed = pushing && producer.supervise();
+          if (!aborted && RequestLog.read(dir).stream()
+              .anyMatch(r -> r.succeeded() && schedule.abortAfter().equals(r.request()))) {
+            workflow.stop(arns.get(0), "aborted after " + schedule.abortAfter() + " by the fault sweep");
+            aborted = true;
+          }
           while (!overlaps.isEmpty() && Instant.now().isAfter(first.plus(overlaps.get(0)))) {
             overlaps.remove(0);
             arns.add(workflow.start("overlap-" + (++overlap)));
           }
           List<SweepWorkflow.Execution> now = arns.stream().map(workflow::describe).toList();
-          if (overlaps.isEmpty() && now.stream().noneMatch(SweepWorkflow.Execution::running)) {
+          if (overlaps.isEmpty() && now.stream().noneMatch(SweepWorkflow.Execution::running) && pushed) {
             executions.addAll(now);
             break;
           }
@@ -174,7 +204,8 @@ final class BatchRun {
           }
           Thread.sleep(300);
         }
-        exits = fleet.exits();
+        exits = new ArrayList<>(fleet.exits());
+        exits.addAll(producer.exits());
         phases.put("stop", Instant.now());
       }
       List<String> histories = new ArrayList<>();
@@ -196,8 +227,15 @@ final class BatchRun {
     if (next.status() != ExecutionStatus.SUCCEEDED) {
       failed.add(next);
     }
+    // The deltas: the start's and the pushed one. A snapshot the garbage collection may have deleted once superseded:
+    // the start's base, and a snapshot of the batch once the next run published the pushed delta over it.
+    List<StartState.Delta> deltas = new ArrayList<>(start.deltas);
+    deltas.add(start.pushed.delta());
+    Map<String, List<String>> collectable = new HashMap<>(start.collectableBase);
+    executions.stream().filter(e -> e.published() != null)
+        .forEach(e -> collectable.put(e.published(), start.throughBatch()));
     FaultValidator.Report report = FaultValidator.validate(dir, Map.of("s3", bucket, "endpoint",
-        AwsSettings.localStack().endpoint().toString()), start.deltas,
+        AwsSettings.localStack().endpoint().toString()), deltas, collectable,
         new FaultValidator.Expectations(succeeded, failed, List.of(), true), modelCache);
     if (!stuck.isEmpty()) {
       List<FaultValidator.Violation> all = new ArrayList<>(stuck);
@@ -237,6 +275,11 @@ final class BatchRun {
     env.put(WorkflowSteps.CHUNK_SIZE_WORDS, Integer.toString(StartState.CHUNK_SIZES.words()));
     env.put(WorkflowSteps.CHUNK_SIZE_LINES, Integer.toString(StartState.CHUNK_SIZES.lines()));
     env.put(WorkflowSteps.CHUNK_SIZE_OTHER, Integer.toString(StartState.CHUNK_SIZES.other()));
+    // The garbage collection at the batch's end deletes at once what it may: the superseded base snapshot, the
+    // consumed deltas with their markers, finished plans. So its deletes are in the baseline, and swept.
+    env.put(WorkerEnvironment.GC_KEEP_SNAPSHOTS, "1");
+    env.put(WorkerEnvironment.GC_MIN_SNAPSHOT_AGE, "0s");
+    env.put(WorkerEnvironment.GC_DELTA_RETENTION, "0s");
     return env;
   }
 

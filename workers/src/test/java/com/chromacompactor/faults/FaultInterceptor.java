@@ -53,6 +53,8 @@ public final class FaultInterceptor implements ExecutionInterceptor {
   public static final String DIR_VARIABLE = "COMPACTOR_FAULTS_DIR";
   /** This worker's label in the log, e.g. {@code w1}. */
   public static final String WORKER_VARIABLE = "COMPACTOR_FAULTS_WORKER";
+  /** What a process that runs no activity task does (a producer's {@code Push}): its requests are tied to it. */
+  public static final String PROCESS_TASK_VARIABLE = "COMPACTOR_FAULTS_PROCESS_TASK";
 
   private static final ExecutionAttribute<Call> CALL = new ExecutionAttribute<>("compactor.faults.call");
   private static final InheritableThreadLocal<RequestNames.TaskRef> TASK = new InheritableThreadLocal<>();
@@ -61,6 +63,7 @@ public final class FaultInterceptor implements ExecutionInterceptor {
   private final Path dir;
   private final String worker;
   private final List<FaultPlan.Injection> injections;
+  private final RequestNames.TaskRef processTask;
   private final Map<String, String> stepsByActivity = new HashMap<>();
   /** Static: the SDK makes an interceptor per client, and the worker polls with one client and reports with another. */
   private static final Map<String, RequestNames.TaskRef> TASKS_BY_TOKEN = new ConcurrentHashMap<>();
@@ -87,6 +90,8 @@ public final class FaultInterceptor implements ExecutionInterceptor {
     String folder = env.get(DIR_VARIABLE);
     this.dir = folder == null || folder.isBlank() ? null : Path.of(folder);
     this.worker = env.getOrDefault(WORKER_VARIABLE, "worker");
+    String task = env.get(PROCESS_TASK_VARIABLE);
+    this.processTask = task == null || task.isBlank() ? null : new RequestNames.TaskRef(task, null);
     try {
       this.injections = dir == null ? List.of() : FaultPlan.read(dir).injections();
     } catch (IOException e) {
@@ -106,7 +111,8 @@ public final class FaultInterceptor implements ExecutionInterceptor {
       return;
     }
     Optional<RequestNames.Named> named = RequestNames.of(context.request(), TASKS_BY_TOKEN::get);
-    named.ifPresent(n -> attributes.putAttribute(CALL, new Call(n, n.task() != null ? n.task() : TASK.get())));
+    named.ifPresent(n -> attributes.putAttribute(CALL, new Call(n, n.task() != null ? n.task()
+        : TASK.get() != null ? TASK.get() : processTask)));
   }
 
   @Override

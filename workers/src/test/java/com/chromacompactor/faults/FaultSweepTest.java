@@ -87,7 +87,10 @@ class FaultSweepTest {
     assertTrue(o.valid(), "the baseline validates: " + o.report().violations());
     assertEquals(ExecutionStatus.SUCCEEDED, o.executions().get(0).status(), o.line());
     assertNotNull(o.executions().get(0).published(), "the baseline publishes");
-    assertTrue(o.next().nothingToDo(), "the next run finds nothing left: " + o.next().describe());
+    assertNotNull(o.next().published(), "the next run publishes the pushed delta: " + o.next().describe());
+    List<String> consumed = new ArrayList<>();
+    o.report().facts().path("consumed").forEach(k -> consumed.add(k.asText()));
+    assertTrue(consumed.contains("deltas/d07-pushed/"), "consumed: " + consumed);
     assertEquals(List.of(), o.fired(), "no fault in the baseline");
     assertEquals(List.of(), o.workerExits(), "no worker died");
 
@@ -121,7 +124,23 @@ class FaultSweepTest {
         "the snapshot's manifest is its last file");
     assertEquals(List.of("s3 PUT latest if-match", "sfn SUCCESS Publish"),
         baseline.ofStep("Publish").stream().map(FaultSweep.Request::name).toList());
-    at.apply("s3 DELETE-OBJECTS intermediate/" + batch + "/ (" + countIntermediates(requests, batch) + " keys)");
+    assertTrue(requests.stream().anyMatch(r -> r.step().equals("Cleanup")
+        && r.name().startsWith("s3 DELETE-OBJECTS intermediate/" + batch + "/ [")), "Cleanup deletes the intermediates");
+    // The producer's push while the batch runs: every file, then the marker, last.
+    List<String> push = baseline.ofStep(Producer.TASK).stream().map(FaultSweep.Request::name).toList();
+    assertTrue(push.size() >= 2 && push.stream().allMatch(n -> n.startsWith("s3 PUT deltas/d07-pushed/")), push.toString());
+    assertEquals("s3 PUT deltas/d07-pushed/_delta.json", push.get(push.size() - 1), "the marker comes last");
+    // The garbage collection (the sweep keeps one snapshot and no consumed delta): the base snapshot, the consumed
+    // deltas with their markers, the finished plans; each is a request of the baseline, swept like the others.
+    List<String> gc = baseline.ofStep("CollectGarbage").stream().map(FaultSweep.Request::name).toList();
+    // In waves: the markers and manifests, then the files, then the plans and processed markers.
+    assertEquals(4, gc.size(), gc.toString());
+    assertTrue(gc.get(0).startsWith("s3 DELETE-OBJECTS deltas/d00-words/") && gc.get(0).contains("_delta.json")
+        && gc.get(0).contains("manifest.json"), gc.toString());
+    assertTrue(gc.get(1).startsWith("s3 DELETE-OBJECTS deltas/d00-words/") && gc.get(1).contains("chroma.sqlite3"),
+        gc.toString());
+    assertTrue(gc.get(2).startsWith("s3 DELETE-OBJECTS plans/") && gc.get(2).contains("plans/processed/"),
+        gc.toString());
   }
 
   @Test
@@ -133,12 +152,17 @@ class FaultSweepTest {
     String mode = System.getProperty(MODE, "sample");
     List<BatchRun.Schedule> schedules = switch (mode) {
       case "sample" -> sampleOrOne();
+      case "regressions" -> FaultSweep.regressions(baseline);
+      case "abort" -> List.of(new BatchRun.Schedule("replay-abort", FaultPlan.none(), List.of(),
+          "scripts/fault-sweep --abort-after '" + System.getProperty("faults.abortAfter") + "'",
+          System.getProperty("faults.abortAfter"), null));
       case "full" -> FaultSweep.everyRequest(baseline);
       case "seeds" -> seeds(System.getProperty("faults.seeds", "1..10"));
       case "request" -> List.of(FaultSweep.repeated(System.getProperty("faults.request"),
           FaultKind.valueOf(System.getProperty("faults.fault")), Integer.getInteger("faults.times", 1), "replay"));
       case "baseline" -> List.of();
-      default -> throw new IllegalArgumentException(MODE + " must be sample, full, seeds, request or baseline: " + mode);
+      default -> throw new IllegalArgumentException(MODE + " must be sample, regressions, full, seeds, request, abort or"
+          + " baseline: " + mode);
     };
     if (mode.equals("sample")) {
       assertEveryFaultAtEveryStep(schedules);
@@ -151,10 +175,16 @@ class FaultSweepTest {
     }
   }
 
+  /** The sample and the regressions, or one run of the sample. */
   private List<BatchRun.Schedule> sampleOrOne() {
     List<BatchRun.Schedule> all = FaultSweep.sample(baseline);
     String one = System.getProperty("faults.sample");
-    return one == null ? all : List.of(all.get(Integer.parseInt(one)));
+    if (one != null) {
+      return List.of(all.get(Integer.parseInt(one)));
+    }
+    List<BatchRun.Schedule> withRegressions = new ArrayList<>(all);
+    withRegressions.addAll(FaultSweep.regressions(baseline));
+    return withRegressions;
   }
 
   private List<BatchRun.Schedule> seeds(String range) {
@@ -179,16 +209,11 @@ class FaultSweepTest {
         }
       }
     }
-    for (WorkflowStep step : WorkflowStep.values()) {
+    for (String step : FaultSweep.steps()) {
       for (FaultKind.Family family : FaultSweep.FAULTS) {
-        assertTrue(covered.contains(step.stateName() + " " + family), step.stateName() + " " + family
-            + " not in the sample: " + covered);
+        assertTrue(covered.contains(step + " " + family), step + " " + family + " not in the sample: " + covered);
       }
     }
-  }
-
-  private static long countIntermediates(List<FaultSweep.Request> requests, String batch) {
-    return requests.stream().filter(r -> r.name().startsWith("s3 PUT intermediate/" + batch + "/")).count();
   }
 
   private static void requireLocalStack() {

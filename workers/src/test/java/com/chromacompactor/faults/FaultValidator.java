@@ -50,6 +50,16 @@ final class FaultValidator {
   /** @param bucket {@code {"s3": name, "endpoint": url}} or {@code {"dir": path}} */
   static Report validate(Path workDir, Map<String, String> bucket, List<StartState.Delta> deltas,
       Expectations expect, Path modelCache) throws IOException, InterruptedException {
+    return validate(workDir, bucket, deltas, Map.of(), expect, modelCache);
+  }
+
+  /**
+   * @param collectable snapshots that the garbage collection may have deleted once superseded, each with the deltas
+   *                    it consumed: the chain of {@code latest} may end at one of them
+   */
+  static Report validate(Path workDir, Map<String, String> bucket, List<StartState.Delta> deltas,
+      Map<String, List<String>> collectable, Expectations expect, Path modelCache)
+      throws IOException, InterruptedException {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("bucket", bucket);
     List<Map<String, Object>> order = new ArrayList<>();
@@ -57,6 +67,7 @@ final class FaultValidator {
       order.add(Map.of("key", d.key(), "source", d.source().toString(), "sequence", d.sequence(), "bad", d.bad()));
     }
     spec.put("deltas", order);
+    spec.put("collectable", collectable);
     List<Map<String, Object>> succeeded = new ArrayList<>();
     for (SweepWorkflow.Execution e : expect.succeeded()) {
       Map<String, Object> run = new LinkedHashMap<>();

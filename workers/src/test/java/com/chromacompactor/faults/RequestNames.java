@@ -1,8 +1,12 @@
 package com.chromacompactor.faults;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
@@ -43,14 +47,14 @@ public final class RequestNames {
   public static Optional<Named> of(SdkRequest request, Function<String, TaskRef> tasksByToken) {
     if (request instanceof PutObjectRequest put) {
       String condition = put.ifNoneMatch() != null ? " if-none-match" : put.ifMatch() != null ? " if-match" : "";
-      return s3("PUT " + put.key() + condition);
+      return s3("PUT " + stableKey(put.key()) + condition);
     }
     if (request instanceof DeleteObjectRequest delete) {
       return s3("DELETE " + delete.key());
     }
     if (request instanceof DeleteObjectsRequest delete) {
       List<String> keys = delete.delete().objects().stream().map(ObjectIdentifier::key).toList();
-      return s3("DELETE-OBJECTS " + commonFolder(keys) + " (" + keys.size() + " keys)");
+      return s3("DELETE-OBJECTS " + folders(keys));
     }
     if (request instanceof CopyObjectRequest copy) {
       return s3("COPY " + copy.destinationKey());
@@ -80,19 +84,37 @@ public final class RequestNames {
   }
 
   /** The folder every key is under (up to its last '/'), or "" when they share none. */
-  static String commonFolder(List<String> keys) {
-    if (keys.isEmpty()) {
-      return "";
-    }
-    String common = keys.get(0);
+  /** A segment folder in a delta is named by a UUID that chromadb drew at random when the producer made it. */
+  private static final Pattern DELTA_SEGMENT =
+      Pattern.compile("^(deltas/[^/]+/)[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/");
+
+  /** The key, with a delta's random segment folder named {@code <segment>/}: the same in every JVM. */
+  static String stableKey(String key) {
+    return DELTA_SEGMENT.matcher(key).replaceFirst("$1<segment>/");
+  }
+
+  /**
+   * The folders a batch delete reaches and the names of its files, without its key count: {@code deltas/d01-words/
+   * snapshots/b-1/ [_delta.json manifest.json]}. A run after a fault may find leftovers in the same folders, so a count
+   * would change from run to run, and the name with it; the file names tell the collection's waves apart (markers and
+   * manifests first, then the files).
+   */
+  static String folders(List<String> keys) {
+    Set<String> folders = new TreeSet<>();
+    Set<String> files = new TreeSet<>();
     for (String k : keys) {
-      int n = 0;
-      while (n < common.length() && n < k.length() && common.charAt(n) == k.charAt(n)) {
-        n++;
-      }
-      common = common.substring(0, n);
+      String[] parts = k.split("/", -1);
+      folders.add(k.startsWith("plans/processed/") ? "plans/processed/"
+          : parts.length > 2 ? parts[0] + "/" + parts[1] + "/" : parts[0] + (parts.length > 1 ? "/" : ""));
+      files.add(parts[parts.length - 1]);
     }
-    return common.substring(0, common.lastIndexOf('/') + 1);
+    return abbreviate(folders, " folders") + " [" + abbreviate(files, " files") + "]";
+  }
+
+  private static String abbreviate(Set<String> names, String what) {
+    List<String> list = new ArrayList<>(names);
+    return list.size() <= 4 ? String.join(" ", list)
+        : String.join(" ", list.subList(0, 3)) + " and " + (list.size() - 3) + " more" + what;
   }
 
   private static Optional<Named> s3(String what) {
