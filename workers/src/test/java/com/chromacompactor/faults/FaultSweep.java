@@ -144,13 +144,24 @@ final class FaultSweep {
   // ---------------------------------------------------------------- schedules
 
   static List<BatchRun.Schedule> everyRequest(Baseline b) {
+    return everyRequest(b, 0, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The requests with index {@code from} to {@code to} (inclusive) with each fault, then the heartbeats if {@code to}
+   * reaches past the last request: a full sweep in parts, on machines where one part is what fits.
+   */
+  static List<BatchRun.Schedule> everyRequest(Baseline b, int from, int to) {
     List<BatchRun.Schedule> out = new ArrayList<>();
     for (Request r : b.requests()) {
+      if (r.index() < from || r.index() > to) {
+        continue;
+      }
       for (FaultKind.Family family : FAULTS) {
         out.add(single(r.name(), FaultKind.variant(family, r.index()), "r" + r.index()));
       }
     }
-    for (int h = 0; h < b.heartbeats().size(); h++) {
+    for (int h = 0; h < b.heartbeats().size() && to >= b.requests().size(); h++) {
       for (FaultKind.Family family : FAULTS) {
         out.add(single(b.heartbeats().get(h), FaultKind.variant(family, h), "hb" + h));
       }

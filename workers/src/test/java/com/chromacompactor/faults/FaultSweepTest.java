@@ -156,7 +156,8 @@ class FaultSweepTest {
       case "abort" -> List.of(new BatchRun.Schedule("replay-abort", FaultPlan.none(), List.of(),
           "scripts/fault-sweep --abort-after '" + System.getProperty("faults.abortAfter") + "'",
           System.getProperty("faults.abortAfter"), null));
-      case "full" -> FaultSweep.everyRequest(baseline);
+      case "full" -> FaultSweep.everyRequest(baseline, Integer.getInteger("faults.from", 0),
+          Integer.getInteger("faults.to", Integer.MAX_VALUE));
       case "seeds" -> seeds(System.getProperty("faults.seeds", "1..10"));
       case "request" -> List.of(FaultSweep.repeated(System.getProperty("faults.request"),
           FaultKind.valueOf(System.getProperty("faults.fault")), Integer.getInteger("faults.times", 1), "replay"));
