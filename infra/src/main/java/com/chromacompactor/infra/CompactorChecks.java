@@ -57,9 +57,13 @@ public final class CompactorChecks {
                         + " statement per prefix (CompactionWorkflow.grantWorkerStorage): the objects below a prefix"
                         + " are named at run time; plans/*/claim.json is the one object per batch Plan may delete, the"
                         + " claim it gives back when its batch has nothing to merge. kms:GenerateDataKey* and"
-                        + " kms:ReEncrypt* are CDK's grant for the bucket's own key (bucketEncryption=kms), on that one key.",
+                        + " kms:ReEncrypt* are CDK's grant for the bucket's own key (bucketEncryption=kms), on that one key."
+                        + " The execution wildcard is states:DescribeExecution on this workflow's executions, whose"
+                        + " names are chosen at run time: Plan asks whether the execution holding a claim still runs.",
                         "Resource::\\*", "Resource::<Bucket[0-9A-F]+\\.Arn>/.*\\*",
                         "Resource::<Bucket[0-9A-F]+\\.Arn>/(.*/)?plans/\\*/claim\\.json",
+                        "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+                                + "<[A-Za-z0-9]+\\.Name>:\\*",
                         "Action::kms:GenerateDataKey\\*", "Action::kms:ReEncrypt\\*")), true);
 
         NagSuppressions.addResourceSuppressions(stateMachine, List.of(

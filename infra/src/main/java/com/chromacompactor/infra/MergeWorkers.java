@@ -123,6 +123,7 @@ public class MergeWorkers extends Construct {
                 .sourceVolume(SCRATCH_VOLUME).containerPath("/tmp").readOnly(false).build());
 
         workflow.grantActivityWorker(taskDefinition.getTaskRole());
+        workflow.grantDescribeExecutions(taskDefinition.getTaskRole());
         workflow.grantWorkerStorage(taskDefinition.getTaskRole());
         grantPutMetricData(taskDefinition.getTaskRole());
 

@@ -541,6 +541,7 @@ class CompactorStackTest {
         List<JsonNode> statements = statementsOf(taskRole);
         JsonNode putMetric = null;
         JsonNode activities = null;
+        JsonNode describe = null;
         List<String> s3Actions = new ArrayList<>();
         for (JsonNode s : statements) {
             List<String> actions = texts(s.get("Action"));
@@ -549,6 +550,8 @@ class CompactorStackTest {
                 putMetric = s;
             } else if (actions.contains("states:GetActivityTask")) {
                 activities = s;
+            } else if (actions.contains("states:DescribeExecution")) {
+                describe = s;
             } else {
                 assertTrue(actions.stream().allMatch(a -> a.startsWith("s3:")), "unexpected statement " + s);
                 s3Actions.addAll(actions);
@@ -561,6 +564,15 @@ class CompactorStackTest {
                 putMetric.get("Condition").get("StringEquals").get("cloudwatch:namespace").asText());
         assertEquals(WorkflowStep.values().length, activities.get("Resource").size());
         activities.get("Resource").forEach(r -> assertTrue(r.get("Ref").asText().startsWith("Workflow"), r.toString()));
+        // Plan asks whether a claim's execution still runs: exactly DescribeExecution, on this state machine's
+        // executions (arn:...:execution:<its name>:*), nothing else of Step Functions.
+        assertEquals(List.of("states:DescribeExecution"), texts(describe.get("Action")), describe.toString());
+        JsonNode arn = describe.get("Resource").get("Fn::Join").get(1);
+        String stateMachine = logicalIdStartingWith("AWS::StepFunctions::StateMachine", "WorkflowStateMachine");
+        assertEquals(stateMachine, arn.get(arn.size() - 2).get("Fn::GetAtt").get(0).asText(), describe.toString());
+        assertEquals("Name", arn.get(arn.size() - 2).get("Fn::GetAtt").get(1).asText(), describe.toString());
+        assertEquals(":*", arn.get(arn.size() - 1).asText(), describe.toString());
+        assertTrue(arn.toString().contains(":states:") && arn.toString().contains(":execution:"), arn.toString());
         assertEquals(List.of("s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload",
                 "s3:DeleteObject"), s3Actions);
         assertTrue(statements.toString().contains("/deltas/*"));

@@ -13,8 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.ArnFormat;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
@@ -121,7 +124,8 @@ public class CompactionWorkflow extends Construct {
                 props.getStepTimeout(), StepFunctionsInvokeActivityJsonPathProps.builder()
                         .parameters(ordered(
                                 "request", JsonPath.getEntirePayload(),
-                                "executionName", JsonPath.getExecutionName()))
+                                "executionName", JsonPath.getExecutionName(),
+                                "executionArn", JsonPath.getExecutionId()))
                         .resultSelector(ordered(
                                 "batchId", JsonPath.stringAt("$.batchId"),
                                 "planKey", JsonPath.stringAt("$.planKey"),
@@ -391,6 +395,24 @@ public class CompactionWorkflow extends Construct {
                 .actions(List.of("states:GetActivityTask", "states:SendTaskSuccess", "states:SendTaskFailure",
                         "states:SendTaskHeartbeat"))
                 .resourceArns(activities.values().stream().map(IActivity::getActivityArn).collect(Collectors.toList()))
+                .build());
+    }
+
+    /**
+     * Lets the grantee ask Step Functions whether an execution of this state machine still runs: DescribeExecution on
+     * this state machine's executions only. Plan asks it about the execution that holds a batch's claim, so that the
+     * claim of a failed, timed-out or aborted execution is taken over by the next one.
+     */
+    public Grant grantDescribeExecutions(IGrantable grantee) {
+        return Grant.addToPrincipal(GrantOnPrincipalOptions.builder()
+                .grantee(grantee)
+                .actions(List.of("states:DescribeExecution"))
+                .resourceArns(List.of(Stack.of(this).formatArn(ArnComponents.builder()
+                        .service("states")
+                        .resource("execution")
+                        .resourceName(stateMachine.getStateMachineName() + ":*")
+                        .arnFormat(ArnFormat.COLON_RESOURCE_NAME)
+                        .build())))
                 .build());
     }
 

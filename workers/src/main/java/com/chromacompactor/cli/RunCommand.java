@@ -78,6 +78,12 @@ final class RunCommand implements Callable<Integer> {
       description = "A delta still incomplete this long after its first file arrived is quarantined as"
           + " INCOMPLETE_UPLOAD. Default: COMPACTOR_INCOMPLETE_UPLOAD_LIMIT, else 24h.")
   String incompleteUploadLimit;
+  @Option(names = "--claim-lease", paramLabel = "DURATION", defaultValue = "${env:COMPACTOR_CLAIM_LEASE:-3m}",
+      description = "How long this run's claim of its batch holds unless renewed; the run renews it every third of"
+          + " this while it runs. A run that was killed loses its batch to the next run this long after its last"
+          + " renewal. Default: COMPACTOR_CLAIM_LEASE, else 3m.")
+  String claimLease;
+
   @Option(names = "--chroma-version", paramLabel = "X.Y", defaultValue = "1.5",
       converter = CompactorCli.ChromaTargetConverter.class,
       description = "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
@@ -101,7 +107,8 @@ final class RunCommand implements Callable<Integer> {
       }
       scratch = Files.createTempDirectory("compactor-run-");
       LocalRun run = new LocalRun(bucket, new LocalRun.Settings(sizes, threshold, badDeltaPolicy, rules,
-          bucketOptions.lineage(), chromaVersion, retention.rules()), scratch, System.err);
+          bucketOptions.lineage(), chromaVersion, retention.rules(), DurationText.parse("--claim-lease", claimLease)),
+          scratch, System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
       int earlier = 0;
       for (Quarantine.Record q : Quarantine.list(bucket, bucketOptions.lineage())) {

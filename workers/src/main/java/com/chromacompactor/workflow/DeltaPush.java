@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * The producer's side of the protocol, for a closed Chroma directory on this machine: upload every file to
  * {@code deltas/<name>/}, then the commit marker {@value DeltaMarker#FILE} listing them (size, SHA-256), last. Until
  * the marker is there, Plan leaves the delta alone; once it is, the delta merges at its sequence. Every request is a
- * plain PUT of the same bytes, so a push retried after any failure converges to the same delta.
+ * plain PUT of the same bytes, so a push retried after any failure converges to the same delta; a retry that finds its
+ * own marker committed (the same sequence and files) is done.
  */
 public final class DeltaPush {
   private static final DateTimeFormatter NAME_TIME =
@@ -87,14 +88,22 @@ public final class DeltaPush {
     List<Path> files = requireClosedDelta(folder);
     BlobStore blobs = RootedBlobStore.under(bucket, lineage.root());
     String key = StorageLayout.DELTAS_PREFIX + name + "/";
-    if (mode == Mode.NEW && blobs.get(key + DeltaMarker.FILE).isPresent()) {
-      throw new IOException("delta " + key + " is committed already in " + blobs.describe()
-          + ": push under another --name, or --replace it");
-    }
     List<DeltaMarker.FileEntry> entries = new ArrayList<>();
     for (Path f : files) {
       String relative = folder.relativize(f).toString().replace('\\', '/');
       entries.add(new DeltaMarker.FileEntry(relative, Files.size(f), OutputManifest.sha256(f)));
+    }
+    if (mode == Mode.NEW) {
+      Optional<BlobStore.Blob> committed = blobs.get(key + DeltaMarker.FILE);
+      if (committed.isPresent()) {
+        DeltaMarker there = DeltaMarker.parse(key, committed.get().body());
+        if (there.sequence() == sequence && there.files().equals(Optional.of(entries))) {
+          // The same push, retried after its marker landed (a producer killed, or its answer lost): it is committed.
+          return new Pushed(key, there, files.size());
+        }
+        throw new IOException("delta " + key + " is committed already in " + blobs.describe()
+            + ": push under another --name, or --replace it");
+      }
     }
     if (mode == Mode.REPLACE) {
       blobs.delete(List.of(key + DeltaMarker.FILE));

@@ -38,7 +38,7 @@ import java.util.TreeSet;
  *   <li>consumed deltas ({@code DONE}, not quarantined) with their processed markers, once the retention has passed
  *       since they were consumed (and since their last object was written);</li>
  *   <li>plan folders of finished batches ({@code processed.json}) after the retention, and of stale claims (the batch
- *       cannot be running: {@link PlanStep#CLAIM_LIFETIME});</li>
+ *       cannot be running: its {@link Claim}'s lease expired, unrenewed);</li>
  *   <li>leftovers of crashed runs older than {@link #LEFTOVER_AGE}: a snapshot folder without a manifest, an
  *       intermediate, a plan folder without a claim, whose batch is not running; at once, a snapshot folder without a
  *       manifest whose batch finished (a deletion that stopped half way: a finished batch's snapshot had its
@@ -347,19 +347,17 @@ public final class GarbageCollector {
         out.put(batchId, new Batch(batchId, objects, State.UNCLAIMED, "claim given back", Optional.empty()));
         continue;
       }
-      PlanStep.Claim claim;
-      Instant claimedAt;
+      Claim claim;
       try {
-        claim = ContractJson.MAPPER.readValue(body.get().body(), PlanStep.Claim.class);
-        claimedAt = Instant.parse(claim.claimedAt());
+        claim = Claim.parse(body.get().body());
       } catch (IOException | RuntimeException unreadable) {
         // A claim that does not parse is kept running: deleting what a live batch needs is the one thing not to do.
         notes.add(prefix + CLAIM + " does not parse (" + unreadable.getMessage() + "): its batch counts as running");
         out.put(batchId, new Batch(batchId, objects, State.RUNNING, "an unreadable claim", Optional.empty()));
         continue;
       }
-      String detail = "claimed by " + claim.executionName() + " at " + claimedAt;
-      if (claimedAt.plus(PlanStep.CLAIM_LIFETIME).isBefore(now)) {
+      String detail = "claimed by " + claim.describe();
+      if (claim.expired(now)) {
         out.put(batchId, new Batch(batchId, objects, State.STALE, detail, Optional.empty()));
         continue;
       }
@@ -396,8 +394,7 @@ public final class GarbageCollector {
           }
         }
         case STALE -> garbage.add(new Garbage(Kind.PLAN, prefix, List.of(rest, claim),
-            "a stale claim: " + b.detail() + ", never finished; older than " + age(PlanStep.CLAIM_LIFETIME)
-                + ", it cannot be running"));
+            "a stale claim: " + b.detail() + ", never finished; its lease expired, it cannot be running"));
         case UNCLAIMED -> {
           Duration age = Duration.between(newest(b.objects()), now);
           if (age.compareTo(LEFTOVER_AGE) >= 0) {

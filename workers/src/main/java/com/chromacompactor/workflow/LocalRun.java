@@ -4,6 +4,7 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.ErrorClassifier;
 import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.files.FileTrees;
@@ -15,6 +16,7 @@ import com.chromacompactor.statemachine.contract.CollectGarbageInput;
 import com.chromacompactor.statemachine.contract.CollectGarbageOutput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
+import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
 import com.chromacompactor.statemachine.contract.Lineage;
@@ -31,8 +33,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The workflow without AWS: the same steps as the state machine (plan, a merge per chunk, final
@@ -77,9 +81,24 @@ public final class LocalRun {
    * @param lineage        the snapshot line to compact
    * @param target         the readers' release line the published snapshot is written for
    * @param retention      what the garbage collection at the end keeps
+   * @param claimLease     how long the run's claim of its batch holds unless renewed: the run renews it every third
+   *                       of this while it runs, and a run that was killed loses its batch to the next run this
+   *                       long after its last renewal
    */
   public record Settings(ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
-      IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
+      IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention, Duration claimLease) {
+    public Settings {
+      if (claimLease.isNegative() || claimLease.isZero()) {
+        throw new IllegalArgumentException("the claim lease must be positive, got " + claimLease);
+      }
+    }
+
+    /** With the default claim lease ({@link #DEFAULT_CLAIM_LEASE}). */
+    public Settings(ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy,
+        IntakeRules intake, Lineage lineage, ChromaTarget target, RetentionRules retention) {
+      this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, retention, DEFAULT_CLAIM_LEASE);
+    }
+
     /** The unnamed lineage with the default intake and retention rules, written for the default release line. */
     public Settings(ChunkSizes sizes, long parallelModeMaxEmbeddings, String badDeltaPolicy) {
       this(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, IntakeRules.defaults(), Lineage.NONE,
@@ -91,24 +110,38 @@ public final class LocalRun {
     }
 
     public Settings withIntake(IntakeRules rules) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target, retention);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, rules, lineage, target, retention,
+          claimLease);
     }
 
     public Settings withLineage(Lineage line) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target, retention);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, line, target, retention,
+          claimLease);
     }
 
     public Settings withTarget(ChromaTarget release) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release, retention);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, release, retention,
+          claimLease);
     }
 
     public Settings withRetention(RetentionRules rules) {
-      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, rules);
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, rules,
+          claimLease);
+    }
+
+    public Settings withClaimLease(Duration lease) {
+      return new Settings(sizes, parallelModeMaxEmbeddings, badDeltaPolicy, intake, lineage, target, retention,
+          lease);
     }
   }
 
+  /** A local run's claim lease unless configured: minutes, so that the next run after a kill publishes soon. */
+  public static final Duration DEFAULT_CLAIM_LEASE = Claim.DEFAULT_LOCAL_LEASE;
+
   private final Map<WorkflowStep, ActivityHandler> steps;
   private final BlobStore bucket;
+  private final Duration claimLease;
+  private final Clock clock;
   private final Lineage lineage;
   private final long parallelModeMaxEmbeddings;
   private final Path scratch;
@@ -121,8 +154,11 @@ public final class LocalRun {
   /** With the clock that ages deltas. */
   LocalRun(BlobStore bucket, Settings settings, Path scratch, PrintStream log, Clock clock) {
     this.steps = WorkflowSteps.over(bucket, settings.sizes(), settings.badDeltaPolicy(), settings.intake(),
-        settings.target(), IndexBuild.DEFAULT, settings.retention(), RetentionRules.Mode.DELETE, clock);
+        settings.target(), IndexBuild.DEFAULT, settings.retention(), RetentionRules.Mode.DELETE,
+        Claim.Terms.local(settings.claimLease()), clock);
     this.bucket = bucket;
+    this.claimLease = settings.claimLease();
+    this.clock = clock;
     this.lineage = settings.lineage();
     this.parallelModeMaxEmbeddings = settings.parallelModeMaxEmbeddings();
     this.scratch = scratch;
@@ -146,15 +182,28 @@ public final class LocalRun {
     log.printf("batch %s: %d chunks, %d records in the planned deltas, %s mode%n", plan.batchId(),
         plan.chunkCount(), plan.totalEmbeddings(), mode);
     long recordsRead = 0;
-    for (int i = 0; i < plan.chunkCount(); i++) {
-      recordsRead += call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode,
-          plan.lineage()), ChunkResult.class).recordsRead();
+    BatchStore store = new BatchStore(bucket, lineage);
+    PublishOutput publish;
+    FinalMergeOutput merge;
+    // The claim is this run's for as long as it renews it; a run killed from here on loses it one lease later.
+    try (ClaimLease lease = ClaimLease.start(store, plan.batchId(), executionName, claimLease, clock, log)) {
+      for (int i = 0; i < plan.chunkCount(); i++) {
+        requireHeld(lease);
+        recordsRead += call(WorkflowStep.COMPACT_CHUNK, new ChunkTask(plan.batchId(), plan.planKey(), i, mode,
+            plan.lineage()), ChunkResult.class).recordsRead();
+      }
+      requireHeld(lease);
+      merge = call(WorkflowStep.FINAL_MERGE,
+          new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(), mode, plan.lineage()),
+          FinalMergeOutput.class);
+      // Renewed right before Publish: the claim then holds a whole lease beyond it.
+      requireHeld(lease);
+      if (ClaimLease.renew(store, plan.batchId(), executionName, claimLease, clock) != ClaimLease.Renewal.RENEWED) {
+        throw lost(plan.batchId(), executionName);
+      }
+      publish = call(WorkflowStep.PUBLISH,
+          new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage()), PublishOutput.class);
     }
-    FinalMergeOutput merge = call(WorkflowStep.FINAL_MERGE,
-        new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(), mode, plan.lineage()),
-        FinalMergeOutput.class);
-    PublishOutput publish = call(WorkflowStep.PUBLISH,
-        new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage()), PublishOutput.class);
     call(WorkflowStep.CLEANUP, new CleanupInput(plan.batchId(), plan.planKey(), plan.chunkCount(), plan.lineage()),
         Object.class);
     return collectGarbage(new Result(plan, mode, merge, publish, tally(plan, merge, recordsRead), null, null));
@@ -170,6 +219,18 @@ public final class LocalRun {
         (int) quarantined.stream().map(Quarantine.Record::deltaKey).distinct().count(),
         (int) quarantined.stream().filter(q -> q.step() == QuarantineStep.PLAN).count(),
         manifest.deferredOrNone().size(), recordsRead, merge.embeddings());
+  }
+
+  private static void requireHeld(ClaimLease lease) throws TaskFailure {
+    Optional<String> lost = lease.lostBecause();
+    if (lost.isPresent()) {
+      throw new TaskFailure(ErrorNames.CLAIM_LOST, lost.get() + ": not published; the run holding it publishes");
+    }
+  }
+
+  private static TaskFailure lost(String batchId, String executionName) {
+    return new TaskFailure(ErrorNames.CLAIM_LOST, "the claim of batch " + batchId + " is no longer " + executionName
+        + "'s (its lease lapsed and another run took it over): not published; the run holding it publishes");
   }
 
   /** The last step, as the state machine runs it: its failure is reported, and fails nothing before it. */

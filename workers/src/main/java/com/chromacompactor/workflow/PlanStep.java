@@ -51,30 +51,28 @@ import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
  *
  * <p>The batch id is a hash of the published snapshot and the pending deltas (keys, versions, releases), so two
  * triggers that see the same bucket plan the same batch; the first execution to claim it
- * ({@code plans/<batch>/claim.json}, a conditional write) runs it, and the other finds nothing to do. A claimed batch
+ * ({@code plans/<batch>/claim.json}, a conditional write: a {@link Claim}) runs it, and the other finds nothing to do
+ * until the claim is lost: its lease lapsed, or Step Functions says its execution ended. A claimed batch
  * that turns out to have nothing to merge (every delta quarantined or still uploading) gives its claim back, so that a
  * later run looks again.
  */
 final class PlanStep implements ActivityHandler {
-  /** A claim older than this belongs to an execution that can no longer be running (24 h timeout). */
-  static final Duration CLAIM_LIFETIME = Duration.ofHours(25);
-
   private final BlobStore bucket;
   private final ChunkSizes sizes;
   private final Quarantine.Policy policy;
   private final IntakeRules rules;
+  private final Claim.Terms terms;
   private final Clock clock;
 
-  PlanStep(BlobStore bucket, ChunkSizes sizes, Quarantine.Policy policy, IntakeRules rules, Clock clock) {
+  PlanStep(BlobStore bucket, ChunkSizes sizes, Quarantine.Policy policy, IntakeRules rules, Claim.Terms terms,
+      Clock clock) {
     this.bucket = bucket;
     this.sizes = sizes;
     this.policy = policy;
     this.rules = rules;
+    this.terms = terms;
     this.clock = clock;
   }
-
-  /** The claim file: who runs a batch, since when. */
-  record Claim(String executionName, String claimedAt) {}
 
   /** The pending deltas of one Plan, sorted: complete ones in write order, the waiting ones, the bad ones. */
   private record Survey(List<DeltaIntake.Ready> ready, List<DeltaIntake.Waiting> waiting,
@@ -105,7 +103,7 @@ final class PlanStep implements ActivityHandler {
     }
     String batchId = batchId(base, survey);
     String planKey = store.planKey(batchId);
-    if (!claim(store, batchId, input.executionName(), context)) {
+    if (!claim(store, batchId, input, context)) {
       return output(new PlanOutput(batchId, planKey, 0, 0, lineage, waiting, oldest));
     }
     int quarantined = 0;
@@ -145,7 +143,7 @@ final class PlanStep implements ActivityHandler {
     List<PlannedChunk> chunks = Planner.plan(census, sizes);
     if (chunks.isEmpty()) {
       // Nothing to merge: give the claim back, so that the next run looks at these deltas again.
-      store.blobs.delete(List.of(claimKey(batchId)));
+      store.blobs.delete(List.of(Claim.key(batchId)));
       context.progress("batch " + batchId + ": nothing to merge (" + quarantined + " quarantined, " + waiting
           + " waiting)");
       return output(new PlanOutput(batchId, planKey, 0, 0, lineage, waiting, oldest));
@@ -282,39 +280,58 @@ final class PlanStep implements ActivityHandler {
     }
   }
 
-  private static String claimKey(String batchId) {
-    return StorageLayout.PLANS_PREFIX + batchId + "/claim.json";
-  }
-
-  private boolean claim(BatchStore store, String batchId, String executionName, TaskContext context)
-      throws IOException {
-    String key = claimKey(batchId);
-    byte[] mine = ContractJson.bytes(new Claim(executionName, clock.instant().toString()));
-    if (store.blobs.putIfAbsent(key, mine)) {
+  /**
+   * Claims the batch for this execution: a new claim if there is none, this execution's own (Plan retried), or one
+   * whose holder lost it (its lease lapsed, or Step Functions says its execution ended), replaced by a write
+   * conditional on the very claim judged lost. Of two Plans that judge the same claim lost, one takes it.
+   */
+  private boolean claim(BatchStore store, String batchId, PlanInput input, TaskContext context) throws IOException {
+    String key = Claim.key(batchId);
+    String executionName = input.executionName();
+    Claim mine = Claim.of(executionName, input.executionArn(), clock.instant(), terms.lease());
+    if (store.blobs.putIfAbsent(key, mine.bytes())) {
       return true;
     }
     Optional<BlobStore.Blob> existing = store.blobs.get(key);
     if (existing.isEmpty()) {
       // given back between our write and our read: claim it now, or lose to whoever did
-      return store.blobs.putIfAbsent(key, mine) || claimedBy(store, key, executionName);
+      return store.blobs.putIfAbsent(key, mine.bytes()) || claimedBy(store, key, executionName);
     }
-    Claim claim = ContractJson.MAPPER.readValue(existing.get().body(), Claim.class);
-    if (executionName.equals(claim.executionName())) {
-      return true; // this execution's Plan, retried
+    Claim held = Claim.parse(existing.get().body());
+    if (executionName.equals(held.executionName())) {
+      return true; // this execution's Plan, retried (or its write's answer lost)
     }
-    if (Instant.parse(claim.claimedAt()).plus(CLAIM_LIFETIME).isBefore(clock.instant())
-        && store.blobs.putIfMatch(key, mine, existing.get().etag())) {
-      context.progress("took over the stale claim of " + claim.executionName());
-      return true;
+    Optional<String> lost = lost(held);
+    if (lost.isPresent()) {
+      if (store.blobs.putIfMatch(key, mine.bytes(), existing.get().etag())) {
+        context.progress("took over the claim of " + held.describe() + ": " + lost.get());
+        return true;
+      }
+      if (claimedBy(store, key, executionName)) {
+        return true; // our takeover's answer was lost, and its retry met our own claim
+      }
     }
-    context.progress("batch " + batchId + " is claimed by execution " + claim.executionName() + ": nothing to do");
+    context.progress("batch " + batchId + " is claimed by execution " + held.describe() + ": nothing to do");
     return false;
+  }
+
+  /** Why the holder of a claim has lost it, if it has. */
+  private Optional<String> lost(Claim held) {
+    if (held.expired(clock.instant())) {
+      return Optional.of("its lease expired at " + held.expiry());
+    }
+    if (held.executionArn() != null) {
+      ClaimHolders.Holder holder = terms.holders().of(held.executionArn());
+      if (holder.standing() == ClaimHolders.Standing.ENDED) {
+        return Optional.of("its execution has ended: " + holder.detail());
+      }
+    }
+    return Optional.empty();
   }
 
   private static boolean claimedBy(BatchStore store, String key, String executionName) throws IOException {
     Optional<BlobStore.Blob> now = store.blobs.get(key);
-    return now.isPresent()
-        && executionName.equals(ContractJson.MAPPER.readValue(now.get().body(), Claim.class).executionName());
+    return now.isPresent() && executionName.equals(Claim.parse(now.get().body()).executionName());
   }
 
   /** Records per collection of one delta, from its sqlite file (and tombstones) only, checked against its marker. */

@@ -19,7 +19,8 @@ import java.util.Optional;
  * {@code latest} still names the snapshot the merge started from. Of two runs merged on the same
  * base, exactly one publishes; the other fails with {@code Publish.Conflict}. Before that, every file
  * of the snapshot's manifest must be in the bucket (FinalMerge checked the folder before uploading it). A retry after a
- * publish that succeeded finds {@code latest} already pointing here and succeeds again.
+ * publish that succeeded finds {@code latest} already pointing here and succeeds again, and so does a conditional
+ * write whose answer was lost and whose retry therefore fails its own precondition.
  */
 final class PublishStep implements ActivityHandler {
   private final BlobStore bucket;
@@ -54,6 +55,14 @@ final class PublishStep implements ActivityHandler {
         ? store.blobs.putIfAbsent(StorageLayout.LATEST_KEY, pointer)
         : store.blobs.putIfMatch(StorageLayout.LATEST_KEY, pointer, base.etag());
     if (!swapped) {
+      // A conditional write whose answer was lost is retried by the client, and the retry meets its own write: the
+      // precondition fails, yet latest names this snapshot. That is a publish, not a conflict.
+      Optional<OutputManifest.Base> now = store.latest();
+      if (now.isPresent() && now.get().prefix().equals(prefix)) {
+        context.progress("published " + prefix + " (previous: " + base.prefix() + "; the write's answer was lost)");
+        return ContractJson.output(new PublishOutput(prefix, base.prefix()));
+      }
+      latest = now;
       throw new TaskFailure(ErrorNames.PUBLISH_CONFLICT, "latest moved while " + prefix + " was merged: it was "
           + (base.prefix() == null ? "absent" : base.prefix()) + ", now "
           + latest.map(OutputManifest.Base::prefix).orElse("absent") + "; " + prefix + " is not published");

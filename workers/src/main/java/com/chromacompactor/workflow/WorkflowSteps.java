@@ -51,9 +51,12 @@ public final class WorkflowSteps {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(INDEX_BUILD + ": " + e.getMessage(), e);
     }
+    // Plan asks Step Functions whether the execution holding a claim still runs (DescribeExecution).
+    Claim.Terms claims = Claim.Terms.deployed(new StepFunctionsHolders(clients.stepFunctions(),
+        Resilience.standard("sfn")));
     return over(new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")), sizes,
         Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(), IntakeRules.fromEnvironment(env), target, build,
-        RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), Clock.systemUTC());
+        RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env), claims, Clock.systemUTC());
   }
 
   /** {@link WorkerEnvironment#CHUNK_SIZES} over {@link WorkerEnvironment#CHUNK_SIZE_DEFAULT}; unset: the defaults. */
@@ -104,7 +107,7 @@ public final class WorkflowSteps {
   }
 
   /**
-   * Every handler.
+   * Every handler; Plan's claims last {@link Claim#DEPLOYED_LEASE} and nobody is asked whether their holder runs.
    *
    * @param target    the readers' release line, which FinalMerge writes the snapshot for
    * @param build     how FinalMerge builds the snapshot's HNSW indexes
@@ -115,9 +118,17 @@ public final class WorkflowSteps {
   public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
       String badDeltaPolicy, IntakeRules rules, ChromaTarget target, IndexBuild build, RetentionRules retention,
       RetentionRules.Mode gcMode, Clock clock) {
+    return over(bucket, sizes, badDeltaPolicy, rules, target, build, retention, gcMode,
+        Claim.Terms.deployed(ClaimHolders.UNKNOWN), clock);
+  }
+
+  /** @param claims how Plan claims a batch, and how it judges another execution's claim */
+  static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes,
+      String badDeltaPolicy, IntakeRules rules, ChromaTarget target, IndexBuild build, RetentionRules retention,
+      RetentionRules.Mode gcMode, Claim.Terms claims, Clock clock) {
     Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
-    steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, clock));
+    steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, claims, clock));
     steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
     steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target, build));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));

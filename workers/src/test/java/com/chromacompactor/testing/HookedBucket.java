@@ -37,6 +37,8 @@ public final class HookedBucket implements BlobStore {
   private volatile Interleaved hook;
   private volatile Predicate<String> listHookPrefix;
   private volatile Interleaved listHook;
+  private volatile Predicate<String> putIfMatchKey;
+  private volatile Interleaved putIfMatchHook;
 
   public HookedBucket(BlobStore inner) {
     this.inner = inner;
@@ -150,8 +152,23 @@ public final class HookedBucket implements BlobStore {
     return inner.putIfAbsent(key, body);
   }
 
+  /** Runs {@code work} once, just before the first conditional overwrite of a key that {@code key} accepts. */
+  public HookedBucket beforeFirstPutIfMatch(Predicate<String> key, Interleaved work) {
+    this.putIfMatchKey = key;
+    this.putIfMatchHook = work;
+    return this;
+  }
+
   @Override
   public boolean putIfMatch(String key, byte[] body, String etag) throws IOException {
+    Interleaved work = null;
+    synchronized (this) {
+      if (putIfMatchHook != null && putIfMatchKey.test(key)) {
+        work = putIfMatchHook;
+        putIfMatchHook = null;
+      }
+    }
+    run(work);
     return inner.putIfMatch(key, body, etag);
   }
 

@@ -189,8 +189,8 @@ class GarbageCollectorTest {
     bucket.put("snapshots/b-young/chroma.sqlite3", junk);
     bucket.put("intermediate/b-crashed/chunk-0/chroma.sqlite3", junk);
     bucket.put("plans/b-crashed/chunks.json", junk);
-    bucket.put("plans/b-crashed/claim.json", ContractJson.bytes(new PlanStep.Claim("exec-crashed",
-        Instant.now().minus(Duration.ofHours(30)).toString())));
+    bucket.put("plans/b-crashed/claim.json", new Claim("exec-crashed", null,
+        Instant.now().minus(Duration.ofHours(30)), null, null).bytes());
     bucket.put("plans/b-unclaimed/chunks.json", junk);
     bucket.put("plans/processed/gone/DONE", junk);
     for (String old : List.of("snapshots/b-crashed", "intermediate/b-crashed", "plans/b-crashed", "plans/b-unclaimed",

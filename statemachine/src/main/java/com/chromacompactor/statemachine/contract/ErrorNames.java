@@ -21,6 +21,11 @@ public final class ErrorNames {
     public static final String PUBLISH_CONFLICT = "Publish.Conflict";
     /** A rule the compactor guarantees was broken (counts disagree, a snapshot fails its check). Not retried. */
     public static final String INVARIANT_VIOLATION = "Compaction.InvariantViolation";
+    /**
+     * A local run's claim of its batch lapsed and another run took the batch over: this run stops before it publishes.
+     * Only {@code compactor run} raises it; a deployed execution's claim ends with the execution.
+     */
+    public static final String CLAIM_LOST = "Claim.Lost";
     /** Any other failure of a worker. Not retried. */
     public static final String UNEXPECTED = "Worker.Unexpected";
 
