@@ -13,6 +13,7 @@ import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.snapshot.QueueSnapshotWriter;
 import com.chromacompactor.statemachine.contract.ChunkResult;
 import com.chromacompactor.statemachine.contract.ChunkTask;
+import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.PlannedChunk;
@@ -64,26 +65,12 @@ final class CompactChunkStep implements ActivityHandler {
     PlannedChunk chunk = plan.get(task.chunkIndex());
     BatchRecord batch = store.readBatchRecord(task.batchId());
     Map<String, BatchRecord.PlannedDelta> planned = batch.byKey();
-    Map<String, DeltaVersion> versions = new LinkedHashMap<>();
-    boolean late = false;
-    for (String key : chunk.deltaKeys()) {
-      BatchRecord.PlannedDelta d = planned.get(key);
-      if (d == null) {
-        throw new TaskFailure(ErrorNames.UNEXPECTED, "invariant violated: " + key + " is in the plan of "
-            + task.batchId() + " but not in its batch record");
-      }
-      versions.put(key, d.version());
-      late |= d.arrival() == BatchRecord.Arrival.LATE;
-    }
     String prefix = StorageLayout.intermediatePrefix(task.batchId(), task.chunkIndex());
     Path out = context.workDir().resolve("intermediate");
-    Path reference = late ? referenceVersions(store, batch, context) : null;
     TaskMetrics metrics = MergeProgress.metrics(context, task.batchId(), chunk.collection());
-    CompactionOptions options = CompactionOptions.intermediate(chunk.collection(),
+    CompactionSummary summary = merge(store, batch, chunk, chunk.deltaKeys(), task.mode(),
         policy == Quarantine.Policy.QUARANTINE ? CompactionOptions.BadDeltaPolicy.SKIP
-            : CompactionOptions.BadDeltaPolicy.FAIL).versioned(reference);
-    CompactionSummary summary = new BucketMerge(chunk.deltaKeys(), MergeStart.EMPTY, DeltaOrigin.PRODUCER, versions,
-        task.mode(), options, QueueSnapshotWriter::create).run(store.blobs, out, context, metrics);
+            : CompactionOptions.BadDeltaPolicy.FAIL, out, context, metrics);
     List<String> quarantined = new ArrayList<>();
     for (CompactionSummary.RefusedDelta refused : summary.refused()) {
       Quarantine.record(store, task.batchId(), refused.delta(), refused.problem(), refused.detail(),
@@ -125,10 +112,36 @@ final class CompactChunkStep implements ActivityHandler {
   }
 
   /**
+   * The merge of a chunk: {@code deltaKeys} (the chunk's deltas, or some of them, in plan order) into {@code out}, an
+   * intermediate of the chunk's collection without its manifest, gated by the base's versions when one of them is
+   * late. FinalMerge merges a chunk again through it, without the deltas another chunk of the batch left out.
+   */
+  static CompactionSummary merge(BatchStore store, BatchRecord batch, PlannedChunk chunk, List<String> deltaKeys,
+      CompactionMode mode, CompactionOptions.BadDeltaPolicy badDeltas, Path out, TaskContext context,
+      TaskMetrics metrics) throws IOException, TaskFailure {
+    Map<String, BatchRecord.PlannedDelta> planned = batch.byKey();
+    Map<String, DeltaVersion> versions = new LinkedHashMap<>();
+    boolean late = false;
+    for (String key : deltaKeys) {
+      BatchRecord.PlannedDelta d = planned.get(key);
+      if (d == null) {
+        throw new TaskFailure(ErrorNames.UNEXPECTED, "invariant violated: " + key + " is in the plan of "
+            + batch.batchId() + " but not in its batch record");
+      }
+      versions.put(key, d.version());
+      late |= d.arrival() == BatchRecord.Arrival.LATE;
+    }
+    Path reference = late ? referenceVersions(store, batch, out, context) : null;
+    CompactionOptions options = CompactionOptions.intermediate(chunk.collection(), badDeltas).versioned(reference);
+    return new BucketMerge(deltaKeys, MergeStart.EMPTY, DeltaOrigin.PRODUCER, versions, mode, options,
+        QueueSnapshotWriter::create).run(store.blobs, out, context, metrics);
+  }
+
+  /**
    * The record versions of the snapshot the batch merges on, downloaded: a late delta's operations are gated by them.
    * Null when nothing was published or the base was written before versions (then nothing can be told late).
    */
-  private static Path referenceVersions(BatchStore store, BatchRecord batch, TaskContext context)
+  private static Path referenceVersions(BatchStore store, BatchRecord batch, Path out, TaskContext context)
       throws IOException, TaskFailure {
     if (batch.publishedBase().isEmpty()) {
       return null;
@@ -140,7 +153,7 @@ final class CompactChunkStep implements ActivityHandler {
     if (expected == null) {
       return null;
     }
-    Path target = context.workDir().resolve("base-" + RecordVersions.FILE);
+    Path target = out.resolveSibling(out.getFileName() + "-base-" + RecordVersions.FILE);
     store.blobs.download(base + RecordVersions.FILE, target);
     OutputManifest.FileEntry found = new OutputManifest.FileEntry(Files.size(target), OutputManifest.sha256(target));
     if (!found.equals(expected)) {
