@@ -13,15 +13,21 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Dependencies point down: what a package may import of the compactor's other packages, read from the sources. */
+/**
+ * Dependencies point down: what a package may import of the compactor's other packages, read from
+ * the sources.
+ */
 class PackageDependenciesTest {
   private static final Path SOURCES = Path.of("src/main/java/com/chromacompactor");
-  private static final Pattern IMPORT = Pattern.compile("(?m)^import (?:static )?com\\.chromacompactor\\.([a-z]+)\\.");
+  private static final Pattern IMPORT =
+      Pattern.compile("(?m)^import (?:static )?com\\.chromacompactor\\.([a-z]+)\\.");
 
   @Test
   void theActivityRuntimeDoesNotReachIntoTheSnapshotWriters() throws IOException {
     TreeSet<String> used = importedPackages("activity");
-    assertTrue(!used.contains("snapshot") && !used.contains("merge") && !used.contains("workflow"), used.toString());
+    assertTrue(
+        !used.contains("snapshot") && !used.contains("merge") && !used.contains("workflow"),
+        used.toString());
   }
 
   @Test
@@ -37,10 +43,15 @@ class PackageDependenciesTest {
 
   @Test
   void theReaderKnowsTheBucketAndTheManifestNotTheEngineNorTheRuntime() throws IOException {
-    assertEquals(List.of("files", "statemachine", "storage", "workflow"), List.copyOf(importedPackages("reader")));
+    assertEquals(
+        List.of("files", "statemachine", "storage", "workflow"),
+        List.copyOf(importedPackages("reader")));
   }
 
-  /** The compactor packages that the sources of {@code pkg} (and its sub-packages) import, itself left out. */
+  /**
+   * The compactor packages that the sources of {@code pkg} (and its sub-packages) import, itself
+   * left out.
+   */
   private static TreeSet<String> importedPackages(String pkg) throws IOException {
     TreeSet<String> used = new TreeSet<>();
     Path dir = SOURCES.resolve(pkg);

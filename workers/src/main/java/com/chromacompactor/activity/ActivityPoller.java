@@ -6,33 +6,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Long-polls one activity on its own thread. Each round takes a slot first ({@link WorkerSlots}): with no capacity
- * left it waits for a task to end rather than claim a task it could not start. A task goes to the
- * {@link Listener}, which owns the slot from then on; an empty poll gives the slot back and polls again.
+ * Long-polls one activity on its own thread. Each round takes a slot first ({@link WorkerSlots}):
+ * with no capacity left it waits for a task to end rather than claim a task it could not start. A
+ * task goes to the {@link Listener}, which owns the slot from then on; an empty poll gives the slot
+ * back and polls again.
  *
- * <p>{@link #stop()} starts no new poll but does not cut one in progress: Step Functions may hand a task to a poll
- * whose connection was just closed, and that task would be lost until its heartbeat timeout. A poll that returns a
- * task after stop() still passes it to the listener (the worker fails it at once as retryable). At the stop
- * deadline the worker closes the poll client, which ends a poll still in progress.
+ * <p>{@link #stop()} starts no new poll but does not cut one in progress: Step Functions may hand a
+ * task to a poll whose connection was just closed, and that task would be lost until its heartbeat
+ * timeout. A poll that returns a task after stop() still passes it to the listener (the worker
+ * fails it at once as retryable). At the stop deadline the worker closes the poll client, which
+ * ends a poll still in progress.
  */
 final class ActivityPoller {
   /**
-   * An empty poll that came back sooner than this waits for the rest, so that an activity endpoint that answers at
-   * once is not polled in a tight loop (AWS and LocalStack hold an empty poll for 60 s).
+   * An empty poll that came back sooner than this waits for the rest, so that an activity endpoint
+   * that answers at once is not polled in a tight loop (AWS and LocalStack hold an empty poll for
+   * 60 s).
    */
   static final Duration MIN_EMPTY_POLL_CYCLE = Duration.ofMillis(500);
+
   /** After a failed poll (Resilience already retried), waits double from 1 s up to this. */
   static final Duration MAX_ERROR_PAUSE = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(ActivityPoller.class);
 
   /** One poll target: the step, its activity, and the name sent as GetActivityTask's workerName. */
-  record Target(WorkflowStep step, String activityArn, String workerName) {
-  }
+  record Target(WorkflowStep step, String activityArn, String workerName) {}
 
   /** A task as GetActivityTask hands it out. */
-  record ReceivedTask(String token, String input) {
-  }
+  record ReceivedTask(String token, String input) {}
 
   /** One GetActivityTask call (through Resilience); null when the poll came back empty. */
   @FunctionalInterface
@@ -50,7 +52,12 @@ final class ActivityPoller {
     void pollFailed(WorkflowStep step, RuntimeException e);
   }
 
-  private enum Outcome { TASK, EMPTY, FAILED, STOPPED }
+  private enum Outcome {
+    TASK,
+    EMPTY,
+    FAILED,
+    STOPPED
+  }
 
   private final Target target;
   private final TaskSource source;
@@ -77,7 +84,10 @@ final class ActivityPoller {
     thread.start();
   }
 
-  /** No new poll starts. A thread waiting for a slot or pausing is woken; a poll in progress runs to its end. */
+  /**
+   * No new poll starts. A thread waiting for a slot or pausing is woken; a poll in progress runs to
+   * its end.
+   */
   void stop() {
     synchronized (pollState) {
       stopped = true;
@@ -128,7 +138,10 @@ final class ActivityPoller {
     }
   }
 
-  /** One round: wait for a free slot, then one GetActivityTask; the task takes its slot when it starts. */
+  /**
+   * One round: wait for a free slot, then one GetActivityTask; the task takes its slot when it
+   * starts.
+   */
   private Outcome pollOnce() throws InterruptedException {
     slots.awaitFree();
     try {

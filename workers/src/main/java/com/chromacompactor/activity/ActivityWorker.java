@@ -33,8 +33,8 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.GetActivityTaskResponse;
 
 /**
- * The ECS task's process: polls every configured activity and runs each task it receives on its own thread, up to
- * {@link WorkerConfig#concurrency()} at once.
+ * The ECS task's process: polls every configured activity and runs each task it receives on its own
+ * thread, up to {@link WorkerConfig#concurrency()} at once.
  *
  * <pre>
  *   start() ──► RUNNING: one poller thread per activity ARN; each takes a slot, then long-polls
@@ -48,21 +48,36 @@ import software.amazon.awssdk.services.sfn.model.GetActivityTaskResponse;
  *              STOPPED
  * </pre>
  *
- * <p>SIGTERM (ECS stopping the task) runs {@link #stop(Duration)} with {@link WorkerConfig#shutdownDeadline()} from a
- * JVM shutdown hook, see {@link #installShutdownHook()}. Out of memory, the process exits at once (see
- * {@link #EXIT_OUT_OF_MEMORY}) and Step Functions retries its tasks when their heartbeats stop. Every Step Functions call goes through one
- * {@link Resilience} for the service; long polls use their own client, which stop() closes at the deadline.
+ * <p>SIGTERM (ECS stopping the task) runs {@link #stop(Duration)} with {@link
+ * WorkerConfig#shutdownDeadline()} from a JVM shutdown hook, see {@link #installShutdownHook()}.
+ * Out of memory, the process exits at once (see {@link #EXIT_OUT_OF_MEMORY}) and Step Functions
+ * retries its tasks when their heartbeats stop. Every Step Functions call goes through one {@link
+ * Resilience} for the service; long polls use their own client, which stop() closes at the
+ * deadline.
  */
 public final class ActivityWorker implements AutoCloseable {
-  /** After the deadline's failures are sent, how long interrupted task threads get to end and clean up. */
+  /**
+   * After the deadline's failures are sent, how long interrupted task threads get to end and clean
+   * up.
+   */
   static final Duration TASK_EXIT_GRACE = Duration.ofSeconds(2);
+
   static final Duration METRICS_FLUSH_INTERVAL = Duration.ofSeconds(10);
-  /** The exit status of a worker that ran out of memory, as the JVM's {@code -XX:+ExitOnOutOfMemoryError} gives. */
+
+  /**
+   * The exit status of a worker that ran out of memory, as the JVM's {@code
+   * -XX:+ExitOnOutOfMemoryError} gives.
+   */
   public static final int EXIT_OUT_OF_MEMORY = 3;
 
   private static final Logger log = LoggerFactory.getLogger(ActivityWorker.class);
 
-  private enum State { NEW, RUNNING, STOPPING, STOPPED }
+  private enum State {
+    NEW,
+    RUNNING,
+    STOPPING,
+    STOPPED
+  }
 
   private final WorkerConfig config;
   private final Map<WorkflowStep, ActivityHandler> handlers;
@@ -84,24 +99,39 @@ public final class ActivityWorker implements AutoCloseable {
   private State state = State.NEW;
 
   /** Publishes metrics to CloudWatch in {@link WorkerConfig#metricsNamespace()}. */
-  public ActivityWorker(WorkerConfig config, Map<WorkflowStep, ActivityHandler> handlers, AwsClients clients) {
-    this(config, handlers, clients, new CloudWatchMetrics(clients.cloudWatch(), Resilience.standard("monitoring"),
-        config.metricsNamespace(), METRICS_FLUSH_INTERVAL));
+  public ActivityWorker(
+      WorkerConfig config, Map<WorkflowStep, ActivityHandler> handlers, AwsClients clients) {
+    this(
+        config,
+        handlers,
+        clients,
+        new CloudWatchMetrics(
+            clients.cloudWatch(),
+            Resilience.standard("monitoring"),
+            config.metricsNamespace(),
+            METRICS_FLUSH_INTERVAL));
   }
 
   /**
    * @param handlers one per step of {@link WorkerConfig#activityArns()}; more are ignored
-   * @param metrics  where task and memory figures go; closed by {@link #stop}
+   * @param metrics where task and memory figures go; closed by {@link #stop}
    */
-  public ActivityWorker(WorkerConfig config, Map<WorkflowStep, ActivityHandler> handlers, AwsClients clients,
+  public ActivityWorker(
+      WorkerConfig config,
+      Map<WorkflowStep, ActivityHandler> handlers,
+      AwsClients clients,
       MetricSink metrics) {
     this.config = config;
     EnumMap<WorkflowStep, ActivityHandler> used = new EnumMap<>(WorkflowStep.class);
     for (WorkflowStep step : config.activityArns().keySet()) {
       ActivityHandler h = handlers.get(step);
       if (h == null) {
-        throw new IllegalArgumentException("no handler for " + step + ", whose activity "
-            + config.activityArns().get(step) + " is configured");
+        throw new IllegalArgumentException(
+            "no handler for "
+                + step
+                + ", whose activity "
+                + config.activityArns().get(step)
+                + " is configured");
       }
       used.put(step, h);
     }
@@ -109,22 +139,28 @@ public final class ActivityWorker implements AutoCloseable {
     this.pollClient = clients.stepFunctions();
     this.callClient = clients.stepFunctions();
     this.reporter = new TaskReporter(callClient, sfn);
-    this.heartbeats = new Heartbeats(callClient, sfn, config.heartbeatInterval(),
-        Math.min(config.concurrency(), 4));
+    this.heartbeats =
+        new Heartbeats(
+            callClient, sfn, config.heartbeatInterval(), Math.min(config.concurrency(), 4));
     this.slots = new WorkerSlots(config.concurrency());
     this.metrics = metrics;
-    this.workRoot = Path.of(System.getProperty("java.io.tmpdir"), "compactor-tasks-" + ProcessHandle.current().pid());
+    this.workRoot =
+        Path.of(
+            System.getProperty("java.io.tmpdir"),
+            "compactor-tasks-" + ProcessHandle.current().pid());
   }
 
   /**
-   * The worker process's whole life, for the CLI's {@code worker} command: reads {@link WorkerConfig} and
-   * {@link AwsSettings} from {@code env}, starts, installs the SIGTERM hook and blocks until stopped.
+   * The worker process's whole life, for the CLI's {@code worker} command: reads {@link
+   * WorkerConfig} and {@link AwsSettings} from {@code env}, starts, installs the SIGTERM hook and
+   * blocks until stopped.
    *
    * @return the process exit code: 0 after a graceful stop
    */
   public static int run(Map<String, String> env, Map<WorkflowStep, ActivityHandler> handlers) {
     WorkerConfig config = WorkerConfig.fromEnvironment(env);
-    ActivityWorker worker = new ActivityWorker(config, handlers, new AwsClients(AwsSettings.fromEnvironment(env)));
+    ActivityWorker worker =
+        new ActivityWorker(config, handlers, new AwsClients(AwsSettings.fromEnvironment(env)));
     worker.installShutdownHook();
     worker.start();
     worker.awaitStopped();
@@ -133,17 +169,33 @@ public final class ActivityWorker implements AutoCloseable {
 
   public synchronized ActivityWorker start() {
     if (state != State.NEW) {
-      throw new IllegalStateException("worker " + config.workerName() + " already started (" + state + ")");
+      throw new IllegalStateException(
+          "worker " + config.workerName() + " already started (" + state + ")");
     }
     state = State.RUNNING;
-    memorySampler = new MemorySampler(MemoryGauge.system(), metrics, this::runningDimensions,
-        config.memorySampleInterval());
+    memorySampler =
+        new MemorySampler(
+            MemoryGauge.system(), metrics, this::runningDimensions, config.memorySampleInterval());
     ActivityPoller.Listener listener = new PollListener();
-    config.activityArns().forEach((step, arn) -> pollers.add(new ActivityPoller(
-        new ActivityPoller.Target(step, arn, WorkerIdentity.pollerName(config.workerName(), step.stateName())),
-        this::getActivityTask, slots, listener)));
-    log.info("worker {} starting: {} activities, concurrency {}, heartbeat every {} s, stop deadline {} s",
-        config.workerName(), pollers.size(), config.concurrency(), config.heartbeatInterval().toSeconds(),
+    config
+        .activityArns()
+        .forEach(
+            (step, arn) ->
+                pollers.add(
+                    new ActivityPoller(
+                        new ActivityPoller.Target(
+                            step,
+                            arn,
+                            WorkerIdentity.pollerName(config.workerName(), step.stateName())),
+                        this::getActivityTask,
+                        slots,
+                        listener)));
+    log.info(
+        "worker {} starting: {} activities, concurrency {}, heartbeat every {} s, stop deadline {} s",
+        config.workerName(),
+        pollers.size(),
+        config.concurrency(),
+        config.heartbeatInterval().toSeconds(),
         config.shutdownDeadline().toSeconds());
     pollers.forEach(ActivityPoller::start);
     return this;
@@ -151,14 +203,16 @@ public final class ActivityWorker implements AutoCloseable {
 
   /** Stops on SIGTERM within {@link WorkerConfig#shutdownDeadline()}. */
   public void installShutdownHook() {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(config.shutdownDeadline()), "worker-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> stop(config.shutdownDeadline()), "worker-shutdown"));
   }
 
   /**
-   * Starts no new poll, lets in-flight tasks finish (heartbeating) until {@code budget} has passed, then cancels what
-   * still runs and fails it as {@code Worker.Interrupted}, which the state machine retries. A poll in progress is
-   * left to return until then (a task it brings is handed back at once), and cut at the deadline. One budget covers
-   * the whole stop; it returns as soon as no task runs and no poll is open. A second call waits for the first.
+   * Starts no new poll, lets in-flight tasks finish (heartbeating) until {@code budget} has passed,
+   * then cancels what still runs and fails it as {@code Worker.Interrupted}, which the state
+   * machine retries. A poll in progress is left to return until then (a task it brings is handed
+   * back at once), and cut at the deadline. One budget covers the whole stop; it returns as soon as
+   * no task runs and no poll is open. A second call waits for the first.
    */
   public void stop(Duration budget) {
     State was;
@@ -180,8 +234,11 @@ public final class ActivityWorker implements AutoCloseable {
       return;
     }
     Instant deadline = Instant.now().plus(budget);
-    log.info("worker {} stopping: no new polls; {} tasks in flight, deadline in {} s", config.workerName(),
-        running.size(), budget.toSeconds());
+    log.info(
+        "worker {} stopping: no new polls; {} tasks in flight, deadline in {} s",
+        config.workerName(),
+        running.size(),
+        budget.toSeconds());
     pollers.forEach(ActivityPoller::stop);
     joinPollers(deadline); // a poll in progress may still bring a task: it is handed back at once
     awaitTasks(deadline);
@@ -190,18 +247,31 @@ public final class ActivityWorker implements AutoCloseable {
         task.cancel(RunningTask.Cancellation.STOPPING, "the worker is stopping");
         counters.interrupted.increment();
         counters.failed.increment();
-        reporter.fail(task, new TaskError(ErrorNames.WORKER_INTERRUPTED, "worker " + config.workerName()
-            + " stopped (SIGTERM or shutdown) before " + task.step().stateName() + " finished; it ran "
-            + task.age().toSeconds() + " s, stop deadline " + budget.toSeconds() + " s; last progress: "
-            + task.status()));
+        reporter.fail(
+            task,
+            new TaskError(
+                ErrorNames.WORKER_INTERRUPTED,
+                "worker "
+                    + config.workerName()
+                    + " stopped (SIGTERM or shutdown) before "
+                    + task.step().stateName()
+                    + " finished; it ran "
+                    + task.age().toSeconds()
+                    + " s, stop deadline "
+                    + budget.toSeconds()
+                    + " s; last progress: "
+                    + task.status()));
       }
     }
     pollClient.close(); // past the deadline: cut what is still polling
     joinPollers(Instant.now().plus(TASK_EXIT_GRACE));
     awaitTasks(Instant.now().plus(TASK_EXIT_GRACE));
     if (!running.isEmpty()) {
-      log.warn("worker {}: {} task threads did not end after being interrupted: {}", config.workerName(),
-          running.size(), running);
+      log.warn(
+          "worker {}: {} task threads did not end after being interrupted: {}",
+          config.workerName(),
+          running.size(),
+          running);
     }
     synchronized (this) {
       state = State.STOPPED;
@@ -258,8 +328,9 @@ public final class ActivityWorker implements AutoCloseable {
   }
 
   /**
-   * What SIGKILL leaves behind, for tests: polling and heartbeats stop, running tasks are interrupted, and nothing
-   * more is sent to Step Functions, which finds out through the heartbeat timeout.
+   * What SIGKILL leaves behind, for tests: polling and heartbeats stop, running tasks are
+   * interrupted, and nothing more is sent to Step Functions, which finds out through the heartbeat
+   * timeout.
    */
   void abandon() {
     synchronized (this) {
@@ -278,10 +349,14 @@ public final class ActivityWorker implements AutoCloseable {
     stopped.countDown();
   }
 
-  /** Runs a task; {@code reserved}: its slot was taken when it arrived, else it waits here (heartbeating). */
+  /**
+   * Runs a task; {@code reserved}: its slot was taken when it arrived, else it waits here
+   * (heartbeating).
+   */
   private void execute(RunningTask task, ActivityHandler handler, boolean reserved) {
     boolean slot = reserved;
-    HeapGauge.Window heap = HeapGauge.openWindow(); // the task's own peak, in its summary and the log
+    HeapGauge.Window heap =
+        HeapGauge.openWindow(); // the task's own peak, in its summary and the log
     try {
       if (!slot) {
         slots.acquire(); // another poller's task took the last slot first; heartbeats already run
@@ -294,7 +369,9 @@ public final class ActivityWorker implements AutoCloseable {
           counters.succeeded.increment();
         }
       } else {
-        log.info("{}: finished, but its outcome was already decided ({}); output dropped", task.label(),
+        log.info(
+            "{}: finished, but its outcome was already decided ({}); output dropped",
+            task.label(),
             task.cancellation());
       }
     } catch (OutOfMemoryError e) {
@@ -325,13 +402,19 @@ public final class ActivityWorker implements AutoCloseable {
 
   private void reportUnlessDecided(RunningTask task, Throwable t) {
     if (!task.claimOutcome()) {
-      log.info("{}: ended with {} after it was cancelled ({})", task.label(), t.toString(), task.cancellation());
+      log.info(
+          "{}: ended with {} after it was cancelled ({})",
+          task.label(),
+          t.toString(),
+          task.cancellation());
       return;
     }
-    TaskError error = t instanceof TaskCancelledException
-        // The handler gave up on its own, not because we cancelled: let the state machine retry.
-        ? new TaskError(ErrorNames.WORKER_INTERRUPTED, ErrorClassifier.describe(t, true))
-        : ErrorClassifier.classify(t);
+    TaskError error =
+        t instanceof TaskCancelledException
+            // The handler gave up on its own, not because we cancelled: let the state machine
+            // retry.
+            ? new TaskError(ErrorNames.WORKER_INTERRUPTED, ErrorClassifier.describe(t, true))
+            : ErrorClassifier.classify(t);
     if (ErrorNames.UNEXPECTED.equals(error.error())) {
       log.error("{}: unexpected failure", task.label(), LoggedFailure.of(t));
     }
@@ -340,8 +423,13 @@ public final class ActivityWorker implements AutoCloseable {
   }
 
   private void launch(WorkflowStep step, ActivityPoller.ReceivedTask received) {
-    RunningTask task = new RunningTask(step, received.token(), received.input(),
-        step.stateName() + "#" + sequence.incrementAndGet(), new TaskMetrics(metrics));
+    RunningTask task =
+        new RunningTask(
+            step,
+            received.token(),
+            received.input(),
+            step.stateName() + "#" + sequence.incrementAndGet(),
+            new TaskMetrics(metrics));
     counters.started.increment();
     if (isStopping()) {
       handBack(task);
@@ -351,7 +439,8 @@ public final class ActivityWorker implements AutoCloseable {
     boolean reserved = slots.tryAcquire();
     running.add(task);
     heartbeats.start(task);
-    Thread thread = new Thread(() -> execute(task, handlers.get(step), reserved), "task-" + task.label());
+    Thread thread =
+        new Thread(() -> execute(task, handlers.get(step), reserved), "task-" + task.label());
     task.attach(thread);
     log.info("{}: received ({} in flight)", task.label(), running.size());
     try {
@@ -362,16 +451,20 @@ public final class ActivityWorker implements AutoCloseable {
   }
 
   /**
-   * Out of memory: the process ends at once with {@link #EXIT_OUT_OF_MEMORY}. In the worker image the JVM does this
-   * itself before any of this code runs ({@code -XX:+ExitOnOutOfMemoryError} in workers/Dockerfile); this is the same
-   * for a JVM started without that option, or an error thrown by code rather than by the JVM. An OutOfMemoryError
-   * can strike any thread (heartbeats, pollers, the SDK's), so a process that saw one is not trusted to poll on.
-   * Nothing more is sent: Step Functions sees the heartbeats of the tasks in flight stop and retries them
-   * ({@code States.HeartbeatTimeout}), and ECS starts a new worker in place of this one.
+   * Out of memory: the process ends at once with {@link #EXIT_OUT_OF_MEMORY}. In the worker image
+   * the JVM does this itself before any of this code runs ({@code -XX:+ExitOnOutOfMemoryError} in
+   * workers/Dockerfile); this is the same for a JVM started without that option, or an error thrown
+   * by code rather than by the JVM. An OutOfMemoryError can strike any thread (heartbeats, pollers,
+   * the SDK's), so a process that saw one is not trusted to poll on. Nothing more is sent: Step
+   * Functions sees the heartbeats of the tasks in flight stop and retries them ({@code
+   * States.HeartbeatTimeout}), and ECS starts a new worker in place of this one.
    */
   private static void exitOutOfMemory(RunningTask task, OutOfMemoryError e) {
     try {
-      log.error("{}: out of memory ({}); the worker exits with status {}", task.label(), e.getMessage(),
+      log.error(
+          "{}: out of memory ({}); the worker exits with status {}",
+          task.label(),
+          e.getMessage(),
           EXIT_OUT_OF_MEMORY);
     } finally {
       Runtime.getRuntime().halt(EXIT_OUT_OF_MEMORY);
@@ -383,8 +476,15 @@ public final class ActivityWorker implements AutoCloseable {
     task.claimOutcome();
     counters.interrupted.increment();
     counters.failed.increment();
-    reporter.fail(task, new TaskError(ErrorNames.WORKER_INTERRUPTED, "worker " + config.workerName()
-        + " was stopping when " + task.step().stateName() + " arrived; handed back for a retry"));
+    reporter.fail(
+        task,
+        new TaskError(
+            ErrorNames.WORKER_INTERRUPTED,
+            "worker "
+                + config.workerName()
+                + " was stopping when "
+                + task.step().stateName()
+                + " arrived; handed back for a retry"));
   }
 
   private synchronized boolean isStopping() {
@@ -392,9 +492,14 @@ public final class ActivityWorker implements AutoCloseable {
   }
 
   private ActivityPoller.ReceivedTask getActivityTask(ActivityPoller.Target target) {
-    GetActivityTaskResponse r = sfn.call("GetActivityTask " + target.step().stateName(),
-        () -> pollClient.getActivityTask(b -> b.activityArn(target.activityArn()).workerName(target.workerName())));
-    return r.taskToken() == null || r.taskToken().isEmpty() ? null
+    GetActivityTaskResponse r =
+        sfn.call(
+            "GetActivityTask " + target.step().stateName(),
+            () ->
+                pollClient.getActivityTask(
+                    b -> b.activityArn(target.activityArn()).workerName(target.workerName())));
+    return r.taskToken() == null || r.taskToken().isEmpty()
+        ? null
         : new ActivityPoller.ReceivedTask(r.taskToken(), r.input());
   }
 
@@ -445,9 +550,11 @@ public final class ActivityWorker implements AutoCloseable {
     pollClient.close();
     callClient.close();
     try {
-      Files.deleteIfExists(workRoot); // each task deleted its own folder; a leftover means a stuck task
+      Files.deleteIfExists(
+          workRoot); // each task deleted its own folder; a leftover means a stuck task
     } catch (IOException e) {
-      log.warn("worker {}: task folders left in {}: {}", config.workerName(), workRoot, e.toString());
+      log.warn(
+          "worker {}: task folders left in {}: {}", config.workerName(), workRoot, e.toString());
     }
   }
 
@@ -470,7 +577,10 @@ public final class ActivityWorker implements AutoCloseable {
     @Override
     public void pollFailed(WorkflowStep step, RuntimeException e) {
       counters.pollErrors.increment();
-      log.warn("{}: GetActivityTask failed, polling again after a pause: {}", step.stateName(), e.toString());
+      log.warn(
+          "{}: GetActivityTask failed, polling again after a pause: {}",
+          step.stateName(),
+          e.toString());
     }
   }
 }

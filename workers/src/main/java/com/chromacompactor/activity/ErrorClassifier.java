@@ -12,10 +12,10 @@ import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
- * The one place where a handler's exception becomes the error name the state machine's Retry and Catch match, and a
- * cause that names what failed. Retries go by cause: only storage and AWS failures are transient. A {@link
- * TaskFailure} carries its own name; otherwise the exception and its causes are searched, outermost first, and the
- * first that says what went wrong decides:
+ * The one place where a handler's exception becomes the error name the state machine's Retry and
+ * Catch match, and a cause that names what failed. Retries go by cause: only storage and AWS
+ * failures are transient. A {@link TaskFailure} carries its own name; otherwise the exception and
+ * its causes are searched, outermost first, and the first that says what went wrong decides:
  *
  * <table>
  *   <caption>classification</caption>
@@ -33,15 +33,15 @@ import software.amazon.awssdk.core.exception.SdkException;
  *       record)</td><td>{@code Worker.Unexpected}</td><td>no</td></tr>
  * </table>
  *
- * <p>An {@link OutOfMemoryError} never gets here: the worker process exits ({@link ActivityWorker}). The cause is not
- * clipped here; {@link TaskReporter} clips it to the API's limit.
+ * <p>An {@link OutOfMemoryError} never gets here: the worker process exits ({@link
+ * ActivityWorker}). The cause is not clipped here; {@link TaskReporter} clips it to the API's
+ * limit.
  */
 public final class ErrorClassifier {
   /** How many causes of a chain are searched and described. */
   private static final int MAX_CHAIN = 8;
 
-  private ErrorClassifier() {
-  }
+  private ErrorClassifier() {}
 
   /** The error name and cause to send for a task that threw {@code t}. */
   public static TaskError classify(Throwable t) {
@@ -69,18 +69,26 @@ public final class ErrorClassifier {
     return new TaskError(ErrorNames.UNEXPECTED, describe(t, true) + where(t));
   }
 
-  /** A failure of the bucket or of an AWS service that may pass when the call or transfer is made again. */
+  /**
+   * A failure of the bucket or of an AWS service that may pass when the call or transfer is made
+   * again.
+   */
   private static boolean isTransientStorageFailure(Throwable t) {
     return t instanceof Resilience.TransientAwsException
         || t instanceof TransientStorageException
         || t instanceof SdkException sdk && Resilience.isTransient(sdk);
   }
 
-  /** "message (caused by Type: message; …)"; with the type of the first exception when {@code withType}. */
+  /**
+   * "message (caused by Type: message; …)"; with the type of the first exception when {@code
+   * withType}.
+   */
   static String describe(Throwable t, boolean withType) {
     String message = t.getMessage();
-    String first = message == null ? t.getClass().getName()
-        : withType ? t.getClass().getName() + ": " + message : message;
+    String first =
+        message == null
+            ? t.getClass().getName()
+            : withType ? t.getClass().getName() + ": " + message : message;
     List<String> causes = new ArrayList<>();
     String previous = message;
     int depth = 0;

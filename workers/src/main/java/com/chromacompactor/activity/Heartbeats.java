@@ -19,9 +19,9 @@ import software.amazon.awssdk.services.sfn.model.TaskTimedOutException;
 /**
  * SendTaskHeartbeat every interval for each running task, from threads beside the work.
  *
- * <p>When Step Functions refuses a heartbeat because the task is gone (timed out, the execution ended, or the token
- * is unknown), the task is cancelled and interrupted and nothing more is reported for it. Any other heartbeat error
- * is logged, and the next tick tries again.
+ * <p>When Step Functions refuses a heartbeat because the task is gone (timed out, the execution
+ * ended, or the token is unknown), the task is cancelled and interrupted and nothing more is
+ * reported for it. Any other heartbeat error is logged, and the next tick tries again.
  */
 final class Heartbeats implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
@@ -37,16 +37,20 @@ final class Heartbeats implements AutoCloseable {
     this.resilience = resilience;
     this.interval = interval;
     AtomicInteger n = new AtomicInteger();
-    this.timer = Executors.newScheduledThreadPool(threads, r -> {
-      Thread t = new Thread(r, "heartbeat-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newScheduledThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "heartbeat-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   void start(RunningTask task) {
     long ms = interval.toMillis();
-    beating.put(task, timer.scheduleWithFixedDelay(() -> beat(task), ms, ms, TimeUnit.MILLISECONDS));
+    beating.put(
+        task, timer.scheduleWithFixedDelay(() -> beat(task), ms, ms, TimeUnit.MILLISECONDS));
   }
 
   void stop(RunningTask task) {
@@ -62,18 +66,29 @@ final class Heartbeats implements AutoCloseable {
       return;
     }
     try {
-      resilience.run("SendTaskHeartbeat", () -> sfn.sendTaskHeartbeat(b -> b.taskToken(task.token())));
+      resilience.run(
+          "SendTaskHeartbeat", () -> sfn.sendTaskHeartbeat(b -> b.taskToken(task.token())));
       log.debug("{}: heartbeat ({})", task.label(), task.status());
     } catch (TaskTimedOutException | TaskDoesNotExistException | InvalidTokenException e) {
       stop(task);
       if (task.claimOutcome()) {
-        log.warn("{}: heartbeat refused ({}: {}); cancelling the task, reporting nothing", task.label(),
-            e.getClass().getSimpleName(), e.getMessage());
-        task.cancel(RunningTask.Cancellation.TAKEN_AWAY, "the task is no longer ours: " + e.getClass().getSimpleName());
+        log.warn(
+            "{}: heartbeat refused ({}: {}); cancelling the task, reporting nothing",
+            task.label(),
+            e.getClass().getSimpleName(),
+            e.getMessage());
+        task.cancel(
+            RunningTask.Cancellation.TAKEN_AWAY,
+            "the task is no longer ours: " + e.getClass().getSimpleName());
       }
     } catch (RuntimeException e) {
-      // Deciding a retry: the next tick sends the next heartbeat. A scheduled task that threw would never run again.
-      log.warn("{}: heartbeat failed, trying again in {} s: {}", task.label(), interval.toSeconds(), e.toString());
+      // Deciding a retry: the next tick sends the next heartbeat. A scheduled task that threw would
+      // never run again.
+      log.warn(
+          "{}: heartbeat failed, trying again in {} s: {}",
+          task.label(),
+          interval.toSeconds(),
+          e.toString());
     }
   }
 

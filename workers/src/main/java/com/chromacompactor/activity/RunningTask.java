@@ -13,12 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One activity task on this worker: what its handler sees ({@link TaskContext}), and the state the runtime shares
- * between the task's thread, its heartbeat and {@link ActivityWorker#stop}.
+ * One activity task on this worker: what its handler sees ({@link TaskContext}), and the state the
+ * runtime shares between the task's thread, its heartbeat and {@link ActivityWorker#stop}.
  *
- * <p>Exactly one party decides how the task ends, by winning {@link #claimOutcome()}: the task's thread (success
- * or failure), the heartbeat (the task was taken away: nothing is reported), or the stopping worker
- * ({@code Worker.Interrupted}). The others then report nothing.
+ * <p>Exactly one party decides how the task ends, by winning {@link #claimOutcome()}: the task's
+ * thread (success or failure), the heartbeat (the task was taken away: nothing is reported), or the
+ * stopping worker ({@code Worker.Interrupted}). The others then report nothing.
  */
 final class RunningTask implements TaskContext {
   private static final Logger log = LoggerFactory.getLogger(RunningTask.class);
@@ -40,7 +40,10 @@ final class RunningTask implements TaskContext {
   enum Cancellation {
     /** Step Functions refused a heartbeat: the task timed out or its execution ended. */
     TAKEN_AWAY,
-    /** The worker was stopping and the deadline passed; the task was failed as {@code Worker.Interrupted}. */
+    /**
+     * The worker was stopping and the deadline passed; the task was failed as {@code
+     * Worker.Interrupted}.
+     */
     STOPPING,
     /** The worker was abandoned (as by SIGKILL): nothing more is sent. */
     ABANDONED

@@ -16,14 +16,15 @@ public interface TaskContext {
 
   /**
    * Throws {@link TaskCancelledException} once the task no longer belongs to this worker (heartbeat
-   * refused: timed out, or the execution ended) or the worker is stopping past its deadline. Handlers
-   * call it between units of work (per delta, per upload).
+   * refused: timed out, or the execution ended) or the worker is stopping past its deadline.
+   * Handlers call it between units of work (per delta, per upload).
    */
   void checkCancelled() throws TaskCancelledException;
 
   /**
-   * Where the handler reports its figures (per delta, per task) to CloudWatch, tagged with the batch and collection
-   * it sets there. The default discards them (contexts made outside a worker: local mode, tests).
+   * Where the handler reports its figures (per delta, per task) to CloudWatch, tagged with the
+   * batch and collection it sets there. The default discards them (contexts made outside a worker:
+   * local mode, tests).
    */
   default TaskMetrics metrics() {
     return TaskMetrics.discarding();

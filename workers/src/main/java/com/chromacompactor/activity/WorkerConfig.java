@@ -12,24 +12,34 @@ import java.util.Objects;
 /**
  * How one worker process runs.
  *
- * @param activityArns         the activities to poll, one poller thread each
- * @param workerName           1–80 characters: the ECS task id, else the host name (see {@link WorkerIdentity});
- *                             each poller sends it with its step as GetActivityTask's {@code workerName}
- * @param concurrency          tasks in flight at once, across all activities
- * @param heartbeatInterval    time between SendTaskHeartbeat calls of one task; well below HeartbeatSeconds
- * @param stopTimeout          ECS's stop timeout: after SIGTERM, in-flight tasks finish or are failed as
- *                             {@code Worker.Interrupted} by {@link #shutdownDeadline()}
- * @param metricsNamespace     CloudWatch namespace of the custom metrics
+ * @param activityArns the activities to poll, one poller thread each
+ * @param workerName 1–80 characters: the ECS task id, else the host name (see {@link
+ *     WorkerIdentity}); each poller sends it with its step as GetActivityTask's {@code workerName}
+ * @param concurrency tasks in flight at once, across all activities
+ * @param heartbeatInterval time between SendTaskHeartbeat calls of one task; well below
+ *     HeartbeatSeconds
+ * @param stopTimeout ECS's stop timeout: after SIGTERM, in-flight tasks finish or are failed as
+ *     {@code Worker.Interrupted} by {@link #shutdownDeadline()}
+ * @param metricsNamespace CloudWatch namespace of the custom metrics
  * @param memorySampleInterval time between two memory datapoints
  */
-public record WorkerConfig(Map<WorkflowStep, String> activityArns, String workerName, int concurrency,
-    Duration heartbeatInterval, Duration stopTimeout, String metricsNamespace, Duration memorySampleInterval) {
+public record WorkerConfig(
+    Map<WorkflowStep, String> activityArns,
+    String workerName,
+    int concurrency,
+    Duration heartbeatInterval,
+    Duration stopTimeout,
+    String metricsNamespace,
+    Duration memorySampleInterval) {
   public static final int DEFAULT_CONCURRENCY = 2;
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(20);
+
   /** ECS's default stop timeout. */
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
+
   public static final Duration DEFAULT_MEMORY_SAMPLE_INTERVAL = Duration.ofSeconds(30);
   static final int MAX_CONCURRENCY = 256;
+
   /** Kept back from the stop timeout for the last SendTaskFailure calls and the exit. */
   static final Duration MAX_STOP_MARGIN = Duration.ofSeconds(5);
 
@@ -39,29 +49,37 @@ public record WorkerConfig(Map<WorkflowStep, String> activityArns, String worker
       throw new IllegalArgumentException("no activity ARN: set at least one of " + arnVariables());
     }
     EnumMap<WorkflowStep, String> arns = new EnumMap<>(WorkflowStep.class);
-    activityArns.forEach((step, arn) -> {
-      if (arn == null || !arn.startsWith("arn:")) {
-        throw new IllegalArgumentException(step.arnVariable() + " must be an activity ARN, got '" + arn + "'");
-      }
-      arns.put(step, arn);
-    });
+    activityArns.forEach(
+        (step, arn) -> {
+          if (arn == null || !arn.startsWith("arn:")) {
+            throw new IllegalArgumentException(
+                step.arnVariable() + " must be an activity ARN, got '" + arn + "'");
+          }
+          arns.put(step, arn);
+        });
     activityArns = Collections.unmodifiableMap(arns);
     WorkerIdentity.check(workerName);
     if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
       throw new IllegalArgumentException(
-          WorkerEnvironment.CONCURRENCY + " must be 1.." + MAX_CONCURRENCY + ", got " + concurrency);
+          WorkerEnvironment.CONCURRENCY
+              + " must be 1.."
+              + MAX_CONCURRENCY
+              + ", got "
+              + concurrency);
     }
     requirePositive(heartbeatInterval, WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS);
     requirePositive(stopTimeout, WorkerEnvironment.STOP_TIMEOUT_SECONDS);
     requirePositive(memorySampleInterval, "memorySampleInterval");
     if (metricsNamespace == null || metricsNamespace.isBlank()) {
-      throw new IllegalArgumentException(WorkerEnvironment.METRICS_NAMESPACE + " must not be blank");
+      throw new IllegalArgumentException(
+          WorkerEnvironment.METRICS_NAMESPACE + " must not be blank");
     }
   }
 
   /**
-   * From the container's environment: the ARNs in {@link WorkflowStep#arnVariable()} (absent ones are not polled)
-   * and the settings of {@link WorkerEnvironment}, with the defaults above; the name from {@link WorkerIdentity}.
+   * From the container's environment: the ARNs in {@link WorkflowStep#arnVariable()} (absent ones
+   * are not polled) and the settings of {@link WorkerEnvironment}, with the defaults above; the
+   * name from {@link WorkerIdentity}.
    */
   public static WorkerConfig fromEnvironment(Map<String, String> env) {
     EnumMap<WorkflowStep, String> arns = new EnumMap<>(WorkflowStep.class);
@@ -72,17 +90,21 @@ public record WorkerConfig(Map<WorkflowStep, String> activityArns, String worker
       }
     }
     String namespace = env.get(WorkerEnvironment.METRICS_NAMESPACE);
-    return new WorkerConfig(arns, WorkerIdentity.resolve(env),
+    return new WorkerConfig(
+        arns,
+        WorkerIdentity.resolve(env),
         intVariable(env, WorkerEnvironment.CONCURRENCY, DEFAULT_CONCURRENCY),
-        secondsVariable(env, WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS, DEFAULT_HEARTBEAT_INTERVAL),
+        secondsVariable(
+            env, WorkerEnvironment.HEARTBEAT_INTERVAL_SECONDS, DEFAULT_HEARTBEAT_INTERVAL),
         secondsVariable(env, WorkerEnvironment.STOP_TIMEOUT_SECONDS, DEFAULT_STOP_TIMEOUT),
         namespace == null || namespace.isBlank() ? MetricNames.NAMESPACE : namespace.trim(),
         DEFAULT_MEMORY_SAMPLE_INTERVAL);
   }
 
   /**
-   * The budget {@link ActivityWorker#stop(Duration)} gets on SIGTERM: the stop timeout minus a margin (a fifth of it,
-   * at most {@link #MAX_STOP_MARGIN}) for reporting the tasks it had to interrupt.
+   * The budget {@link ActivityWorker#stop(Duration)} gets on SIGTERM: the stop timeout minus a
+   * margin (a fifth of it, at most {@link #MAX_STOP_MARGIN}) for reporting the tasks it had to
+   * interrupt.
    */
   public Duration shutdownDeadline() {
     Duration fifth = stopTimeout.dividedBy(5);

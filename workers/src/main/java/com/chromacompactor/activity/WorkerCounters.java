@@ -52,8 +52,21 @@ public final class WorkerCounters {
 
   @Override
   public String toString() {
-    return "polls=" + polls() + " (empty " + emptyPolls() + ", errors " + pollErrors() + "), tasks started="
-        + tasksStarted() + " succeeded=" + tasksSucceeded() + " failed=" + tasksFailed() + " (interrupted "
-        + tasksInterrupted() + ") cancelled=" + tasksCancelled();
+    return "polls="
+        + polls()
+        + " (empty "
+        + emptyPolls()
+        + ", errors "
+        + pollErrors()
+        + "), tasks started="
+        + tasksStarted()
+        + " succeeded="
+        + tasksSucceeded()
+        + " failed="
+        + tasksFailed()
+        + " (interrupted "
+        + tasksInterrupted()
+        + ") cancelled="
+        + tasksCancelled();
   }
 }

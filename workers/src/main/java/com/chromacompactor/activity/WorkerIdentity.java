@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's name, as Step Functions shows it in {@code ActivityStarted} events: the ECS task id when the
- * container has the task metadata endpoint, else the host name. GetActivityTask takes 1–80 characters.
+ * The worker's name, as Step Functions shows it in {@code ActivityStarted} events: the ECS task id
+ * when the container has the task metadata endpoint, else the host name. GetActivityTask takes 1–80
+ * characters.
  */
 public final class WorkerIdentity {
   public static final String ECS_METADATA_VARIABLE = "ECS_CONTAINER_METADATA_URI_V4";
@@ -23,10 +24,12 @@ public final class WorkerIdentity {
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(2);
   private static final Logger log = LoggerFactory.getLogger(WorkerIdentity.class);
 
-  private WorkerIdentity() {
-  }
+  private WorkerIdentity() {}
 
-  /** The ECS task id from {@code ${ECS_CONTAINER_METADATA_URI_V4}/task}, else the host name, clipped to 80. */
+  /**
+   * The ECS task id from {@code ${ECS_CONTAINER_METADATA_URI_V4}/task}, else the host name, clipped
+   * to 80.
+   */
   public static String resolve(Map<String, String> env) {
     String metadata = env.get(ECS_METADATA_VARIABLE);
     if (metadata != null && !metadata.isBlank()) {
@@ -41,7 +44,10 @@ public final class WorkerIdentity {
     return clip(hostName());
   }
 
-  /** The last part of a task ARN: {@code arn:aws:ecs:us-east-1:123:task/cluster/0123abcd…} gives {@code 0123abcd…}. */
+  /**
+   * The last part of a task ARN: {@code arn:aws:ecs:us-east-1:123:task/cluster/0123abcd…} gives
+   * {@code 0123abcd…}.
+   */
   static String taskIdFromArn(String taskArn) {
     int slash = taskArn.lastIndexOf('/');
     String id = slash >= 0 ? taskArn.substring(slash + 1) : taskArn;
@@ -51,22 +57,29 @@ public final class WorkerIdentity {
     return id;
   }
 
-  /** The name of one poller: the worker's name and the state it polls for, clipped to 80 characters. */
+  /**
+   * The name of one poller: the worker's name and the state it polls for, clipped to 80 characters.
+   */
   static String pollerName(String workerName, String stateName) {
     return clip(workerName + "-" + stateName);
   }
 
   static void check(String name) {
     if (name == null || name.isEmpty() || name.length() > MAX_LENGTH) {
-      throw new IllegalArgumentException("worker name must be 1.." + MAX_LENGTH + " characters, got "
-          + (name == null ? "null" : name.length() + ": '" + name + "'"));
+      throw new IllegalArgumentException(
+          "worker name must be 1.."
+              + MAX_LENGTH
+              + " characters, got "
+              + (name == null ? "null" : name.length() + ": '" + name + "'"));
     }
   }
 
   private static String ecsTaskId(URI taskMetadata) throws IOException, InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(METADATA_TIMEOUT).build();
-    HttpResponse<String> response = http.send(HttpRequest.newBuilder(taskMetadata).timeout(METADATA_TIMEOUT).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(taskMetadata).timeout(METADATA_TIMEOUT).build(),
+            HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IOException("HTTP " + response.statusCode());
     }

@@ -3,11 +3,12 @@ package com.chromacompactor.activity;
 import java.util.concurrent.Semaphore;
 
 /**
- * The worker's capacity: one permit per task it may run at once, shared by all pollers. A poller starts a
- * GetActivityTask only while a permit is free, but does not hold it during the long poll: five activities' idle
- * polls would otherwise hold every permit for up to 60 s while a task waited on another activity. The task takes
- * its permit when it starts and gives it back when it ends; if two pollers bring tasks for the last free permit,
- * the second waits for it with its heartbeats already running.
+ * The worker's capacity: one permit per task it may run at once, shared by all pollers. A poller
+ * starts a GetActivityTask only while a permit is free, but does not hold it during the long poll:
+ * five activities' idle polls would otherwise hold every permit for up to 60 s while a task waited
+ * on another activity. The task takes its permit when it starts and gives it back when it ends; if
+ * two pollers bring tasks for the last free permit, the second waits for it with its heartbeats
+ * already running.
  */
 final class WorkerSlots {
   private final Semaphore permits;

@@ -3,11 +3,18 @@ package com.chromacompactor.audit;
 import java.util.List;
 
 /**
- * What {@link SnapshotAudit} found: counts of each kind of difference and the first few ids of each,
- * as {@code collection/id}.
+ * What {@link SnapshotAudit} found: counts of each kind of difference and the first few ids of
+ * each, as {@code collection/id}.
  */
-public record AuditReport(long expected, long actual, long missing, long extra, long differing,
-    List<String> firstMissing, List<String> firstExtra, List<String> firstDiffering) {
+public record AuditReport(
+    long expected,
+    long actual,
+    long missing,
+    long extra,
+    long differing,
+    List<String> firstMissing,
+    List<String> firstExtra,
+    List<String> firstDiffering) {
 
   public static final int SHOWN = 10;
 
@@ -19,7 +26,21 @@ public record AuditReport(long expected, long actual, long missing, long extra, 
     if (intact()) {
       return "intact: " + actual + " records, exactly what the deltas say";
     }
-    return "NOT intact: expected " + expected + " records, found " + actual + "; " + missing + " missing "
-        + firstMissing + ", " + extra + " extra " + firstExtra + ", " + differing + " differing " + firstDiffering;
+    return "NOT intact: expected "
+        + expected
+        + " records, found "
+        + actual
+        + "; "
+        + missing
+        + " missing "
+        + firstMissing
+        + ", "
+        + extra
+        + " extra "
+        + firstExtra
+        + ", "
+        + differing
+        + " differing "
+        + firstDiffering;
   }
 }

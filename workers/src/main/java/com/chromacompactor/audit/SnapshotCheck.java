@@ -15,19 +15,23 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The workflow's check of a snapshot before it is published, cheaper than {@link SnapshotAudit} (which
- * re-reads every delta) and aimed at what the merge itself cannot see: that the folder it wrote reads
- * back whole. It opens the snapshot as a reader would (schema and migrations, SQLite integrity, index
- * files), streams every record (each needs its live index element and a finite vector of the
- * collection's dimension), and requires per collection as many records as the merge counted, and, in a
- * compacted snapshot, as many live index elements as records. The merge's own count is itself checked
- * against the records it took over, inserted and deleted (see {@code Compaction}), so together they
- * say that nothing was lost between the inputs and the published folder.
+ * The workflow's check of a snapshot before it is published, cheaper than {@link SnapshotAudit}
+ * (which re-reads every delta) and aimed at what the merge itself cannot see: that the folder it
+ * wrote reads back whole. It opens the snapshot as a reader would (schema and migrations, SQLite
+ * integrity, index files), streams every record (each needs its live index element and a finite
+ * vector of the collection's dimension), and requires per collection as many records as the merge
+ * counted, and, in a compacted snapshot, as many live index elements as records. The merge's own
+ * count is itself checked against the records it took over, inserted and deleted (see {@code
+ * Compaction}), so together they say that nothing was lost between the inputs and the published
+ * folder.
  */
 public final class SnapshotCheck {
   private SnapshotCheck() {}
 
-  /** The problems found, none if the snapshot holds {@code expected} records per collection and reads whole. */
+  /**
+   * The problems found, none if the snapshot holds {@code expected} records per collection and
+   * reads whole.
+   */
   public static List<String> run(Path snapshot, Map<String, Long> expected) throws IOException {
     List<String> problems = new ArrayList<>();
     Map<String, Long> found = new TreeMap<>();
@@ -41,8 +45,14 @@ public final class SnapshotCheck {
             EmbeddingRecord r = cursor.record();
             records++;
             if (c.dimension() != null && r.dimension() != c.dimension()) {
-              problems.add(name + "/" + r.id() + ": vector of dimension " + r.dimension() + ", collection has "
-                  + c.dimension());
+              problems.add(
+                  name
+                      + "/"
+                      + r.id()
+                      + ": vector of dimension "
+                      + r.dimension()
+                      + ", collection has "
+                      + c.dimension());
             }
           }
         }
@@ -50,7 +60,8 @@ public final class SnapshotCheck {
         if (compacted && records > 0) {
           long live = reader.liveIndexElements(c);
           if (live != records) {
-            problems.add(name + ": " + records + " records but " + live + " live elements in its index");
+            problems.add(
+                name + ": " + records + " records but " + live + " live elements in its index");
           }
         }
       }
@@ -61,7 +72,8 @@ public final class SnapshotCheck {
       long want = expected.getOrDefault(name, 0L);
       long got = found.getOrDefault(name, 0L);
       if (want != got) {
-        problems.add(name + ": the merge counted " + want + " records, the snapshot reads back " + got);
+        problems.add(
+            name + ": the merge counted " + want + " records, the snapshot reads back " + got);
       }
     }
     return problems;

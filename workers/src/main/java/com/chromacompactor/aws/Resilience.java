@@ -10,18 +10,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 /**
  * Retry with exponential backoff and full jitter, inside a circuit breaker, for one AWS service. A
  * call is retried only when it may pass on its own: throttling, 5xx, and client-side I/O failures
- * (resets, read timeouts, the SDK's attempt and call timeouts). Once retries run out, or the breaker is
- * open, the caller gets a {@link TransientAwsException}, which the activity runtime reports as
- * {@code Storage.Transient}.
+ * (resets, read timeouts, the SDK's attempt and call timeouts). Once retries run out, or the
+ * breaker is open, the caller gets a {@link TransientAwsException}, which the activity runtime
+ * reports as {@code Storage.Transient}.
  */
 public final class Resilience {
   private final String service;
@@ -37,19 +37,25 @@ public final class Resilience {
 
   public Resilience(String service, Policy policy) {
     this.service = service;
-    this.retry = Retry.of(service, RetryConfig.custom()
-        .maxAttempts(policy.maxAttempts())
-        .intervalFunction(fullJitter(policy.firstWait(), policy.maxWait()))
-        .retryOnException(Resilience::isTransient)
-        .failAfterMaxAttempts(false)
-        .build());
-    this.breaker = CircuitBreaker.of(service, CircuitBreakerConfig.custom()
-        .slidingWindowSize(policy.breakerWindow())
-        .minimumNumberOfCalls(policy.breakerWindow())
-        .failureRateThreshold(80)
-        .waitDurationInOpenState(Duration.ofSeconds(30))
-        .recordException(Resilience::isTransient)
-        .build());
+    this.retry =
+        Retry.of(
+            service,
+            RetryConfig.custom()
+                .maxAttempts(policy.maxAttempts())
+                .intervalFunction(fullJitter(policy.firstWait(), policy.maxWait()))
+                .retryOnException(Resilience::isTransient)
+                .failAfterMaxAttempts(false)
+                .build());
+    this.breaker =
+        CircuitBreaker.of(
+            service,
+            CircuitBreakerConfig.custom()
+                .slidingWindowSize(policy.breakerWindow())
+                .minimumNumberOfCalls(policy.breakerWindow())
+                .failureRateThreshold(80)
+                .waitDurationInOpenState(Duration.ofSeconds(30))
+                .recordException(Resilience::isTransient)
+                .build());
   }
 
   public static Resilience standard(String service) {
@@ -62,29 +68,42 @@ public final class Resilience {
     try {
       return Retry.decorateSupplier(retry, guarded).get();
     } catch (CallNotPermittedException e) {
-      throw new TransientAwsException(service + " " + what + ": circuit open after repeated failures", e);
+      throw new TransientAwsException(
+          service + " " + what + ": circuit open after repeated failures", e);
     } catch (RuntimeException e) {
       if (isTransient(e)) {
-        throw new TransientAwsException(service + " " + what + ": still failing after "
-            + retry.getRetryConfig().getMaxAttempts() + " attempts: " + lastFailure(e), e);
+        throw new TransientAwsException(
+            service
+                + " "
+                + what
+                + ": still failing after "
+                + retry.getRetryConfig().getMaxAttempts()
+                + " attempts: "
+                + lastFailure(e),
+            e);
       }
       throw e;
     }
   }
 
   public void run(String what, Runnable call) {
-    call(what, () -> {
-      call.run();
-      return null;
-    });
+    call(
+        what,
+        () -> {
+          call.run();
+          return null;
+        });
   }
 
   /** Whether an exception may pass if the call is made again. */
   public static boolean isTransient(Throwable t) {
     if (t instanceof AwsServiceException e) {
       int status = e.statusCode();
-      return status >= 500 || status == 429 || e.isThrottlingException()
-          || "SlowDown".equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode());
+      return status >= 500
+          || status == 429
+          || e.isThrottlingException()
+          || "SlowDown"
+              .equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode());
     }
     if (t instanceof SdkClientException || t instanceof UncheckedIOException) {
       return true; // connection reset, read timeout, DNS: the request may not even have arrived

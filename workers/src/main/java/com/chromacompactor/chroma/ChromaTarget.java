@@ -4,9 +4,9 @@ import java.util.StringJoiner;
 
 /**
  * The Chroma release line a snapshot is written for ({@code --chroma-version}, {@code
- * COMPACTOR_CHROMA_VERSION}, the CDK context key {@code chromaVersion}): the readers' release decides
- * the format, since no Chroma opens a directory of a newer line correctly (docs/chroma-format.md,
- * "Which release opens what").
+ * COMPACTOR_CHROMA_VERSION}, the CDK context key {@code chromaVersion}): the readers' release
+ * decides the format, since no Chroma opens a directory of a newer line correctly
+ * (docs/chroma-format.md, "Which release opens what").
  */
 public enum ChromaTarget {
   V0_6("0.6", ChromaFormat.V0_6, "0.5.6-0.6.3"),
@@ -41,8 +41,8 @@ public enum ChromaTarget {
   }
 
   /**
-   * The target named {@code version} ({@code 0.6}, {@code 1.0}, {@code 1.3} or {@code 1.5}); blank is the
-   * default.
+   * The target named {@code version} ({@code 0.6}, {@code 1.0}, {@code 1.3} or {@code 1.5}); blank
+   * is the default.
    *
    * @throws IllegalArgumentException naming the targets and who reads each
    */
@@ -55,7 +55,8 @@ public enum ChromaTarget {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown Chroma version '" + version + "': expected " + choices());
+    throw new IllegalArgumentException(
+        "unknown Chroma version '" + version + "': expected " + choices());
   }
 
   /** Every target with the readers it serves, for messages and help. */

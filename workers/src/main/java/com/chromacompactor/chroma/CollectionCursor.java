@@ -24,8 +24,9 @@ import java.util.Map;
  *
  * <p>Queue rows newer than the metadata segment (rare: Chroma applies metadata synchronously) are
  * kept as (seq, op) pairs per id and applied to the record as it passes, their floats parsed as the
- * delta's release parses them ({@link FloatText}). chromadb 0.4 and 0.5 before 0.5.6 keep every queue
- * row; only rows past each segment's {@code max_seq_id} are unapplied, so only those are replayed.
+ * delta's release parses them ({@link FloatText}). chromadb 0.4 and 0.5 before 0.5.6 keep every
+ * queue row; only rows past each segment's {@code max_seq_id} are unapplied, so only those are
+ * replayed.
  */
 final class CollectionCursor implements RecordCursor {
   private static final String FLOAT32 = "FLOAT32";
@@ -38,16 +39,24 @@ final class CollectionCursor implements RecordCursor {
   private final HnswSegmentReader hnsw;
   private final Map<String, Integer> hnswSlots = new HashMap<>();
   private final Map<String, Long> queueVectors = new HashMap<>();
+
   /**
-   * chromadb 0.x only: vector writes replayed at open go through a buffer of {@code hnsw:batch_size}
-   * records, applied to hnswlib (normalised, for cosine) each time it fills; get() answers the ids of the
-   * last, partial batch from the buffer, as given. 0 for releases without it.
+   * chromadb 0.x only: vector writes replayed at open go through a buffer of {@code
+   * hnsw:batch_size} records, applied to hnswlib (normalised, for cosine) each time it fills; get()
+   * answers the ids of the last, partial batch from the buffer, as given. 0 for releases without
+   * it.
    */
   private final int batchSize;
-  /** With a buffer: the replay position of each id's last vector write, and where the partial batch starts. */
+
+  /**
+   * With a buffer: the replay position of each id's last vector write, and where the partial batch
+   * starts.
+   */
   private final Map<String, Long> writtenAt = new HashMap<>();
+
   private long replayed;
   private long unappliedFrom;
+
   /** id -> (seq, op code) pairs newer than the metadata segment, in seq order. */
   private final Map<String, List<long[]>> pendingMetadata = new LinkedHashMap<>();
 
@@ -63,10 +72,12 @@ final class CollectionCursor implements RecordCursor {
   private EmbeddingRecord current;
   private boolean closed;
 
-  CollectionCursor(DeltaReader reader, CollectionInfo collection) throws SQLException, CorruptDeltaException {
+  CollectionCursor(DeltaReader reader, CollectionInfo collection)
+      throws SQLException, CorruptDeltaException {
     this.delta = reader.path();
     this.origin = reader.origin();
-    // A producer's queue is read as its release parses it; a compactor output's queue holds each value's
+    // A producer's queue is read as its release parses it; a compactor output's queue holds each
+    // value's
     // exact text (QueueJson.write), which the snapshot writer stores as its target does, once.
     this.floats = origin == DeltaOrigin.PRODUCER ? reader.format().floats() : FloatText.PYTHON_JSON;
     this.batchSize = reader.format().vectorBatchSize(collection.metadata());
@@ -96,12 +107,20 @@ final class CollectionCursor implements RecordCursor {
     boolean success = false;
     try {
       // metadb 1 (chromadb 0.4.0-0.4.3) has no bool column, and only metadb 6 (1.5) has arrays
-      rowsQuery = db.prepareStatement("SELECT e.id, e.embedding_id, m.key, m.string_value, m.int_value,"
-          + " m.float_value, " + (set.hasRecordBools() ? "m.bool_value" : "NULL") + " FROM embeddings e"
-          + " LEFT JOIN embedding_metadata m ON m.id = e.id WHERE e.segment_id = ? ORDER BY e.id");
-      arraysQuery = set.hasArrays() ? db.prepareStatement("SELECT a.id, a.key, a.string_value, a.int_value,"
-          + " a.float_value, a.bool_value FROM embedding_metadata_array a JOIN embeddings e ON e.id = a.id"
-          + " WHERE e.segment_id = ? ORDER BY a.id, a.rowid") : null;
+      rowsQuery =
+          db.prepareStatement(
+              "SELECT e.id, e.embedding_id, m.key, m.string_value, m.int_value,"
+                  + " m.float_value, "
+                  + (set.hasRecordBools() ? "m.bool_value" : "NULL")
+                  + " FROM embeddings e"
+                  + " LEFT JOIN embedding_metadata m ON m.id = e.id WHERE e.segment_id = ? ORDER BY e.id");
+      arraysQuery =
+          set.hasArrays()
+              ? db.prepareStatement(
+                  "SELECT a.id, a.key, a.string_value, a.int_value,"
+                      + " a.float_value, a.bool_value FROM embedding_metadata_array a JOIN embeddings e ON e.id = a.id"
+                      + " WHERE e.segment_id = ? ORDER BY a.id, a.rowid")
+              : null;
       vectorBySeq = db.prepareStatement("SELECT vector FROM embeddings_queue WHERE seq_id = ?");
       metadataBySeq = db.prepareStatement("SELECT metadata FROM embeddings_queue WHERE seq_id = ?");
       rowsQuery.setString(1, collection.metadataSegmentId());
@@ -122,8 +141,10 @@ final class CollectionCursor implements RecordCursor {
 
   private void replayQueue(Connection db, long metadataSeq, long vectorSeq)
       throws SQLException, CorruptDeltaException {
-    try (PreparedStatement ps = db.prepareStatement("SELECT seq_id, operation, id, length(vector), encoding"
-        + " FROM embeddings_queue WHERE topic = ? AND seq_id > ? ORDER BY seq_id")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "SELECT seq_id, operation, id, length(vector), encoding"
+                + " FROM embeddings_queue WHERE topic = ? AND seq_id > ? ORDER BY seq_id")) {
       ps.setString(1, collection.topic());
       ps.setLong(2, Math.min(metadataSeq, vectorSeq));
       try (ResultSet rs = ps.executeQuery()) {
@@ -135,17 +156,27 @@ final class CollectionCursor implements RecordCursor {
           boolean hasVector = !rs.wasNull();
           QueueOperation op = QueueOperation.fromCode(code);
           if (op == null) {
-            throw queueProblem(DeltaProblem.CORRUPT_QUEUE, seq, id, "unknown operation code " + code);
+            throw queueProblem(
+                DeltaProblem.CORRUPT_QUEUE, seq, id, "unknown operation code " + code);
           }
           if (hasVector) {
             if (!FLOAT32.equals(rs.getString(5))) {
-              throw queueProblem(DeltaProblem.CORRUPT_QUEUE, seq, id, "vector encoding '" + rs.getString(5)
-                  + "', expected FLOAT32");
+              throw queueProblem(
+                  DeltaProblem.CORRUPT_QUEUE,
+                  seq,
+                  id,
+                  "vector encoding '" + rs.getString(5) + "', expected FLOAT32");
             }
             if (bytes != dimension * Float.BYTES) {
-              throw queueProblem(DeltaProblem.WRONG_DIMENSION, seq, id, (bytes % Float.BYTES == 0
-                  ? "vector of " + bytes / Float.BYTES + " floats"
-                  : "vector of " + bytes + " bytes, not a whole number of floats") + ", but the collection's dimension is " + dimension);
+              throw queueProblem(
+                  DeltaProblem.WRONG_DIMENSION,
+                  seq,
+                  id,
+                  (bytes % Float.BYTES == 0
+                          ? "vector of " + bytes / Float.BYTES + " floats"
+                          : "vector of " + bytes + " bytes, not a whole number of floats")
+                      + ", but the collection's dimension is "
+                      + dimension);
             }
           } else if (op == QueueOperation.ADD || op == QueueOperation.UPSERT) {
             throw queueProblem(DeltaProblem.CORRUPT_QUEUE, seq, id, op + " without a vector");
@@ -197,7 +228,9 @@ final class CollectionCursor implements RecordCursor {
     }
   }
 
-  /** Whether get() answers {@code id} from 0.x's write buffer, as given, rather than from hnswlib. */
+  /**
+   * Whether get() answers {@code id} from 0.x's write buffer, as given, rather than from hnswlib.
+   */
   private boolean buffered(String id) {
     Long at = writtenAt.get(id);
     return at != null && at >= unappliedFrom;
@@ -257,7 +290,9 @@ final class CollectionCursor implements RecordCursor {
       if (lists == null) {
         lists = new LinkedHashMap<>();
       }
-      lists.computeIfAbsent(arrays.getString(2), k -> new ArrayList<>()).add(MetadataColumns.value(arrays, 3));
+      lists
+          .computeIfAbsent(arrays.getString(2), k -> new ArrayList<>())
+          .add(MetadataColumns.value(arrays, 3));
       arraysHasCurrent = arrays.next();
     }
     if (lists != null) {
@@ -308,28 +343,55 @@ final class CollectionCursor implements RecordCursor {
         rs.next();
         ByteBuffer.wrap(rs.getBytes(1)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
       }
-      if (collection.space() == Space.COSINE && origin == DeltaOrigin.PRODUCER && !buffered(state.id)) {
+      if (collection.space() == Space.COSINE
+          && origin == DeltaOrigin.PRODUCER
+          && !buffered(state.id)) {
         // Chroma answers get() from its index, where a cosine vector is stored normalised
         CosineNormalization.roundTrip(v);
       }
     } else if (slot != null) {
       hnsw.vectorInto(slot, v);
     } else {
-      throw new CorruptDeltaException(delta, DeltaProblem.MISSING_HNSW, "collection " + collection.key()
-          + ": record '" + state.id + "' has no vector in the HNSW files or the queue");
+      throw new CorruptDeltaException(
+          delta,
+          DeltaProblem.MISSING_HNSW,
+          "collection "
+              + collection.key()
+              + ": record '"
+              + state.id
+              + "' has no vector in the HNSW files or the queue");
     }
     for (int j = 0; j < v.length; j++) {
       if (!Float.isFinite(v[j])) {
-        throw new CorruptDeltaException(delta, DeltaProblem.NON_FINITE_VECTOR, "collection "
-            + collection.key() + ": record '" + state.id + "': component " + j + " is " + v[j]);
+        throw new CorruptDeltaException(
+            delta,
+            DeltaProblem.NON_FINITE_VECTOR,
+            "collection "
+                + collection.key()
+                + ": record '"
+                + state.id
+                + "': component "
+                + j
+                + " is "
+                + v[j]);
       }
     }
     return new EmbeddingRecord(state.id, v, state.document, state.uri, state.metadata);
   }
 
-  private CorruptDeltaException queueProblem(DeltaProblem problem, long seq, String id, String detail) {
-    return new CorruptDeltaException(delta, problem, "collection " + collection.key()
-        + ": embeddings_queue seq " + seq + " (id '" + id + "'): " + detail);
+  private CorruptDeltaException queueProblem(
+      DeltaProblem problem, long seq, String id, String detail) {
+    return new CorruptDeltaException(
+        delta,
+        problem,
+        "collection "
+            + collection.key()
+            + ": embeddings_queue seq "
+            + seq
+            + " (id '"
+            + id
+            + "'): "
+            + detail);
   }
 
   @Override
@@ -346,7 +408,8 @@ final class CollectionCursor implements RecordCursor {
       return;
     }
     closed = true;
-    for (AutoCloseable c : new AutoCloseable[] {rows, arrays, rowsQuery, arraysQuery, vectorBySeq, metadataBySeq}) {
+    for (AutoCloseable c :
+        new AutoCloseable[] {rows, arrays, rowsQuery, arraysQuery, vectorBySeq, metadataBySeq}) {
       if (c != null) {
         try {
           c.close();

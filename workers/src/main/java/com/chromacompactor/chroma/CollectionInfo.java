@@ -4,8 +4,8 @@ import java.util.Map;
 
 /**
  * A collection as one delta describes it: its sysdb row, its two segments, the queue topic of its
- * records and its vector index parameters as the delta's release resolves them. {@code dimension} is
- * null while the collection has never held a vector.
+ * records and its vector index parameters as the delta's release resolves them. {@code dimension}
+ * is null while the collection has never held a vector.
  */
 public record CollectionInfo(
     String id,

@@ -16,8 +16,8 @@ public record CollectionKey(String tenant, String database, String name) {
   }
 
   /**
-   * A name-based UUID for a thing of {@code kind} (collection, segment, database) of this key: writing
-   * the same collections twice gives the same ids.
+   * A name-based UUID for a thing of {@code kind} (collection, segment, database) of this key:
+   * writing the same collections twice gives the same ids.
    */
   public String derivedUuid(String kind) {
     String name = kind + "\n" + tenant + "\n" + database + "\n" + this.name;

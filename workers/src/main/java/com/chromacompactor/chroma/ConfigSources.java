@@ -7,14 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the deltas said of a collection's configuration beyond its {@link HnswConfig}, in whichever form
- * their release wrote it, for a {@link CollectionConfigForm} that writes another form: the merged
- * schema (1.3+ deltas), the embedding function, hnswlib's tuning values, and the collection metadata.
- * A value no delta recorded gets Chroma's default; the thread count, which Chroma takes from the writing
- * machine, gets {@link #DEFAULT_NUM_THREADS}, so that a snapshot does not depend on where it was written.
+ * What the deltas said of a collection's configuration beyond its {@link HnswConfig}, in whichever
+ * form their release wrote it, for a {@link CollectionConfigForm} that writes another form: the
+ * merged schema (1.3+ deltas), the embedding function, hnswlib's tuning values, and the collection
+ * metadata. A value no delta recorded gets Chroma's default; the thread count, which Chroma takes
+ * from the writing machine, gets {@link #DEFAULT_NUM_THREADS}, so that a snapshot does not depend
+ * on where it was written.
  *
  * @param configJson the first delta's {@code config_json_str}, or null
- * @param schema     the deltas' {@code schema_str}, merged, or null when none had one
+ * @param schema the deltas' {@code schema_str}, merged, or null when none had one
  */
 public record ConfigSources(String configJson, ObjectNode schema, Map<String, Object> metadata) {
   public static final int DEFAULT_NUM_THREADS = 4;
@@ -27,7 +28,8 @@ public record ConfigSources(String configJson, ObjectNode schema, Map<String, Ob
   }
 
   /** From the columns of a collection: its config text, schema text (may be null) and metadata. */
-  public static ConfigSources of(String configJson, String schemaJson, Map<String, Object> metadata) {
+  public static ConfigSources of(
+      String configJson, String schemaJson, Map<String, Object> metadata) {
     JsonNode schema = CollectionConfigForm.parse(schemaJson, "schema_str");
     return new ConfigSources(configJson, schema instanceof ObjectNode o ? o : null, metadata);
   }

@@ -20,7 +20,8 @@ public class CorruptDeltaException extends IOException {
     this(delta.toString(), delta, problem, detail, cause);
   }
 
-  private CorruptDeltaException(String name, Path delta, DeltaProblem problem, String detail, Throwable cause) {
+  private CorruptDeltaException(
+      String name, Path delta, DeltaProblem problem, String detail, Throwable cause) {
     super("delta " + name + ": " + problem + ": " + detail, cause);
     this.delta = delta;
     this.problem = problem;
@@ -32,7 +33,8 @@ public class CorruptDeltaException extends IOException {
    * that was read.
    */
   public CorruptDeltaException relocated(String name) {
-    return new CorruptDeltaException(name, Path.of(name), problem, detail.replace(delta.toString(), name), this);
+    return new CorruptDeltaException(
+        name, Path.of(name), problem, detail.replace(delta.toString(), name), this);
   }
 
   /** The reason alone, without the delta. */

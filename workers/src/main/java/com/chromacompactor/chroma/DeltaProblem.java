@@ -5,7 +5,9 @@ package com.chromacompactor.chroma;
  * reasons and in workflow error causes, so callers can match on them.
  */
 public enum DeltaProblem {
-  /** The folder has no {@code chroma.sqlite3} (and no tombstone file), or the file is not SQLite. */
+  /**
+   * The folder has no {@code chroma.sqlite3} (and no tombstone file), or the file is not SQLite.
+   */
   NOT_CHROMA,
   /** The {@code migrations} rows are not the set this compactor knows (newer, older or altered). */
   UNSUPPORTED_VERSION,
@@ -25,11 +27,15 @@ public enum DeltaProblem {
   BAD_TOMBSTONES,
   /** A collection whose dimension or space disagrees with an earlier delta's. */
   CONFLICTING_COLLECTION,
-  /** {@code _delta.json}, the producer's commit marker, does not parse or does not follow its format. */
+  /**
+   * {@code _delta.json}, the producer's commit marker, does not parse or does not follow its
+   * format.
+   */
   BAD_MARKER,
   /**
-   * The delta stayed incomplete past the incomplete-upload limit: files its marker lists are missing or differ from
-   * it, or an unmarked delta kept changing. Until then such a delta is waiting, not bad.
+   * The delta stayed incomplete past the incomplete-upload limit: files its marker lists are
+   * missing or differ from it, or an unmarked delta kept changing. Until then such a delta is
+   * waiting, not bad.
    */
   INCOMPLETE_UPLOAD
 }

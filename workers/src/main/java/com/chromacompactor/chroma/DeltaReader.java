@@ -26,16 +26,16 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * Reads one persisted Chroma directory ("delta") of any release from 0.4.0 to 1.5.9 the way the release
- * that wrote it answers {@code get()}: documents and metadata from the metadata segment's tables,
- * vectors from the HNSW files, and the queue replayed on top of both (docs/chroma-format.md, "Reading
- * a directory").
+ * Reads one persisted Chroma directory ("delta") of any release from 0.4.0 to 1.5.9 the way the
+ * release that wrote it answers {@code get()}: documents and metadata from the metadata segment's
+ * tables, vectors from the HNSW files, and the queue replayed on top of both
+ * (docs/chroma-format.md, "Reading a directory").
  *
  * <p>Opening checks that SQLite reports no corruption and maps the migration set to its {@link
- * ChromaFormat}, which says which tables and columns to read and how. Records then stream per collection
- * through a {@link RecordCursor}; only a per-id map of where each vector lives is held, never the vectors
- * or documents themselves. Every SQL statement on Chroma's tables that this compactor reads with is here
- * or in {@link CollectionCursor}.
+ * ChromaFormat}, which says which tables and columns to read and how. Records then stream per
+ * collection through a {@link RecordCursor}; only a per-id map of where each vector lives is held,
+ * never the vectors or documents themselves. Every SQL statement on Chroma's tables that this
+ * compactor reads with is here or in {@link CollectionCursor}.
  */
 public final class DeltaReader implements Closeable {
   public static final String SQLITE_FILE = "chroma.sqlite3";
@@ -49,7 +49,11 @@ public final class DeltaReader implements Closeable {
   private final ChromaFormat.Detected format;
   private final List<CollectionInfo> collections;
 
-  private DeltaReader(Path delta, DeltaOrigin origin, Connection db, ChromaFormat.Detected format,
+  private DeltaReader(
+      Path delta,
+      DeltaOrigin origin,
+      Connection db,
+      ChromaFormat.Detected format,
       List<CollectionInfo> collections) {
     this.delta = delta;
     this.origin = origin;
@@ -58,7 +62,10 @@ public final class DeltaReader implements Closeable {
     this.collections = collections;
   }
 
-  /** Opens and validates a producer's delta; throws a {@link CorruptDeltaException} naming it and the reason. */
+  /**
+   * Opens and validates a producer's delta; throws a {@link CorruptDeltaException} naming it and
+   * the reason.
+   */
   public static DeltaReader open(Path delta) throws CorruptDeltaException {
     return open(delta, DeltaOrigin.PRODUCER);
   }
@@ -70,7 +77,8 @@ public final class DeltaReader implements Closeable {
       throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA, "not a directory");
     }
     if (!Files.isRegularFile(sqlite)) {
-      throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA, "no " + SQLITE_FILE + " in the folder");
+      throw new CorruptDeltaException(
+          delta, DeltaProblem.NOT_CHROMA, "no " + SQLITE_FILE + " in the folder");
     }
     Connection db = null;
     boolean success = false;
@@ -113,22 +121,24 @@ public final class DeltaReader implements Closeable {
   }
 
   /**
-   * A read-only connection to a finished directory's {@code chroma.sqlite3}: {@code immutable=1}, since
-   * nothing writes it while it is read; SQLite then takes no locks and writes no journal.
+   * A read-only connection to a finished directory's {@code chroma.sqlite3}: {@code immutable=1},
+   * since nothing writes it while it is read; SQLite then takes no locks and writes no journal.
    */
   static Connection openReadOnly(Path sqlite) throws SQLException {
-    return DriverManager.getConnection("jdbc:sqlite:file:" + sqlite.toUri().getRawPath() + "?mode=ro&immutable=1");
+    return DriverManager.getConnection(
+        "jdbc:sqlite:file:" + sqlite.toUri().getRawPath() + "?mode=ro&immutable=1");
   }
 
   /**
-   * Whether any record is still in the queue, as text Chroma has yet to parse (a queue-route output, or
-   * a producer's unflushed writes), rather than all in the metadata segment: a queue row of a collection
-   * past its metadata segment's {@code max_seq_id}. (Rows at or below it were applied: chromadb 0.4 and
-   * early 0.5 keep them all, and 0.5.6+ keep the last one.)
+   * Whether any record is still in the queue, as text Chroma has yet to parse (a queue-route
+   * output, or a producer's unflushed writes), rather than all in the metadata segment: a queue row
+   * of a collection past its metadata segment's {@code max_seq_id}. (Rows at or below it were
+   * applied: chromadb 0.4 and early 0.5 keep them all, and 0.5.6+ keep the last one.)
    */
   public boolean hasQueuedRecords() throws CorruptDeltaException {
-    try (PreparedStatement ps = db.prepareStatement(
-        "SELECT EXISTS (SELECT 1 FROM embeddings_queue WHERE topic = ? AND seq_id > ?)")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "SELECT EXISTS (SELECT 1 FROM embeddings_queue WHERE topic = ? AND seq_id > ?)")) {
       for (CollectionInfo c : collections) {
         ps.setString(1, c.topic());
         ps.setLong(2, maxSeqId(c.metadataSegmentId()));
@@ -147,19 +157,24 @@ public final class DeltaReader implements Closeable {
 
   /** The highest sequence number in the queue, 0 when it is empty. */
   public long highestQueueSeq() throws CorruptDeltaException {
-    return count("SELECT coalesce(max(seq_id), 0) FROM embeddings_queue", null, "reading the queue");
+    return count(
+        "SELECT coalesce(max(seq_id), 0) FROM embeddings_queue", null, "reading the queue");
   }
 
   /** The distinct values of {@code max_seq_id}, in either encoding. */
   public Set<Long> maxSeqIdValues() throws CorruptDeltaException {
     Set<Long> out = new TreeSet<>();
-    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT seq_id FROM max_seq_id")) {
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT seq_id FROM max_seq_id")) {
       while (rs.next()) {
         out.add(SeqIdEncoding.decode(rs.getObject(1)));
       }
     } catch (SQLException | IllegalArgumentException e) {
-      throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE, SQLITE_FILE + ": reading max_seq_id: "
-          + e.getMessage(), e);
+      throw new CorruptDeltaException(
+          delta,
+          DeltaProblem.CORRUPT_SQLITE,
+          SQLITE_FILE + ": reading max_seq_id: " + e.getMessage(),
+          e);
     }
     return out;
   }
@@ -180,7 +195,9 @@ public final class DeltaReader implements Closeable {
 
   /** Live (not deleted) elements of a collection's HNSW files; 0 when it has none. */
   public long liveIndexElements(CollectionInfo c) throws CorruptDeltaException {
-    if (c.dimension() == null || !Files.isRegularFile(delta.resolve(c.vectorSegmentId()).resolve(HnswSegmentFormat.HEADER))) {
+    if (c.dimension() == null
+        || !Files.isRegularFile(
+            delta.resolve(c.vectorSegmentId()).resolve(HnswSegmentFormat.HEADER))) {
       return 0;
     }
     return openIndex(c).liveElements();
@@ -219,12 +236,14 @@ public final class DeltaReader implements Closeable {
 
   /**
    * The number of records of a collection, cheaply and from the sqlite file alone (no HNSW file is
-   * read): rows of the metadata segment, plus ADD/UPSERT rows of the queue it has not applied yet. An
-   * estimate for planning; it may count an id twice when the queue adds it more than once.
+   * read): rows of the metadata segment, plus ADD/UPSERT rows of the queue it has not applied yet.
+   * An estimate for planning; it may count an id twice when the queue adds it more than once.
    */
   public long estimateRecords(CollectionInfo c) throws CorruptDeltaException {
-    try (PreparedStatement queued = db.prepareStatement("SELECT count(*) FROM embeddings_queue WHERE topic = ?"
-        + " AND seq_id > ? AND operation IN (0, 2)")) {
+    try (PreparedStatement queued =
+        db.prepareStatement(
+            "SELECT count(*) FROM embeddings_queue WHERE topic = ?"
+                + " AND seq_id > ? AND operation IN (0, 2)")) {
       queued.setString(1, c.topic());
       queued.setLong(2, maxSeqId(c.metadataSegmentId()));
       try (ResultSet b = queued.executeQuery()) {
@@ -253,16 +272,17 @@ public final class DeltaReader implements Closeable {
     if (e instanceof SQLiteException se) {
       SQLiteErrorCode code = se.getResultCode();
       if (code == SQLiteErrorCode.SQLITE_NOTADB) {
-        return new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE,
-            SQLITE_FILE + " is not a SQLite database", e);
+        return new CorruptDeltaException(
+            delta, DeltaProblem.CORRUPT_SQLITE, SQLITE_FILE + " is not a SQLite database", e);
       }
     }
-    return new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE,
-        SQLITE_FILE + ": " + doing + ": " + e.getMessage(), e);
+    return new CorruptDeltaException(
+        delta, DeltaProblem.CORRUPT_SQLITE, SQLITE_FILE + ": " + doing + ": " + e.getMessage(), e);
   }
 
   private static void quickCheck(Path delta, Connection db) throws CorruptDeltaException {
-    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("PRAGMA quick_check")) {
       List<String> problems = new ArrayList<>();
       while (rs.next()) {
         String line = rs.getString(1);
@@ -271,7 +291,9 @@ public final class DeltaReader implements Closeable {
         }
       }
       if (!problems.isEmpty()) {
-        throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE,
+        throw new CorruptDeltaException(
+            delta,
+            DeltaProblem.CORRUPT_SQLITE,
             SQLITE_FILE + " fails quick_check: " + String.join("; ", problems));
       }
     } catch (SQLException e) {
@@ -282,22 +304,28 @@ public final class DeltaReader implements Closeable {
   private static ChromaFormat.Detected detectFormat(Path delta, Connection db)
       throws CorruptDeltaException, SQLException {
     if (!tableExists(db, "migrations")) {
-      throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA,
+      throw new CorruptDeltaException(
+          delta,
+          DeltaProblem.NOT_CHROMA,
           SQLITE_FILE + " has no migrations table: not written by Chroma");
     }
     List<Migration> rows = new ArrayList<>();
     try (Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT dir, version, filename, sql, hash FROM migrations ORDER BY rowid")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT dir, version, filename, sql, hash FROM migrations ORDER BY rowid")) {
       while (rs.next()) {
-        rows.add(new Migration(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+        rows.add(
+            new Migration(
+                rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5)));
       }
     }
     return ChromaFormat.detect(delta, rows);
   }
 
   private static boolean tableExists(Connection db, String table) throws SQLException {
-    try (PreparedStatement ps = db.prepareStatement(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?")) {
+    try (PreparedStatement ps =
+        db.prepareStatement("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?")) {
       ps.setString(1, table);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
@@ -305,26 +333,33 @@ public final class DeltaReader implements Closeable {
     }
   }
 
-  private static List<CollectionInfo> readCollections(Path delta, Connection db, ChromaFormat.Detected format)
+  private static List<CollectionInfo> readCollections(
+      Path delta, Connection db, ChromaFormat.Detected format)
       throws SQLException, CorruptDeltaException {
     MigrationSet set = format.migrations();
     // Columns a release line lacks are read as NULL: one query shape for every family.
-    String sql = "SELECT c.id, c.name, c.dimension, "
-        + (set.hasConfigJson() ? "c.config_json_str" : "NULL") + ", "
-        + (set.hasSchema() ? "c.schema_str" : "NULL") + ", "
-        + (set.hasDatabases() ? "d.name, d.tenant_id" : "NULL, NULL") + ", "
-        + (set.hasTopicColumns() ? "c.topic" : "NULL")
-        + " FROM collections c"
-        + (set.hasDatabases() ? " LEFT JOIN databases d ON d.id = c.database_id" : "")
-        + " ORDER BY c.rowid";
+    String sql =
+        "SELECT c.id, c.name, c.dimension, "
+            + (set.hasConfigJson() ? "c.config_json_str" : "NULL")
+            + ", "
+            + (set.hasSchema() ? "c.schema_str" : "NULL")
+            + ", "
+            + (set.hasDatabases() ? "d.name, d.tenant_id" : "NULL, NULL")
+            + ", "
+            + (set.hasTopicColumns() ? "c.topic" : "NULL")
+            + " FROM collections c"
+            + (set.hasDatabases() ? " LEFT JOIN databases d ON d.id = c.database_id" : "")
+            + " ORDER BY c.rowid";
     List<CollectionInfo> out = new ArrayList<>();
-    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       while (rs.next()) {
         String id = rs.getString(1);
-        CollectionKey key = new CollectionKey(
-            Objects.requireNonNullElse(rs.getString(7), CollectionKey.DEFAULT_TENANT),
-            Objects.requireNonNullElse(rs.getString(6), CollectionKey.DEFAULT_DATABASE),
-            rs.getString(2));
+        CollectionKey key =
+            new CollectionKey(
+                Objects.requireNonNullElse(rs.getString(7), CollectionKey.DEFAULT_TENANT),
+                Objects.requireNonNullElse(rs.getString(6), CollectionKey.DEFAULT_DATABASE),
+                rs.getString(2));
         int dim = rs.getInt(3);
         Integer dimension = rs.wasNull() ? null : dim;
         String config = rs.getString(4);
@@ -336,12 +371,13 @@ public final class DeltaReader implements Closeable {
         try {
           hnsw = format.format().configuration().read(config, schema, metadata);
         } catch (IllegalArgumentException e) {
-          throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE,
-              "collection " + key + ": " + e.getMessage(), e);
+          throw new CorruptDeltaException(
+              delta, DeltaProblem.CORRUPT_SQLITE, "collection " + key + ": " + e.getMessage(), e);
         }
         String metaSeg = null;
         String vecSeg = null;
-        try (PreparedStatement ps = db.prepareStatement("SELECT id, scope FROM segments WHERE collection = ?")) {
+        try (PreparedStatement ps =
+            db.prepareStatement("SELECT id, scope FROM segments WHERE collection = ?")) {
           ps.setString(1, id);
           try (ResultSet seg = ps.executeQuery()) {
             while (seg.next()) {
@@ -354,21 +390,31 @@ public final class DeltaReader implements Closeable {
           }
         }
         if (metaSeg == null || vecSeg == null) {
-          throw new CorruptDeltaException(delta, DeltaProblem.CORRUPT_SQLITE, "collection " + key
-              + " lacks its " + (metaSeg == null ? "METADATA" : "VECTOR") + " segment row");
+          throw new CorruptDeltaException(
+              delta,
+              DeltaProblem.CORRUPT_SQLITE,
+              "collection "
+                  + key
+                  + " lacks its "
+                  + (metaSeg == null ? "METADATA" : "VECTOR")
+                  + " segment row");
         }
-        out.add(new CollectionInfo(id, key, dimension, config, schema, metadata, hnsw, metaSeg, vecSeg, topic));
+        out.add(
+            new CollectionInfo(
+                id, key, dimension, config, schema, metadata, hnsw, metaSeg, vecSeg, topic));
       }
     }
     return List.copyOf(out);
   }
 
-  private static Map<String, Object> readCollectionMetadata(Connection db, String collectionId, MigrationSet set)
-      throws SQLException {
+  private static Map<String, Object> readCollectionMetadata(
+      Connection db, String collectionId, MigrationSet set) throws SQLException {
     Map<String, Object> out = new LinkedHashMap<>();
-    try (PreparedStatement ps = db.prepareStatement("SELECT key, str_value, int_value, float_value, "
-        + (set.hasCollectionBools() ? "bool_value" : "NULL")
-        + " FROM collection_metadata WHERE collection_id = ? ORDER BY rowid")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "SELECT key, str_value, int_value, float_value, "
+                + (set.hasCollectionBools() ? "bool_value" : "NULL")
+                + " FROM collection_metadata WHERE collection_id = ? ORDER BY rowid")) {
       ps.setString(1, collectionId);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -383,7 +429,8 @@ public final class DeltaReader implements Closeable {
   }
 
   long maxSeqId(String segmentId) throws SQLException {
-    try (PreparedStatement ps = db.prepareStatement("SELECT seq_id FROM max_seq_id WHERE segment_id = ?")) {
+    try (PreparedStatement ps =
+        db.prepareStatement("SELECT seq_id FROM max_seq_id WHERE segment_id = ?")) {
       ps.setString(1, segmentId);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? SeqIdEncoding.decode(rs.getObject(1)) : 0;
@@ -397,9 +444,18 @@ public final class DeltaReader implements Closeable {
     Path pickle = folder.resolve(HnswSegmentFormat.PICKLE);
     if (!Files.isRegularFile(pickle)) {
       if (vectorMaxSeq > 0) {
-        throw new CorruptDeltaException(delta, DeltaProblem.MISSING_HNSW, "collection " + c.key()
-            + ": the sqlite says vectors up to seq " + vectorMaxSeq + " were flushed, but "
-            + c.vectorSegmentId() + "/" + HnswSegmentFormat.PICKLE + " is missing");
+        throw new CorruptDeltaException(
+            delta,
+            DeltaProblem.MISSING_HNSW,
+            "collection "
+                + c.key()
+                + ": the sqlite says vectors up to seq "
+                + vectorMaxSeq
+                + " were flushed, but "
+                + c.vectorSegmentId()
+                + "/"
+                + HnswSegmentFormat.PICKLE
+                + " is missing");
       }
       return null;
     }
@@ -423,9 +479,16 @@ public final class DeltaReader implements Closeable {
       throw indexFailure(c, e);
     }
     if (reader.header().dimension() != c.dimension()) {
-      throw new CorruptDeltaException(delta, DeltaProblem.WRONG_DIMENSION, c.vectorSegmentId() + "/"
-          + HnswSegmentFormat.HEADER + ": vectors of dimension " + reader.header().dimension()
-          + ", but the collection's dimension is " + c.dimension());
+      throw new CorruptDeltaException(
+          delta,
+          DeltaProblem.WRONG_DIMENSION,
+          c.vectorSegmentId()
+              + "/"
+              + HnswSegmentFormat.HEADER
+              + ": vectors of dimension "
+              + reader.header().dimension()
+              + ", but the collection's dimension is "
+              + c.dimension());
     }
     return reader;
   }
@@ -433,14 +496,24 @@ public final class DeltaReader implements Closeable {
   /** An index file's failure as this delta's refusal: missing, or corrupt (naming the file). */
   private CorruptDeltaException indexFailure(CollectionInfo c, IOException e) {
     if (e instanceof NoSuchFileException missing) {
-      return new CorruptDeltaException(delta, DeltaProblem.MISSING_HNSW, "collection " + c.key() + ": "
-          + CorruptIndexException.resource(Path.of(missing.getFile())) + " is missing", e);
+      return new CorruptDeltaException(
+          delta,
+          DeltaProblem.MISSING_HNSW,
+          "collection "
+              + c.key()
+              + ": "
+              + CorruptIndexException.resource(Path.of(missing.getFile()))
+              + " is missing",
+          e);
     }
     if (e instanceof CorruptIndexException corrupt) {
       return new CorruptDeltaException(delta, DeltaProblem.CORRUPT_HNSW, corrupt.getMessage(), e);
     }
-    return new CorruptDeltaException(delta, DeltaProblem.CORRUPT_HNSW, "collection " + c.key()
-        + ": reading its index files: " + e, e);
+    return new CorruptDeltaException(
+        delta,
+        DeltaProblem.CORRUPT_HNSW,
+        "collection " + c.key() + ": reading its index files: " + e,
+        e);
   }
 
   /** The two halves Chroma loads together: the mapped index files and the id map. */

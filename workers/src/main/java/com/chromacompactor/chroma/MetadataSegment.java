@@ -11,7 +11,8 @@ public final class MetadataSegment {
 
   /** The records of a metadata segment: its {@code embeddings} rows. */
   public static long count(Connection db, String metadataSegmentId) throws SQLException {
-    try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM embeddings WHERE segment_id = ?")) {
+    try (PreparedStatement ps =
+        db.prepareStatement("SELECT count(*) FROM embeddings WHERE segment_id = ?")) {
       ps.setString(1, metadataSegmentId);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

@@ -12,22 +12,26 @@ import java.util.Objects;
 
 /**
  * A metadata segment's rows as a target's release writes them (docs/chroma-format.md, "Metadata
- * segment"): one {@code embeddings} row per record (its {@code seq_id} 0, in the target's encoding), one
- * {@code embedding_metadata} row per scalar key (the document and uri as {@code chroma:document} and
- * {@code chroma:uri}), one {@code embedding_metadata_array} row per array element in order (1.5 only),
- * and the document in the FTS5 table ({@code rowid = embeddings.id}). Floats are stored as the target
- * stores an upserted value ({@link FloatText#stored}).
+ * segment"): one {@code embeddings} row per record (its {@code seq_id} 0, in the target's
+ * encoding), one {@code embedding_metadata} row per scalar key (the document and uri as {@code
+ * chroma:document} and {@code chroma:uri}), one {@code embedding_metadata_array} row per array
+ * element in order (1.5 only), and the document in the FTS5 table ({@code rowid = embeddings.id}).
+ * Floats are stored as the target stores an upserted value ({@link FloatText#stored}).
  */
 public final class MetadataSegmentWriter {
   /** When a record's document reaches the full-text table. */
   public enum FullText {
-    /** With the record's other rows: the table stays right after every write (a file that holds rows already). */
+    /**
+     * With the record's other rows: the table stays right after every write (a file that holds rows
+     * already).
+     */
     WITH_EACH_RECORD,
     /**
-     * Once, by {@link #writeFullText}, from the {@code chroma:document} rows of the finished segments: for a new
-     * file, whose records are written, rewritten and deleted many times during a merge. FTS5 otherwise tokenizes
-     * every document written and every one replaced (a trigram per character), and writes a new index segment at
-     * every commit; one bulk load at the end does each live document once.
+     * Once, by {@link #writeFullText}, from the {@code chroma:document} rows of the finished
+     * segments: for a new file, whose records are written, rewritten and deleted many times during
+     * a merge. FTS5 otherwise tokenizes every document written and every one replaced (a trigram
+     * per character), and writes a new index segment at every commit; one bulk load at the end does
+     * each live document once.
      */
     AT_THE_END
   }
@@ -50,27 +54,46 @@ public final class MetadataSegmentWriter {
   private final PreparedStatement deleteFts;
   private final Connection db;
 
-  public MetadataSegmentWriter(Connection db, ChromaTarget target, FullText fullText) throws SQLException {
+  public MetadataSegmentWriter(Connection db, ChromaTarget target, FullText fullText)
+      throws SQLException {
     this.target = target;
     this.fullText = fullText;
     this.db = db;
     this.zeroSeqId = target.format().seqIds().encode(0);
     boolean arrays = target.format().holdsArrays();
-    findRow = db.prepareStatement("SELECT id FROM embeddings WHERE segment_id = ? AND embedding_id = ?");
-    insertRow = db.prepareStatement("INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES (?, ?, ?)");
+    findRow =
+        db.prepareStatement("SELECT id FROM embeddings WHERE segment_id = ? AND embedding_id = ?");
+    insertRow =
+        db.prepareStatement(
+            "INSERT INTO embeddings (segment_id, embedding_id, seq_id) VALUES (?, ?, ?)");
     lastRow = db.prepareStatement("SELECT last_insert_rowid()");
     deleteRow = db.prepareStatement("DELETE FROM embeddings WHERE id = ?");
-    insertScalar = db.prepareStatement("INSERT INTO embedding_metadata (id, key, string_value, int_value,"
-        + " float_value, bool_value) VALUES (?, ?, ?, ?, ?, ?)");
-    insertArray = arrays ? db.prepareStatement("INSERT INTO embedding_metadata_array (id, key, string_value,"
-        + " int_value, float_value, bool_value) VALUES (?, ?, ?, ?, ?, ?)") : null;
-    insertFts = db.prepareStatement("INSERT INTO embedding_fulltext_search (rowid, string_value) VALUES (?, ?)");
-    readScalars = db.prepareStatement("SELECT key, string_value, int_value, float_value, bool_value"
-        + " FROM embedding_metadata WHERE id = ?");
-    readArrays = arrays ? db.prepareStatement("SELECT key, string_value, int_value, float_value, bool_value"
-        + " FROM embedding_metadata_array WHERE id = ? ORDER BY rowid") : null;
+    insertScalar =
+        db.prepareStatement(
+            "INSERT INTO embedding_metadata (id, key, string_value, int_value,"
+                + " float_value, bool_value) VALUES (?, ?, ?, ?, ?, ?)");
+    insertArray =
+        arrays
+            ? db.prepareStatement(
+                "INSERT INTO embedding_metadata_array (id, key, string_value,"
+                    + " int_value, float_value, bool_value) VALUES (?, ?, ?, ?, ?, ?)")
+            : null;
+    insertFts =
+        db.prepareStatement(
+            "INSERT INTO embedding_fulltext_search (rowid, string_value) VALUES (?, ?)");
+    readScalars =
+        db.prepareStatement(
+            "SELECT key, string_value, int_value, float_value, bool_value"
+                + " FROM embedding_metadata WHERE id = ?");
+    readArrays =
+        arrays
+            ? db.prepareStatement(
+                "SELECT key, string_value, int_value, float_value, bool_value"
+                    + " FROM embedding_metadata_array WHERE id = ? ORDER BY rowid")
+            : null;
     deleteScalars = db.prepareStatement("DELETE FROM embedding_metadata WHERE id = ?");
-    deleteArrays = arrays ? db.prepareStatement("DELETE FROM embedding_metadata_array WHERE id = ?") : null;
+    deleteArrays =
+        arrays ? db.prepareStatement("DELETE FROM embedding_metadata_array WHERE id = ?") : null;
     deleteFts = db.prepareStatement("DELETE FROM embedding_fulltext_search WHERE rowid = ?");
   }
 
@@ -115,12 +138,14 @@ public final class MetadataSegmentWriter {
 
   /**
    * Writes the rows of {@code r} (of {@code collection}). Values equal to those in {@code previous}
-   * (already as Chroma stores them) are written unchanged: Chroma merges an upsert's keys into the stored
-   * ones without re-reading the old values.
+   * (already as Chroma stores them) are written unchanged: Chroma merges an upsert's keys into the
+   * stored ones without re-reading the old values.
    *
-   * @throws UnsupportedRecordException when the target cannot hold the record (array metadata below 1.5)
+   * @throws UnsupportedRecordException when the target cannot hold the record (array metadata below
+   *     1.5)
    */
-  public void write(CollectionKey collection, long rowId, EmbeddingRecord r, Map<String, Object> previous)
+  public void write(
+      CollectionKey collection, long rowId, EmbeddingRecord r, Map<String, Object> previous)
       throws SQLException, UnsupportedRecordException {
     UnsupportedRecordException.check(target, collection, r);
     if (r.document() != null) {
@@ -136,8 +161,10 @@ public final class MetadataSegmentWriter {
     }
     for (Map.Entry<String, Object> e : r.metadata().entrySet()) {
       Object v = e.getValue();
-      boolean unchanged = previous != null && previous.containsKey(e.getKey())
-          && Objects.equals(previous.get(e.getKey()), v);
+      boolean unchanged =
+          previous != null
+              && previous.containsKey(e.getKey())
+              && Objects.equals(previous.get(e.getKey()), v);
       if (v instanceof List<?> list) {
         for (Object x : list) {
           scalar(insertArray, rowId, e.getKey(), unchanged ? x : asStored(x));
@@ -149,24 +176,27 @@ public final class MetadataSegmentWriter {
   }
 
   /**
-   * Ends the writing: with {@link FullText#AT_THE_END}, every document of the file's metadata segments goes into
-   * the full-text table, in row order. Called once, after the last record, before the file is finished.
+   * Ends the writing: with {@link FullText#AT_THE_END}, every document of the file's metadata
+   * segments goes into the full-text table, in row order. Called once, after the last record,
+   * before the file is finished.
    */
   public void finish() throws SQLException {
     if (fullText != FullText.AT_THE_END) {
       return; // written with each record
     }
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO embedding_fulltext_search (rowid, string_value)"
-        + " SELECT id, string_value FROM embedding_metadata WHERE key = ? ORDER BY id")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "INSERT INTO embedding_fulltext_search (rowid, string_value)"
+                + " SELECT id, string_value FROM embedding_metadata WHERE key = ? ORDER BY id")) {
       ps.setString(1, QueueJson.DOCUMENT_KEY);
       ps.executeUpdate();
     }
   }
 
   /**
-   * Whether the next records' floats are already what the target stores (a compactor output of the same
-   * release family, whose metadata segment went through that release's parse), rather than a value the
-   * target would still store anew.
+   * Whether the next records' floats are already what the target stores (a compactor output of the
+   * same release family, whose metadata segment went through that release's parse), rather than a
+   * value the target would still store anew.
    */
   public void floatsAsStored(boolean asStored) {
     floatsAsStored = asStored;
@@ -176,7 +206,8 @@ public final class MetadataSegmentWriter {
     return v instanceof Double d && !floatsAsStored ? target.format().floats().stored(d) : v;
   }
 
-  private static void scalar(PreparedStatement ps, long rowId, String key, Object v) throws SQLException {
+  private static void scalar(PreparedStatement ps, long rowId, String key, Object v)
+      throws SQLException {
     ps.setLong(1, rowId);
     ps.setString(2, key);
     ps.setObject(3, v instanceof String ? v : null);
@@ -210,7 +241,9 @@ public final class MetadataSegmentWriter {
       try (ResultSet rs = readArrays.executeQuery()) {
         Map<String, List<Object>> lists = new LinkedHashMap<>();
         while (rs.next()) {
-          lists.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(MetadataColumns.value(rs, 2));
+          lists
+              .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+              .add(MetadataColumns.value(rs, 2));
         }
         lists.forEach((k, v) -> metadata.put(k, List.copyOf(v)));
       }

@@ -1,9 +1,9 @@
 package com.chromacompactor.chroma;
 
 /**
- * A directory's migrations by folder: versions 1 to {@code sysdb}, 1 to {@code metadb} and 1 to {@code
- * embeddingsQueue} were applied (Chroma applies each folder's scripts in order, never with a gap). The
- * set says which release line wrote the directory, and which tables and columns it has.
+ * A directory's migrations by folder: versions 1 to {@code sysdb}, 1 to {@code metadb} and 1 to
+ * {@code embeddingsQueue} were applied (Chroma applies each folder's scripts in order, never with a
+ * gap). The set says which release line wrote the directory, and which tables and columns it has.
  */
 public record MigrationSet(int sysdb, int metadb, int embeddingsQueue) {
   public static final String SYSDB = "sysdb";
@@ -30,7 +30,8 @@ public record MigrationSet(int sysdb, int metadb, int embeddingsQueue) {
     return version >= 1 && version <= highest(dir);
   }
 
-  // The columns and tables the code relies on, by the migration that made them (docs/chroma-format.md).
+  // The columns and tables the code relies on, by the migration that made them
+  // (docs/chroma-format.md).
 
   /** sysdb 4: tenants and databases, and {@code collections.database_id}. */
   public boolean hasDatabases() {
@@ -74,7 +75,16 @@ public record MigrationSet(int sysdb, int metadb, int embeddingsQueue) {
 
   @Override
   public String toString() {
-    return SYSDB + " " + range(sysdb) + ", " + METADB + " " + range(metadb) + ", " + EMBEDDINGS_QUEUE + " "
+    return SYSDB
+        + " "
+        + range(sysdb)
+        + ", "
+        + METADB
+        + " "
+        + range(metadb)
+        + ", "
+        + EMBEDDINGS_QUEUE
+        + " "
         + range(embeddingsQueue);
   }
 

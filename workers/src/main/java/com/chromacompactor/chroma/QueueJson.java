@@ -80,9 +80,9 @@ public final class QueueJson {
   }
 
   /**
-   * Parses a queue metadata object into a patch: insertion-ordered, {@code null} meaning "delete this
-   * key". Integers become {@link Long}, other numbers the {@link Double} their text names exactly (the
-   * value {@link #write} wrote).
+   * Parses a queue metadata object into a patch: insertion-ordered, {@code null} meaning "delete
+   * this key". Integers become {@link Long}, other numbers the {@link Double} their text names
+   * exactly (the value {@link #write} wrote).
    *
    * @throws IllegalArgumentException when the text is not such an object
    */
@@ -90,7 +90,9 @@ public final class QueueJson {
     return read(json, FloatText.PYTHON_JSON);
   }
 
-  /** As {@link #read(String)}, with floats parsed as the release that wrote the text parses them. */
+  /**
+   * As {@link #read(String)}, with floats parsed as the release that wrote the text parses them.
+   */
   public static Map<String, Object> read(String json, FloatText floats) {
     Map<String, Object> out = new LinkedHashMap<>();
     if (json == null || json.isEmpty()) {
@@ -98,7 +100,8 @@ public final class QueueJson {
     }
     try (JsonParser p = FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new IllegalArgumentException("queue metadata is not a JSON object: " + abbreviate(json));
+        throw new IllegalArgumentException(
+            "queue metadata is not a JSON object: " + abbreviate(json));
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();

@@ -4,9 +4,9 @@ import java.io.Closeable;
 import java.io.IOException;
 
 /**
- * A pull cursor over records, one at a time: {@link #advance()} moves to the next record and returns
- * false at the end; {@link #record()} reads the current one. Nothing is buffered beyond the current
- * record. After {@link #close()} (which may be called twice) the cursor must not be used.
+ * A pull cursor over records, one at a time: {@link #advance()} moves to the next record and
+ * returns false at the end; {@link #record()} reads the current one. Nothing is buffered beyond the
+ * current record. After {@link #close()} (which may be called twice) the cursor must not be used.
  */
 public interface RecordCursor extends Closeable {
   boolean advance() throws IOException;

@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * How {@code embeddings.seq_id} and {@code max_seq_id.seq_id} hold a sequence number. Readers accept
- * both: a directory that 1.x migrated from 0.x keeps BLOBs in {@code embeddings} (metadb 5 converts only
- * {@code max_seq_id}).
+ * How {@code embeddings.seq_id} and {@code max_seq_id.seq_id} hold a sequence number. Readers
+ * accept both: a directory that 1.x migrated from 0.x keeps BLOBs in {@code embeddings} (metadb 5
+ * converts only {@code max_seq_id}).
  */
 public enum SeqIdEncoding {
   /** chromadb 0.4-0.6: 8 bytes, big-endian, in a BLOB. */
@@ -16,7 +16,9 @@ public enum SeqIdEncoding {
 
   /** The value to bind for {@code seq}. */
   public Object encode(long seq) {
-    return this == BIG_ENDIAN_BLOB ? ByteBuffer.allocate(Long.BYTES).order(ByteOrder.BIG_ENDIAN).putLong(seq).array() : seq;
+    return this == BIG_ENDIAN_BLOB
+        ? ByteBuffer.allocate(Long.BYTES).order(ByteOrder.BIG_ENDIAN).putLong(seq).array()
+        : seq;
   }
 
   /** A stored sequence number in either encoding; null (no row) is 0. */
@@ -26,7 +28,8 @@ public enum SeqIdEncoding {
     }
     if (stored instanceof byte[] b) {
       if (b.length == 0 || b.length > Long.BYTES) {
-        throw new IllegalArgumentException("a sequence id BLOB of " + b.length + " bytes, expected 1 to 8");
+        throw new IllegalArgumentException(
+            "a sequence id BLOB of " + b.length + " bytes, expected 1 to 8");
       }
       long v = 0;
       for (byte x : b) {
@@ -37,6 +40,7 @@ public enum SeqIdEncoding {
     if (stored instanceof Number n) {
       return n.longValue();
     }
-    throw new IllegalArgumentException("a sequence id of type " + stored.getClass().getSimpleName());
+    throw new IllegalArgumentException(
+        "a sequence id of type " + stored.getClass().getSimpleName());
   }
 }

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.core.io.NumberOutput;
 import java.math.BigDecimal;
 
 /**
- * Doubles as serde_json writes and reads them in Chroma 1.x's queue rows. Formats a double as serde_json writes it: the shortest round-trip digits
- * (ryu), laid out as {@code 12.34}, {@code 0.000015}, {@code 1e-7}, {@code 1.5e+300} or {@code 3.0}.
+ * Doubles as serde_json writes and reads them in Chroma 1.x's queue rows. Formats a double as
+ * serde_json writes it: the shortest round-trip digits (ryu), laid out as {@code 12.34}, {@code
+ * 0.000015}, {@code 1e-7}, {@code 1.5e+300} or {@code 3.0}.
  *
  * <p>The layout matters, not only the digits: Chroma parses the queue with serde_json's default
  * (not exactly rounding) float parser, which can read {@code 1e-298} and {@code 1.0E-298} as two
@@ -35,7 +36,8 @@ public final class SerdeDoubles {
       out.append('-');
       d = -d;
     }
-    // Shortest digits from Jackson's Schubfach writer, in Java's layout ("1.0E-298", "0.001", "12.5").
+    // Shortest digits from Jackson's Schubfach writer, in Java's layout ("1.0E-298", "0.001",
+    // "12.5").
     String java = NumberOutput.toString(d, true);
     int e = java.indexOf('E');
     String mantissa = e < 0 ? java : java.substring(0, e);
@@ -112,10 +114,10 @@ public final class SerdeDoubles {
   }
 
   /**
-   * What serde_json's default {@code parse_number} makes of a JSON number with a fraction or exponent:
-   * the decimal significand (digits past 19 ignored) as an f64, then one multiplication or division by an
-   * f64 power of ten, with a first division by 1e308 below 1e-308. Not exactly rounding: Chroma 1.x stores
-   * this, not the double its client sent.
+   * What serde_json's default {@code parse_number} makes of a JSON number with a fraction or
+   * exponent: the decimal significand (digits past 19 ignored) as an f64, then one multiplication
+   * or division by an f64 power of ten, with a first division by 1e308 below 1e-308. Not exactly
+   * rounding: Chroma 1.x stores this, not the double its client sent.
    */
   public static double parse(String text) {
     int i = 0;
@@ -137,8 +139,11 @@ public final class SerdeDoubles {
         break;
       }
       int digit = c - '0';
-      if (overflowed || Long.compareUnsigned(significand, Long.divideUnsigned(-1L - digit, 10)) > 0) {
-        overflowed = true; // serde ignores further digits: integer digits still scale, fraction digits do not
+      if (overflowed
+          || Long.compareUnsigned(significand, Long.divideUnsigned(-1L - digit, 10)) > 0) {
+        overflowed =
+            true; // serde ignores further digits: integer digits still scale, fraction digits do
+        // not
         if (!fraction) {
           exponent++;
         }

@@ -41,7 +41,8 @@ public enum Space {
       case "ip":
         return IP;
       default:
-        throw new IllegalArgumentException("unknown space '" + name + "' (expected l2, cosine or ip)");
+        throw new IllegalArgumentException(
+            "unknown space '" + name + "' (expected l2, cosine or ip)");
     }
   }
 }

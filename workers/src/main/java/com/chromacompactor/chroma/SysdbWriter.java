@@ -11,10 +11,10 @@ import java.util.Set;
 
 /**
  * Chroma's schema and sysdb rows as a release family writes them (docs/chroma-format.md, "Writing a
- * directory"): the control tables, the family's migrations replayed byte for byte and recorded in its
- * order, the queue configuration row, and per collection its {@code collections}, {@code segments},
- * {@code collection_metadata} and (0.x) vector {@code segment_metadata} rows, with a tenant and
- * database row outside the default database.
+ * directory"): the control tables, the family's migrations replayed byte for byte and recorded in
+ * its order, the queue configuration row, and per collection its {@code collections}, {@code
+ * segments}, {@code collection_metadata} and (0.x) vector {@code segment_metadata} rows, with a
+ * tenant and database row outside the default database.
  */
 public final class SysdbWriter {
   public static final String DEFAULT_DATABASE_ID = "00000000-0000-0000-0000-000000000000";
@@ -24,8 +24,14 @@ public final class SysdbWriter {
   private SysdbWriter() {}
 
   /** One collection as the sysdb rows hold it. {@code dimension} is null while it has no vector. */
-  public record CollectionRow(CollectionKey key, String collectionId, String metadataSegmentId,
-      String vectorSegmentId, Integer dimension, HnswConfig hnsw, ConfigSources sources) {}
+  public record CollectionRow(
+      CollectionKey key,
+      String collectionId,
+      String metadataSegmentId,
+      String vectorSegmentId,
+      Integer dimension,
+      HnswConfig hnsw,
+      ConfigSources sources) {}
 
   /** Chroma's schema exactly as a release of {@code format} creates it. */
   public static void createSchema(Connection db, ChromaFormat format) throws SQLException {
@@ -35,9 +41,11 @@ public final class SysdbWriter {
         st.executeUpdate("INSERT INTO acquire_write (lock_status) VALUES (1)");
       }
       st.executeUpdate(format.migrationsTableDdl());
-      try (PreparedStatement ps = db.prepareStatement(
-          "INSERT INTO migrations (dir, version, filename, sql, hash) VALUES (?, ?, ?, ?, ?)")) {
-        for (Migration m : ChromaMigrations.of(format.newestMigrationSet(), format.migrationOrder())) {
+      try (PreparedStatement ps =
+          db.prepareStatement(
+              "INSERT INTO migrations (dir, version, filename, sql, hash) VALUES (?, ?, ?, ?, ?)")) {
+        for (Migration m :
+            ChromaMigrations.of(format.newestMigrationSet(), format.migrationOrder())) {
           st.executeUpdate(m.sql());
           ps.setString(1, m.dir());
           ps.setInt(2, m.version());
@@ -48,8 +56,9 @@ public final class SysdbWriter {
         }
       }
       if (format.queueConfigJson() != null) {
-        try (PreparedStatement ps = db.prepareStatement(
-            "INSERT INTO embeddings_queue_config (config_json_str) VALUES (?)")) {
+        try (PreparedStatement ps =
+            db.prepareStatement(
+                "INSERT INTO embeddings_queue_config (config_json_str) VALUES (?)")) {
           ps.setString(1, format.queueConfigJson());
           ps.executeUpdate();
         }
@@ -58,8 +67,9 @@ public final class SysdbWriter {
   }
 
   /**
-   * Removes the sysdb rows of every collection (and of the databases and tenants besides the default),
-   * so that {@link #writeCollection} can write them anew over a copy of a previous snapshot.
+   * Removes the sysdb rows of every collection (and of the databases and tenants besides the
+   * default), so that {@link #writeCollection} can write them anew over a copy of a previous
+   * snapshot.
    */
   public static void clearCollections(Connection db) throws SQLException {
     try (Statement st = db.createStatement()) {
@@ -73,17 +83,25 @@ public final class SysdbWriter {
   }
 
   /**
-   * The sysdb rows of one collection in {@code format}'s form; {@code databases} remembers the database
-   * rows already written.
+   * The sysdb rows of one collection in {@code format}'s form; {@code databases} remembers the
+   * database rows already written.
    */
-  public static void writeCollection(Connection db, ChromaFormat format, CollectionRow c, Set<String> databases)
+  public static void writeCollection(
+      Connection db, ChromaFormat format, CollectionRow c, Set<String> databases)
       throws SQLException {
-    CollectionConfigForm.CollectionColumns columns = format.configuration().write(c.hnsw(), c.sources());
+    CollectionConfigForm.CollectionColumns columns =
+        format.configuration().write(c.hnsw(), c.sources());
     MigrationSet set = format.newestMigrationSet();
     String databaseId = databaseId(db, c.key(), databases);
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO collections (id, name, dimension, database_id"
-        + (set.hasConfigJson() ? ", config_json_str" : "") + (set.hasSchema() ? ", schema_str" : "")
-        + ") VALUES (?, ?, ?, ?" + (set.hasConfigJson() ? ", ?" : "") + (set.hasSchema() ? ", ?" : "") + ")")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "INSERT INTO collections (id, name, dimension, database_id"
+                + (set.hasConfigJson() ? ", config_json_str" : "")
+                + (set.hasSchema() ? ", schema_str" : "")
+                + ") VALUES (?, ?, ?, ?"
+                + (set.hasConfigJson() ? ", ?" : "")
+                + (set.hasSchema() ? ", ?" : "")
+                + ")")) {
       ps.setString(1, c.collectionId());
       ps.setString(2, c.key().name());
       if (c.dimension() == null) {
@@ -101,8 +119,9 @@ public final class SysdbWriter {
       }
       ps.executeUpdate();
     }
-    try (PreparedStatement ps = db.prepareStatement(
-        "INSERT INTO segments (id, type, scope, collection) VALUES (?, ?, ?, ?)")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "INSERT INTO segments (id, type, scope, collection) VALUES (?, ?, ?, ?)")) {
       ps.setString(1, c.vectorSegmentId());
       ps.setString(2, VECTOR_SEGMENT);
       ps.setString(3, "VECTOR");
@@ -113,20 +132,30 @@ public final class SysdbWriter {
       ps.setString(3, "METADATA");
       ps.executeUpdate();
     }
-    writeMetadata(db, "INSERT INTO collection_metadata (collection_id, key, str_value, int_value, float_value,"
-        + " bool_value) VALUES (?, ?, ?, ?, ?, ?)", c.collectionId(), columns.metadata());
-    writeMetadata(db, "INSERT INTO segment_metadata (segment_id, key, str_value, int_value, float_value,"
-        + " bool_value) VALUES (?, ?, ?, ?, ?, ?)", c.vectorSegmentId(), columns.vectorSegmentMetadata());
+    writeMetadata(
+        db,
+        "INSERT INTO collection_metadata (collection_id, key, str_value, int_value, float_value,"
+            + " bool_value) VALUES (?, ?, ?, ?, ?, ?)",
+        c.collectionId(),
+        columns.metadata());
+    writeMetadata(
+        db,
+        "INSERT INTO segment_metadata (segment_id, key, str_value, int_value, float_value,"
+            + " bool_value) VALUES (?, ?, ?, ?, ?, ?)",
+        c.vectorSegmentId(),
+        columns.vectorSegmentMetadata());
   }
 
   /**
-   * Marks a compacted snapshot's collections as applied up to {@link ChromaFormat#appliedSeqId()}: for 0.x,
-   * {@code max_seq_id} rows at 1 for both segments of every collection and one applied queue row at seq 1
-   * (a DELETE of the empty id, which no record can have; no reader replays it, since every segment is at
-   * 1). For 1.x, nothing: no rows at all. Replaces whatever a copied base held.
+   * Marks a compacted snapshot's collections as applied up to {@link ChromaFormat#appliedSeqId()}:
+   * for 0.x, {@code max_seq_id} rows at 1 for both segments of every collection and one applied
+   * queue row at seq 1 (a DELETE of the empty id, which no record can have; no reader replays it,
+   * since every segment is at 1). For 1.x, nothing: no rows at all. Replaces whatever a copied base
+   * held.
    */
-  public static void markApplied(Connection db, ChromaFormat format, List<CollectionRow> collections,
-      String createdAt) throws SQLException {
+  public static void markApplied(
+      Connection db, ChromaFormat format, List<CollectionRow> collections, String createdAt)
+      throws SQLException {
     long applied = format.appliedSeqId();
     try (Statement st = db.createStatement()) {
       st.executeUpdate("DELETE FROM max_seq_id");
@@ -135,7 +164,8 @@ public final class SysdbWriter {
     if (applied == 0 || collections.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO max_seq_id (segment_id, seq_id) VALUES (?, ?)")) {
+    try (PreparedStatement ps =
+        db.prepareStatement("INSERT INTO max_seq_id (segment_id, seq_id) VALUES (?, ?)")) {
       for (CollectionRow c : collections) {
         for (String segment : List.of(c.metadataSegmentId(), c.vectorSegmentId())) {
           ps.setString(1, segment);
@@ -144,8 +174,10 @@ public final class SysdbWriter {
         }
       }
     }
-    try (PreparedStatement ps = db.prepareStatement("INSERT INTO embeddings_queue (seq_id, created_at, operation,"
-        + " topic, id, vector, encoding, metadata) VALUES (?, ?, 3, ?, '', NULL, NULL, NULL)")) {
+    try (PreparedStatement ps =
+        db.prepareStatement(
+            "INSERT INTO embeddings_queue (seq_id, created_at, operation,"
+                + " topic, id, vector, encoding, metadata) VALUES (?, ?, 3, ?, '', NULL, NULL, NULL)")) {
       ps.setLong(1, applied);
       ps.setString(2, createdAt);
       ps.setString(3, DeltaReader.TOPIC_PREFIX + collections.get(0).collectionId());
@@ -153,7 +185,8 @@ public final class SysdbWriter {
     }
   }
 
-  private static void writeMetadata(Connection db, String insert, String owner, Map<String, Object> metadata)
+  private static void writeMetadata(
+      Connection db, String insert, String owner, Map<String, Object> metadata)
       throws SQLException {
     try (PreparedStatement ps = db.prepareStatement(insert)) {
       for (Map.Entry<String, Object> e : metadata.entrySet()) {
@@ -169,17 +202,23 @@ public final class SysdbWriter {
     }
   }
 
-  /** The default database exists already (migration sysdb 4); others get a tenant and database row. */
-  private static String databaseId(Connection db, CollectionKey key, Set<String> written) throws SQLException {
-    if (CollectionKey.DEFAULT_TENANT.equals(key.tenant()) && CollectionKey.DEFAULT_DATABASE.equals(key.database())) {
+  /**
+   * The default database exists already (migration sysdb 4); others get a tenant and database row.
+   */
+  private static String databaseId(Connection db, CollectionKey key, Set<String> written)
+      throws SQLException {
+    if (CollectionKey.DEFAULT_TENANT.equals(key.tenant())
+        && CollectionKey.DEFAULT_DATABASE.equals(key.database())) {
       return DEFAULT_DATABASE_ID;
     }
     String id = new CollectionKey(key.tenant(), key.database(), "").derivedUuid("database");
     if (!written.add(id)) {
       return id;
     }
-    try (PreparedStatement t = db.prepareStatement("INSERT OR IGNORE INTO tenants (id) VALUES (?)");
-        PreparedStatement d = db.prepareStatement("INSERT INTO databases (id, name, tenant_id) VALUES (?, ?, ?)")) {
+    try (PreparedStatement t =
+            db.prepareStatement("INSERT OR IGNORE INTO tenants (id) VALUES (?)");
+        PreparedStatement d =
+            db.prepareStatement("INSERT INTO databases (id, name, tenant_id) VALUES (?, ?, ?)")) {
       t.setString(1, key.tenant());
       t.executeUpdate();
       d.setString(1, id);

@@ -29,9 +29,18 @@ import picocli.CommandLine.Parameters;
     name = "compactor",
     mixinStandardHelpOptions = true,
     version = "chroma-compactor 0.1.0",
-    description = "Compacts chromadb delta directories (0.4.0 to 1.5.9) into one snapshot that chromadb opens.",
-    subcommands = {CompactorCli.Compact.class, RunCommand.class, PushCommand.class, QuarantineCommand.class,
-        GcCommand.class, PullCommand.class, VerifyCommand.class, WorkerCommand.class})
+    description =
+        "Compacts chromadb delta directories (0.4.0 to 1.5.9) into one snapshot that chromadb opens.",
+    subcommands = {
+      CompactorCli.Compact.class,
+      RunCommand.class,
+      PushCommand.class,
+      QuarantineCommand.class,
+      GcCommand.class,
+      PullCommand.class,
+      VerifyCommand.class,
+      WorkerCommand.class
+    })
 public final class CompactorCli implements Runnable {
   /** Exit code of a run that did not produce a complete snapshot. */
   static final int EXIT_FAILED = 1;
@@ -49,25 +58,34 @@ public final class CompactorCli implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new CompactorCli());
-    // Set on the root, it reaches every subcommand declared above (picocli copies it down the tree).
+    // Set on the root, it reaches every subcommand declared above (picocli copies it down the
+    // tree).
     cli.setParameterExceptionHandler(CompactorCli::optionError);
     return cli;
   }
 
   /**
-   * A wrong option or argument: one line on stderr, exit 2 ({@code ExitCode.USAGE}). The usage help that picocli
-   * would print after it pushed the error off a screen; the line says where to find it.
+   * A wrong option or argument: one line on stderr, exit 2 ({@code ExitCode.USAGE}). The usage help
+   * that picocli would print after it pushed the error off a screen; the line says where to find
+   * it.
    */
   static int optionError(ParameterException e, String[] args) {
     CommandLine command = e.getCommandLine();
     PrintWriter err = command.getErr();
-    err.println("error: " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ") + " (see '"
-        + command.getCommandSpec().qualifiedName() + " --help')");
+    err.println(
+        "error: "
+            + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ")
+            + " (see '"
+            + command.getCommandSpec().qualifiedName()
+            + " --help')");
     err.flush();
     return command.getCommandSpec().exitCodeOnInvalidInput();
   }
 
-  /** Refuses, as an option error, a path argument that does not exist; {@code what} names it in the message. */
+  /**
+   * Refuses, as an option error, a path argument that does not exist; {@code what} names it in the
+   * message.
+   */
   static void requireExisting(CommandLine command, String what, List<Path> paths) {
     for (Path p : paths) {
       if (!Files.exists(p)) {
@@ -76,7 +94,10 @@ public final class CompactorCli implements Runnable {
     }
   }
 
-  /** {@code --chroma-version}: a picocli error (one line, exit 2) names the versions and their readers. */
+  /**
+   * {@code --chroma-version}: a picocli error (one line, exit 2) names the versions and their
+   * readers.
+   */
   static final class ChromaTargetConverter implements CommandLine.ITypeConverter<ChromaTarget> {
     @Override
     public ChromaTarget convert(String value) {
@@ -123,46 +144,70 @@ public final class CompactorCli implements Runnable {
   static final class Compact implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--out", required = true, description = "Snapshot directory to create (must not exist).")
+    @Option(
+        names = "--out",
+        required = true,
+        description = "Snapshot directory to create (must not exist).")
     Path out;
 
     @Option(names = "--json", description = "Print one JSON summary line on stdout at the end.")
     boolean json;
 
-    @Option(names = "--format", defaultValue = "indexed",
-        description = "indexed: the compacted state with a built HNSW index, ready to query; queue: records in"
-            + " Chroma's queue, indexed by Chroma when it first opens the snapshot. Default ${DEFAULT-VALUE}.")
+    @Option(
+        names = "--format",
+        defaultValue = "indexed",
+        description =
+            "indexed: the compacted state with a built HNSW index, ready to query; queue: records in"
+                + " Chroma's queue, indexed by Chroma when it first opens the snapshot. Default ${DEFAULT-VALUE}.")
     SnapshotFormat format;
 
-    @Option(names = "--base", paramLabel = "SNAPSHOT",
-        description = "A previous snapshot of this compactor that the deltas go on top of; with --format indexed"
-            + " it is taken over as it stands and its index extended, not rebuilt.")
+    @Option(
+        names = "--base",
+        paramLabel = "SNAPSHOT",
+        description =
+            "A previous snapshot of this compactor that the deltas go on top of; with --format indexed"
+                + " it is taken over as it stands and its index extended, not rebuilt.")
     Path base;
 
-    @Option(names = "--chroma-version", paramLabel = "X.Y", defaultValue = "1.5",
+    @Option(
+        names = "--chroma-version",
+        paramLabel = "X.Y",
+        defaultValue = "1.5",
         converter = ChromaTargetConverter.class,
-        description = "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
-            + " 1.3 (1.3-1.4) or 1.5. Deltas of every release from 0.4.0 to 1.5.9 are read. Default ${DEFAULT-VALUE}.")
+        description =
+            "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
+                + " 1.3 (1.3-1.4) or 1.5. Deltas of every release from 0.4.0 to 1.5.9 are read. Default ${DEFAULT-VALUE}.")
     ChromaTarget chromaVersion;
 
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--threads", paramLabel = "N",
-        description = "Threads for the index build (--format indexed), at least 1. Default: all processors.")
+    @Option(
+        names = "--threads",
+        paramLabel = "N",
+        description =
+            "Threads for the index build (--format indexed), at least 1. Default: all processors.")
     void threads(int n) {
       if (n < 1) {
-        throw new ParameterException(spec.commandLine(), "--threads must be at least 1, found " + n);
+        throw new ParameterException(
+            spec.commandLine(), "--threads must be at least 1, found " + n);
       }
       threads = n;
     }
 
-    @Option(names = "--index-build", paramLabel = "exact|quantized", converter = IndexBuildConverter.class,
-        description = "How the HNSW index is built (--format indexed): quantized searches on 8-bit codes and"
-            + " selects neighbours by exact distance; exact takes every distance on the float vectors, as hnswlib"
-            + " does. Default: quantized.")
+    @Option(
+        names = "--index-build",
+        paramLabel = "exact|quantized",
+        converter = IndexBuildConverter.class,
+        description =
+            "How the HNSW index is built (--format indexed): quantized searches on 8-bit codes and"
+                + " selects neighbours by exact distance; exact takes every distance on the float vectors, as hnswlib"
+                + " does. Default: quantized.")
     IndexBuild indexBuild = IndexBuild.DEFAULT;
 
-    @Parameters(arity = "1..*", paramLabel = "DELTA", description = "Delta folders, or folders of delta folders.")
+    @Parameters(
+        arity = "1..*",
+        paramLabel = "DELTA",
+        description = "Delta folders, or folders of delta folders.")
     List<Path> deltas;
 
     /** {@code exact} or {@code quantized}, in any case. */
@@ -183,18 +228,29 @@ public final class CompactorCli implements Runnable {
       }
       try {
         List<Path> ordered = LocalDeltaFolders.expand(deltas);
-        CompactionListener progress = System.console() != null ? new ProgressLine(System.err) : new NoticesOnly(err);
-        SnapshotWriter.Factory writers = format == SnapshotFormat.indexed
-            ? IndexedSnapshotWriter.factory(threads, chromaVersion, indexBuild)
-            : QueueSnapshotWriter.factory(chromaVersion);
+        CompactionListener progress =
+            System.console() != null ? new ProgressLine(System.err) : new NoticesOnly(err);
+        SnapshotWriter.Factory writers =
+            format == SnapshotFormat.indexed
+                ? IndexedSnapshotWriter.factory(threads, chromaVersion, indexBuild)
+                : QueueSnapshotWriter.factory(chromaVersion);
         DeltaFeed feed = base == null ? DeltaFeed.of(ordered) : DeltaFeed.withBase(base, ordered);
-        CompactionSummary s = new Compaction(progress, writers).run(feed, out, CompactionOptions.snapshot());
+        CompactionSummary s =
+            new Compaction(progress, writers).run(feed, out, CompactionOptions.snapshot());
         if (json) {
           stdout.println(new ObjectMapper().writeValueAsString(s));
         } else {
-          stdout.printf("snapshot %s: %d deltas, %d collections, %,d records read, %,d distinct ids written,"
-                  + " %,d overwritten, %,d deleted by tombstones, peak heap %d MB, %.1f s%n", out, s.deltas(), s.collections(),
-              s.recordsRead(), s.recordsWritten(), s.idsOverwritten(), s.tombstonesApplied(), s.peakHeapMb(),
+          stdout.printf(
+              "snapshot %s: %d deltas, %d collections, %,d records read, %,d distinct ids written,"
+                  + " %,d overwritten, %,d deleted by tombstones, peak heap %d MB, %.1f s%n",
+              out,
+              s.deltas(),
+              s.collections(),
+              s.recordsRead(),
+              s.recordsWritten(),
+              s.idsOverwritten(),
+              s.tombstonesApplied(),
+              s.peakHeapMb(),
               s.seconds());
         }
         stdout.flush();

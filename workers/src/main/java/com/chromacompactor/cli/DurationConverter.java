@@ -5,8 +5,9 @@ import java.time.Duration;
 import picocli.CommandLine;
 
 /**
- * A duration option ({@code 0s}, {@code 30m}, {@code 24h}, {@code 7d}), read by {@link DurationText} as everywhere
- * else. A bad value is an option error: one line naming the option, exit 2.
+ * A duration option ({@code 0s}, {@code 30m}, {@code 24h}, {@code 7d}), read by {@link
+ * DurationText} as everywhere else. A bad value is an option error: one line naming the option,
+ * exit 2.
  */
 final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
   @Override
@@ -14,8 +15,11 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     try {
       return DurationText.parse("duration", value);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.TypeConversionException("'" + value + "' is not a duration: write a whole number and a"
-          + " unit (s, m, h or d), such as 0s, 30m, 24h or 7d");
+      throw new CommandLine.TypeConversionException(
+          "'"
+              + value
+              + "' is not a duration: write a whole number and a"
+              + " unit (s, m, h or d), such as 0s, 30m, 24h or 7d");
     }
   }
 }

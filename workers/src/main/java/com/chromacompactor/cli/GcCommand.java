@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code compactor gc}: the retention rules applied to one lineage of a bucket, as the workflow's last step does. */
+/**
+ * {@code compactor gc}: the retention rules applied to one lineage of a bucket, as the workflow's
+ * last step does.
+ */
 @Command(
     name = "gc",
     mixinStandardHelpOptions = true,
@@ -32,7 +35,9 @@ final class GcCommand implements Callable<Integer> {
 
   @Mixin RetentionOptions retention;
 
-  @Option(names = "--dry-run", description = "Print what would be deleted, with sizes; delete nothing.")
+  @Option(
+      names = "--dry-run",
+      description = "Print what would be deleted, with sizes; delete nothing.")
   boolean dryRun;
 
   @Override
@@ -46,15 +51,24 @@ final class GcCommand implements Callable<Integer> {
       rules = retention.rules();
       BlobStore bucket = bucketOptions.open();
       collector = new GarbageCollector(bucket, bucketOptions.lineage(), rules, Clock.systemUTC());
-      out.println("gc of " + bucketOptions.describe() + ": " + rules.describe()
-          + (dryRun ? " (dry run: nothing is deleted)" : ""));
+      out.println(
+          "gc of "
+              + bucketOptions.describe()
+              + ": "
+              + rules.describe()
+              + (dryRun ? " (dry run: nothing is deleted)" : ""));
       survey = collector.survey();
     } catch (IOException | IllegalArgumentException e) {
       return failed(err, e.getMessage());
     }
     survey.notes().forEach(n -> out.println("note: " + n));
     for (GarbageCollector.Kept k : survey.kept()) {
-      out.printf(Locale.ROOT, "kept %s: %d objects, %,d bytes (%s)%n", k.prefix(), k.objects(), k.bytes(),
+      out.printf(
+          Locale.ROOT,
+          "kept %s: %d objects, %,d bytes (%s)%n",
+          k.prefix(),
+          k.objects(),
+          k.bytes(),
           k.reason());
     }
     out.flush();
@@ -62,26 +76,48 @@ final class GcCommand implements Callable<Integer> {
       try {
         collector.delete(survey, GarbageCollector.Checkpoint.NONE);
       } catch (IOException | TaskCancelledException e) {
-        return failed(err, e.getMessage() + " (every delete so far leaves each snapshot and delta recognisable: the"
-            + " next gc finishes the work)");
+        return failed(
+            err,
+            e.getMessage()
+                + " (every delete so far leaves each snapshot and delta recognisable: the"
+                + " next gc finishes the work)");
       }
     }
     String verb = dryRun ? "would delete" : "deleted";
     for (GarbageCollector.Garbage g : survey.garbage()) {
-      out.printf(Locale.ROOT, "%s %s %s: %d objects, %,d bytes (%s)%n", verb, g.kind().label(), g.prefix(),
-          g.objects(), g.bytes(), g.reason());
+      out.printf(
+          Locale.ROOT,
+          "%s %s %s: %d objects, %,d bytes (%s)%n",
+          verb,
+          g.kind().label(),
+          g.prefix(),
+          g.objects(),
+          g.bytes(),
+          g.reason());
     }
-    out.printf(Locale.ROOT, "%s%s %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes %s%n",
-        dryRun ? "dry run: " : "", verb, survey.count(GarbageCollector.Kind.SNAPSHOT),
-        survey.count(GarbageCollector.Kind.DELTA), survey.count(GarbageCollector.Kind.PLAN),
-        survey.count(GarbageCollector.Kind.LEFTOVER), survey.objects(), survey.bytes(),
+    out.printf(
+        Locale.ROOT,
+        "%s%s %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes %s%n",
+        dryRun ? "dry run: " : "",
+        verb,
+        survey.count(GarbageCollector.Kind.SNAPSHOT),
+        survey.count(GarbageCollector.Kind.DELTA),
+        survey.count(GarbageCollector.Kind.PLAN),
+        survey.count(GarbageCollector.Kind.LEFTOVER),
+        survey.objects(),
+        survey.bytes(),
         dryRun ? "would be freed; nothing was deleted" : "freed");
-    out.printf(Locale.ROOT, "%s %,d bytes under snapshots/, %,d under deltas/ (%d deltas: %d pending, the oldest"
-            + " for %d s; %d quarantined)%n", dryRun ? "holds" : "now holds",
+    out.printf(
+        Locale.ROOT,
+        "%s %,d bytes under snapshots/, %,d under deltas/ (%d deltas: %d pending, the oldest"
+            + " for %d s; %d quarantined)%n",
+        dryRun ? "holds" : "now holds",
         dryRun ? survey.snapshotBytes() : survey.snapshotBytesAfter(),
         dryRun ? survey.deltaBytes() : survey.deltaBytesAfter(),
-        survey.deltas() - (dryRun ? 0 : survey.count(GarbageCollector.Kind.DELTA)), survey.pendingDeltas(),
-        survey.oldestPending().toSeconds(), survey.quarantinedDeltas());
+        survey.deltas() - (dryRun ? 0 : survey.count(GarbageCollector.Kind.DELTA)),
+        survey.pendingDeltas(),
+        survey.oldestPending().toSeconds(),
+        survey.quarantinedDeltas());
     out.flush();
     return 0;
   }

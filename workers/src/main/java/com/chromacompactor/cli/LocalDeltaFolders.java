@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * Turns command-line arguments into the ordered list of delta folders: a delta folder stands for
- * itself; any other folder stands for its sub-folders, sorted by name (hidden ones skipped). It lives
- * with the commands that take such arguments ({@code compact}, {@code verify}, {@code run
+ * itself; any other folder stands for its sub-folders, sorted by name (hidden ones skipped). It
+ * lives with the commands that take such arguments ({@code compact}, {@code verify}, {@code run
  * --import-deltas}): telling a delta folder from others needs the format and the tombstones, which
  * {@code storage} does not know.
  */
@@ -32,13 +32,16 @@ public final class LocalDeltaFolders {
         continue;
       }
       try (Stream<Path> children = Files.list(arg)) {
-        List<Path> deltas = children
-            .filter(Files::isDirectory)
-            .filter(p -> !p.getFileName().toString().startsWith("."))
-            .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
-            .toList();
+        List<Path> deltas =
+            children
+                .filter(Files::isDirectory)
+                .filter(p -> !p.getFileName().toString().startsWith("."))
+                .sorted((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()))
+                .toList();
         if (deltas.isEmpty()) {
-          throw new CorruptDeltaException(arg, DeltaProblem.NOT_CHROMA,
+          throw new CorruptDeltaException(
+              arg,
+              DeltaProblem.NOT_CHROMA,
               "no " + DeltaReader.SQLITE_FILE + " and no delta folders inside");
         }
         out.addAll(deltas);

@@ -6,8 +6,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
- * A live status line on a terminal, rewritten in place at most a few times a second:
- * {@code [ 37/100] delta-0036 | 9,250 records | 4,120 rec/s | heap 21 MB}, then one per index build.
+ * A live status line on a terminal, rewritten in place at most a few times a second: {@code [
+ * 37/100] delta-0036 | 9,250 records | 4,120 rec/s | heap 21 MB}, then one per index build.
  */
 final class ProgressLine implements CompactionListener {
   private static final long MIN_INTERVAL_NANOS = 200_000_000L;
@@ -30,11 +30,21 @@ final class ProgressLine implements CompactionListener {
     lastDraw = now;
     double seconds = Math.max((now - start) / 1e9, 1e-9);
     String digits = Integer.toString(total);
-    draw(String.format("[%" + digits.length() + "d/%s] %s | %,d records | %,.0f rec/s | heap %d MB",
-        done, digits, delta.getFileName(), recordsRead, recordsRead / seconds, HeapGauge.usedHeapMb()), done == total);
+    draw(
+        String.format(
+            "[%" + digits.length() + "d/%s] %s | %,d records | %,.0f rec/s | heap %d MB",
+            done,
+            digits,
+            delta.getFileName(),
+            recordsRead,
+            recordsRead / seconds,
+            HeapGauge.usedHeapMb()),
+        done == total);
   }
 
-  /** The index builds after the merge: {@code indexing words | 12,288/50,000 vectors | heap 30 MB}. */
+  /**
+   * The index builds after the merge: {@code indexing words | 12,288/50,000 vectors | heap 30 MB}.
+   */
   @Override
   public synchronized void indexed(String collection, long done, long total) {
     long now = System.nanoTime();
@@ -42,7 +52,10 @@ final class ProgressLine implements CompactionListener {
       return;
     }
     lastDraw = now;
-    draw(String.format("indexing %s | %,d/%,d vectors | heap %d MB", collection, done, total, HeapGauge.usedHeapMb()),
+    draw(
+        String.format(
+            "indexing %s | %,d/%,d vectors | heap %d MB",
+            collection, done, total, HeapGauge.usedHeapMb()),
         done == total);
   }
 

@@ -13,7 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code compactor pull}: a reader's private, verified copy of the latest snapshot, behind the link DIR/current. */
+/**
+ * {@code compactor pull}: a reader's private, verified copy of the latest snapshot, behind the link
+ * DIR/current.
+ */
 @Command(
     name = "pull",
     mixinStandardHelpOptions = true,
@@ -29,12 +32,18 @@ final class PullCommand implements Callable<Integer> {
 
   @Mixin BucketOptions bucketOptions;
 
-  @Option(names = "--to", paramLabel = "DIR", required = true,
+  @Option(
+      names = "--to",
+      paramLabel = "DIR",
+      required = true,
       description = "The reader's folder: DIR/current, DIR/<batch>. Created if missing.")
   Path to;
 
-  @Option(names = "--watch", paramLabel = "SECONDS",
-      description = "Check again every SECONDS seconds, until stopped; a failed pull is reported and tried again.")
+  @Option(
+      names = "--watch",
+      paramLabel = "SECONDS",
+      description =
+          "Check again every SECONDS seconds, until stopped; a failed pull is reported and tried again.")
   Integer watchSeconds;
 
   @Override
@@ -42,12 +51,14 @@ final class PullCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (watchSeconds != null && watchSeconds < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--watch must be at least 1 second, got "
-          + watchSeconds);
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--watch must be at least 1 second, got " + watchSeconds);
     }
     SnapshotPull pull;
     try {
-      pull = new SnapshotPull(RootedBlobStore.under(bucketOptions.open(), bucketOptions.lineage().root()), to);
+      pull =
+          new SnapshotPull(
+              RootedBlobStore.under(bucketOptions.open(), bucketOptions.lineage().root()), to);
     } catch (IOException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       err.flush();
@@ -74,12 +85,27 @@ final class PullCommand implements Callable<Integer> {
       SnapshotPull.Result r = pull.pull();
       Path link = to.resolve(SnapshotPull.CURRENT);
       if (r.outcome() == SnapshotPull.Outcome.ALREADY_CURRENT) {
-        out.println("already current: " + link + " -> " + r.folder().getFileName() + " (" + r.snapshotPrefix()
-            + "); nothing to do");
+        out.println(
+            "already current: "
+                + link
+                + " -> "
+                + r.folder().getFileName()
+                + " ("
+                + r.snapshotPrefix()
+                + "); nothing to do");
       } else {
-        out.printf(Locale.ROOT, "pulled %s into %s: %d files downloaded (%,d bytes), %d already verified;"
-                + " %s -> %s%s%s%n", r.snapshotPrefix(), r.folder(), r.downloaded(), r.bytesDownloaded(), r.reused(),
-            link, r.folder().getFileName(), r.previous() == null ? "" : "; kept the previous copy " + r.previous(),
+        out.printf(
+            Locale.ROOT,
+            "pulled %s into %s: %d files downloaded (%,d bytes), %d already verified;"
+                + " %s -> %s%s%s%n",
+            r.snapshotPrefix(),
+            r.folder(),
+            r.downloaded(),
+            r.bytesDownloaded(),
+            r.reused(),
+            link,
+            r.folder().getFileName(),
+            r.previous() == null ? "" : "; kept the previous copy " + r.previous(),
             r.removed().isEmpty() ? "" : "; removed " + String.join(", ", r.removed()));
       }
       out.flush();

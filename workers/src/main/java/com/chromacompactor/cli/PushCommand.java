@@ -14,7 +14,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code compactor push}: a producer's upload of one closed Chroma directory, committed with a marker. */
+/**
+ * {@code compactor push}: a producer's upload of one closed Chroma directory, committed with a
+ * marker.
+ */
 @Command(
     name = "push",
     mixinStandardHelpOptions = true,
@@ -28,24 +31,38 @@ final class PushCommand implements Callable<Integer> {
 
   @Mixin BucketOptions bucketOptions;
 
-  @Option(names = "--name", description = "The delta's folder name. Default: a time-ordered unique name such as"
-      + " 20261206T120000123Z-3f9a1c2e.")
+  @Option(
+      names = "--name",
+      description =
+          "The delta's folder name. Default: a time-ordered unique name such as"
+              + " 20261206T120000123Z-3f9a1c2e.")
   String name;
 
-  @Option(names = "--sequence", paramLabel = "N",
-      description = "The delta's place in the write order (deltas merge by sequence, then name). Default: the current"
-          + " time in milliseconds since the epoch.")
+  @Option(
+      names = "--sequence",
+      paramLabel = "N",
+      description =
+          "The delta's place in the write order (deltas merge by sequence, then name). Default: the current"
+              + " time in milliseconds since the epoch.")
   Long sequence;
 
-  @Option(names = "--producer", description = "Who wrote the delta, recorded in the marker. Default: compactor push.")
+  @Option(
+      names = "--producer",
+      description = "Who wrote the delta, recorded in the marker. Default: compactor push.")
   String producer = "compactor push";
 
-  @Option(names = "--replace", description = "Overwrite a committed delta of that name (a fix of a quarantined one,"
-      + " before compactor quarantine release). Its marker goes first, so no run takes it half replaced.")
+  @Option(
+      names = "--replace",
+      description =
+          "Overwrite a committed delta of that name (a fix of a quarantined one,"
+              + " before compactor quarantine release). Its marker goes first, so no run takes it half replaced.")
   boolean replace;
 
-  @Parameters(index = "0", paramLabel = "CHROMA_DIR",
-      description = "A Chroma directory whose client is closed (PersistentClient ... client.close()).")
+  @Parameters(
+      index = "0",
+      paramLabel = "CHROMA_DIR",
+      description =
+          "A Chroma directory whose client is closed (PersistentClient ... client.close()).")
   Path delta;
 
   @Override
@@ -55,11 +72,22 @@ final class PushCommand implements Callable<Integer> {
     try {
       Instant now = Instant.now();
       BlobStore bucket = bucketOptions.open();
-      DeltaPush.Pushed pushed = DeltaPush.push(bucket, bucketOptions.lineage(), delta,
-          name != null ? name : DeltaPush.timeOrderedName(now), sequence != null ? sequence : now.toEpochMilli(),
-          producer, replace ? DeltaPush.Mode.REPLACE : DeltaPush.Mode.NEW);
-      out.printf("committed %s%s in %s: %d files, sequence %d%n", bucketOptions.lineage().root(), pushed.key(),
-          bucketOptions.describe(), pushed.files(), pushed.marker().sequence());
+      DeltaPush.Pushed pushed =
+          DeltaPush.push(
+              bucket,
+              bucketOptions.lineage(),
+              delta,
+              name != null ? name : DeltaPush.timeOrderedName(now),
+              sequence != null ? sequence : now.toEpochMilli(),
+              producer,
+              replace ? DeltaPush.Mode.REPLACE : DeltaPush.Mode.NEW);
+      out.printf(
+          "committed %s%s in %s: %d files, sequence %d%n",
+          bucketOptions.lineage().root(),
+          pushed.key(),
+          bucketOptions.describe(),
+          pushed.files(),
+          pushed.marker().sequence());
       out.flush();
       return 0;
     } catch (CorruptDeltaException e) {

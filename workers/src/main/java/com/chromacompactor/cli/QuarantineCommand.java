@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "quarantine",
     mixinStandardHelpOptions = true,
-    description = "Deltas that runs refused: list them, or release one so that it is compacted again.",
+    description =
+        "Deltas that runs refused: list them, or release one so that it is compacted again.",
     subcommands = {QuarantineCommand.ListQuarantined.class, QuarantineCommand.Release.class})
 final class QuarantineCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -45,14 +46,21 @@ final class QuarantineCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       try {
-        List<Quarantine.Record> records = Quarantine.list(bucketOptions.open(), bucketOptions.lineage());
+        List<Quarantine.Record> records =
+            Quarantine.list(bucketOptions.open(), bucketOptions.lineage());
         int shown = 0;
         for (Quarantine.Record r : records) {
           if (r.released() && !all) {
             continue;
           }
-          out.printf("%s\tbatch %s\t%s\t%s\t%s%s%n", r.deltaKey(), r.batchId(), r.problem(), r.recordedAt(),
-              r.detail(), r.released() ? "\treleased " + r.releasedAt() : "");
+          out.printf(
+              "%s\tbatch %s\t%s\t%s\t%s%s%n",
+              r.deltaKey(),
+              r.batchId(),
+              r.problem(),
+              r.recordedAt(),
+              r.detail(),
+              r.released() ? "\treleased " + r.releasedAt() : "");
           shown++;
         }
         if (shown == 0) {
@@ -80,7 +88,10 @@ final class QuarantineCommand implements Runnable {
 
     @Mixin BucketOptions bucketOptions;
 
-    @Parameters(index = "0", paramLabel = "DELTA_KEY", description = "The delta's key, e.g. deltas/2026-12-06-a/.")
+    @Parameters(
+        index = "0",
+        paramLabel = "DELTA_KEY",
+        description = "The delta's key, e.g. deltas/2026-12-06-a/.")
     String deltaKey;
 
     @Override
@@ -88,10 +99,12 @@ final class QuarantineCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       try {
-        List<Quarantine.Record> released = Quarantine.release(bucketOptions.open(), bucketOptions.lineage(), deltaKey);
+        List<Quarantine.Record> released =
+            Quarantine.release(bucketOptions.open(), bucketOptions.lineage(), deltaKey);
         Quarantine.Record last = released.get(released.size() - 1);
-        out.printf("released %s (was %s in batch %s): pending again%n", last.deltaKey(), last.problem(),
-            last.batchId());
+        out.printf(
+            "released %s (was %s in batch %s): pending again%n",
+            last.deltaKey(), last.problem(), last.batchId());
         out.flush();
         return 0;
       } catch (IOException | IllegalArgumentException e) {

@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * {@code compactor run}: the whole workflow in this process, on a local bucket folder or an S3 bucket. On a cron,
- * with {@code --bucket s3://...}, it is the single-machine deployment.
+ * {@code compactor run}: the whole workflow in this process, on a local bucket folder or an S3
+ * bucket. On a cron, with {@code --bucket s3://...}, it is the single-machine deployment.
  */
 @Command(
     name = "run",
@@ -45,49 +45,81 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin RetentionOptions retention;
 
-  @Option(names = "--import-deltas", paramLabel = "DIR",
-      description = "Commit these delta folders (or folders of delta folders) into the bucket's deltas/ first, as a"
-          + " producer does (files, then a marker), in the order given.")
+  @Option(
+      names = "--import-deltas",
+      paramLabel = "DIR",
+      description =
+          "Commit these delta folders (or folders of delta folders) into the bucket's deltas/ first, as a"
+              + " producer does (files, then a marker), in the order given.")
   List<Path> imports = List.of();
 
-  @Option(names = "--parallel-mode-max-embeddings", defaultValue = "1500",
-      description = "Batches with more embeddings run in sequential mode (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--parallel-mode-max-embeddings",
+      defaultValue = "1500",
+      description =
+          "Batches with more embeddings run in sequential mode (default ${DEFAULT-VALUE}).")
   long threshold;
 
-  @Option(names = "--chunk-size", paramLabel = "COLLECTION=N",
-      description = "Deltas per chunk of this collection (repeatable, or name=N,name=N); a chunk is one merge, so"
-          + " a collection whose deltas hold many records gets fewer. Others get --chunk-size-default.")
+  @Option(
+      names = "--chunk-size",
+      paramLabel = "COLLECTION=N",
+      description =
+          "Deltas per chunk of this collection (repeatable, or name=N,name=N); a chunk is one merge, so"
+              + " a collection whose deltas hold many records gets fewer. Others get --chunk-size-default.")
   List<String> chunkSizes = List.of();
 
-  @Option(names = "--chunk-size-default", paramLabel = "N", defaultValue = "25",
-      description = "Deltas per chunk of a collection no --chunk-size names. Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--chunk-size-default",
+      paramLabel = "N",
+      defaultValue = "25",
+      description =
+          "Deltas per chunk of a collection no --chunk-size names. Default ${DEFAULT-VALUE}.")
   String chunkSizeDefault;
 
-  @Option(names = "--on-bad-delta", defaultValue = "quarantine",
-      description = "quarantine (record it under quarantine/<batch>/ with its reason, compact the rest) or fail"
-          + " (the run fails naming it). Default ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--on-bad-delta",
+      defaultValue = "quarantine",
+      description =
+          "quarantine (record it under quarantine/<batch>/ with its reason, compact the rest) or fail"
+              + " (the run fails naming it). Default ${DEFAULT-VALUE}.")
   String badDeltaPolicy;
 
-  @Option(names = "--settle", paramLabel = "DURATION", defaultValue = "${env:COMPACTOR_SETTLE:-10m}",
-      description = "An unmarked delta (no _delta.json) is taken once its newest file is this old: 0s, 30s, 10m, 1h."
-          + " Default: COMPACTOR_SETTLE, else 10m.")
+  @Option(
+      names = "--settle",
+      paramLabel = "DURATION",
+      defaultValue = "${env:COMPACTOR_SETTLE:-10m}",
+      description =
+          "An unmarked delta (no _delta.json) is taken once its newest file is this old: 0s, 30s, 10m, 1h."
+              + " Default: COMPACTOR_SETTLE, else 10m.")
   String settle;
 
-  @Option(names = "--incomplete-upload-limit", paramLabel = "DURATION",
+  @Option(
+      names = "--incomplete-upload-limit",
+      paramLabel = "DURATION",
       defaultValue = "${env:COMPACTOR_INCOMPLETE_UPLOAD_LIMIT:-24h}",
-      description = "A delta still incomplete this long after its first file arrived is quarantined as"
-          + " INCOMPLETE_UPLOAD. Default: COMPACTOR_INCOMPLETE_UPLOAD_LIMIT, else 24h.")
+      description =
+          "A delta still incomplete this long after its first file arrived is quarantined as"
+              + " INCOMPLETE_UPLOAD. Default: COMPACTOR_INCOMPLETE_UPLOAD_LIMIT, else 24h.")
   String incompleteUploadLimit;
-  @Option(names = "--claim-lease", paramLabel = "DURATION", defaultValue = "${env:COMPACTOR_CLAIM_LEASE:-3m}",
-      description = "How long this run's claim of its batch holds unless renewed; the run renews it every third of"
-          + " this while it runs. A run that was killed loses its batch to the next run this long after its last"
-          + " renewal. Default: COMPACTOR_CLAIM_LEASE, else 3m.")
+
+  @Option(
+      names = "--claim-lease",
+      paramLabel = "DURATION",
+      defaultValue = "${env:COMPACTOR_CLAIM_LEASE:-3m}",
+      description =
+          "How long this run's claim of its batch holds unless renewed; the run renews it every third of"
+              + " this while it runs. A run that was killed loses its batch to the next run this long after its last"
+              + " renewal. Default: COMPACTOR_CLAIM_LEASE, else 3m.")
   String claimLease;
 
-  @Option(names = "--chroma-version", paramLabel = "X.Y", defaultValue = "1.5",
+  @Option(
+      names = "--chroma-version",
+      paramLabel = "X.Y",
+      defaultValue = "1.5",
       converter = CompactorCli.ChromaTargetConverter.class,
-      description = "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
-          + " 1.3 (1.3-1.4) or 1.5. Default ${DEFAULT-VALUE}.")
+      description =
+          "The chromadb release line of the snapshot's readers: 0.6 (0.5.6-0.6.3), 1.0 (1.0-1.2),"
+              + " 1.3 (1.3-1.4) or 1.5. Default ${DEFAULT-VALUE}.")
   ChromaTarget chromaVersion;
 
   @Override
@@ -97,18 +129,33 @@ final class RunCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Path scratch = null;
     try {
-      IntakeRules rules = new IntakeRules(DurationText.parse("--settle", settle),
-          DurationText.parse("--incomplete-upload-limit", incompleteUploadLimit));
+      IntakeRules rules =
+          new IntakeRules(
+              DurationText.parse("--settle", settle),
+              DurationText.parse("--incomplete-upload-limit", incompleteUploadLimit));
       BlobStore bucket = bucketOptions.open();
       String where = bucketOptions.describe();
       if (!imports.isEmpty()) {
-        int n = LocalRun.importDeltas(bucket, bucketOptions.lineage(), LocalDeltaFolders.expand(imports));
+        int n =
+            LocalRun.importDeltas(
+                bucket, bucketOptions.lineage(), LocalDeltaFolders.expand(imports));
         out.println("imported " + n + " deltas into " + where + " " + StorageLayout.DELTAS_PREFIX);
       }
       scratch = Files.createTempDirectory("compactor-run-");
-      LocalRun run = new LocalRun(bucket, new LocalRun.Settings(sizes, threshold, badDeltaPolicy, rules,
-          bucketOptions.lineage(), chromaVersion, retention.rules(), DurationText.parse("--claim-lease", claimLease)),
-          scratch, System.err);
+      LocalRun run =
+          new LocalRun(
+              bucket,
+              new LocalRun.Settings(
+                  sizes,
+                  threshold,
+                  badDeltaPolicy,
+                  rules,
+                  bucketOptions.lineage(),
+                  chromaVersion,
+                  retention.rules(),
+                  DurationText.parse("--claim-lease", claimLease)),
+              scratch,
+              System.err);
       LocalRun.Result r = run.run("local-" + ProcessHandle.current().pid());
       int earlier = 0;
       for (Quarantine.Record q : Quarantine.list(bucket, bucketOptions.lineage())) {
@@ -116,34 +163,57 @@ final class RunCommand implements Callable<Integer> {
           continue;
         }
         if (q.batchId().equals(r.plan().batchId())) {
-          out.println("quarantined: " + q.deltaKey() + " (" + q.problem() + ", batch " + q.batchId() + ")");
+          out.println(
+              "quarantined: " + q.deltaKey() + " (" + q.problem() + ", batch " + q.batchId() + ")");
         } else {
           earlier++;
         }
       }
       if (earlier > 0) {
-        out.println("still quarantined by earlier batches: " + earlier + " (see 'compactor quarantine list')");
+        out.println(
+            "still quarantined by earlier batches: "
+                + earlier
+                + " (see 'compactor quarantine list')");
       }
       if (r.plan().waitingDeltas() > 0) {
-        out.printf("waiting: %d deltas not complete yet, the oldest for %d s%n", r.plan().waitingDeltas(),
-            r.plan().oldestWaitingSeconds());
+        out.printf(
+            "waiting: %d deltas not complete yet, the oldest for %d s%n",
+            r.plan().waitingDeltas(), r.plan().oldestWaitingSeconds());
       }
       if (r.gc() != null && r.gc().objectsDeleted() > 0) {
-        out.printf(Locale.ROOT, "gc: deleted %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes"
-                + " freed%n", r.gc().snapshotsDeleted(), r.gc().deltasDeleted(), r.gc().plansDeleted(),
-            r.gc().leftoversDeleted(), r.gc().objectsDeleted(), r.gc().bytesFreed());
+        out.printf(
+            Locale.ROOT,
+            "gc: deleted %d snapshots, %d deltas, %d plans, %d leftovers: %d objects, %,d bytes"
+                + " freed%n",
+            r.gc().snapshotsDeleted(),
+            r.gc().deltasDeleted(),
+            r.gc().plansDeleted(),
+            r.gc().leftoversDeleted(),
+            r.gc().objectsDeleted(),
+            r.gc().bytesFreed());
       }
       if (r.gcFailure() != null) {
-        err.println("warning: garbage collection failed, the run's result stands: " + r.gcFailure());
+        err.println(
+            "warning: garbage collection failed, the run's result stands: " + r.gcFailure());
       }
       if (r.nothingToDo()) {
         out.println("nothing to compact in " + where + " " + StorageLayout.DELTAS_PREFIX);
       } else {
         LocalRun.Tally t = r.deltas();
-        out.printf(Locale.ROOT, "published %s: %,d distinct ids; deltas: %d compacted (%,d records read),"
+        out.printf(
+            Locale.ROOT,
+            "published %s: %,d distinct ids; deltas: %d compacted (%,d records read),"
                 + " %d quarantined (%d by Plan), %d deferred; %d chunks, %s mode; latest -> %s%n",
-            location(bucket, r.merge().snapshotPrefix()), t.distinctIds(), t.compacted(), t.recordsRead(),
-            t.quarantined(), t.quarantinedByPlan(), t.deferred(), r.plan().chunkCount(), r.mode(), r.publish().snapshotPrefix());
+            location(bucket, r.merge().snapshotPrefix()),
+            t.distinctIds(),
+            t.compacted(),
+            t.recordsRead(),
+            t.quarantined(),
+            t.quarantinedByPlan(),
+            t.deferred(),
+            r.plan().chunkCount(),
+            r.mode(),
+            r.publish().snapshotPrefix());
       }
       out.flush();
       return 0;
@@ -162,10 +232,14 @@ final class RunCommand implements Callable<Integer> {
     return CompactorCli.EXIT_FAILED;
   }
 
-  /** The {@code --chunk-size} options over {@code --chunk-size-default}; a wrong one is an option error (exit 2). */
+  /**
+   * The {@code --chunk-size} options over {@code --chunk-size-default}; a wrong one is an option
+   * error (exit 2).
+   */
   private ChunkSizes chunkSizes() {
     try {
-      return new ChunkSizes(ChunkSizes.parseSize("--chunk-size-default", chunkSizeDefault),
+      return new ChunkSizes(
+          ChunkSizes.parseSize("--chunk-size-default", chunkSizeDefault),
           ChunkSizes.parseMapping("--chunk-size", String.join(",", chunkSizes)));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());

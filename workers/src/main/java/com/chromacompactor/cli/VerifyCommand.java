@@ -24,10 +24,17 @@ import picocli.CommandLine.Parameters;
 final class VerifyCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "A snapshot written by compactor.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SNAPSHOT",
+      description = "A snapshot written by compactor.")
   Path snapshot;
 
-  @Parameters(index = "1..*", arity = "1..*", paramLabel = "DELTA", description = "Its deltas, or folders of them.")
+  @Parameters(
+      index = "1..*",
+      arity = "1..*",
+      paramLabel = "DELTA",
+      description = "Its deltas, or folders of them.")
   List<Path> deltas;
 
   @Override
@@ -44,9 +51,13 @@ final class VerifyCommand implements Callable<Integer> {
       err.flush();
       return report.intact() ? 0 : CompactorCli.EXIT_FAILED;
     } catch (CorruptDeltaException e) {
-      // The audit reads the snapshot with the delta reader; a refusal of the snapshot names it as such.
-      err.println("error: " + (e.delta().equals(snapshot) ? "snapshot " + snapshot + ": " + e.problem() + ": "
-          + e.detail() : e.getMessage()));
+      // The audit reads the snapshot with the delta reader; a refusal of the snapshot names it as
+      // such.
+      err.println(
+          "error: "
+              + (e.delta().equals(snapshot)
+                  ? "snapshot " + snapshot + ": " + e.problem() + ": " + e.detail()
+                  : e.getMessage()));
       err.flush();
       return CompactorCli.EXIT_FAILED;
     } finally {

@@ -9,8 +9,8 @@ public final class FileLinks {
   private FileLinks() {}
 
   /**
-   * Whether {@code file} has no other hard link, so that moving it and then writing to it changes no other folder (a
-   * bucket's copy, say, had a download linked it). Unknown counts as shared.
+   * Whether {@code file} has no other hard link, so that moving it and then writing to it changes
+   * no other folder (a bucket's copy, say, had a download linked it). Unknown counts as shared.
    */
   public static boolean soleLink(Path file) {
     try {

@@ -8,15 +8,15 @@ import java.util.Locale;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two reductions every distance is made of, between a query on the heap and a vector in a mapped
- * record ({@code floats} from float index {@code at}, which is byte {@code 4·at} of {@code bytes}: the
- * same memory, for implementations that load lanes from bytes).
+ * The two reductions every distance is made of, between a query on the heap and a vector in a
+ * mapped record ({@code floats} from float index {@code at}, which is byte {@code 4·at} of {@code
+ * bytes}: the same memory, for implementations that load lanes from bytes).
  *
- * <p>{@link #INSTANCE} is {@link PanamaKernels} (JDK vector API) when the JVM was started with {@code
- * --add-modules jdk.incubator.vector}, as the launchers do, and {@link VectorKernels}' unrolled loops
- * otherwise. The system property {@value #PROPERTY} forces one: {@code unrolled}, {@code panama}, or the
- * name of a class with a public no-argument constructor. Read once: a static final that the JIT folds,
- * so the call inlines.
+ * <p>{@link #INSTANCE} is {@link PanamaKernels} (JDK vector API) when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}, as the launchers do, and {@link VectorKernels}'
+ * unrolled loops otherwise. The system property {@value #PROPERTY} forces one: {@code unrolled},
+ * {@code panama}, or the name of a class with a public no-argument constructor. Read once: a static
+ * final that the JIT folds, so the call inlines.
  */
 public interface FloatKernels {
   String PROPERTY = "chromacompactor.hnsw.kernels";
@@ -27,9 +27,24 @@ public interface FloatKernels {
 
   float squareDistance(float[] q, ByteBuffer bytes, FloatBuffer floats, int at);
 
-  /** The dot products of {@code q} with four vectors, as {@link #squareDistance4} gives distances. */
-  default void dot4(float[] q, ByteBuffer b0, FloatBuffer f0, int at0, ByteBuffer b1, FloatBuffer f1, int at1,
-      ByteBuffer b2, FloatBuffer f2, int at2, ByteBuffer b3, FloatBuffer f3, int at3, float[] out) {
+  /**
+   * The dot products of {@code q} with four vectors, as {@link #squareDistance4} gives distances.
+   */
+  default void dot4(
+      float[] q,
+      ByteBuffer b0,
+      FloatBuffer f0,
+      int at0,
+      ByteBuffer b1,
+      FloatBuffer f1,
+      int at1,
+      ByteBuffer b2,
+      FloatBuffer f2,
+      int at2,
+      ByteBuffer b3,
+      FloatBuffer f3,
+      int at3,
+      float[] out) {
     out[0] = dot(q, b0, f0, at0);
     out[1] = dot(q, b1, f1, at1);
     out[2] = dot(q, b2, f2, at2);
@@ -38,28 +53,47 @@ public interface FloatKernels {
 
   /**
    * The square distances from {@code q} to four vectors (float index {@code atK} of {@code bK}, a
-   * little-endian buffer), into {@code out[0..3]}; each equal to what {@link #squareDistance} gives.
+   * little-endian buffer), into {@code out[0..3]}; each equal to what {@link #squareDistance}
+   * gives.
    */
-  default void squareDistance4(float[] q, ByteBuffer b0, FloatBuffer f0, int at0, ByteBuffer b1, FloatBuffer f1,
-      int at1, ByteBuffer b2, FloatBuffer f2, int at2, ByteBuffer b3, FloatBuffer f3, int at3, float[] out) {
+  default void squareDistance4(
+      float[] q,
+      ByteBuffer b0,
+      FloatBuffer f0,
+      int at0,
+      ByteBuffer b1,
+      FloatBuffer f1,
+      int at1,
+      ByteBuffer b2,
+      FloatBuffer f2,
+      int at2,
+      ByteBuffer b3,
+      FloatBuffer f3,
+      int at3,
+      float[] out) {
     out[0] = squareDistance(q, b0, f0, at0);
     out[1] = squareDistance(q, b1, f1, at1);
     out[2] = squareDistance(q, b2, f2, at2);
     out[3] = squareDistance(q, b3, f3, at3);
   }
 
-  /** Bytes of codes that {@link #dotCodes} takes as a unit: vectors' codes are padded to a multiple. */
+  /**
+   * Bytes of codes that {@link #dotCodes} takes as a unit: vectors' codes are padded to a multiple.
+   */
   int CODE_BLOCK = 64;
 
-  /** The bytes of a {@code dimension}-d vector's codes: {@code dimension} rounded up to {@link #CODE_BLOCK}. */
+  /**
+   * The bytes of a {@code dimension}-d vector's codes: {@code dimension} rounded up to {@link
+   * #CODE_BLOCK}.
+   */
   static int codeLength(int dimension) {
     return (dimension + CODE_BLOCK - 1) / CODE_BLOCK * CODE_BLOCK;
   }
 
   /**
-   * Lays out a query ({@code q}, in dimension order) for {@link #dotCodes}: into {@code out}, whose length
-   * is {@code q.length} rounded up to {@link #CODE_BLOCK}, zeros after the last dimension. By default in
-   * dimension order.
+   * Lays out a query ({@code q}, in dimension order) for {@link #dotCodes}: into {@code out}, whose
+   * length is {@code q.length} rounded up to {@link #CODE_BLOCK}, zeros after the last dimension.
+   * By default in dimension order.
    */
   default void prepareCodeQuery(float[] q, float[] out) {
     System.arraycopy(q, 0, out, 0, q.length);
@@ -68,7 +102,8 @@ public interface FloatKernels {
 
   /**
    * The dot product of a query laid out by {@link #prepareCodeQuery} with a vector's 8-bit codes
-   * ({@link QuantizedVectors}): {@code q.length} signed bytes from byte {@code at} of {@code codes}.
+   * ({@link QuantizedVectors}): {@code q.length} signed bytes from byte {@code at} of {@code
+   * codes}.
    */
   default float dotCodes(float[] q, ByteBuffer codes, int at) {
     float s0 = 0f;
@@ -85,8 +120,17 @@ public interface FloatKernels {
   }
 
   /** Four {@link #dotCodes} at once, into {@code out[0..3]}, so that their memory reads overlap. */
-  default void dotCodes4(float[] q, ByteBuffer c0, int at0, ByteBuffer c1, int at1, ByteBuffer c2, int at2,
-      ByteBuffer c3, int at3, float[] out) {
+  default void dotCodes4(
+      float[] q,
+      ByteBuffer c0,
+      int at0,
+      ByteBuffer c1,
+      int at1,
+      ByteBuffer c2,
+      int at2,
+      ByteBuffer c3,
+      int at3,
+      float[] out) {
     out[0] = dotCodes(q, c0, at0);
     out[1] = dotCodes(q, c1, at1);
     out[2] = dotCodes(q, c2, at2);
@@ -119,13 +163,14 @@ public interface FloatKernels {
     private Loader() {}
 
     static FloatKernels load() {
-      return load(System.getProperty(PROPERTY), ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent());
+      return load(
+          System.getProperty(PROPERTY), ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent());
     }
 
     /**
-     * {@code property} null or blank: PanamaKernels if {@code vectorModule}, else Unrolled (also when
-     * PanamaKernels fails its first call, so the automatic choice never stops a run). A forced choice
-     * that cannot load or fails its first call is an error instead.
+     * {@code property} null or blank: PanamaKernels if {@code vectorModule}, else Unrolled (also
+     * when PanamaKernels fails its first call, so the automatic choice never stops a run). A forced
+     * choice that cannot load or fails its first call is an error instead.
      */
     static FloatKernels load(String property, boolean vectorModule) {
       if (property == null || property.isBlank()) {
@@ -136,19 +181,23 @@ public interface FloatKernels {
           return firstCall(instantiate(PANAMA));
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
           LoggerFactory.getLogger(FloatKernels.class)
-              .warn("JDK vector API kernels unusable, using the unrolled loops (about 3.6x slower): {}", e.toString());
+              .warn(
+                  "JDK vector API kernels unusable, using the unrolled loops (about 3.6x slower): {}",
+                  e.toString());
           return new Unrolled();
         }
       }
-      String name = switch (property.strip().toLowerCase(Locale.ROOT)) {
-        case "unrolled" -> Unrolled.class.getName();
-        case "panama" -> PANAMA;
-        default -> property.strip();
-      };
+      String name =
+          switch (property.strip().toLowerCase(Locale.ROOT)) {
+            case "unrolled" -> Unrolled.class.getName();
+            case "panama" -> PANAMA;
+            default -> property.strip();
+          };
       try {
         return firstCall(instantiate(name));
       } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-        throw new IllegalStateException("-D" + PROPERTY + "=" + property + " cannot be loaded: " + e, e);
+        throw new IllegalStateException(
+            "-D" + PROPERTY + "=" + property + " cannot be loaded: " + e, e);
       }
     }
 
@@ -177,10 +226,18 @@ public interface FloatKernels {
       }
       float dot = k.dot(q, bytes, floats, at);
       float square = k.squareDistance(q, bytes, floats, at);
-      if (dot != VectorKernels.dotScalar(q, v) || square != VectorKernels.squareDistanceScalar(q, v)) {
-        throw new IllegalStateException(k.name() + " disagrees with the scalar loops: dot " + dot
-            + " vs " + VectorKernels.dotScalar(q, v) + ", square distance " + square + " vs "
-            + VectorKernels.squareDistanceScalar(q, v));
+      if (dot != VectorKernels.dotScalar(q, v)
+          || square != VectorKernels.squareDistanceScalar(q, v)) {
+        throw new IllegalStateException(
+            k.name()
+                + " disagrees with the scalar loops: dot "
+                + dot
+                + " vs "
+                + VectorKernels.dotScalar(q, v)
+                + ", square distance "
+                + square
+                + " vs "
+                + VectorKernels.squareDistanceScalar(q, v));
       }
       // and the codes' kernel, whose query layout depends on the implementation's lane width
       byte[] codes = new byte[n];
@@ -196,8 +253,14 @@ public interface FloatKernels {
       k.dotCodes4(laidOut, codeBytes, at, codeBytes, at, codeBytes, at, codeBytes, at, four);
       float expected = VectorKernels.dotCodesScalar(q, codes);
       if (coded != expected || four[0] != expected || four[3] != expected) {
-        throw new IllegalStateException(k.name() + " disagrees with the scalar loop on 8-bit codes: " + coded + ", "
-            + four[0] + " vs " + expected);
+        throw new IllegalStateException(
+            k.name()
+                + " disagrees with the scalar loop on 8-bit codes: "
+                + coded
+                + ", "
+                + four[0]
+                + " vs "
+                + expected);
       }
       return k;
     }

@@ -25,16 +25,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>a node drawn above the top level becomes the entry point.
  * </ol>
  *
- * <p>Where hnswlib computes a node's neighbours' distances one by one, prefetching the next vector, this
- * takes them four at a time ({@link Level0Store#distances}): the search is bound by memory, and four
- * vectors streamed side by side overlap their cache misses as the prefetch does (a 50,000 × 1536-d
- * single-thread build went from 0.72× Chroma's speed to 1.0×, docs/hnsw-benchmarks.md). Each distance is
- * bit for bit the one taken alone, and the candidates are then judged in hnswlib's order, so the graph is
- * the same.
+ * <p>Where hnswlib computes a node's neighbours' distances one by one, prefetching the next vector,
+ * this takes them four at a time ({@link Level0Store#distances}): the search is bound by memory,
+ * and four vectors streamed side by side overlap their cache misses as the prefetch does (a 50,000
+ * × 1536-d single-thread build went from 0.72× Chroma's speed to 1.0×, docs/hnsw-benchmarks.md).
+ * Each distance is bit for bit the one taken alone, and the candidates are then judged in hnswlib's
+ * order, so the graph is the same.
  *
- * <p>{@link IndexBuild#QUANTIZED} (the default) runs the descent and the beam searches on 8-bit codes of
- * the vectors ({@link QuantizedVectors}) and re-ranks the beam's candidates by exact distance before the
- * selection; {@link IndexBuild#EXACT} takes every distance on the float32 vectors, as hnswlib does.
+ * <p>{@link IndexBuild#QUANTIZED} (the default) runs the descent and the beam searches on 8-bit
+ * codes of the vectors ({@link QuantizedVectors}) and re-ranks the beam's candidates by exact
+ * distance before the selection; {@link IndexBuild#EXACT} takes every distance on the float32
+ * vectors, as hnswlib does.
  *
  * <p>Vectors must be in the store before {@link #build}: the graph reads them, never writes them.
  */
@@ -79,21 +80,26 @@ public final class HnswBuilder {
   public void build(int end, int threads, Progress progress) throws InterruptedException {
     int start = graph.size();
     if (end > graph.capacity() || end < start) {
-      throw new IllegalArgumentException("cannot grow to " + end + " nodes: size " + start + ", capacity "
-          + graph.capacity());
+      throw new IllegalArgumentException(
+          "cannot grow to " + end + " nodes: size " + start + ", capacity " + graph.capacity());
     }
-    // Codes for every node a search can reach, the graph's old ones included; made before any insertion.
-    try (QuantizedVectors codes = end > start && mode.forBuild(start, end - start) == IndexBuild.QUANTIZED
-        ? QuantizedVectors.encode(graph.level0, metric, end, threads) : null) {
+    // Codes for every node a search can reach, the graph's old ones included; made before any
+    // insertion.
+    try (QuantizedVectors codes =
+        end > start && mode.forBuild(start, end - start) == IndexBuild.QUANTIZED
+            ? QuantizedVectors.encode(graph.level0, metric, end, threads)
+            : null) {
       insertAll(start, end, threads, progress, codes);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot make the temporary file for the build's vector codes", e);
+      throw new UncheckedIOException(
+          "cannot make the temporary file for the build's vector codes", e);
     }
   }
 
   private void insertAll(int start, int end, int threads, Progress progress, QuantizedVectors codes)
       throws InterruptedException {
-    // A fresh graph draws from hnswlib's seed; an extended one from a seed moved by its size, so that
+    // A fresh graph draws from hnswlib's seed; an extended one from a seed moved by its size, so
+    // that
     // its new levels do not repeat the draws of the nodes it already has.
     LevelGenerator levels = new LevelGenerator(params.seed() + start, params.levelMultiplier());
     for (int node = start; node < end; node++) {
@@ -106,7 +112,8 @@ public final class HnswBuilder {
       int first = next.getAndIncrement();
       graph.setEntry(first, graph.level(first));
     }
-    // Threads interleave their insertions differently on every run, and the graph with them. A small
+    // Threads interleave their insertions differently on every run, and the graph with them. A
+    // small
     // build, which is quick on one thread, stays on one, so that it comes out the same every time.
     int workers = Math.max(1, Math.min(threads, (end - start) / MIN_INSERTS_PER_THREAD));
     if (workers <= 1) {
@@ -114,18 +121,23 @@ public final class HnswBuilder {
       progress.inserted(end - start, end - start);
       return;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-      Thread t = new Thread(r, "hnsw-build");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            workers,
+            r -> {
+              Thread t = new Thread(r, "hnsw-build");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       List<Future<?>> jobs = new ArrayList<>();
       for (int t = 0; t < workers; t++) {
-        jobs.add(pool.submit(() -> {
-          new Inserter(codes).run(next, start, end, progress);
-          return null;
-        }));
+        jobs.add(
+            pool.submit(
+                () -> {
+                  new Inserter(codes).run(next, start, end, progress);
+                  return null;
+                }));
       }
       for (Future<?> f : jobs) {
         f.get();
@@ -211,7 +223,10 @@ public final class HnswBuilder {
       }
     }
 
-    /** The search's candidates again, by their exact distances (the heap is emptied; the result valid until the next call). */
+    /**
+     * The search's candidates again, by their exact distances (the heap is emptied; the result
+     * valid until the next call).
+     */
     private NeighborHeap rerank(NeighborHeap results) {
       int n = results.size();
       for (int i = 0; i < n; i++) {
@@ -272,8 +287,8 @@ public final class HnswBuilder {
 
     /**
      * getNeighborsByHeuristic2: fewer than {@code m} candidates are all kept; otherwise, nearest
-     * first, a candidate is kept unless a kept one is closer to it than the query is. Leaves the kept
-     * ones, nearest first, in {@link #selected}, empties {@code candidates}, returns how many.
+     * first, a candidate is kept unless a kept one is closer to it than the query is. Leaves the
+     * kept ones, nearest first, in {@link #selected}, empties {@code candidates}, returns how many.
      */
     private int select(NeighborHeap candidates, int m) {
       int n = candidates.size();
@@ -327,8 +342,8 @@ public final class HnswBuilder {
   }
 
   /**
-   * The search primitives, with one visited set and two heaps reused across calls. Distances are to the
-   * query of the last {@link #setQuery}: exact, or through the codes when the search has them.
+   * The search primitives, with one visited set and two heaps reused across calls. Distances are to
+   * the query of the last {@link #setQuery}: exact, or through the codes when the search has them.
    */
   static final class Search {
     private final HnswGraph graph;
@@ -375,7 +390,10 @@ public final class HnswBuilder {
       }
     }
 
-    /** Greedy descent from {@code entry} at level {@code from} down to level {@code to}; the closest node. */
+    /**
+     * Greedy descent from {@code entry} at level {@code from} down to level {@code to}; the closest
+     * node.
+     */
     int greedy(int entry, int from, int to) {
       int current = entry;
       float best = distance(current);
@@ -402,7 +420,10 @@ public final class HnswBuilder {
       return current;
     }
 
-    /** hnswlib's searchBaseLayer: the returned max-heap (valid until the next call) holds at most ef results. */
+    /**
+     * hnswlib's searchBaseLayer: the returned max-heap (valid until the next call) holds at most ef
+     * results.
+     */
     NeighborHeap searchLayer(int entry, int level, int ef) {
       if (++tag == 0) {
         Arrays.fill(visited, 0);

@@ -4,9 +4,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A hierarchical navigable small-world graph over {@code int} nodes 0..capacity-1, as hnswlib lays
- * it out: level 0 (links up to {@code 2M}) lives in the {@link Level0Store} next to the vectors, off
- * the heap; the sparse upper levels (links up to {@code M}, about one node in M has any) are small
- * {@code int[]} per node on the heap. The graph knows nothing of files or labels.
+ * it out: level 0 (links up to {@code 2M}) lives in the {@link Level0Store} next to the vectors,
+ * off the heap; the sparse upper levels (links up to {@code M}, about one node in M has any) are
+ * small {@code int[]} per node on the heap. The graph knows nothing of files or labels.
  *
  * <p>Concurrency: a node's link lists are read and written only under that node's lock stripe, and
  * never two stripes at once, so builder threads cannot deadlock. The entry point changes under
@@ -28,8 +28,13 @@ public final class HnswGraph {
 
   public HnswGraph(HnswParams params, Level0Store level0) {
     if (level0.dimension() != params.dimension() || level0.maxM0() != params.maxM0()) {
-      throw new IllegalArgumentException("store of dimension " + level0.dimension() + ", maxM0 " + level0.maxM0()
-          + " does not fit " + params);
+      throw new IllegalArgumentException(
+          "store of dimension "
+              + level0.dimension()
+              + ", maxM0 "
+              + level0.maxM0()
+              + " does not fit "
+              + params);
     }
     if (level0.capacity() > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("more than 2^31 nodes: " + level0.capacity());
@@ -95,7 +100,10 @@ public final class HnswGraph {
     upper[node] = level == 0 ? null : new int[level * (params.m() + 1)];
   }
 
-  /** Copies node's links at {@code level} into {@code dst} (call under the node's lock); returns how many. */
+  /**
+   * Copies node's links at {@code level} into {@code dst} (call under the node's lock); returns how
+   * many.
+   */
   int readLinks(int node, int level, int[] dst) {
     if (level == 0) {
       return level0.readLinks(node, dst);
@@ -119,7 +127,10 @@ public final class HnswGraph {
     u[base] = n;
   }
 
-  /** The links of a finished graph at a level above 0, for serialisers: {@code count, ids…} per level. */
+  /**
+   * The links of a finished graph at a level above 0, for serialisers: {@code count, ids…} per
+   * level.
+   */
   public int[] upperLinks(int node) {
     return upper[node];
   }
@@ -140,14 +151,15 @@ public final class HnswGraph {
   }
 
   public boolean isDeleted(int node) {
-    // A graph built from nothing has no deleted node: the searches then skip reading a flag from the
+    // A graph built from nothing has no deleted node: the searches then skip reading a flag from
+    // the
     // record of every candidate, a cache miss each.
     return mayHaveDeleted && level0.isDeleted(node);
   }
 
   /**
-   * Marks a node deleted: it still routes searches, but is never a result. Before a build, not during
-   * one (the builder's threads read {@link #isDeleted} without a lock).
+   * Marks a node deleted: it still routes searches, but is never a result. Before a build, not
+   * during one (the builder's threads read {@link #isDeleted} without a lock).
    */
   public void markDeleted(int node) {
     mayHaveDeleted = true;

@@ -19,7 +19,8 @@ public record HnswParams(Metric metric, int dimension, int m, int efConstruction
       throw new IllegalArgumentException("M out of range 2..4096; M=" + m);
     }
     if (efConstruction < 1) {
-      throw new IllegalArgumentException("ef_construction must be positive; ef_construction=" + efConstruction);
+      throw new IllegalArgumentException(
+          "ef_construction must be positive; ef_construction=" + efConstruction);
     }
   }
 

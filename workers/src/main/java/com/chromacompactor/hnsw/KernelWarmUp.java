@@ -6,14 +6,14 @@ import java.nio.FloatBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Gets a metric's distance kernels compiled before a build needs them. In a fresh JVM the vector API
- * runs interpreted, allocating on every lane operation, until the JIT's optimising tier takes a kernel:
- * the first thousand insertions of an incremental run on a 50,000 × 1536-d base took 1.8 s, the next
- * thousand 1.2 s. Warmed up, the run is 0.4 s shorter (docs/hnsw-benchmarks.md). A writer starts this
- * for each metric its collections use as it meets them, while it still reads its inputs; it runs once
- * per metric and JVM, on a daemon thread, in about a sixth of a second of one core. Only that metric's
- * kernels: compiling the other's, which no build would call, cost as much CPU again, on a machine whose
- * cores the JIT and the merge already keep busy.
+ * Gets a metric's distance kernels compiled before a build needs them. In a fresh JVM the vector
+ * API runs interpreted, allocating on every lane operation, until the JIT's optimising tier takes a
+ * kernel: the first thousand insertions of an incremental run on a 50,000 × 1536-d base took 1.8 s,
+ * the next thousand 1.2 s. Warmed up, the run is 0.4 s shorter (docs/hnsw-benchmarks.md). A writer
+ * starts this for each metric its collections use as it meets them, while it still reads its
+ * inputs; it runs once per metric and JVM, on a daemon thread, in about a sixth of a second of one
+ * core. Only that metric's kernels: compiling the other's, which no build would call, cost as much
+ * CPU again, on a machine whose cores the JIT and the merge already keep busy.
  */
 public final class KernelWarmUp {
   /** Enough calls of each kernel for the JIT's optimising tier, with room to spare. */
@@ -27,8 +27,8 @@ public final class KernelWarmUp {
   private KernelWarmUp() {}
 
   /**
-   * Starts the warm-up of {@code metric}'s kernels, and of the code kernel when {@code build} is quantized,
-   * unless this JVM already has: the started thread, or null.
+   * Starts the warm-up of {@code metric}'s kernels, and of the code kernel when {@code build} is
+   * quantized, unless this JVM already has: the started thread, or null.
    */
   public static Thread start(Metric metric, IndexBuild build) {
     boolean floats = STARTED[metric.ordinal()].compareAndSet(false, true);
@@ -37,14 +37,17 @@ public final class KernelWarmUp {
     if (!floats && !codes) {
       return null;
     }
-    Thread t = new Thread(() -> {
-      if (floats) {
-        run(metric, CALLS);
-      }
-      if (codes) {
-        runCodes(CALLS);
-      }
-    }, "hnsw-kernel-warm-up-" + metric.name().toLowerCase());
+    Thread t =
+        new Thread(
+            () -> {
+              if (floats) {
+                run(metric, CALLS);
+              }
+              if (codes) {
+                runCodes(CALLS);
+              }
+            },
+            "hnsw-kernel-warm-up-" + metric.name().toLowerCase());
     t.setDaemon(true);
     t.setPriority(Thread.MIN_PRIORITY);
     t.start();
@@ -52,12 +55,13 @@ public final class KernelWarmUp {
   }
 
   /**
-   * Calls {@code metric}'s distance, alone and in fours, {@code calls} times on vectors laid out as a
-   * mapped index holds them (a direct, little-endian buffer), and returns the sum of the results, so
-   * that the work cannot be dropped.
+   * Calls {@code metric}'s distance, alone and in fours, {@code calls} times on vectors laid out as
+   * a mapped index holds them (a direct, little-endian buffer), and returns the sum of the results,
+   * so that the work cannot be dropped.
    */
   static double run(Metric metric, int calls) {
-    ByteBuffer bytes = ByteBuffer.allocateDirect(4 * DIMENSION * VECTORS).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer bytes =
+        ByteBuffer.allocateDirect(4 * DIMENSION * VECTORS).order(ByteOrder.LITTLE_ENDIAN);
     FloatBuffer floats = bytes.asFloatBuffer();
     for (int i = 0; i < DIMENSION * VECTORS; i++) {
       floats.put(i, (i % 13 - 6) / 8f);
@@ -75,15 +79,17 @@ public final class KernelWarmUp {
       int at1 = ((i + 1) % VECTORS) * DIMENSION;
       int at2 = ((i + 2) % VECTORS) * DIMENSION;
       int at3 = ((i + 3) % VECTORS) * DIMENSION;
-      metric.distance4(q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
+      metric.distance4(
+          q, bytes, floats, at, bytes, floats, at1, bytes, floats, at2, bytes, floats, at3, four);
       sum += (double) four[0] + four[1] + four[2] + four[3];
     }
     return sum;
   }
 
   /**
-   * Calls the 8-bit codes' kernel ({@link FloatKernels#dotCodes}), alone and in fours, {@code calls} times
-   * on codes laid out as {@link QuantizedVectors} holds them, and returns the sum of the results.
+   * Calls the 8-bit codes' kernel ({@link FloatKernels#dotCodes}), alone and in fours, {@code
+   * calls} times on codes laid out as {@link QuantizedVectors} holds them, and returns the sum of
+   * the results.
    */
   static double runCodes(int calls) {
     int length = FloatKernels.codeLength(DIMENSION);
@@ -105,8 +111,17 @@ public final class KernelWarmUp {
     for (int i = 0; i < calls; i++) {
       int at = (i % VECTORS) * length;
       sum += kernels.dotCodes(laidOut, codes, at);
-      kernels.dotCodes4(laidOut, codes, at, codes, ((i + 1) % VECTORS) * length, codes, ((i + 2) % VECTORS) * length,
-          codes, ((i + 3) % VECTORS) * length, four);
+      kernels.dotCodes4(
+          laidOut,
+          codes,
+          at,
+          codes,
+          ((i + 1) % VECTORS) * length,
+          codes,
+          ((i + 2) % VECTORS) * length,
+          codes,
+          ((i + 3) % VECTORS) * length,
+          four);
       sum += (double) four[0] + four[1] + four[2] + four[3];
     }
     return sum;

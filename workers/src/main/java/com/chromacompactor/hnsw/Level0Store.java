@@ -36,9 +36,11 @@ public final class Level0Store {
   private final int dimension;
   private final long capacity;
 
-  private Level0Store(ByteBuffer[] chunks, int perChunk, int stride, int maxM0, int dimension, long capacity) {
+  private Level0Store(
+      ByteBuffer[] chunks, int perChunk, int stride, int maxM0, int dimension, long capacity) {
     if (stride % 4 != 0 || stride < 4 + 4 * maxM0 + 4 * dimension) {
-      throw new IllegalArgumentException("stride " + stride + " cannot hold maxM0=" + maxM0 + ", dimension=" + dimension);
+      throw new IllegalArgumentException(
+          "stride " + stride + " cannot hold maxM0=" + maxM0 + ", dimension=" + dimension);
     }
     this.bytes = chunks;
     this.ints = new IntBuffer[chunks.length];
@@ -58,18 +60,20 @@ public final class Level0Store {
   }
 
   /**
-   * Maps {@code capacity} records of {@code stride} bytes of {@code channel}, from byte 0, read-write
-   * (the file grows to fit). Records already in the file keep their bytes.
+   * Maps {@code capacity} records of {@code stride} bytes of {@code channel}, from byte 0,
+   * read-write (the file grows to fit). Records already in the file keep their bytes.
    */
-  public static Level0Store map(FileChannel channel, long capacity, int stride, int maxM0, int dimension)
-      throws IOException {
+  public static Level0Store map(
+      FileChannel channel, long capacity, int stride, int maxM0, int dimension) throws IOException {
     int perChunk = (int) Math.max(1, Math.min(capacity, (Integer.MAX_VALUE - 8) / stride));
     int chunks = (int) Math.max(1, (capacity + perChunk - 1) / perChunk);
     ByteBuffer[] buffers = new ByteBuffer[chunks];
     for (int c = 0; c < chunks; c++) {
       long first = (long) c * perChunk;
       long records = Math.min(perChunk, capacity - first);
-      MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_WRITE, first * stride, Math.max(records, 0) * stride);
+      MappedByteBuffer b =
+          channel.map(
+              FileChannel.MapMode.READ_WRITE, first * stride, Math.max(records, 0) * stride);
       buffers[c] = b;
     }
     return new Level0Store(buffers, perChunk, stride, maxM0, dimension, capacity);
@@ -77,8 +81,13 @@ public final class Level0Store {
 
   /** Records on the heap, for tests and small graphs. */
   public static Level0Store onHeap(int capacity, int stride, int maxM0, int dimension) {
-    return new Level0Store(new ByteBuffer[] {ByteBuffer.allocate(capacity * stride)}, Math.max(capacity, 1), stride,
-        maxM0, dimension, capacity);
+    return new Level0Store(
+        new ByteBuffer[] {ByteBuffer.allocate(capacity * stride)},
+        Math.max(capacity, 1),
+        stride,
+        maxM0,
+        dimension,
+        capacity);
   }
 
   public long capacity() {
@@ -114,7 +123,8 @@ public final class Level0Store {
 
   /**
    * Distances from {@code q} to {@code nodes[0..n-1]}, into {@code out}: four at a time, which lets
-   * their memory reads overlap (the last one to three too); each the same as {@link #distance} would give.
+   * their memory reads overlap (the last one to three too); each the same as {@link #distance}
+   * would give.
    */
   void distances(Metric metric, float[] q, int[] nodes, int n, float[] out, float[] four) {
     int i = 0;
@@ -127,10 +137,21 @@ public final class Level0Store {
       int c1 = n1 / perChunk;
       int c2 = n2 / perChunk;
       int c3 = n3 / perChunk;
-      metric.distance4(q, bytes[c0], floats[c0], (n0 % perChunk) * strideInts + vectorInts,
-          bytes[c1], floats[c1], (n1 % perChunk) * strideInts + vectorInts,
-          bytes[c2], floats[c2], (n2 % perChunk) * strideInts + vectorInts,
-          bytes[c3], floats[c3], (n3 % perChunk) * strideInts + vectorInts, four);
+      metric.distance4(
+          q,
+          bytes[c0],
+          floats[c0],
+          (n0 % perChunk) * strideInts + vectorInts,
+          bytes[c1],
+          floats[c1],
+          (n1 % perChunk) * strideInts + vectorInts,
+          bytes[c2],
+          floats[c2],
+          (n2 % perChunk) * strideInts + vectorInts,
+          bytes[c3],
+          floats[c3],
+          (n3 % perChunk) * strideInts + vectorInts,
+          four);
       out[i] = four[0];
       out[i + 1] = four[1];
       out[i + 2] = four[2];
@@ -144,10 +165,21 @@ public final class Level0Store {
       int c0 = n0 / perChunk;
       int c1 = n1 / perChunk;
       int c2 = n2 / perChunk;
-      metric.distance4(q, bytes[c0], floats[c0], (n0 % perChunk) * strideInts + vectorInts,
-          bytes[c1], floats[c1], (n1 % perChunk) * strideInts + vectorInts,
-          bytes[c2], floats[c2], (n2 % perChunk) * strideInts + vectorInts,
-          bytes[c2], floats[c2], (n2 % perChunk) * strideInts + vectorInts, four);
+      metric.distance4(
+          q,
+          bytes[c0],
+          floats[c0],
+          (n0 % perChunk) * strideInts + vectorInts,
+          bytes[c1],
+          floats[c1],
+          (n1 % perChunk) * strideInts + vectorInts,
+          bytes[c2],
+          floats[c2],
+          (n2 % perChunk) * strideInts + vectorInts,
+          bytes[c2],
+          floats[c2],
+          (n2 % perChunk) * strideInts + vectorInts,
+          four);
       for (int k = 0; i + k < n; k++) {
         out[i + k] = four[k];
       }

@@ -2,9 +2,10 @@ package com.chromacompactor.hnsw;
 
 /**
  * Levels drawn as hnswlib draws them: {@code std::default_random_engine} (libstdc++'s {@code
- * minstd_rand0}: x = 16807·x mod 2³¹−1) seeded like hnswlib, a {@code uniform_real_distribution<double>(0,
- * 1)} made by libstdc++'s {@code generate_canonical} from two draws, and {@code (int) (-ln(u)·mult)}.
- * Not thread-safe: a build draws every level up front, in insertion order.
+ * minstd_rand0}: x = 16807·x mod 2³¹−1) seeded like hnswlib, a {@code
+ * uniform_real_distribution<double>(0, 1)} made by libstdc++'s {@code generate_canonical} from two
+ * draws, and {@code (int) (-ln(u)·mult)}. Not thread-safe: a build draws every level up front, in
+ * insertion order.
  */
 public final class LevelGenerator {
   private static final long MODULUS = 2147483647L;

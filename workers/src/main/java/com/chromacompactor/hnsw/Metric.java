@@ -21,8 +21,21 @@ public enum Metric {
     }
 
     @Override
-    void distance4(float[] q, ByteBuffer b0, FloatBuffer f0, int at0, ByteBuffer b1, FloatBuffer f1, int at1,
-        ByteBuffer b2, FloatBuffer f2, int at2, ByteBuffer b3, FloatBuffer f3, int at3, float[] out) {
+    void distance4(
+        float[] q,
+        ByteBuffer b0,
+        FloatBuffer f0,
+        int at0,
+        ByteBuffer b1,
+        FloatBuffer f1,
+        int at1,
+        ByteBuffer b2,
+        FloatBuffer f2,
+        int at2,
+        ByteBuffer b3,
+        FloatBuffer f3,
+        int at3,
+        float[] out) {
       KERNELS.squareDistance4(q, b0, f0, at0, b1, f1, at1, b2, f2, at2, b3, f3, at3, out);
     }
 
@@ -43,8 +56,21 @@ public enum Metric {
     }
 
     @Override
-    void distance4(float[] q, ByteBuffer b0, FloatBuffer f0, int at0, ByteBuffer b1, FloatBuffer f1, int at1,
-        ByteBuffer b2, FloatBuffer f2, int at2, ByteBuffer b3, FloatBuffer f3, int at3, float[] out) {
+    void distance4(
+        float[] q,
+        ByteBuffer b0,
+        FloatBuffer f0,
+        int at0,
+        ByteBuffer b1,
+        FloatBuffer f1,
+        int at1,
+        ByteBuffer b2,
+        FloatBuffer f2,
+        int at2,
+        ByteBuffer b3,
+        FloatBuffer f3,
+        int at3,
+        float[] out) {
       KERNELS.dot4(q, b0, f0, at0, b1, f1, at1, b2, f2, at2, b3, f3, at3, out);
       out[0] = 1f - out[0];
       out[1] = 1f - out[1];
@@ -63,11 +89,29 @@ public enum Metric {
   /** Distance from {@code q} to a mapped record's vector, through {@link FloatKernels#INSTANCE}. */
   abstract float distance(float[] q, ByteBuffer bytes, FloatBuffer floats, int at);
 
-  /** Four distances at once, into {@code out[0..3]}: each as {@link #distance(float[], ByteBuffer, FloatBuffer, int)}. */
-  abstract void distance4(float[] q, ByteBuffer b0, FloatBuffer f0, int at0, ByteBuffer b1, FloatBuffer f1, int at1,
-      ByteBuffer b2, FloatBuffer f2, int at2, ByteBuffer b3, FloatBuffer f3, int at3, float[] out);
+  /**
+   * Four distances at once, into {@code out[0..3]}: each as {@link #distance(float[], ByteBuffer,
+   * FloatBuffer, int)}.
+   */
+  abstract void distance4(
+      float[] q,
+      ByteBuffer b0,
+      FloatBuffer f0,
+      int at0,
+      ByteBuffer b1,
+      FloatBuffer f1,
+      int at1,
+      ByteBuffer b2,
+      FloatBuffer f2,
+      int at2,
+      ByteBuffer b3,
+      FloatBuffer f3,
+      int at3,
+      float[] out);
 
-  /** Distance from {@code q} to the {@code q.length} floats of {@code b} starting at {@code off}. */
+  /**
+   * Distance from {@code q} to the {@code q.length} floats of {@code b} starting at {@code off}.
+   */
   public abstract float distance(float[] q, FloatBuffer b, int off);
 
   public abstract float distance(float[] a, float[] b);

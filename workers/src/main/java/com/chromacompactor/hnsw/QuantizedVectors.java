@@ -18,14 +18,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * 8-bit codes of a graph's vectors, for the beam searches of an {@link IndexBuild#QUANTIZED} build: one
- * signed byte per dimension, {@code x ≈ mid[i] + step[i]·code}, where each dimension's range is the
- * minimum to the maximum of a sample of the vectors (values outside it are clamped). A 1536-d vector is
- * 1,536 bytes instead of 6,144, so a search that jumps from node to node pulls a quarter of the memory.
+ * 8-bit codes of a graph's vectors, for the beam searches of an {@link IndexBuild#QUANTIZED} build:
+ * one signed byte per dimension, {@code x ≈ mid[i] + step[i]·code}, where each dimension's range is
+ * the minimum to the maximum of a sample of the vectors (values outside it are clamped). A 1536-d
+ * vector is 1,536 bytes instead of 6,144, so a search that jumps from node to node pulls a quarter
+ * of the memory.
  *
- * <p>Distances are asymmetric: the query stays float32 ({@link Query}), only the stored side is coded,
- * so one kernel serves both metrics, {@code q·x ≈ q·mid + Σ (q[i]·step[i])·code[i]}; L2 adds the decoded
- * vector's squared norm, kept per node.
+ * <p>Distances are asymmetric: the query stays float32 ({@link Query}), only the stored side is
+ * coded, so one kernel serves both metrics, {@code q·x ≈ q·mid + Σ (q[i]·step[i])·code[i]}; L2 adds
+ * the decoded vector's squared norm, kept per node.
  *
  * <p>The codes live in a temporary file mapped into memory, not on the heap: at a million 1536-d
  * vectors they are 1.5 GB, which as file-backed pages the kernel can write out and drop rather than
@@ -49,8 +50,16 @@ final class QuantizedVectors implements AutoCloseable {
   private final ByteBuffer[] chunks;
   private boolean closed;
 
-  private QuantizedVectors(Metric metric, int dimension, int count, float[] mid, float[] step, FileChannel file,
-      ByteBuffer[] chunks, int stride, int perChunk) {
+  private QuantizedVectors(
+      Metric metric,
+      int dimension,
+      int count,
+      float[] mid,
+      float[] step,
+      FileChannel file,
+      ByteBuffer[] chunks,
+      int stride,
+      int perChunk) {
     this.metric = metric;
     this.dimension = dimension;
     this.mid = mid;
@@ -62,7 +71,10 @@ final class QuantizedVectors implements AutoCloseable {
     this.squaredNorms = metric == Metric.L2 ? new float[count] : null;
   }
 
-  /** Codes for nodes {@code 0..count-1} of {@code store}, whose vectors must all be written; made with {@code threads} threads. */
+  /**
+   * Codes for nodes {@code 0..count-1} of {@code store}, whose vectors must all be written; made
+   * with {@code threads} threads.
+   */
   static QuantizedVectors encode(Level0Store store, Metric metric, int count, int threads)
       throws IOException, InterruptedException {
     int dimension = store.dimension();
@@ -86,13 +98,15 @@ final class QuantizedVectors implements AutoCloseable {
       for (int c = 0; c < chunkCount; c++) {
         long first = (long) c * perChunk;
         long records = Math.min(perChunk, count - first);
-        MappedByteBuffer b = channel.map(FileChannel.MapMode.READ_WRITE, first * stride, records * stride);
+        MappedByteBuffer b =
+            channel.map(FileChannel.MapMode.READ_WRITE, first * stride, records * stride);
         b.order(ByteOrder.LITTLE_ENDIAN);
         chunks[c] = b;
       }
       unlink(path);
-      QuantizedVectors codes = new QuantizedVectors(metric, dimension, count, mid, step, channel, chunks, stride,
-          perChunk);
+      QuantizedVectors codes =
+          new QuantizedVectors(
+              metric, dimension, count, mid, step, channel, chunks, stride, perChunk);
       codes.encodeAll(store, count, threads);
       done = true;
       return codes;
@@ -104,7 +118,10 @@ final class QuantizedVectors implements AutoCloseable {
     }
   }
 
-  /** Per-dimension minimum and maximum over an evenly spaced sample of at most {@value #SAMPLE} vectors. */
+  /**
+   * Per-dimension minimum and maximum over an evenly spaced sample of at most {@value #SAMPLE}
+   * vectors.
+   */
   private static void range(Level0Store store, int count, float[] lo, float[] hi) {
     Arrays.fill(lo, Float.POSITIVE_INFINITY);
     Arrays.fill(hi, Float.NEGATIVE_INFINITY);
@@ -121,7 +138,8 @@ final class QuantizedVectors implements AutoCloseable {
 
   private static void unlink(Path path) {
     try {
-      Files.delete(path); // the mapping keeps the file alive; nothing is left behind if the JVM dies
+      Files.delete(
+          path); // the mapping keeps the file alive; nothing is left behind if the JVM dies
     } catch (IOException e) {
       path.toFile().deleteOnExit(); // a file system that cannot unlink an open file
     }
@@ -133,11 +151,14 @@ final class QuantizedVectors implements AutoCloseable {
       encodeRange(store, 0, count);
       return;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-      Thread t = new Thread(r, "hnsw-encode");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            workers,
+            r -> {
+              Thread t = new Thread(r, "hnsw-encode");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       List<Future<?>> jobs = new ArrayList<>();
       for (int w = 0; w < workers; w++) {
@@ -175,7 +196,10 @@ final class QuantizedVectors implements AutoCloseable {
     }
   }
 
-  /** One thread's query in the coded space: {@code q·step} per dimension, {@code q·mid} and {@code |q|²}. */
+  /**
+   * One thread's query in the coded space: {@code q·step} per dimension, {@code q·mid} and {@code
+   * |q|²}.
+   */
   final class Query {
     private final float[] scaled = new float[dimension];
     private final float[] laidOut = new float[stride];
@@ -202,10 +226,14 @@ final class QuantizedVectors implements AutoCloseable {
     }
 
     float distance(int node) {
-      return fromDot(KERNELS.dotCodes(laidOut, chunks[node / perChunk], (node % perChunk) * stride), node);
+      return fromDot(
+          KERNELS.dotCodes(laidOut, chunks[node / perChunk], (node % perChunk) * stride), node);
     }
 
-    /** Distances to {@code nodes[0..n-1]} into {@code out}, four at a time so that their memory reads overlap. */
+    /**
+     * Distances to {@code nodes[0..n-1]} into {@code out}, four at a time so that their memory
+     * reads overlap.
+     */
     void distances(int[] nodes, int n, float[] out) {
       int i = 0;
       for (; i + 4 <= n; i += 4) {
@@ -213,23 +241,40 @@ final class QuantizedVectors implements AutoCloseable {
         int n1 = nodes[i + 1];
         int n2 = nodes[i + 2];
         int n3 = nodes[i + 3];
-        KERNELS.dotCodes4(laidOut, chunks[n0 / perChunk], (n0 % perChunk) * stride, chunks[n1 / perChunk],
-            (n1 % perChunk) * stride, chunks[n2 / perChunk], (n2 % perChunk) * stride, chunks[n3 / perChunk],
-            (n3 % perChunk) * stride, four);
+        KERNELS.dotCodes4(
+            laidOut,
+            chunks[n0 / perChunk],
+            (n0 % perChunk) * stride,
+            chunks[n1 / perChunk],
+            (n1 % perChunk) * stride,
+            chunks[n2 / perChunk],
+            (n2 % perChunk) * stride,
+            chunks[n3 / perChunk],
+            (n3 % perChunk) * stride,
+            four);
         out[i] = fromDot(four[0], n0);
         out[i + 1] = fromDot(four[1], n1);
         out[i + 2] = fromDot(four[2], n2);
         out[i + 3] = fromDot(four[3], n3);
       }
       if (i < n) {
-        // the last one to three together too, the last node repeated: one pass with overlapping reads
+        // the last one to three together too, the last node repeated: one pass with overlapping
+        // reads
         // costs less than up to three one after another
         int n0 = nodes[i];
         int n1 = nodes[Math.min(i + 1, n - 1)];
         int n2 = nodes[n - 1];
-        KERNELS.dotCodes4(laidOut, chunks[n0 / perChunk], (n0 % perChunk) * stride, chunks[n1 / perChunk],
-            (n1 % perChunk) * stride, chunks[n2 / perChunk], (n2 % perChunk) * stride, chunks[n2 / perChunk],
-            (n2 % perChunk) * stride, four);
+        KERNELS.dotCodes4(
+            laidOut,
+            chunks[n0 / perChunk],
+            (n0 % perChunk) * stride,
+            chunks[n1 / perChunk],
+            (n1 % perChunk) * stride,
+            chunks[n2 / perChunk],
+            (n2 % perChunk) * stride,
+            chunks[n2 / perChunk],
+            (n2 % perChunk) * stride,
+            four);
         for (int k = 0; i + k < n; k++) {
           out[i + k] = fromDot(four[k], nodes[i + k]);
         }

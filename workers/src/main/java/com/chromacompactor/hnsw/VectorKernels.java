@@ -4,9 +4,10 @@ import java.nio.FloatBuffer;
 
 /**
  * The distance kernels. Independent accumulators (four on arrays, eight on the mapped buffers the
- * builder reads) let the JIT keep several multiply-adds in flight (a single accumulator serialises on the add latency, and C2 does not reorder float sums
- * by itself). Measured against a plain loop and the incubating vector API in {@code bench/hnsw}
- * (see docs/hnsw-benchmarks.md); the plain loops are kept as the reference in tests.
+ * builder reads) let the JIT keep several multiply-adds in flight (a single accumulator serialises
+ * on the add latency, and C2 does not reorder float sums by itself). Measured against a plain loop
+ * and the incubating vector API in {@code bench/hnsw} (see docs/hnsw-benchmarks.md); the plain
+ * loops are kept as the reference in tests.
  */
 public final class VectorKernels {
   private VectorKernels() {}
@@ -137,7 +138,10 @@ public final class VectorKernels {
     return s;
   }
 
-  /** The reference for {@link FloatKernels#dotCodes}: {@code Σ q[i]·codes[i]}, one accumulator, in order. */
+  /**
+   * The reference for {@link FloatKernels#dotCodes}: {@code Σ q[i]·codes[i]}, one accumulator, in
+   * order.
+   */
   public static float dotCodesScalar(float[] q, byte[] codes) {
     float s = 0f;
     for (int i = 0; i < q.length; i++) {

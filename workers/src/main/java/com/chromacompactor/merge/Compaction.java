@@ -1,6 +1,5 @@
 package com.chromacompactor.merge;
 
-import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.CorruptDeltaException;
@@ -8,6 +7,7 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.RecordCursor;
+import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.metrics.HeapGauge;
 import com.chromacompactor.snapshot.CollectionSlot;
@@ -35,13 +35,14 @@ import java.util.TreeMap;
  *   finish (sysdb rows) ─► check counts ─► rename staging folder to the destination
  * </pre>
  *
- * A delta that is not complete yet ({@link DeltaNotReadyException} on open) is left out and listed as deferred. In a
- * versioned compaction ({@link CompactionOptions.VersionTracking#TRACK}, the workflow's) every write and delete also
- * passes the {@link VersionGate}: it applies only at or after the id's last recorded operation, so a late delta never
- * overwrites a newer write nor brings back an id deleted after it, and the output keeps {@link RecordVersions#FILE}.
- * A late upsert that loses to a newer one loses whole: none of its metadata keys or document is merged in.
+ * A delta that is not complete yet ({@link DeltaNotReadyException} on open) is left out and listed
+ * as deferred. In a versioned compaction ({@link CompactionOptions.VersionTracking#TRACK}, the
+ * workflow's) every write and delete also passes the {@link VersionGate}: it applies only at or
+ * after the id's last recorded operation, so a late delta never overwrites a newer write nor brings
+ * back an id deleted after it, and the output keeps {@link RecordVersions#FILE}. A late upsert that
+ * loses to a newer one loses whole: none of its metadata keys or document is merged in.
  *
- * Memory holds one record, one delta's vector-location map and a few collection entries; records
+ * <p>Memory holds one record, one delta's vector-location map and a few collection entries; records
  * spill straight into the snapshot's SQLite file.
  */
 public final class Compaction {
@@ -67,7 +68,8 @@ public final class Compaction {
    * Writes the output at {@code destination}, which must not exist. On any failure nothing is left
    * there and the exception names the delta and the reason.
    */
-  public CompactionSummary run(DeltaFeed deltas, Path destination, CompactionOptions options) throws IOException {
+  public CompactionSummary run(DeltaFeed deltas, Path destination, CompactionOptions options)
+      throws IOException {
     long start = System.nanoTime();
     Counts total = new Counts();
     List<CompactionSummary.RefusedDelta> refused = new ArrayList<>();
@@ -103,16 +105,26 @@ public final class Compaction {
           continue;
         }
         if (base) {
-          // The writer may read the base's files until it finishes, so its copy stays until the end.
+          // The writer may read the base's files until it finishes, so its copy stays until the
+          // end.
           baseCopy = local;
           if (options.versions() == CompactionOptions.VersionTracking.TRACK) {
             Path seed = local.resolve(RecordVersions.FILE);
-            // Seeded before the writer takes the base over: the base's own store is not a file of the snapshot.
-            gate = VersionGate.open(versionsFile, Files.isRegularFile(seed) ? seed : null,
-                deltas.disposable(i) ? VersionGate.SeedFile.MOVE : VersionGate.SeedFile.COPY, options.reference());
+            // Seeded before the writer takes the base over: the base's own store is not a file of
+            // the snapshot.
+            gate =
+                VersionGate.open(
+                    versionsFile,
+                    Files.isRegularFile(seed) ? seed : null,
+                    deltas.disposable(i) ? VersionGate.SeedFile.MOVE : VersionGate.SeedFile.COPY,
+                    options.reference());
           }
-          Optional<List<SeededCollection>> seeded = writer.seed(local,
-              deltas.disposable(i) ? HnswSegmentWriter.BaseFiles.MOVE : HnswSegmentWriter.BaseFiles.COPY);
+          Optional<List<SeededCollection>> seeded =
+              writer.seed(
+                  local,
+                  deltas.disposable(i)
+                      ? HnswSegmentWriter.BaseFiles.MOVE
+                      : HnswSegmentWriter.BaseFiles.COPY);
           for (SeededCollection c : seeded.orElse(List.of())) {
             registry.accept(local, c.info(), writer::collection);
             total.seeded += c.records();
@@ -129,10 +141,20 @@ public final class Compaction {
           gate.begin();
         }
         boolean merged = false;
-        try (VersionSource versions = gate == null ? VersionSource.UNVERSIONED : versionsOf(deltas, i, local)) {
-          mergeDelta(local, deltas.origin(i), writer, registry, counts, options,
-              options.tombstones() == CompactionOptions.TombstoneHandling.APPLY_AND_CARRY ? carried : null,
-              gate, versions);
+        try (VersionSource versions =
+            gate == null ? VersionSource.UNVERSIONED : versionsOf(deltas, i, local)) {
+          mergeDelta(
+              local,
+              deltas.origin(i),
+              writer,
+              registry,
+              counts,
+              options,
+              options.tombstones() == CompactionOptions.TombstoneHandling.APPLY_AND_CARRY
+                  ? carried
+                  : null,
+              gate,
+              versions);
           writer.commit();
           registry.commit();
           if (gate != null) {
@@ -164,12 +186,22 @@ public final class Compaction {
       }
       Map<CollectionKey, Long> written = writer.finish(registry.definitions());
       long live = written.values().stream().mapToLong(Long::longValue).sum();
-      // Every record is accounted for: those taken over from the base, plus inserted, minus deleted.
+      // Every record is accounted for: those taken over from the base, plus inserted, minus
+      // deleted.
       long expected = total.seeded + total.inserted - total.deleted;
       if (live != expected) {
-        throw new InvariantViolation("snapshot check failed: " + live + " records written, but the merge counted "
-            + expected + " live records (" + total.seeded + " from the base, " + total.inserted + " inserted, "
-            + total.deleted + " deleted)");
+        throw new InvariantViolation(
+            "snapshot check failed: "
+                + live
+                + " records written, but the merge counted "
+                + expected
+                + " live records ("
+                + total.seeded
+                + " from the base, "
+                + total.inserted
+                + " inserted, "
+                + total.deleted
+                + " deleted)");
       }
       if (!carried.isEmpty()) {
         carried.writeTo(dir.staging());
@@ -183,9 +215,19 @@ public final class Compaction {
       dir.publish();
       Map<String, Long> byName = new TreeMap<>();
       written.forEach((key, count) -> byName.merge(key.toString(), count, Long::sum));
-      return new CompactionSummary(deltas.size(), registry.size(), total.read, live, total.overwritten,
-          total.deleted, HeapGauge.peakHeapMb(), (System.nanoTime() - start) / 1e9, byName, refused,
-          total.superseded, deferred);
+      return new CompactionSummary(
+          deltas.size(),
+          registry.size(),
+          total.read,
+          live,
+          total.overwritten,
+          total.deleted,
+          HeapGauge.peakHeapMb(),
+          (System.nanoTime() - start) / 1e9,
+          byName,
+          refused,
+          total.superseded,
+          deferred);
     } finally {
       if (gate != null) {
         gate.close();
@@ -196,41 +238,60 @@ public final class Compaction {
     }
   }
 
-  /** A producer's delta has one version from the feed; a compactor output records its own per id. */
-  private static VersionSource versionsOf(DeltaFeed deltas, int index, Path local) throws IOException {
+  /**
+   * A producer's delta has one version from the feed; a compactor output records its own per id.
+   */
+  private static VersionSource versionsOf(DeltaFeed deltas, int index, Path local)
+      throws IOException {
     if (deltas.origin(index) == DeltaOrigin.COMPACTOR) {
       return VersionSource.ofOutput(local);
     }
-    return VersionSource.of(deltas.version(index).orElseThrow(() -> new IllegalStateException(
-        "a versioned compaction needs the version of every producer delta; none for " + deltas.name(index))));
+    return VersionSource.of(
+        deltas
+            .version(index)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "a versioned compaction needs the version of every producer delta; none for "
+                            + deltas.name(index))));
   }
 
-  private static void mergeDelta(Path delta, DeltaOrigin origin, SnapshotWriter writer, CollectionRegistry registry,
-      Counts counts, CompactionOptions options, TombstoneLog carried, VersionGate gate, VersionSource versions)
+  private static void mergeDelta(
+      Path delta,
+      DeltaOrigin origin,
+      SnapshotWriter writer,
+      CollectionRegistry registry,
+      Counts counts,
+      CompactionOptions options,
+      TombstoneLog carried,
+      VersionGate gate,
+      VersionSource versions)
       throws IOException {
     // Tombstones first: they delete what earlier deltas wrote (see Tombstones).
-    Tombstones.read(delta, (collection, id) -> {
-      if (!options.takes(collection)) {
-        return;
-      }
-      if (gate != null) {
-        DeltaVersion version = versions.deleted(collection, id);
-        if (!gate.admits(collection, id, version)) {
-          counts.superseded++; // the id was written or deleted again after this delete
-          return;
-        }
-        gate.deleted(collection, id, version);
-      }
-      if (carried != null) {
-        carried.add(collection, id);
-      }
-      CollectionSlot slot = registry.slotOf(CollectionKey.named(collection));
-      StoredRecord stored = slot == null ? null : writer.find(slot, id);
-      if (stored != null) {
-        writer.delete(stored);
-        counts.deleted++;
-      }
-    });
+    Tombstones.read(
+        delta,
+        (collection, id) -> {
+          if (!options.takes(collection)) {
+            return;
+          }
+          if (gate != null) {
+            DeltaVersion version = versions.deleted(collection, id);
+            if (!gate.admits(collection, id, version)) {
+              counts.superseded++; // the id was written or deleted again after this delete
+              return;
+            }
+            gate.deleted(collection, id, version);
+          }
+          if (carried != null) {
+            carried.add(collection, id);
+          }
+          CollectionSlot slot = registry.slotOf(CollectionKey.named(collection));
+          StoredRecord stored = slot == null ? null : writer.find(slot, id);
+          if (stored != null) {
+            writer.delete(stored);
+            counts.deleted++;
+          }
+        });
     if (Tombstones.present(delta) && !Files.exists(delta.resolve(DeltaReader.SQLITE_FILE))) {
       return; // a delta of deletes only
     }

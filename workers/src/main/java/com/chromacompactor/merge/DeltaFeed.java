@@ -18,7 +18,9 @@ public interface DeltaFeed {
   /** A name for delta {@code index} in messages and progress (its key or path). */
   String name(int index);
 
-  /** Who wrote delta {@code index}: producers' deltas and compactor outputs are read differently. */
+  /**
+   * Who wrote delta {@code index}: producers' deltas and compactor outputs are read differently.
+   */
   default DeltaOrigin origin(int index) {
     return DeltaOrigin.PRODUCER;
   }
@@ -32,18 +34,18 @@ public interface DeltaFeed {
   }
 
   /**
-   * Whether the local folder of delta {@code index} is this compaction's own copy, which {@link #release}
-   * deletes: a writer may then move its files into the snapshot rather than copy them (a base's index
-   * file is 315 MB at 50,000 × 1536-d). A folder the caller owns never is.
+   * Whether the local folder of delta {@code index} is this compaction's own copy, which {@link
+   * #release} deletes: a writer may then move its files into the snapshot rather than copy them (a
+   * base's index file is 315 MB at 50,000 × 1536-d). A folder the caller owns never is.
    */
   default boolean disposable(int index) {
     return false;
   }
 
   /**
-   * The version of every operation of delta {@code index}, a producer's delta, in a versioned compaction (see
-   * {@link CompactionOptions.VersionTracking}); empty for a compactor output, whose own store has them per id, and
-   * for a feed without versions.
+   * The version of every operation of delta {@code index}, a producer's delta, in a versioned
+   * compaction (see {@link CompactionOptions.VersionTracking}); empty for a compactor output, whose
+   * own store has them per id, and for a feed without versions.
    */
   default Optional<DeltaVersion> version(int index) {
     return Optional.empty();
@@ -81,7 +83,9 @@ public interface DeltaFeed {
 
       @Override
       public DeltaOrigin origin(int index) {
-        return copy.get(index).equals(compactorOutput) && index == 0 ? DeltaOrigin.COMPACTOR : DeltaOrigin.PRODUCER;
+        return copy.get(index).equals(compactorOutput) && index == 0
+            ? DeltaOrigin.COMPACTOR
+            : DeltaOrigin.PRODUCER;
       }
 
       @Override

@@ -3,10 +3,10 @@ package com.chromacompactor.merge;
 import java.io.IOException;
 
 /**
- * A delta that is not all there yet: a file its commit marker lists is missing, or differs from the marker in size or
- * SHA-256 once downloaded. It is not a bad delta: a producer may still be uploading it. The compaction leaves it out
- * without a trace, whatever its bad-delta policy, and lists it as deferred; the workflow keeps it pending until the
- * incomplete-upload limit.
+ * A delta that is not all there yet: a file its commit marker lists is missing, or differs from the
+ * marker in size or SHA-256 once downloaded. It is not a bad delta: a producer may still be
+ * uploading it. The compaction leaves it out without a trace, whatever its bad-delta policy, and
+ * lists it as deferred; the workflow keeps it pending until the incomplete-upload limit.
  */
 public final class DeltaNotReadyException extends IOException {
   private final String delta;

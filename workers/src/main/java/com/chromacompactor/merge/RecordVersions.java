@@ -15,19 +15,20 @@ import java.util.Optional;
 
 /**
  * Per id, the version ({@link DeltaVersion}) of its last write and of its last delete: the file
- * {@value #FILE} that a compaction keeps beside its output (snapshot or intermediate). Chroma ignores it; the
- * output's manifest lists it. It is how a late delta (one whose version is below what the lineage already published)
- * changes an id only where it comes after the id's last operation, and how a deleted id stays deleted against an
- * older late write.
+ * {@value #FILE} that a compaction keeps beside its output (snapshot or intermediate). Chroma
+ * ignores it; the output's manifest lists it. It is how a late delta (one whose version is below
+ * what the lineage already published) changes an id only where it comes after the id's last
+ * operation, and how a deleted id stays deleted against an older late write.
  *
- * <p>Format (SQLite, version {@value #VERSION}): {@code compactor_format(name, version)} holds one row,
- * {@value #FORMAT} and the version; {@code delta(id, delta_key, sequence)} names each delta once;
- * {@code record_version(collection, record_id, written_by, deleted_by)}, keyed by collection name and id, points at
- * the delta of the id's last write and last delete (either may be null). Lookups are point queries on that key, so a
- * snapshot of a million ids keeps them on disk, not on the heap.
+ * <p>Format (SQLite, version {@value #VERSION}): {@code compactor_format(name, version)} holds one
+ * row, {@value #FORMAT} and the version; {@code delta(id, delta_key, sequence)} names each delta
+ * once; {@code record_version(collection, record_id, written_by, deleted_by)}, keyed by collection
+ * name and id, points at the delta of the id's last write and last delete (either may be null).
+ * Lookups are point queries on that key, so a snapshot of a million ids keeps them on disk, not on
+ * the heap.
  *
- * <p>A writable store follows the compaction's per-delta transactions: {@link #begin()}, then {@link #commit()} or
- * {@link #rollback()}.
+ * <p>A writable store follows the compaction's per-delta transactions: {@link #begin()}, then
+ * {@link #commit()} or {@link #rollback()}.
  */
 public final class RecordVersions implements AutoCloseable {
   public static final String FILE = "compactor-versions.sqlite3";
@@ -48,16 +49,23 @@ public final class RecordVersions implements AutoCloseable {
     this.file = file;
     this.db = db;
     this.writable = writable;
-    this.find = db.prepareStatement("SELECT w.sequence, w.delta_key, d.sequence, d.delta_key FROM record_version r"
-        + " LEFT JOIN delta w ON w.id = r.written_by LEFT JOIN delta d ON d.id = r.deleted_by"
-        + " WHERE r.collection = ? AND r.record_id = ?");
-    this.findDelta = db.prepareStatement("SELECT id FROM delta WHERE delta_key = ? AND sequence = ?");
+    this.find =
+        db.prepareStatement(
+            "SELECT w.sequence, w.delta_key, d.sequence, d.delta_key FROM record_version r"
+                + " LEFT JOIN delta w ON w.id = r.written_by LEFT JOIN delta d ON d.id = r.deleted_by"
+                + " WHERE r.collection = ? AND r.record_id = ?");
+    this.findDelta =
+        db.prepareStatement("SELECT id FROM delta WHERE delta_key = ? AND sequence = ?");
     if (writable) {
       insertDelta = db.prepareStatement("INSERT INTO delta(delta_key, sequence) VALUES (?, ?)");
-      write = db.prepareStatement("INSERT INTO record_version(collection, record_id, written_by) VALUES (?, ?, ?)"
-          + " ON CONFLICT(collection, record_id) DO UPDATE SET written_by = excluded.written_by");
-      delete = db.prepareStatement("INSERT INTO record_version(collection, record_id, deleted_by) VALUES (?, ?, ?)"
-          + " ON CONFLICT(collection, record_id) DO UPDATE SET deleted_by = excluded.deleted_by");
+      write =
+          db.prepareStatement(
+              "INSERT INTO record_version(collection, record_id, written_by) VALUES (?, ?, ?)"
+                  + " ON CONFLICT(collection, record_id) DO UPDATE SET written_by = excluded.written_by");
+      delete =
+          db.prepareStatement(
+              "INSERT INTO record_version(collection, record_id, deleted_by) VALUES (?, ?, ?)"
+                  + " ON CONFLICT(collection, record_id) DO UPDATE SET deleted_by = excluded.deleted_by");
     } else {
       insertDelta = null;
       write = null;
@@ -76,11 +84,13 @@ public final class RecordVersions implements AutoCloseable {
       try (Statement st = db.createStatement()) {
         st.execute("CREATE TABLE compactor_format(name TEXT NOT NULL, version INTEGER NOT NULL)");
         st.execute("INSERT INTO compactor_format VALUES ('" + FORMAT + "', " + VERSION + ")");
-        st.execute("CREATE TABLE delta(id INTEGER PRIMARY KEY, delta_key TEXT NOT NULL, sequence INTEGER NOT NULL,"
-            + " UNIQUE(delta_key, sequence))");
-        st.execute("CREATE TABLE record_version(collection TEXT NOT NULL, record_id TEXT NOT NULL,"
-            + " written_by INTEGER REFERENCES delta(id), deleted_by INTEGER REFERENCES delta(id),"
-            + " PRIMARY KEY (collection, record_id)) WITHOUT ROWID");
+        st.execute(
+            "CREATE TABLE delta(id INTEGER PRIMARY KEY, delta_key TEXT NOT NULL, sequence INTEGER NOT NULL,"
+                + " UNIQUE(delta_key, sequence))");
+        st.execute(
+            "CREATE TABLE record_version(collection TEXT NOT NULL, record_id TEXT NOT NULL,"
+                + " written_by INTEGER REFERENCES delta(id), deleted_by INTEGER REFERENCES delta(id),"
+                + " PRIMARY KEY (collection, record_id)) WITHOUT ROWID");
       }
       db.commit();
       return new RecordVersions(file, db, true);
@@ -110,7 +120,9 @@ public final class RecordVersions implements AutoCloseable {
     }
     Connection db = null;
     try {
-      db = DriverManager.getConnection("jdbc:sqlite:file:" + file.toUri().getRawPath() + "?mode=ro&immutable=1");
+      db =
+          DriverManager.getConnection(
+              "jdbc:sqlite:file:" + file.toUri().getRawPath() + "?mode=ro&immutable=1");
       checkFormat(file, db);
       return new RecordVersions(file, db, false);
     } catch (SQLException e) {
@@ -122,7 +134,8 @@ public final class RecordVersions implements AutoCloseable {
   private static Connection writableConnection(Path file) throws SQLException {
     Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
     try (Statement st = db.createStatement()) {
-      // Scratch until the compaction publishes it: no fsync; the journal is kept in memory for per-delta rollback.
+      // Scratch until the compaction publishes it: no fsync; the journal is kept in memory for
+      // per-delta rollback.
       st.execute("PRAGMA synchronous=OFF");
       st.execute("PRAGMA journal_mode=MEMORY");
     }
@@ -139,7 +152,16 @@ public final class RecordVersions implements AutoCloseable {
       String name = rs.getString(1);
       int version = rs.getInt(2);
       if (!FORMAT.equals(name) || version != VERSION) {
-        throw new IOException(file + ": format expected " + FORMAT + " v" + VERSION + ", found " + name + " v" + version);
+        throw new IOException(
+            file
+                + ": format expected "
+                + FORMAT
+                + " v"
+                + VERSION
+                + ", found "
+                + name
+                + " v"
+                + version);
       }
     }
   }
@@ -156,7 +178,8 @@ public final class RecordVersions implements AutoCloseable {
         return Optional.of(new RecordVersion(version(rs, 1), version(rs, 3)));
       }
     } catch (SQLException e) {
-      throw new IOException(file + ": looking up " + collection + "/" + id + ": " + e.getMessage(), e);
+      throw new IOException(
+          file + ": looking up " + collection + "/" + id + ": " + e.getMessage(), e);
     }
   }
 
@@ -173,7 +196,8 @@ public final class RecordVersions implements AutoCloseable {
     record(delete, collection, id, version);
   }
 
-  private void record(PreparedStatement statement, String collection, String id, DeltaVersion version)
+  private void record(
+      PreparedStatement statement, String collection, String id, DeltaVersion version)
       throws IOException {
     requireWritable();
     try {
@@ -182,7 +206,9 @@ public final class RecordVersions implements AutoCloseable {
       statement.setLong(3, deltaId(version));
       statement.executeUpdate();
     } catch (SQLException e) {
-      throw new IOException(file + ": recording " + collection + "/" + id + " at " + version + ": " + e.getMessage(), e);
+      throw new IOException(
+          file + ": recording " + collection + "/" + id + " at " + version + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -202,7 +228,8 @@ public final class RecordVersions implements AutoCloseable {
     insertDelta.setString(1, version.deltaKey());
     insertDelta.setLong(2, version.sequence());
     insertDelta.executeUpdate();
-    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery("SELECT last_insert_rowid()")) {
+    try (Statement st = db.createStatement();
+        ResultSet rs = st.executeQuery("SELECT last_insert_rowid()")) {
       rs.next();
       deltaIds.put(version, rs.getLong(1));
       return rs.getLong(1);
@@ -262,9 +289,7 @@ public final class RecordVersions implements AutoCloseable {
     }
   }
 
-  /**
-   * An id's last write and last delete; either may be null (never written, or never deleted).
-   */
+  /** An id's last write and last delete; either may be null (never written, or never deleted). */
   public record RecordVersion(DeltaVersion written, DeltaVersion deleted) {
     /** The later of the two: the id's last operation. */
     public DeltaVersion last() {

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +34,9 @@ final class TombstoneLog implements AutoCloseable {
     if (w == null) {
       Path p = scratch.resolve("tombstones-" + files.size() + ".jsonl");
       paths.put(collection, p);
-      w = Files.newBufferedWriter(p, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      w =
+          Files.newBufferedWriter(
+              p, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       files.put(collection, w);
     }
     // one JSON string per line: ids may hold any character
@@ -81,7 +83,8 @@ final class TombstoneLog implements AutoCloseable {
     for (BufferedWriter w : files.values()) {
       w.flush();
     }
-    try (JsonGenerator g = JSON.createGenerator(Files.newBufferedWriter(folder.resolve(Tombstones.FILE)))) {
+    try (JsonGenerator g =
+        JSON.createGenerator(Files.newBufferedWriter(folder.resolve(Tombstones.FILE)))) {
       g.writeStartObject();
       g.writeStringField("format", Tombstones.FORMAT);
       g.writeNumberField("version", Tombstones.VERSION);

@@ -18,9 +18,10 @@ import java.nio.file.Path;
  *  "collections": {"words": ["id-1", "id-2"], "lines": ["id-9"]}}
  * </pre>
  *
- * A delta's tombstones apply <em>before</em> its records: they delete what earlier deltas wrote, and a
- * record that the same delta holds again was re-added after its deletion. Collections are named as in
- * the default tenant and database. The file is read as a stream; ids are handed out one at a time.
+ * A delta's tombstones apply <em>before</em> its records: they delete what earlier deltas wrote,
+ * and a record that the same delta holds again was re-added after its deletion. Collections are
+ * named as in the default tenant and database. The file is read as a stream; ids are handed out one
+ * at a time.
  */
 public final class Tombstones {
   public static final String FILE = "tombstones.json";
@@ -56,17 +57,24 @@ public final class Tombstones {
         JsonToken value = p.nextToken();
         switch (field) {
           case "format":
-            expect(delta, p, value == JsonToken.VALUE_STRING && FORMAT.equals(p.getText()),
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_STRING && FORMAT.equals(p.getText()),
                 "\"format\" must be \"" + FORMAT + "\"");
             formatSeen = true;
             break;
           case "version":
-            expect(delta, p, value == JsonToken.VALUE_NUMBER_INT && p.getIntValue() == VERSION,
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_NUMBER_INT && p.getIntValue() == VERSION,
                 "\"version\" must be " + VERSION);
             versionSeen = true;
             break;
           case "collections":
-            expect(delta, p, formatSeen && versionSeen, "\"format\" and \"version\" must come first");
+            expect(
+                delta, p, formatSeen && versionSeen, "\"format\" and \"version\" must come first");
             readCollections(delta, p, sink);
             break;
           default:
@@ -78,31 +86,49 @@ public final class Tombstones {
       throw e;
     } catch (IOException e) {
       if (e instanceof JacksonException) {
-        throw new CorruptDeltaException(delta, DeltaProblem.BAD_TOMBSTONES, FILE + ": " + e.getMessage(), e);
+        throw new CorruptDeltaException(
+            delta, DeltaProblem.BAD_TOMBSTONES, FILE + ": " + e.getMessage(), e);
       }
       throw e;
     }
   }
 
   private static void readCollections(Path delta, JsonParser p, Sink sink) throws IOException {
-    expect(delta, p, p.currentToken() == JsonToken.START_OBJECT, "\"collections\" must be an object");
+    expect(
+        delta, p, p.currentToken() == JsonToken.START_OBJECT, "\"collections\" must be an object");
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String collection = p.currentName();
-      expect(delta, p, p.nextToken() == JsonToken.START_ARRAY,
+      expect(
+          delta,
+          p,
+          p.nextToken() == JsonToken.START_ARRAY,
           "\"collections\".\"" + collection + "\" must be an array of ids");
       JsonToken t;
       while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-        expect(delta, p, t == JsonToken.VALUE_STRING && !p.getText().isEmpty(),
+        expect(
+            delta,
+            p,
+            t == JsonToken.VALUE_STRING && !p.getText().isEmpty(),
             "ids of \"" + collection + "\" must be non-empty strings");
         sink.accept(collection, p.getText());
       }
     }
   }
 
-  private static void expect(Path delta, JsonParser p, boolean ok, String what) throws CorruptDeltaException {
+  private static void expect(Path delta, JsonParser p, boolean ok, String what)
+      throws CorruptDeltaException {
     if (!ok) {
-      throw new CorruptDeltaException(delta, DeltaProblem.BAD_TOMBSTONES, FILE + ": " + what
-          + " (line " + p.currentLocation().getLineNr() + ", column " + p.currentLocation().getColumnNr() + ")");
+      throw new CorruptDeltaException(
+          delta,
+          DeltaProblem.BAD_TOMBSTONES,
+          FILE
+              + ": "
+              + what
+              + " (line "
+              + p.currentLocation().getLineNr()
+              + ", column "
+              + p.currentLocation().getColumnNr()
+              + ")");
     }
   }
 }

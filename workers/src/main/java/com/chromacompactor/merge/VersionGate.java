@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The late-arrival rule of a versioned compaction: an operation (write or delete) of version {@code v} on an id
- * applies only if no later operation on that id is recorded. What is recorded is the output's own
- * {@link RecordVersions} (seeded from the base snapshot's), and else an optional read-only reference: the published
- * snapshot's store, which a chunk consults when it holds a late delta, so that a late write never mixes into a newer
- * one inside the chunk.
+ * The late-arrival rule of a versioned compaction: an operation (write or delete) of version {@code
+ * v} on an id applies only if no later operation on that id is recorded. What is recorded is the
+ * output's own {@link RecordVersions} (seeded from the base snapshot's), and else an optional
+ * read-only reference: the published snapshot's store, which a chunk consults when it holds a late
+ * delta, so that a late write never mixes into a newer one inside the chunk.
  *
- * <p>Where every delta arrives in order, every operation comes after everything recorded and the gate never refuses:
- * the result is the plain in-order merge.
+ * <p>Where every delta arrives in order, every operation comes after everything recorded and the
+ * gate never refuses: the result is the plain in-order merge.
  */
 final class VersionGate implements AutoCloseable {
   private final RecordVersions output;
@@ -25,10 +25,12 @@ final class VersionGate implements AutoCloseable {
   }
 
   /**
-   * A gate that records into a new store at {@code file}, seeded from {@code seed} when given (a base snapshot's
-   * store: moved when the base is the compaction's own copy, else copied), consulting {@code reference} (may be null).
+   * A gate that records into a new store at {@code file}, seeded from {@code seed} when given (a
+   * base snapshot's store: moved when the base is the compaction's own copy, else copied),
+   * consulting {@code reference} (may be null).
    */
-  static VersionGate open(Path file, Path seed, SeedFile seedFile, Path reference) throws IOException {
+  static VersionGate open(Path file, Path seed, SeedFile seedFile, Path reference)
+      throws IOException {
     RecordVersions output;
     if (seed != null) {
       if (seedFile == SeedFile.MOVE) {
@@ -41,7 +43,8 @@ final class VersionGate implements AutoCloseable {
       output = RecordVersions.create(file);
     }
     try {
-      return new VersionGate(output, reference == null ? null : RecordVersions.openReadOnly(reference));
+      return new VersionGate(
+          output, reference == null ? null : RecordVersions.openReadOnly(reference));
     } catch (IOException e) {
       output.close();
       throw e;
@@ -56,12 +59,17 @@ final class VersionGate implements AutoCloseable {
     MOVE
   }
 
-  /** A gate that records into a new, empty store at {@code file}, consulting {@code reference} (may be null). */
+  /**
+   * A gate that records into a new, empty store at {@code file}, consulting {@code reference} (may
+   * be null).
+   */
   static VersionGate open(Path file, Path reference) throws IOException {
     return open(file, null, SeedFile.COPY, reference);
   }
 
-  /** Whether an operation of {@code version} (null: unversioned, always applies) may change the id. */
+  /**
+   * Whether an operation of {@code version} (null: unversioned, always applies) may change the id.
+   */
   boolean admits(String collection, String id, DeltaVersion version) throws IOException {
     if (version == null) {
       return true;

@@ -16,27 +16,37 @@ import software.amazon.awssdk.services.cloudwatch.CloudWatchClient;
 import software.amazon.awssdk.services.cloudwatch.model.MetricDatum;
 
 /**
- * Publishes datapoints with PutMetricData, batched, from a background thread, through {@link Resilience}.
+ * Publishes datapoints with PutMetricData, batched, from a background thread, through {@link
+ * Resilience}.
  *
- * <p>{@link #put} only queues (the queue is bounded, see {@link Buffering}: past it the newest datapoints are
- * dropped).
- * A flush that still fails after the retries logs a warning and drops its batch: CloudWatch being down never
- * fails or slows a task.
+ * <p>{@link #put} only queues (the queue is bounded, see {@link Buffering}: past it the newest
+ * datapoints are dropped). A flush that still fails after the retries logs a warning and drops its
+ * batch: CloudWatch being down never fails or slows a task.
  */
 public final class CloudWatchMetrics implements MetricSink {
   /**
    * How datapoints are held and sent.
    *
    * @param flushInterval how often the background thread publishes what was queued
-   * @param batchSize     datapoints per PutMetricData call (the API takes 1,000 and 1 MB; ours are ~150 bytes each)
-   * @param maxBuffered   datapoints held while CloudWatch is unreachable; past this the newest are dropped
+   * @param batchSize datapoints per PutMetricData call (the API takes 1,000 and 1 MB; ours are ~150
+   *     bytes each)
+   * @param maxBuffered datapoints held while CloudWatch is unreachable; past this the newest are
+   *     dropped
    */
   public record Buffering(Duration flushInterval, int batchSize, int maxBuffered) {
     public Buffering {
-      if (flushInterval.isNegative() || flushInterval.isZero() || batchSize < 1 || batchSize > 1000
+      if (flushInterval.isNegative()
+          || flushInterval.isZero()
+          || batchSize < 1
+          || batchSize > 1000
           || maxBuffered < 1) {
-        throw new IllegalArgumentException("metrics buffering out of range: " + flushInterval + ", batch "
-            + batchSize + ", buffer " + maxBuffered);
+        throw new IllegalArgumentException(
+            "metrics buffering out of range: "
+                + flushInterval
+                + ", batch "
+                + batchSize
+                + ", buffer "
+                + maxBuffered);
       }
     }
 
@@ -45,6 +55,7 @@ public final class CloudWatchMetrics implements MetricSink {
       return new Buffering(flushInterval, 500, 10_000);
     }
   }
+
   /** How long {@link #close()} waits for the last flush. */
   static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -60,24 +71,29 @@ public final class CloudWatchMetrics implements MetricSink {
   private final AtomicLong dropped = new AtomicLong();
 
   /** Batches of 500, at most 10,000 datapoints held. */
-  public CloudWatchMetrics(CloudWatchClient client, Resilience resilience, String namespace, Duration flushInterval) {
+  public CloudWatchMetrics(
+      CloudWatchClient client, Resilience resilience, String namespace, Duration flushInterval) {
     this(client, resilience, namespace, Buffering.every(flushInterval));
   }
 
-  public CloudWatchMetrics(CloudWatchClient client, Resilience resilience, String namespace, Buffering buffering) {
+  public CloudWatchMetrics(
+      CloudWatchClient client, Resilience resilience, String namespace, Buffering buffering) {
     if (namespace == null || namespace.isBlank() || namespace.startsWith("AWS/")) {
-      throw new IllegalArgumentException("metrics namespace must be non-empty and not start with AWS/: " + namespace);
+      throw new IllegalArgumentException(
+          "metrics namespace must be non-empty and not start with AWS/: " + namespace);
     }
     this.client = client;
     this.resilience = resilience;
     this.namespace = namespace;
     this.batchSize = buffering.batchSize();
     this.buffer = new ArrayBlockingQueue<>(buffering.maxBuffered());
-    this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "metrics-flush");
-      t.setDaemon(true);
-      return t;
-    });
+    this.flusher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "metrics-flush");
+              t.setDaemon(true);
+              return t;
+            });
     long ms = buffering.flushInterval().toMillis();
     flusher.scheduleWithFixedDelay(this::flush, ms, ms, TimeUnit.MILLISECONDS);
   }
@@ -94,15 +110,17 @@ public final class CloudWatchMetrics implements MetricSink {
   }
 
   /**
-   * Publishes everything queued so far, in batches. A batch CloudWatch refuses, or that still fails after the
-   * retries, is logged and dropped.
+   * Publishes everything queued so far, in batches. A batch CloudWatch refuses, or that still fails
+   * after the retries, is logged and dropped.
    */
   public synchronized void flush() {
     List<Measurement> batch = new ArrayList<>(batchSize);
     while (buffer.drainTo(batch, batchSize) > 0) {
       List<MetricDatum> data = batch.stream().map(CloudWatchMetrics::datum).toList();
       try {
-        resilience.run("PutMetricData", () -> client.putMetricData(b -> b.namespace(namespace).metricData(data)));
+        resilience.run(
+            "PutMetricData",
+            () -> client.putMetricData(b -> b.namespace(namespace).metricData(data)));
         published.addAndGet(data.size());
       } catch (RuntimeException e) {
         // Metrics must not fail the work they describe: the batch is lost, and we say so.
@@ -136,7 +154,9 @@ public final class CloudWatchMetrics implements MetricSink {
       Thread.currentThread().interrupt();
     }
     if (last.isAlive()) {
-      log.warn("metrics: the last flush to {} did not finish within {}; its datapoints may be lost", namespace,
+      log.warn(
+          "metrics: the last flush to {} did not finish within {}; its datapoints may be lost",
+          namespace,
           CLOSE_WAIT);
     }
   }

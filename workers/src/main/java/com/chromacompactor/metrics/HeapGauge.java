@@ -18,18 +18,23 @@ import javax.management.openmbean.CompositeData;
 /**
  * Heap figures of this JVM, from the memory pools' and the collectors' own accounting.
  *
- * <p>{@link #peakHeapMb()} is the peak of the run on the calling thread: in a process that runs one compaction (the
- * CLI) that is the JVM's peak since start; in the long-lived worker, which runs task after task, and two at once, each
- * task opens a {@link Window} on its thread and gets the peak of its own lifetime. A window does not reset the pools'
- * peaks, which are the JVM's alone: resetting them for one task would lose the peak of another that runs beside it.
- * Instead each window keeps the highest heap use seen while it is open: the use just before each collection (between
- * two collections the heap only grows, so that is where its peaks are), and the use when it is read.
+ * <p>{@link #peakHeapMb()} is the peak of the run on the calling thread: in a process that runs one
+ * compaction (the CLI) that is the JVM's peak since start; in the long-lived worker, which runs
+ * task after task, and two at once, each task opens a {@link Window} on its thread and gets the
+ * peak of its own lifetime. A window does not reset the pools' peaks, which are the JVM's alone:
+ * resetting them for one task would lose the peak of another that runs beside it. Instead each
+ * window keeps the highest heap use seen while it is open: the use just before each collection
+ * (between two collections the heap only grows, so that is where its peaks are), and the use when
+ * it is read.
  */
 public final class HeapGauge {
   private static final ThreadLocal<Window> CURRENT = new ThreadLocal<>();
   private static final Set<Window> OPEN = ConcurrentHashMap.newKeySet();
-  private static final List<String> HEAP_POOLS = ManagementFactory.getMemoryPoolMXBeans().stream()
-      .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).toList();
+  private static final List<String> HEAP_POOLS =
+      ManagementFactory.getMemoryPoolMXBeans().stream()
+          .filter(p -> p.getType() == MemoryType.HEAP)
+          .map(MemoryPoolMXBean::getName)
+          .toList();
 
   static {
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -42,8 +47,8 @@ public final class HeapGauge {
   private HeapGauge() {}
 
   /**
-   * The highest heap use of the run on this thread, in MiB: since its {@link Window} opened, or without one, since the
-   * JVM started (summed over the heap pools' peaks).
+   * The highest heap use of the run on this thread, in MiB: since its {@link Window} opened, or
+   * without one, since the JVM started (summed over the heap pools' peaks).
    */
   public static long peakHeapMb() {
     Window w = CURRENT.get();
@@ -63,7 +68,10 @@ public final class HeapGauge {
     return usedHeapBytes() >> 20;
   }
 
-  /** Starts measuring the peak of the run on this thread (one task of the worker) until the window is closed. */
+  /**
+   * Starts measuring the peak of the run on this thread (one task of the worker) until the window
+   * is closed.
+   */
   public static Window openWindow() {
     Window w = new Window();
     OPEN.add(w);
@@ -78,7 +86,10 @@ public final class HeapGauge {
 
     private Window() {}
 
-    /** The highest heap use since the window opened, in MiB, the use right now included while it is open. */
+    /**
+     * The highest heap use since the window opened, in MiB, the use right now included while it is
+     * open.
+     */
     public long peakMb() {
       if (OPEN.contains(this)) {
         see(usedHeapBytes());
@@ -90,7 +101,10 @@ public final class HeapGauge {
       peakBytes.accumulateAndGet(bytes, Math::max);
     }
 
-    /** Ends the measurement; {@link #peakMb()} keeps its last figure. Call it on the thread that opened it. */
+    /**
+     * Ends the measurement; {@link #peakMb()} keeps its last figure. Call it on the thread that
+     * opened it.
+     */
     @Override
     public void close() {
       see(usedHeapBytes());
@@ -105,13 +119,19 @@ public final class HeapGauge {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  /** A collection ended: the heap use just before it was a peak for every window open at that moment. */
+  /**
+   * A collection ended: the heap use just before it was a peak for every window open at that
+   * moment.
+   */
   private static void collected(Notification n, Object handback) {
-    if (OPEN.isEmpty() || !GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+    if (OPEN.isEmpty()
+        || !GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
       return;
     }
-    Map<String, MemoryUsage> before = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData())
-        .getGcInfo().getMemoryUsageBeforeGc();
+    Map<String, MemoryUsage> before =
+        GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData())
+            .getGcInfo()
+            .getMemoryUsageBeforeGc();
     long bytes = 0;
     for (String pool : HEAP_POOLS) {
       MemoryUsage u = before.get(pool);

@@ -7,13 +7,14 @@ import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 /**
  * One datapoint of a custom metric.
  *
- * @param name       one of {@code MetricNames}
- * @param value      a finite number
- * @param unit       CloudWatch's unit
+ * @param name one of {@code MetricNames}
+ * @param value a finite number
+ * @param unit CloudWatch's unit
  * @param dimensions where known; {@link MetricDimensions#NONE} for the aggregate series
- * @param at         when it was measured
+ * @param at when it was measured
  */
-public record Measurement(String name, double value, StandardUnit unit, MetricDimensions dimensions, Instant at) {
+public record Measurement(
+    String name, double value, StandardUnit unit, MetricDimensions dimensions, Instant at) {
   public Measurement {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(unit, "unit");
@@ -24,7 +25,8 @@ public record Measurement(String name, double value, StandardUnit unit, MetricDi
     }
   }
 
-  public static Measurement now(String name, double value, StandardUnit unit, MetricDimensions dimensions) {
+  public static Measurement now(
+      String name, double value, StandardUnit unit, MetricDimensions dimensions) {
     return new Measurement(name, value, unit, dimensions, Instant.now());
   }
 }

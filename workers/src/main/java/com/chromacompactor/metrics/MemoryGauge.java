@@ -9,18 +9,24 @@ import java.util.OptionalLong;
  * Memory of this container, as a share of its limit, and the process's peak resident set.
  *
  * <p>Where the figures come from, first match wins:
+ *
  * <ol>
- *   <li>cgroup v2: {@code memory.current} and {@code memory.max} under the cgroup root ({@code max} means no limit);
- *   <li>cgroup v1: {@code memory/memory.usage_in_bytes} and {@code memory/memory.limit_in_bytes} (a limit near
- *       {@code Long.MAX_VALUE} means none);
+ *   <li>cgroup v2: {@code memory.current} and {@code memory.max} under the cgroup root ({@code max}
+ *       means no limit);
+ *   <li>cgroup v1: {@code memory/memory.usage_in_bytes} and {@code memory/memory.limit_in_bytes} (a
+ *       limit near {@code Long.MAX_VALUE} means none);
  *   <li>no limit: the JVM heap, used over {@code -Xmx}.
  * </ol>
- * In both cgroup versions the inactive file cache ({@code inactive_file}, {@code total_inactive_file} in
- * {@code memory.stat}) is taken off the usage, as ECS and {@code docker stats} do: the kernel drops it before it
- * kills anything.
+ *
+ * In both cgroup versions the inactive file cache ({@code inactive_file}, {@code
+ * total_inactive_file} in {@code memory.stat}) is taken off the usage, as ECS and {@code docker
+ * stats} do: the kernel drops it before it kills anything.
  */
 public final class MemoryGauge {
-  /** The kernel's "unlimited" on cgroup v1 is a page-rounded Long.MAX_VALUE; anything above 2^60 counts as none. */
+  /**
+   * The kernel's "unlimited" on cgroup v1 is a page-rounded Long.MAX_VALUE; anything above 2^60
+   * counts as none.
+   */
   private static final long NO_LIMIT_V1 = 1L << 60;
 
   private final Path cgroupRoot;
@@ -46,7 +52,9 @@ public final class MemoryGauge {
 
   /** Which limit a reading is measured against. */
   public enum Source {
-    CGROUP_V2, CGROUP_V1, JVM_HEAP
+    CGROUP_V2,
+    CGROUP_V1,
+    JVM_HEAP
   }
 
   public Reading read() {
@@ -73,7 +81,8 @@ public final class MemoryGauge {
         }
       }
     } catch (IOException | NumberFormatException e) {
-      return OptionalLong.empty(); // not Linux, or a format we do not know: no figure rather than a wrong one
+      return OptionalLong
+          .empty(); // not Linux, or a format we do not know: no figure rather than a wrong one
     }
     return OptionalLong.empty();
   }

@@ -14,9 +14,9 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 
 /**
- * Publishes {@value MetricNames#MEMORY_USAGE_PERCENT} and {@value MetricNames#PEAK_RSS_MB} every interval while the
- * worker runs: once with no dimension (the memory alarm's series) and once per distinct set of dimensions of the
- * tasks running at that moment.
+ * Publishes {@value MetricNames#MEMORY_USAGE_PERCENT} and {@value MetricNames#PEAK_RSS_MB} every
+ * interval while the worker runs: once with no dimension (the memory alarm's series) and once per
+ * distinct set of dimensions of the tasks running at that moment.
  */
 public final class MemorySampler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MemorySampler.class);
@@ -29,16 +29,21 @@ public final class MemorySampler implements AutoCloseable {
   /**
    * @param runningTasks the dimensions of the tasks in flight, asked at each sample
    */
-  public MemorySampler(MemoryGauge gauge, MetricSink sink, Supplier<? extends Iterable<MetricDimensions>> runningTasks,
+  public MemorySampler(
+      MemoryGauge gauge,
+      MetricSink sink,
+      Supplier<? extends Iterable<MetricDimensions>> runningTasks,
       Duration interval) {
     this.gauge = gauge;
     this.sink = sink;
     this.runningTasks = runningTasks;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "memory-sampler");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "memory-sampler");
+              t.setDaemon(true);
+              return t;
+            });
     long ms = interval.toMillis();
     timer.scheduleWithFixedDelay(this::sampleSafely, 0, ms, TimeUnit.MILLISECONDS);
   }
@@ -54,9 +59,13 @@ public final class MemorySampler implements AutoCloseable {
       series.add(d);
     }
     for (MetricDimensions d : series) {
-      sink.put(new Measurement(MetricNames.MEMORY_USAGE_PERCENT, reading.percent(), StandardUnit.PERCENT, d, at));
+      sink.put(
+          new Measurement(
+              MetricNames.MEMORY_USAGE_PERCENT, reading.percent(), StandardUnit.PERCENT, d, at));
       if (peakRss.isPresent()) {
-        sink.put(new Measurement(MetricNames.PEAK_RSS_MB, peakRss.getAsLong(), StandardUnit.MEGABYTES, d, at));
+        sink.put(
+            new Measurement(
+                MetricNames.PEAK_RSS_MB, peakRss.getAsLong(), StandardUnit.MEGABYTES, d, at));
       }
     }
     return reading;
@@ -65,7 +74,9 @@ public final class MemorySampler implements AutoCloseable {
   private void sampleSafely() {
     try {
       MemoryGauge.Reading r = sample();
-      log.debug("memory: {}% of {} MB ({})", String.format("%.1f", r.percent()), r.limitBytes() >> 20, r.source());
+      log.debug(
+          "memory: {}% of {} MB ({})",
+          String.format("%.1f", r.percent()), r.limitBytes() >> 20, r.source());
     } catch (RuntimeException e) {
       // A scheduled task that throws is never run again; one bad reading must not end the sampling.
       log.warn("memory sample failed: {}", e.toString());

@@ -6,13 +6,13 @@ import java.util.List;
 import software.amazon.awssdk.services.cloudwatch.model.Dimension;
 
 /**
- * The dimensions of one datapoint: {@value MetricNames#DIMENSION_BATCH}, {@value MetricNames#DIMENSION_COLLECTION}
- * and {@value MetricNames#DIMENSION_LINEAGE}, each only where known. {@link #NONE} is the aggregate series that
- * alarms and the dashboard watch.
+ * The dimensions of one datapoint: {@value MetricNames#DIMENSION_BATCH}, {@value
+ * MetricNames#DIMENSION_COLLECTION} and {@value MetricNames#DIMENSION_LINEAGE}, each only where
+ * known. {@link #NONE} is the aggregate series that alarms and the dashboard watch.
  *
- * @param batch      the batch id, or null
+ * @param batch the batch id, or null
  * @param collection the collection name, or null
- * @param lineage    the lineage's dimension value ({@link MetricNames#lineageDimension}), or null
+ * @param lineage the lineage's dimension value ({@link MetricNames#lineageDimension}), or null
  */
 public record MetricDimensions(String batch, String collection, String lineage) {
   public static final MetricDimensions NONE = new MetricDimensions(null, null, null);
@@ -51,7 +51,11 @@ public record MetricDimensions(String batch, String collection, String lineage) 
       out.add(Dimension.builder().name(MetricNames.DIMENSION_BATCH).value(clip(batch)).build());
     }
     if (collection != null) {
-      out.add(Dimension.builder().name(MetricNames.DIMENSION_COLLECTION).value(clip(collection)).build());
+      out.add(
+          Dimension.builder()
+              .name(MetricNames.DIMENSION_COLLECTION)
+              .value(clip(collection))
+              .build());
     }
     if (lineage != null) {
       out.add(Dimension.builder().name(MetricNames.DIMENSION_LINEAGE).value(clip(lineage)).build());

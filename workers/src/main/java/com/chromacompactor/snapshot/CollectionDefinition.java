@@ -4,7 +4,11 @@ import java.util.Map;
 
 /** What the snapshot's sysdb rows say of a collection, settled once every delta has been merged. */
 public record CollectionDefinition(
-    CollectionSlot slot, Integer dimension, String configJson, String schemaJson, Map<String, Object> metadata) {
+    CollectionSlot slot,
+    Integer dimension,
+    String configJson,
+    String schemaJson,
+    Map<String, Object> metadata) {
   public CollectionDefinition {
     metadata = Map.copyOf(metadata);
   }

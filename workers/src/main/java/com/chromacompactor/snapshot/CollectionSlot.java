@@ -6,15 +6,25 @@ import com.chromacompactor.chroma.HnswConfig;
 
 /**
  * A collection of the snapshot being written, with the index parameters of the first delta that had
- * it. Its ids are derived from its key, so compacting the same deltas twice gives the same collection
- * and segment ids.
+ * it. Its ids are derived from its key, so compacting the same deltas twice gives the same
+ * collection and segment ids.
  */
-public record CollectionSlot(int ordinal, CollectionKey key, HnswConfig hnsw, String collectionId,
-    String metadataSegmentId, String vectorSegmentId) {
+public record CollectionSlot(
+    int ordinal,
+    CollectionKey key,
+    HnswConfig hnsw,
+    String collectionId,
+    String metadataSegmentId,
+    String vectorSegmentId) {
 
   public static CollectionSlot of(int ordinal, CollectionInfo first) {
     CollectionKey k = first.key();
-    return new CollectionSlot(ordinal, k, first.hnsw(), k.derivedUuid("collection"), k.derivedUuid("metadata-segment"),
+    return new CollectionSlot(
+        ordinal,
+        k,
+        first.hnsw(),
+        k.derivedUuid("collection"),
+        k.derivedUuid("metadata-segment"),
         k.derivedUuid("vector-segment"));
   }
 

@@ -18,19 +18,22 @@ import java.util.List;
 
 /**
  * A previous snapshot as the start of a new one: whether it can be taken over as it stands, and its
- * index folders. It asks the base only through {@link DeltaReader}: the SQL on Chroma's tables stays in
- * the format layer.
+ * index folders. It asks the base only through {@link DeltaReader}: the SQL on Chroma's tables
+ * stays in the format layer.
  */
 final class IndexedBase {
   private IndexedBase() {}
 
-  /** A collection of a base that can be taken over: its description, live records and index (null if empty). */
+  /**
+   * A collection of a base that can be taken over: its description, live records and index (null if
+   * empty).
+   */
   record Collection(CollectionInfo info, long records, BaseIndex index) {}
 
   /**
-   * What to do with a base: take it over ({@code collections} set), or merge it as a delta, and why; in
-   * either case the base's collections whose indexes a merged base may still lend ({@code extendable},
-   * empty when the base is of another format).
+   * What to do with a base: take it over ({@code collections} set), or merge it as a delta, and
+   * why; in either case the base's collections whose indexes a merged base may still lend ({@code
+   * extendable}, empty when the base is of another format).
    */
   record Plan(List<Collection> collections, String reasonToMerge, List<CollectionInfo> extendable) {
     static Plan merge(String reason, List<CollectionInfo> extendable) {
@@ -45,11 +48,13 @@ final class IndexedBase {
   /**
    * Whether the indexed writer can take {@code base}'s {@code chroma.sqlite3} over as it stands: a
    * compacted state this writer wrote in {@code target}'s format (nothing in the queue or {@code
-   * max_seq_id} past {@link com.chromacompactor.chroma.ChromaFormat#appliedSeqId()}, no WAL, collection and segment ids derived as {@link CollectionSlot} derives them, every record in a
+   * max_seq_id} past {@link com.chromacompactor.chroma.ChromaFormat#appliedSeqId()}, no WAL,
+   * collection and segment ids derived as {@link CollectionSlot} derives them, every record in a
    * collection's metadata segment) and, per collection with records, an index that fits its
-   * parameters. Otherwise (a queue-route snapshot, one Chroma wrote, one for another release line) the
-   * base is merged as a delta, for the reason given. A base that is not a valid Chroma directory at all is
-   * refused, as any delta would be, and one whose index files are broken is {@code CORRUPT_HNSW}.
+   * parameters. Otherwise (a queue-route snapshot, one Chroma wrote, one for another release line)
+   * the base is merged as a delta, for the reason given. A base that is not a valid Chroma
+   * directory at all is refused, as any delta would be, and one whose index files are broken is
+   * {@code CORRUPT_HNSW}.
    */
   static Plan plan(Path base, ChromaTarget target) throws IOException {
     if (Files.exists(base.resolve(DeltaReader.SQLITE_FILE + "-wal"))) {
@@ -57,22 +62,35 @@ final class IndexedBase {
     }
     try (DeltaReader reader = DeltaReader.open(base, DeltaOrigin.COMPACTOR)) {
       if (reader.format() != target.format()) {
-        return Plan.merge("it is in the format of chromadb " + reader.format().releases() + ", the target is "
-            + target.readers() + " (--chroma-version " + target.version() + ")", List.of());
+        return Plan.merge(
+            "it is in the format of chromadb "
+                + reader.format().releases()
+                + ", the target is "
+                + target.readers()
+                + " (--chroma-version "
+                + target.version()
+                + ")",
+            List.of());
       }
       List<CollectionInfo> infos = reader.collections();
       long applied = target.format().appliedSeqId();
-      if (reader.highestQueueSeq() > applied || reader.maxSeqIdValues().stream().anyMatch(v -> v != applied)) {
-        return Plan.merge("it holds queue rows or max_seq_id rows past " + applied
-            + " (not a compacted snapshot of this compactor)", infos);
+      if (reader.highestQueueSeq() > applied
+          || reader.maxSeqIdValues().stream().anyMatch(v -> v != applied)) {
+        return Plan.merge(
+            "it holds queue rows or max_seq_id rows past "
+                + applied
+                + " (not a compacted snapshot of this compactor)",
+            infos);
       }
       List<Collection> out = new ArrayList<>();
       long total = 0;
       for (CollectionInfo info : reader.collections()) {
         CollectionSlot derived = CollectionSlot.of(0, info);
-        if (!derived.collectionId().equals(info.id()) || !derived.metadataSegmentId().equals(info.metadataSegmentId())
+        if (!derived.collectionId().equals(info.id())
+            || !derived.metadataSegmentId().equals(info.metadataSegmentId())
             || !derived.vectorSegmentId().equals(info.vectorSegmentId())) {
-          return Plan.merge("collection " + info.key() + " has ids this compactor did not derive", infos);
+          return Plan.merge(
+              "collection " + info.key() + " has ids this compactor did not derive", infos);
         }
         long records = reader.segmentRecords(info);
         BaseIndex index = null;
@@ -82,14 +100,24 @@ final class IndexedBase {
           }
           index = open(base, info.vectorSegmentId(), info.hnsw(), info.dimension());
           if (index == null) {
-            return Plan.merge("collection " + info.key() + " has no index this run can extend", infos);
+            return Plan.merge(
+                "collection " + info.key() + " has no index this run can extend", infos);
           }
           if (index.records() != records) {
-            // Every record must have its element: a base whose rows and index disagree would lose records.
+            // Every record must have its element: a base whose rows and index disagree would lose
+            // records.
             // The count is checked here, and each record's element when the id map is written.
-            throw new CorruptDeltaException(base, DeltaProblem.CORRUPT_HNSW, "collection " + info.key() + ": "
-                + records + " records but " + index.records() + " of them have a live element in the index "
-                + info.vectorSegmentId());
+            throw new CorruptDeltaException(
+                base,
+                DeltaProblem.CORRUPT_HNSW,
+                "collection "
+                    + info.key()
+                    + ": "
+                    + records
+                    + " records but "
+                    + index.records()
+                    + " of them have a live element in the index "
+                    + info.vectorSegmentId());
           }
         }
         total += records;
@@ -103,10 +131,12 @@ final class IndexedBase {
   }
 
   /**
-   * The index of {@code slot}'s collection in a base whose collections are {@code extendable} (matched by
-   * tenant, database and name), or null: no such collection, or an index this run cannot extend.
+   * The index of {@code slot}'s collection in a base whose collections are {@code extendable}
+   * (matched by tenant, database and name), or null: no such collection, or an index this run
+   * cannot extend.
    */
-  static BaseIndex find(Path base, List<CollectionInfo> extendable, CollectionSlot slot, int dimension)
+  static BaseIndex find(
+      Path base, List<CollectionInfo> extendable, CollectionSlot slot, int dimension)
       throws CorruptDeltaException {
     for (CollectionInfo info : extendable) {
       if (info.key().equals(slot.key())) {
@@ -116,11 +146,14 @@ final class IndexedBase {
     return null;
   }
 
-  private static BaseIndex open(Path base, String segment, HnswConfig hnsw, int dimension) throws CorruptDeltaException {
+  private static BaseIndex open(Path base, String segment, HnswConfig hnsw, int dimension)
+      throws CorruptDeltaException {
     try {
-      return BaseIndex.open(base.resolve(segment), hnsw.params(dimension), hnsw.space().vectorForm());
+      return BaseIndex.open(
+          base.resolve(segment), hnsw.params(dimension), hnsw.space().vectorForm());
     } catch (NoSuchFileException e) {
-      throw new CorruptDeltaException(base, DeltaProblem.MISSING_HNSW, segment + ": " + e.getFile() + " is missing", e);
+      throw new CorruptDeltaException(
+          base, DeltaProblem.MISSING_HNSW, segment + ": " + e.getFile() + " is missing", e);
     } catch (CorruptIndexException e) {
       throw corrupt(base, e);
     } catch (IOException e) {

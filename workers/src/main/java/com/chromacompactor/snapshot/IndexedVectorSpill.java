@@ -11,9 +11,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * One collection's vectors during the merge, in a scratch file off the heap: slot {@code s} holds
  * {@code dimension} little-endian floats at {@code s · 4 · dimension}. Inserts append. A replace
- * overwrites its slot only if that slot was written by the open delta; otherwise it appends, so that
- * a rolled-back delta leaves every committed vector intact ({@link #rollback} forgets the slots
- * appended since the last commit; SQLite rolls back the id-to-slot rows).
+ * overwrites its slot only if that slot was written by the open delta; otherwise it appends, so
+ * that a rolled-back delta leaves every committed vector intact ({@link #rollback} forgets the
+ * slots appended since the last commit; SQLite rolls back the id-to-slot rows).
  */
 final class IndexedVectorSpill implements Closeable {
   private final FileChannel file;
@@ -23,8 +23,9 @@ final class IndexedVectorSpill implements Closeable {
   private long committed;
 
   IndexedVectorSpill(Path path, int dimension) throws IOException {
-    this.file = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+    this.file =
+        FileChannel.open(
+            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     this.dimension = dimension;
     this.buffer = ByteBuffer.allocateDirect(dimension * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
   }
@@ -39,7 +40,9 @@ final class IndexedVectorSpill implements Closeable {
     return slot;
   }
 
-  /** Writes {@code v} for a record now in {@code slot}; returns the slot that holds it afterwards. */
+  /**
+   * Writes {@code v} for a record now in {@code slot}; returns the slot that holds it afterwards.
+   */
   long replace(long slot, float[] v) throws IOException {
     if (slot >= committed) {
       write(slot, v);
@@ -50,7 +53,8 @@ final class IndexedVectorSpill implements Closeable {
 
   private void write(long slot, float[] v) throws IOException {
     if (v.length != dimension) {
-      throw new IllegalArgumentException("vector of dimension " + v.length + ", the collection's is " + dimension);
+      throw new IllegalArgumentException(
+          "vector of dimension " + v.length + ", the collection's is " + dimension);
     }
     buffer.clear();
     buffer.asFloatBuffer().put(v);

@@ -3,8 +3,8 @@ package com.chromacompactor.snapshot;
 import org.slf4j.LoggerFactory;
 
 /**
- * Progress of the index builds that end a snapshot, which take minutes at a million vectors, and notices
- * about how it is built.
+ * Progress of the index builds that end a snapshot, which take minutes at a million vectors, and
+ * notices about how it is built.
  */
 @FunctionalInterface
 public interface IndexingListener {
@@ -15,7 +15,8 @@ public interface IndexingListener {
 
   /**
    * Something the user should know about how the snapshot is built, such as a base snapshot that is
-   * rebuilt rather than extended, and why. Logged unless the listener shows it itself (the CLI does).
+   * rebuilt rather than extended, and why. Logged unless the listener shows it itself (the CLI
+   * does).
    */
   default void notice(String message) {
     LoggerFactory.getLogger(IndexingListener.class).info(message);

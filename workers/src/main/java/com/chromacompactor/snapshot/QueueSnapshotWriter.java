@@ -21,23 +21,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a snapshot by the queue route (docs/chroma-format.md, "The queue route"): Chroma's own schema
- * as the target's release writes it (its migrations replayed byte for byte), the sysdb rows of every
- * collection, and one ADD row in {@code embeddings_queue} per live record. Chroma builds the metadata
- * segment and the HNSW index from the queue when a reader first opens a collection (0.6 and 1.x alike).
+ * Writes a snapshot by the queue route (docs/chroma-format.md, "The queue route"): Chroma's own
+ * schema as the target's release writes it (its migrations replayed byte for byte), the sysdb rows
+ * of every collection, and one ADD row in {@code embeddings_queue} per live record. Chroma builds
+ * the metadata segment and the HNSW index from the queue when a reader first opens a collection
+ * (0.6 and 1.x alike).
  *
- * <p>The snapshot's own queue is the merge's spill: an upsert of a known id rewrites that id's row in
- * place. Ids are found through a scratch table in a separate SQLite file (attached, so that one
+ * <p>The snapshot's own queue is the merge's spill: an upsert of a known id rewrites that id's row
+ * in place. Ids are found through a scratch table in a separate SQLite file (attached, so that one
  * transaction covers both), which keeps the heap flat however many records pass.
  *
- * <p>Lifecycle: {@link #create}, then per delta {@link #begin(DeltaOrigin)} … {@link #commit()} or {@link
- * #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
+ * <p>Lifecycle: {@link #create}, then per delta {@link #begin(DeltaOrigin)} … {@link #commit()} or
+ * {@link #rollback()}, then {@link #finish(List)} once, then {@link #close()}.
  */
 public final class QueueSnapshotWriter implements SnapshotWriter {
   static final String CREATED_AT = SnapshotDatabase.CREATED_AT;
 
-  private static final String SCRATCH_DDL = "CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL,"
-      + " seq INTEGER NOT NULL, PRIMARY KEY (coll, id)) WITHOUT ROWID";
+  private static final String SCRATCH_DDL =
+      "CREATE TABLE scratch.ids (coll INTEGER NOT NULL, id TEXT NOT NULL,"
+          + " seq INTEGER NOT NULL, PRIMARY KEY (coll, id)) WITHOUT ROWID";
 
   private final SnapshotDatabase database;
   private final Connection db;
@@ -56,12 +58,20 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
     this.database = database;
     this.db = database.connection();
     this.target = target;
-    find = db.prepareStatement("SELECT q.seq_id, q.metadata FROM scratch.ids i JOIN embeddings_queue q"
-        + " ON q.seq_id = i.seq WHERE i.coll = ? AND i.id = ?");
-    insertRow = db.prepareStatement("INSERT INTO embeddings_queue (seq_id, created_at, operation, topic, id,"
-        + " vector, encoding, metadata) VALUES (?, '" + CREATED_AT + "', 0, ?, ?, ?, 'FLOAT32', ?)");
+    find =
+        db.prepareStatement(
+            "SELECT q.seq_id, q.metadata FROM scratch.ids i JOIN embeddings_queue q"
+                + " ON q.seq_id = i.seq WHERE i.coll = ? AND i.id = ?");
+    insertRow =
+        db.prepareStatement(
+            "INSERT INTO embeddings_queue (seq_id, created_at, operation, topic, id,"
+                + " vector, encoding, metadata) VALUES (?, '"
+                + CREATED_AT
+                + "', 0, ?, ?, ?, 'FLOAT32', ?)");
     insertId = db.prepareStatement("INSERT INTO scratch.ids (coll, id, seq) VALUES (?, ?, ?)");
-    updateRow = db.prepareStatement("UPDATE embeddings_queue SET vector = ?, metadata = ? WHERE seq_id = ?");
+    updateRow =
+        db.prepareStatement(
+            "UPDATE embeddings_queue SET vector = ?, metadata = ? WHERE seq_id = ?");
     deleteRow = db.prepareStatement("DELETE FROM embeddings_queue WHERE seq_id = ?");
     deleteId = db.prepareStatement("DELETE FROM scratch.ids WHERE coll = ? AND id = ?");
   }
@@ -77,12 +87,14 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   }
 
   /**
-   * Creates {@code chroma.sqlite3} in the (empty) snapshot folder, in {@code target}'s schema, and the id
-   * index in {@code scratch}.
+   * Creates {@code chroma.sqlite3} in the (empty) snapshot folder, in {@code target}'s schema, and
+   * the id index in {@code scratch}.
    */
-  public static QueueSnapshotWriter create(Path snapshotDir, Path scratchDir, ChromaTarget target) throws IOException {
+  public static QueueSnapshotWriter create(Path snapshotDir, Path scratchDir, ChromaTarget target)
+      throws IOException {
     Path sqlite = snapshotDir.resolve(DeltaReader.SQLITE_FILE);
-    SnapshotDatabase database = SnapshotDatabase.create(sqlite, scratchDir.resolve("ids.sqlite3"), SCRATCH_DDL, target);
+    SnapshotDatabase database =
+        SnapshotDatabase.create(sqlite, scratchDir.resolve("ids.sqlite3"), SCRATCH_DDL, target);
     boolean success = false;
     try {
       QueueSnapshotWriter w = new QueueSnapshotWriter(database, target);
@@ -104,7 +116,8 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
 
   @Override
   public void begin(DeltaOrigin origin) {
-    checkOpen(); // the queue carries floats as text, parsed by Chroma once on open, whatever the origin
+    checkOpen(); // the queue carries floats as text, parsed by Chroma once on open, whatever the
+    // origin
   }
 
   @Override
@@ -161,7 +174,8 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
       insertId.setLong(3, seq);
       insertId.executeUpdate();
     } catch (SQLException e) {
-      throw new IOException("writing record '" + r.id() + "' of " + slot.key() + ": " + e.getMessage(), e);
+      throw new IOException(
+          "writing record '" + r.id() + "' of " + slot.key() + ": " + e.getMessage(), e);
     }
   }
 
@@ -176,7 +190,8 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
       updateRow.setLong(3, stored.seqId());
       updateRow.executeUpdate();
     } catch (SQLException e) {
-      throw new IOException("rewriting record '" + r.id() + "' of " + stored.slot().key() + ": " + e.getMessage(), e);
+      throw new IOException(
+          "rewriting record '" + r.id() + "' of " + stored.slot().key() + ": " + e.getMessage(), e);
     }
   }
 
@@ -194,7 +209,9 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
     }
   }
 
-  /** Chroma's FLOAT32 encoding: raw little-endian floats (the driver keeps the array it is given). */
+  /**
+   * Chroma's FLOAT32 encoding: raw little-endian floats (the driver keeps the array it is given).
+   */
   private static byte[] vectorBytes(float[] v) {
     ByteBuffer b = ByteBuffer.allocate(v.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(v);
@@ -207,7 +224,8 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
    * deleted and the journal mode is Chroma's.
    */
   @Override
-  public Map<CollectionKey, Long> finish(List<CollectionDefinition> collections) throws IOException {
+  public Map<CollectionKey, Long> finish(List<CollectionDefinition> collections)
+      throws IOException {
     checkOpen();
     finished = true;
     try {
@@ -224,7 +242,8 @@ public final class QueueSnapshotWriter implements SnapshotWriter {
   }
 
   private long countRows(CollectionSlot slot) throws SQLException {
-    try (PreparedStatement ps = db.prepareStatement("SELECT count(*) FROM embeddings_queue WHERE topic = ?")) {
+    try (PreparedStatement ps =
+        db.prepareStatement("SELECT count(*) FROM embeddings_queue WHERE topic = ?")) {
       ps.setString(1, slot.topic());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

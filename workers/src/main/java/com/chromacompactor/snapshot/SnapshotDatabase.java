@@ -17,11 +17,11 @@ import java.util.Set;
 import org.sqlite.SQLiteConfig;
 
 /**
- * A snapshot's {@code chroma.sqlite3} while a writer builds it, with the writer's scratch tables in a
- * private SQLite file attached as {@code scratch}, so that one transaction per delta covers both. The
- * snapshot writers share it: {@link #create} (Chroma's schema for the target) or {@link #takeOver} (a
- * copy of a previous snapshot's file), {@link #commit}/{@link #rollback} per delta, {@link #finish}
- * (the scratch file detached and deleted, Chroma's journal mode), {@link #close}.
+ * A snapshot's {@code chroma.sqlite3} while a writer builds it, with the writer's scratch tables in
+ * a private SQLite file attached as {@code scratch}, so that one transaction per delta covers both.
+ * The snapshot writers share it: {@link #create} (Chroma's schema for the target) or {@link
+ * #takeOver} (a copy of a previous snapshot's file), {@link #commit}/{@link #rollback} per delta,
+ * {@link #finish} (the scratch file detached and deleted, Chroma's journal mode), {@link #close}.
  */
 final class SnapshotDatabase implements AutoCloseable {
   /**
@@ -47,20 +47,25 @@ final class SnapshotDatabase implements AutoCloseable {
     return open(sqlite, scratch, scratchDdl, target);
   }
 
-  /** Opens {@code sqlite}, a copy of a previous snapshot's file that has Chroma's schema already. */
-  static SnapshotDatabase takeOver(Path sqlite, Path scratch, String scratchDdl) throws IOException {
+  /**
+   * Opens {@code sqlite}, a copy of a previous snapshot's file that has Chroma's schema already.
+   */
+  static SnapshotDatabase takeOver(Path sqlite, Path scratch, String scratchDdl)
+      throws IOException {
     return open(sqlite, scratch, scratchDdl, null);
   }
 
-  private static SnapshotDatabase open(Path sqlite, Path scratch, String scratchDdl, ChromaTarget schemaOf)
-      throws IOException {
+  private static SnapshotDatabase open(
+      Path sqlite, Path scratch, String scratchDdl, ChromaTarget schemaOf) throws IOException {
     Connection db = null;
     boolean success = false;
     try {
       Files.deleteIfExists(scratch);
       SQLiteConfig config = new SQLiteConfig();
-      // Otherwise sqlite-jdbc prepares and runs "SELECT last_insert_rowid()" after every INSERT, for
-      // getGeneratedKeys, which nothing here calls: a quarter of the merge's SQLite time on 100 x 250.
+      // Otherwise sqlite-jdbc prepares and runs "SELECT last_insert_rowid()" after every INSERT,
+      // for
+      // getGeneratedKeys, which nothing here calls: a quarter of the merge's SQLite time on 100 x
+      // 250.
       config.setGetGeneratedKeys(false);
       db = DriverManager.getConnection("jdbc:sqlite:" + sqlite, config.toProperties());
       try (Statement st = db.createStatement()) {
@@ -117,7 +122,8 @@ final class SnapshotDatabase implements AutoCloseable {
   }
 
   /** Writes the sysdb rows of every collection in {@code target}'s form. */
-  void writeCollections(ChromaTarget target, List<CollectionDefinition> collections) throws SQLException {
+  void writeCollections(ChromaTarget target, List<CollectionDefinition> collections)
+      throws SQLException {
     Set<String> databases = new HashSet<>();
     for (SysdbWriter.CollectionRow row : rows(collections)) {
       SysdbWriter.writeCollection(db, target.format(), row, databases);
@@ -125,7 +131,8 @@ final class SnapshotDatabase implements AutoCloseable {
   }
 
   /** Marks a compacted snapshot's collections applied, as {@link SysdbWriter#markApplied} says. */
-  void markApplied(ChromaTarget target, List<CollectionDefinition> collections) throws SQLException {
+  void markApplied(ChromaTarget target, List<CollectionDefinition> collections)
+      throws SQLException {
     SysdbWriter.markApplied(db, target.format(), rows(collections), CREATED_AT);
   }
 
@@ -133,8 +140,15 @@ final class SnapshotDatabase implements AutoCloseable {
     List<SysdbWriter.CollectionRow> out = new ArrayList<>();
     for (CollectionDefinition c : collections) {
       CollectionSlot s = c.slot();
-      out.add(new SysdbWriter.CollectionRow(s.key(), s.collectionId(), s.metadataSegmentId(), s.vectorSegmentId(),
-          c.dimension(), s.hnsw(), ConfigSources.of(c.configJson(), c.schemaJson(), c.metadata())));
+      out.add(
+          new SysdbWriter.CollectionRow(
+              s.key(),
+              s.collectionId(),
+              s.metadataSegmentId(),
+              s.vectorSegmentId(),
+              c.dimension(),
+              s.hnsw(),
+              ConfigSources.of(c.configJson(), c.schemaJson(), c.metadata())));
     }
     return out;
   }

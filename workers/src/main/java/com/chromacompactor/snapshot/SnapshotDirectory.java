@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * A snapshot folder under construction: written in a hidden folder beside its destination and renamed
- * into place only when complete, so that the destination either holds a whole snapshot or nothing.
+ * A snapshot folder under construction: written in a hidden folder beside its destination and
+ * renamed into place only when complete, so that the destination either holds a whole snapshot or
+ * nothing.
  */
 public final class SnapshotDirectory implements AutoCloseable {
   private final Path destination;
@@ -31,11 +32,18 @@ public final class SnapshotDirectory implements AutoCloseable {
   public static SnapshotDirectory beside(Path destination) throws IOException {
     Path dest = destination.toAbsolutePath().normalize();
     if (Files.exists(dest)) {
-      throw new FileAlreadyExistsException(dest.toString(), null, "the output already exists; refusing to overwrite it");
+      throw new FileAlreadyExistsException(
+          dest.toString(), null, "the output already exists; refusing to overwrite it");
     }
     Path parent = dest.getParent();
     Files.createDirectories(parent);
-    String base = "." + dest.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    String base =
+        "."
+            + dest.getFileName()
+            + ".tmp-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + System.nanoTime();
     Path staging = Files.createDirectory(parent.resolve(base));
     Path scratch = Files.createDirectory(parent.resolve(base + "-scratch"));
     return new SnapshotDirectory(dest, staging, scratch);

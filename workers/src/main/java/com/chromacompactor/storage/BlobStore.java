@@ -18,8 +18,9 @@ public interface BlobStore {
   List<String> listFolders(String prefix) throws IOException;
 
   /**
-   * An object found by {@link #list}: its size in bytes and when it was last written (S3's {@code LastModified}, a
-   * local file's modification time), which tells whether a producer is still uploading.
+   * An object found by {@link #list}: its size in bytes and when it was last written (S3's {@code
+   * LastModified}, a local file's modification time), which tells whether a producer is still
+   * uploading.
    */
   record Listed(String key, long size, Instant lastModified) {}
 
@@ -40,7 +41,9 @@ public interface BlobStore {
    */
   void download(String key, Path target) throws IOException;
 
-  /** Downloads an object a listing found: its size is known, which a store need not ask for again. */
+  /**
+   * Downloads an object a listing found: its size is known, which a store need not ask for again.
+   */
   default void download(Listed object, Path target) throws IOException {
     download(object.key(), target);
   }

@@ -22,7 +22,8 @@ public final class FolderTransfer {
       String relative = StorageKeys.requireRelative(object.key().substring(prefix.length()));
       Path file = target.resolve(relative).normalize();
       if (!file.startsWith(target)) {
-        throw new IllegalArgumentException("object " + object.key() + " would land outside " + target);
+        throw new IllegalArgumentException(
+            "object " + object.key() + " would land outside " + target);
       }
       store.download(object, file);
     }
@@ -33,7 +34,8 @@ public final class FolderTransfer {
    * Uploads every file under {@code source} below {@code prefix}; {@code last} (a relative path, or
    * null) goes last, so that its presence means the whole folder is there.
    */
-  public static int upload(BlobStore store, Path source, String prefix, String last) throws IOException {
+  public static int upload(BlobStore store, Path source, String prefix, String last)
+      throws IOException {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(source)) {
       files = walk.filter(Files::isRegularFile).sorted().toList();

@@ -16,9 +16,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A bucket laid out as a local folder: key {@code a/b/c} is the file {@code <root>/a/b/c}. Writes go
- * through a temporary file and an atomic rename; conditional writes are serialised in this process
- * and compare an MD5 entity tag, as S3 does for single-part objects.
+ * A bucket laid out as a local folder: key {@code a/b/c} is the file {@code <root>/a/b/c}. Writes
+ * go through a temporary file and an atomic rename; conditional writes are serialised in this
+ * process and compare an MD5 entity tag, as S3 does for single-part objects.
  */
 public final class LocalBlobStore implements BlobStore {
   private static final Object CONDITIONAL_WRITES = new Object();
@@ -30,14 +30,15 @@ public final class LocalBlobStore implements BlobStore {
   }
 
   /**
-   * The bucket folder at {@code root}, which must exist: a mistyped path on the command line is an error, not a new
-   * empty bucket.
+   * The bucket folder at {@code root}, which must exist: a mistyped path on the command line is an
+   * error, not a new empty bucket.
    *
    * @throws NoSuchFileException naming the folder when it does not exist or is not a folder
    */
   public static LocalBlobStore existing(Path root) throws IOException {
     if (!Files.isDirectory(root)) {
-      throw new NoSuchFileException(root.toAbsolutePath().toString(), null, "no such bucket folder");
+      throw new NoSuchFileException(
+          root.toAbsolutePath().toString(), null, "no such bucket folder");
     }
     return new LocalBlobStore(root);
   }
@@ -61,7 +62,8 @@ public final class LocalBlobStore implements BlobStore {
       return List.of();
     }
     try (Stream<Path> children = Files.list(dir)) {
-      return children.filter(Files::isDirectory)
+      return children
+          .filter(Files::isDirectory)
           .map(p -> prefix + p.getFileName() + "/")
           .filter(k -> !StorageKeys.folderName(k).startsWith("."))
           .sorted()
@@ -79,8 +81,11 @@ public final class LocalBlobStore implements BlobStore {
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) walk::iterator) {
         if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".tmp-")) {
-          out.add(new Listed(root.relativize(p).toString().replace('\\', '/'), Files.size(p),
-              Files.getLastModifiedTime(p).toInstant()));
+          out.add(
+              new Listed(
+                  root.relativize(p).toString().replace('\\', '/'),
+                  Files.size(p),
+                  Files.getLastModifiedTime(p).toInstant()));
         }
       }
     }
@@ -151,7 +156,9 @@ public final class LocalBlobStore implements BlobStore {
       Path f = file(key);
       Files.deleteIfExists(f);
       // S3 has no folders: an emptied folder disappears there, so it does here
-      for (Path dir = f.getParent(); !dir.equals(root) && isEmptyDirectory(dir); dir = dir.getParent()) {
+      for (Path dir = f.getParent();
+          !dir.equals(root) && isEmptyDirectory(dir);
+          dir = dir.getParent()) {
         Files.delete(dir);
       }
     }

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A part of a bucket seen as a bucket of its own: every key is rooted under {@code root} ({@code "lines/"}, or the
- * prefix of {@code s3://name/prefix}), and nothing outside it can be named. A lineage's workflow and a CLI given a
- * bucket prefix both work through one, so the steps keep the key layout of the bucket's root.
+ * A part of a bucket seen as a bucket of its own: every key is rooted under {@code root} ({@code
+ * "lines/"}, or the prefix of {@code s3://name/prefix}), and nothing outside it can be named. A
+ * lineage's workflow and a CLI given a bucket prefix both work through one, so the steps keep the
+ * key layout of the bucket's root.
  */
 public final class RootedBlobStore implements BlobStore {
   private final BlobStore bucket;
@@ -22,7 +23,8 @@ public final class RootedBlobStore implements BlobStore {
   /**
    * {@code bucket} itself when {@code root} is empty, else the view under it.
    *
-   * @param root a folder key ending in '/', with safe segments (see {@link StorageKeys#requireRelative}), or ""
+   * @param root a folder key ending in '/', with safe segments (see {@link
+   *     StorageKeys#requireRelative}), or ""
    */
   public static BlobStore under(BlobStore bucket, String root) {
     if (root.isEmpty()) {
@@ -53,7 +55,8 @@ public final class RootedBlobStore implements BlobStore {
   @Override
   public List<Listed> list(String prefix) throws IOException {
     return bucket.list(root + prefix).stream()
-        .map(o -> new Listed(strip(o.key()), o.size(), o.lastModified())).toList();
+        .map(o -> new Listed(strip(o.key()), o.size(), o.lastModified()))
+        .toList();
   }
 
   @Override

@@ -31,12 +31,12 @@ import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * The compaction bucket on S3. Every call goes through {@link Resilience} (backoff with jitter, circuit
- * breaker); conditional writes use {@code If-None-Match: *} and {@code If-Match: <etag>}, and a 412
- * (or a 409 from a concurrent conditional write) means "someone else wrote first".
+ * The compaction bucket on S3. Every call goes through {@link Resilience} (backoff with jitter,
+ * circuit breaker); conditional writes use {@code If-None-Match: *} and {@code If-Match: <etag>},
+ * and a 412 (or a 409 from a concurrent conditional write) means "someone else wrote first".
  *
- * <p>Each file moves in one request, whose attempts get the time its size needs ({@link S3Timeouts}); every
- * other call keeps the client's short per-attempt limit.
+ * <p>Each file moves in one request, whose attempts get the time its size needs ({@link
+ * S3Timeouts}); every other call keeps the client's short per-attempt limit.
  */
 public final class S3BlobStore implements BlobStore {
   private final S3Client s3;
@@ -44,12 +44,16 @@ public final class S3BlobStore implements BlobStore {
   private final Resilience resilience;
   private final S3Timeouts timeouts;
 
-  /** With {@link S3Timeouts#standard()}, as {@link AwsSettings#fromEnvironment} gives the client. */
+  /**
+   * With {@link S3Timeouts#standard()}, as {@link AwsSettings#fromEnvironment} gives the client.
+   */
   public S3BlobStore(S3Client s3, String bucket, Resilience resilience) {
     this(s3, bucket, resilience, S3Timeouts.standard());
   }
 
-  /** @param timeouts the client's ({@link AwsSettings#s3Timeouts()}), which transfers extend by size */
+  /**
+   * @param timeouts the client's ({@link AwsSettings#s3Timeouts()}), which transfers extend by size
+   */
   public S3BlobStore(S3Client s3, String bucket, Resilience resilience, S3Timeouts timeouts) {
     this.s3 = s3;
     this.bucket = bucket;
@@ -60,8 +64,15 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public List<String> listFolders(String prefix) {
     List<String> out = new ArrayList<>();
-    resilience.run("list " + prefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).delimiter("/"))
-        .commonPrefixes().stream().map(CommonPrefix::prefix).forEach(out::add));
+    resilience.run(
+        "list " + prefix,
+        () ->
+            s3
+                .listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix).delimiter("/"))
+                .commonPrefixes()
+                .stream()
+                .map(CommonPrefix::prefix)
+                .forEach(out::add));
     out.sort(null);
     return out;
   }
@@ -69,8 +80,12 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public List<Listed> list(String prefix) {
     List<Listed> out = new ArrayList<>();
-    resilience.run("list " + prefix, () -> s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-        .contents().stream().map(o -> new Listed(o.key(), o.size(), o.lastModified())).forEach(out::add));
+    resilience.run(
+        "list " + prefix,
+        () ->
+            s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(o -> new Listed(o.key(), o.size(), o.lastModified()))
+                .forEach(out::add));
     out.sort(Comparator.comparing(Listed::key));
     return out;
   }
@@ -78,8 +93,8 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public Optional<Blob> get(String key) {
     try {
-      ResponseBytes<GetObjectResponse> r = resilience.call("get " + key,
-          () -> s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)));
+      ResponseBytes<GetObjectResponse> r =
+          resilience.call("get " + key, () -> s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)));
       return Optional.of(new Blob(r.asByteArray(), r.response().eTag()));
     } catch (NoSuchKeyException e) {
       return Optional.empty();
@@ -96,7 +111,8 @@ public final class S3BlobStore implements BlobStore {
       throw new NoSuchFileException(describe() + "/" + key);
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
-        throw new NoSuchFileException(describe() + "/" + key); // HEAD answers 404 without an error code
+        throw new NoSuchFileException(
+            describe() + "/" + key); // HEAD answers 404 without an error code
       }
       throw e;
     }
@@ -110,45 +126,64 @@ public final class S3BlobStore implements BlobStore {
     long size = object.size();
     Files.createDirectories(target.getParent());
     Path tmp = target.resolveSibling(target.getFileName() + ".part");
-    resilience.run("get " + key, () -> {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      s3.getObject(b -> b.bucket(bucket).key(key).overrideConfiguration(transfer(size)),
-          ResponseTransformer.toFile(tmp));
-    });
+    resilience.run(
+        "get " + key,
+        () -> {
+          try {
+            Files.deleteIfExists(tmp);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          s3.getObject(
+              b -> b.bucket(bucket).key(key).overrideConfiguration(transfer(size)),
+              ResponseTransformer.toFile(tmp));
+        });
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Override
   public void upload(Path source, String key) throws IOException {
     long size = Files.size(source);
-    resilience.run("put " + key, () -> s3.putObject(b -> b.bucket(bucket).key(key)
-        .overrideConfiguration(transfer(size)), RequestBody.fromFile(source)));
+    resilience.run(
+        "put " + key,
+        () ->
+            s3.putObject(
+                b -> b.bucket(bucket).key(key).overrideConfiguration(transfer(size)),
+                RequestBody.fromFile(source)));
   }
 
-  /** Limits for a request that moves {@code bytes}: longer than the client's, which suit small calls. */
+  /**
+   * Limits for a request that moves {@code bytes}: longer than the client's, which suit small
+   * calls.
+   */
   private Consumer<AwsRequestOverrideConfiguration.Builder> transfer(long bytes) {
-    return o -> o.apiCallAttemptTimeout(timeouts.attempt(bytes)).apiCallTimeout(timeouts.call(bytes));
+    return o ->
+        o.apiCallAttemptTimeout(timeouts.attempt(bytes)).apiCallTimeout(timeouts.call(bytes));
   }
 
   @Override
   public void put(String key, byte[] body) {
-    resilience.run("put " + key, () -> s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body)));
+    resilience.run(
+        "put " + key,
+        () -> s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(body)));
   }
 
   @Override
   public boolean putIfAbsent(String key, byte[] body) {
-    return conditional(key, () -> s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
-        RequestBody.fromBytes(body)));
+    return conditional(
+        key,
+        () ->
+            s3.putObject(
+                b -> b.bucket(bucket).key(key).ifNoneMatch("*"), RequestBody.fromBytes(body)));
   }
 
   @Override
   public boolean putIfMatch(String key, byte[] body, String etag) {
-    return conditional(key, () -> s3.putObject(b -> b.bucket(bucket).key(key).ifMatch(etag),
-        RequestBody.fromBytes(body)));
+    return conditional(
+        key,
+        () ->
+            s3.putObject(
+                b -> b.bucket(bucket).key(key).ifMatch(etag), RequestBody.fromBytes(body)));
   }
 
   private boolean conditional(String key, Runnable write) {
@@ -167,29 +202,52 @@ public final class S3BlobStore implements BlobStore {
   }
 
   /**
-   * Deletes in requests of up to 1,000 keys, in the order given. A key that is already gone counts as deleted. A key
-   * that S3 refuses (the quiet response lists only those) fails the call, naming it: a transient refusal (a 5xx
-   * code) as {@link TransientStorageException}, any other (AccessDenied, ...) as a plain {@link IOException}.
+   * Deletes in requests of up to 1,000 keys, in the order given. A key that is already gone counts
+   * as deleted. A key that S3 refuses (the quiet response lists only those) fails the call, naming
+   * it: a transient refusal (a 5xx code) as {@link TransientStorageException}, any other
+   * (AccessDenied, ...) as a plain {@link IOException}.
    */
   @Override
   public void delete(List<String> keys) throws IOException {
     for (int i = 0; i < keys.size(); i += 1000) {
-      List<ObjectIdentifier> ids = keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
-          .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-      DeleteObjectsResponse r = resilience.call("delete " + ids.size() + " objects",
-          () -> s3.deleteObjects(b -> b.bucket(bucket).delete(Delete.builder().objects(ids).quiet(true).build())));
+      List<ObjectIdentifier> ids =
+          keys.subList(i, Math.min(keys.size(), i + 1000)).stream()
+              .map(k -> ObjectIdentifier.builder().key(k).build())
+              .toList();
+      DeleteObjectsResponse r =
+          resilience.call(
+              "delete " + ids.size() + " objects",
+              () ->
+                  s3.deleteObjects(
+                      b ->
+                          b.bucket(bucket)
+                              .delete(Delete.builder().objects(ids).quiet(true).build())));
       if (r.hasErrors() && !r.errors().isEmpty()) {
         S3Error first = r.errors().get(0);
-        String message = describe() + ": " + r.errors().size() + " of " + ids.size() + " objects were not deleted,"
-            + " first " + first.key() + " (" + first.code() + ": " + first.message() + ")";
-        boolean transientCode = r.errors().stream().allMatch(e -> TRANSIENT_DELETE_CODES.contains(e.code()));
+        String message =
+            describe()
+                + ": "
+                + r.errors().size()
+                + " of "
+                + ids.size()
+                + " objects were not deleted,"
+                + " first "
+                + first.key()
+                + " ("
+                + first.code()
+                + ": "
+                + first.message()
+                + ")";
+        boolean transientCode =
+            r.errors().stream().allMatch(e -> TRANSIENT_DELETE_CODES.contains(e.code()));
         throw transientCode ? new TransientStorageException(message) : new IOException(message);
       }
     }
   }
 
   /** Per-key codes of DeleteObjects that may pass when the delete is made again. */
-  private static final Set<String> TRANSIENT_DELETE_CODES = Set.of("InternalError", "ServiceUnavailable", "SlowDown");
+  private static final Set<String> TRANSIENT_DELETE_CODES =
+      Set.of("InternalError", "ServiceUnavailable", "SlowDown");
 
   @Override
   public String describe() {

@@ -3,7 +3,8 @@ package com.chromacompactor.storage;
 import java.util.regex.Pattern;
 
 /**
- * {@code s3://name[/prefix]}: a bucket, and optionally the folder of it that the compactor treats as its bucket.
+ * {@code s3://name[/prefix]}: a bucket, and optionally the folder of it that the compactor treats
+ * as its bucket.
  *
  * @param bucket the bucket's name (S3's rules: 3-63 lowercase letters, digits, '.' and '-')
  * @param prefix "" or a folder key ending in '/'
@@ -13,8 +14,11 @@ public record S3Location(String bucket, String prefix) {
 
   public S3Location {
     if (!BUCKET.matcher(bucket).matches() || bucket.contains("..")) {
-      throw new IllegalArgumentException("'" + bucket + "' is not an S3 bucket name (3-63 lowercase letters, digits,"
-          + " '.' and '-')");
+      throw new IllegalArgumentException(
+          "'"
+              + bucket
+              + "' is not an S3 bucket name (3-63 lowercase letters, digits,"
+              + " '.' and '-')");
     }
     if (!prefix.isEmpty()) {
       if (!prefix.endsWith("/")) {
@@ -47,6 +51,8 @@ public record S3Location(String bucket, String prefix) {
 
   @Override
   public String toString() {
-    return "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix.substring(0, prefix.length() - 1));
+    return "s3://"
+        + bucket
+        + (prefix.isEmpty() ? "" : "/" + prefix.substring(0, prefix.length() - 1));
   }
 }

@@ -8,8 +8,8 @@ public final class StorageKeys {
   private StorageKeys() {}
 
   /**
-   * A folder key directly or indirectly under {@code prefix}, ending in '/', with no empty, "." or ".."
-   * segment and no backslash.
+   * A folder key directly or indirectly under {@code prefix}, ending in '/', with no empty, "." or
+   * ".." segment and no backslash.
    *
    * @throws IllegalArgumentException naming the key and what is wrong with it
    */
@@ -47,7 +47,8 @@ public final class StorageKeys {
 
   /** The last segment of a folder key: "deltas/2026-11-26-a/" gives "2026-11-26-a". */
   public static String folderName(String folderKey) {
-    String trimmed = folderKey.endsWith("/") ? folderKey.substring(0, folderKey.length() - 1) : folderKey;
+    String trimmed =
+        folderKey.endsWith("/") ? folderKey.substring(0, folderKey.length() - 1) : folderKey;
     return trimmed.substring(trimmed.lastIndexOf('/') + 1);
   }
 }

@@ -20,14 +20,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * One lineage's part of the bucket as the workflow's steps see it: plans, processed markers, manifests and the
- * {@code latest} pointer, laid out as {@link StorageLayout} says under the lineage's root. Every key below is relative
- * to that root; {@link #blobs} cannot reach another lineage's keys.
+ * One lineage's part of the bucket as the workflow's steps see it: plans, processed markers,
+ * manifests and the {@code latest} pointer, laid out as {@link StorageLayout} says under the
+ * lineage's root. Every key below is relative to that root; {@link #blobs} cannot reach another
+ * lineage's keys.
  */
 final class BatchStore {
   /** Marks a consumed delta: {@code plans/processed/<delta path>/DONE}. */
   static final String PROCESSED_PREFIX = StorageLayout.PLANS_PREFIX + "processed/";
+
   private static final String DONE = "DONE";
+
   /** Marks a delta released from quarantine: pending again unless a later DONE consumed it. */
   private static final String RELEASED = "RELEASED";
 
@@ -51,14 +54,24 @@ final class BatchStore {
   }
 
   List<PlannedChunk> readPlan(String batchId, String planKey) throws IOException, TaskFailure {
-    ContractJson.require(planKey != null && planKey.equals(planKey(batchId)),
+    ContractJson.require(
+        planKey != null && planKey.equals(planKey(batchId)),
         "planKey must be " + planKey(batchId) + ", got " + planKey);
     String key = StorageLayout.planKey(batchId);
-    byte[] body = blobs.get(key).orElseThrow(() -> new TaskFailure(ErrorNames.INVALID_INPUT,
-        "no plan at " + blobs.describe() + "/" + key)).body();
-    List<PlannedChunk> plan = ContractJson.MAPPER.readValue(body, new TypeReference<List<PlannedChunk>>() {});
+    byte[] body =
+        blobs
+            .get(key)
+            .orElseThrow(
+                () ->
+                    new TaskFailure(
+                        ErrorNames.INVALID_INPUT, "no plan at " + blobs.describe() + "/" + key))
+            .body();
+    List<PlannedChunk> plan =
+        ContractJson.MAPPER.readValue(body, new TypeReference<List<PlannedChunk>>() {});
     for (int i = 0; i < plan.size(); i++) {
-      ContractJson.require(plan.get(i).chunkIndex() == i, planKey + ": chunk " + i + " has index " + plan.get(i).chunkIndex());
+      ContractJson.require(
+          plan.get(i).chunkIndex() == i,
+          planKey + ": chunk " + i + " has index " + plan.get(i).chunkIndex());
       for (String deltaKey : plan.get(i).deltaKeys()) {
         StorageKeys.requireFolderUnder(StorageLayout.DELTAS_PREFIX, deltaKey);
       }
@@ -73,10 +86,22 @@ final class BatchStore {
 
   BatchRecord readBatchRecord(String batchId) throws IOException, TaskFailure {
     String key = batchRecordKey(batchId);
-    byte[] body = blobs.get(key).orElseThrow(() -> new TaskFailure(ErrorNames.INVALID_INPUT,
-        "no batch record at " + blobs.describe() + "/" + key + ": Plan did not write this batch")).body();
+    byte[] body =
+        blobs
+            .get(key)
+            .orElseThrow(
+                () ->
+                    new TaskFailure(
+                        ErrorNames.INVALID_INPUT,
+                        "no batch record at "
+                            + blobs.describe()
+                            + "/"
+                            + key
+                            + ": Plan did not write this batch"))
+            .body();
     BatchRecord record = ContractJson.MAPPER.readValue(body, BatchRecord.class);
-    ContractJson.require(batchId.equals(record.batchId()), key + " is of batch " + record.batchId());
+    ContractJson.require(
+        batchId.equals(record.batchId()), key + " is of batch " + record.batchId());
     return record;
   }
 
@@ -105,8 +130,8 @@ final class BatchStore {
   }
 
   /**
-   * What the processed markers say: the deltas consumed (merged, or quarantined) and, of the others, when each delta
-   * released from quarantine was released.
+   * What the processed markers say: the deltas consumed (merged, or quarantined) and, of the
+   * others, when each delta released from quarantine was released.
    */
   record Ledger(Set<String> consumed, Map<String, Instant> released) {}
 
@@ -117,10 +142,14 @@ final class BatchStore {
     for (BlobStore.Listed marker : blobs.list(PROCESSED_PREFIX)) {
       String key = marker.key();
       if (key.endsWith("/" + DONE)) {
-        consumed.add(StorageLayout.DELTAS_PREFIX + key.substring(PROCESSED_PREFIX.length(), key.length() - DONE.length()));
+        consumed.add(
+            StorageLayout.DELTAS_PREFIX
+                + key.substring(PROCESSED_PREFIX.length(), key.length() - DONE.length()));
       } else if (key.endsWith("/" + RELEASED)) {
-        released.put(StorageLayout.DELTAS_PREFIX
-            + key.substring(PROCESSED_PREFIX.length(), key.length() - RELEASED.length()), marker.lastModified());
+        released.put(
+            StorageLayout.DELTAS_PREFIX
+                + key.substring(PROCESSED_PREFIX.length(), key.length() - RELEASED.length()),
+            marker.lastModified());
       }
     }
     released.keySet().removeAll(consumed);

@@ -26,10 +26,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Folders in the bucket, fed to a compaction in order. {@link CompactionMode#SEQUENTIAL}: each folder
- * is downloaded when the merge reaches it and deleted once merged, so one delta is on disk at a time.
- * {@link CompactionMode#PARALLEL}: all folders download at once on a few threads while the merge
- * works through them, which is faster for small batches.
+ * Folders in the bucket, fed to a compaction in order. {@link CompactionMode#SEQUENTIAL}: each
+ * folder is downloaded when the merge reaches it and deleted once merged, so one delta is on disk
+ * at a time. {@link CompactionMode#PARALLEL}: all folders download at once on a few threads while
+ * the merge works through them, which is faster for small batches.
  */
 final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private static final int PARALLEL_DOWNLOADS = 4;
@@ -45,12 +45,21 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   private final Map<String, DeltaVersion> versions;
 
   /**
-   * From {@link MergeStart#PUBLISHED_SNAPSHOT}, the first prefix is the published snapshot the merge starts from.
+   * From {@link MergeStart#PUBLISHED_SNAPSHOT}, the first prefix is the published snapshot the
+   * merge starts from.
    *
-   * @param versions the version of each producer delta by key, for a versioned compaction (empty otherwise)
+   * @param versions the version of each producer delta by key, for a versioned compaction (empty
+   *     otherwise)
    */
-  BlobDeltaFeed(BlobStore store, List<String> prefixes, MergeStart start, DeltaOrigin origin,
-      Map<String, DeltaVersion> versions, Path workDir, CompactionMode mode, TaskContext context) {
+  BlobDeltaFeed(
+      BlobStore store,
+      List<String> prefixes,
+      MergeStart start,
+      DeltaOrigin origin,
+      Map<String, DeltaVersion> versions,
+      Path workDir,
+      CompactionMode mode,
+      TaskContext context) {
     this.store = store;
     this.versions = Map.copyOf(versions);
     this.origin = origin;
@@ -59,20 +68,26 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
     this.workDir = workDir;
     this.context = context;
     if (mode == CompactionMode.PARALLEL && prefixes.size() > 1) {
-      pool = Executors.newFixedThreadPool(Math.min(PARALLEL_DOWNLOADS, prefixes.size()), r -> {
-        Thread t = new Thread(r, "delta-download");
-        t.setDaemon(true);
-        return t;
-      });
+      pool =
+          Executors.newFixedThreadPool(
+              Math.min(PARALLEL_DOWNLOADS, prefixes.size()),
+              r -> {
+                Thread t = new Thread(r, "delta-download");
+                t.setDaemon(true);
+                return t;
+              });
       for (int i = 0; i < prefixes.size(); i++) {
         int index = i;
-        prefetched.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return fetch(index);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }, pool));
+        prefetched.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return fetch(index);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                },
+                pool));
       }
     } else {
       pool = null;
@@ -121,7 +136,8 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while downloading " + prefixes.get(index));
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
+      Throwable cause =
+          e.getCause() instanceof UncheckedIOException u ? u.getCause() : e.getCause();
       if (cause instanceof IOException io) {
         throw io;
       }
@@ -138,13 +154,16 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
       throw new IOException("nothing under " + store.describe() + "/" + prefixes.get(index));
     }
     if (origin == DeltaOrigin.COMPACTOR) {
-      // A compactor output is merged only if it arrived exactly as written: every file its manifest lists,
+      // A compactor output is merged only if it arrived exactly as written: every file its manifest
+      // lists,
       // with the same size and SHA-256, and nothing else. A mismatch is an I/O failure, retried.
       OutputManifest.check(prefixes.get(index), local);
     } else if (Files.isRegularFile(local.resolve(DeltaMarker.FILE))) {
-      // A producer's delta is merged only once it is what its marker says; until then it is still uploading.
+      // A producer's delta is merged only once it is what its marker says; until then it is still
+      // uploading.
       String key = prefixes.get(index);
-      DeltaMarker marker = DeltaMarker.parse(key, Files.readAllBytes(local.resolve(DeltaMarker.FILE)));
+      DeltaMarker marker =
+          DeltaMarker.parse(key, Files.readAllBytes(local.resolve(DeltaMarker.FILE)));
       List<String> problems = MarkedFiles.check(Optional.of(marker), local, null);
       if (!problems.isEmpty()) {
         throw new DeltaNotReadyException(key, DeltaIntake.summary(problems));

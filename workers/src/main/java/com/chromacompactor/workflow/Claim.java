@@ -8,30 +8,45 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * {@code plans/<batch>/claim.json}: the lease of the execution that runs a batch. Plan writes it with a conditional
- * write (only if absent, or only over the very claim it judged lost), so two executions never both hold a batch. A
- * holder loses it when its lease lapses ({@link #expiresAt}), or, for a deployed execution, as soon as Step Functions
- * says the execution ended ({@link ClaimHolders}). A local run renews its lease while it runs ({@link ClaimLease}).
+ * {@code plans/<batch>/claim.json}: the lease of the execution that runs a batch. Plan writes it
+ * with a conditional write (only if absent, or only over the very claim it judged lost), so two
+ * executions never both hold a batch. A holder loses it when its lease lapses ({@link #expiresAt}),
+ * or, for a deployed execution, as soon as Step Functions says the execution ended ({@link
+ * ClaimHolders}). A local run renews its lease while it runs ({@link ClaimLease}).
  *
  * @param executionName who holds it: the execution's name, {@code local-<pid>} for a local run
- * @param executionArn  the deployed execution's ARN, which Plan asks Step Functions about; null for a local run
- * @param claimedAt     when it was claimed
- * @param renewedAt     when the holder last renewed it; null until then
- * @param expiresAt     when it lapses unless renewed; null in claims written before leases, which lapse
- *                      {@link #DEPLOYED_LEASE} after they were claimed
+ * @param executionArn the deployed execution's ARN, which Plan asks Step Functions about; null for
+ *     a local run
+ * @param claimedAt when it was claimed
+ * @param renewedAt when the holder last renewed it; null until then
+ * @param expiresAt when it lapses unless renewed; null in claims written before leases, which lapse
+ *     {@link #DEPLOYED_LEASE} after they were claimed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-record Claim(String executionName, String executionArn, Instant claimedAt, Instant renewedAt, Instant expiresAt) {
-  /** A deployed execution's lease: longer than its 24 h timeout, so only Step Functions' answer ends it sooner. */
+record Claim(
+    String executionName,
+    String executionArn,
+    Instant claimedAt,
+    Instant renewedAt,
+    Instant expiresAt) {
+  /**
+   * A deployed execution's lease: longer than its 24 h timeout, so only Step Functions' answer ends
+   * it sooner.
+   */
   static final Duration DEPLOYED_LEASE = Duration.ofHours(25);
-  /** A local run's lease unless configured: renewed every third of it, so two renewals may fail in a row. */
+
+  /**
+   * A local run's lease unless configured: renewed every third of it, so two renewals may fail in a
+   * row.
+   */
   static final Duration DEFAULT_LOCAL_LEASE = Duration.ofMinutes(3);
+
   static final String FILE = "claim.json";
 
   /**
-   * How this process claims: for how long a claim it writes holds unless renewed, and whom it asks whether another
-   * claim's execution still runs.
+   * How this process claims: for how long a claim it writes holds unless renewed, and whom it asks
+   * whether another claim's execution still runs.
    */
   record Terms(Duration lease, ClaimHolders holders) {
     Terms {
@@ -40,7 +55,10 @@ record Claim(String executionName, String executionArn, Instant claimedAt, Insta
       }
     }
 
-    /** A deployed worker: leases as long as an execution may run, ended early by Step Functions' answer. */
+    /**
+     * A deployed worker: leases as long as an execution may run, ended early by Step Functions'
+     * answer.
+     */
     static Terms deployed(ClaimHolders holders) {
       return new Terms(DEPLOYED_LEASE, holders);
     }
@@ -91,7 +109,12 @@ record Claim(String executionName, String executionArn, Instant claimedAt, Insta
 
   /** "local-41 (claimed 2026-..., expires 2026-...)", for log lines and reports. */
   String describe() {
-    return executionName + " (claimed " + claimedAt + (renewedAt == null ? "" : ", renewed " + renewedAt)
-        + ", expires " + expiry() + ")";
+    return executionName
+        + " (claimed "
+        + claimedAt
+        + (renewedAt == null ? "" : ", renewed " + renewedAt)
+        + ", expires "
+        + expiry()
+        + ")";
   }
 }

@@ -1,9 +1,10 @@
 package com.chromacompactor.workflow;
 
 /**
- * Where the execution that holds a claim stands, for Plan deciding whether a claim is lost. A deployed worker asks
- * Step Functions ({@link StepFunctionsHolders}); a process that cannot ask (a local run) knows nothing, and a claim of
- * a deployed execution is then lost only when its lease lapses.
+ * Where the execution that holds a claim stands, for Plan deciding whether a claim is lost. A
+ * deployed worker asks Step Functions ({@link StepFunctionsHolders}); a process that cannot ask (a
+ * local run) knows nothing, and a claim of a deployed execution is then lost only when its lease
+ * lapses.
  */
 @FunctionalInterface
 interface ClaimHolders {
@@ -17,12 +18,15 @@ interface ClaimHolders {
     UNKNOWN
   }
 
-  /** The standing of an execution, with what the answer said (its status and error), for the log. */
+  /**
+   * The standing of an execution, with what the answer said (its status and error), for the log.
+   */
   record Holder(Standing standing, String detail) {}
 
   /**
-   * @throws com.chromacompactor.aws.Resilience.TransientAwsException when Step Functions kept throttling or failing:
-   *     Plan fails as {@code Storage.Transient} and is retried, rather than guess
+   * @throws com.chromacompactor.aws.Resilience.TransientAwsException when Step Functions kept
+   *     throttling or failing: Plan fails as {@code Storage.Transient} and is retried, rather than
+   *     guess
    */
   Holder of(String executionArn);
 

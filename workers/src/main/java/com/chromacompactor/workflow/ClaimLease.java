@@ -12,12 +12,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A local run's hold on its batch: it renews its claim every third of the lease while the run lasts, so that the
- * claim of a run that was killed lapses within one lease and the next run takes the batch over. Each renewal is a
- * conditional write over the claim it read ({@code If-Match}), so a renewal never overwrites a claim that another run
- * took over; a run that finds its claim taken stops before it publishes ({@link #check()}).
+ * A local run's hold on its batch: it renews its claim every third of the lease while the run
+ * lasts, so that the claim of a run that was killed lapses within one lease and the next run takes
+ * the batch over. Each renewal is a conditional write over the claim it read ({@code If-Match}), so
+ * a renewal never overwrites a claim that another run took over; a run that finds its claim taken
+ * stops before it publishes ({@link #check()}).
  *
- * <p>A renewal that fails for a storage error is tried again at the next tick: two may fail before the lease lapses.
+ * <p>A renewal that fails for a storage error is tried again at the next tick: two may fail before
+ * the lease lapses.
  */
 final class ClaimLease implements AutoCloseable {
   /** How one renewal went. */
@@ -36,7 +38,12 @@ final class ClaimLease implements AutoCloseable {
   private final AtomicReference<String> lost = new AtomicReference<>();
   private final ScheduledExecutorService timer;
 
-  private ClaimLease(BatchStore store, String batchId, String executionName, Duration lease, Clock clock,
+  private ClaimLease(
+      BatchStore store,
+      String batchId,
+      String executionName,
+      Duration lease,
+      Clock clock,
       PrintStream log) {
     this.store = store;
     this.batchId = batchId;
@@ -44,15 +51,24 @@ final class ClaimLease implements AutoCloseable {
     this.lease = lease;
     this.clock = clock;
     this.log = log;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "claim-lease-" + batchId);
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "claim-lease-" + batchId);
+              t.setDaemon(true);
+              return t;
+            });
   }
 
-  /** Starts renewing {@code executionName}'s claim of {@code batchId}, every third of {@code lease}. */
-  static ClaimLease start(BatchStore store, String batchId, String executionName, Duration lease, Clock clock,
+  /**
+   * Starts renewing {@code executionName}'s claim of {@code batchId}, every third of {@code lease}.
+   */
+  static ClaimLease start(
+      BatchStore store,
+      String batchId,
+      String executionName,
+      Duration lease,
+      Clock clock,
       PrintStream log) {
     ClaimLease held = new ClaimLease(store, batchId, executionName, lease, clock, log);
     long every = Math.max(1, lease.toMillis() / 3);
@@ -66,17 +82,31 @@ final class ClaimLease implements AutoCloseable {
     }
     try {
       if (renew(store, batchId, executionName, lease, clock) == Renewal.LOST) {
-        lost.set("the claim of batch " + batchId + " was taken over or removed while " + executionName + " ran");
+        lost.set(
+            "the claim of batch "
+                + batchId
+                + " was taken over or removed while "
+                + executionName
+                + " ran");
         log.println("  lease: " + lost.get() + "; this run stops before it publishes");
       }
     } catch (IOException | RuntimeException e) {
-      log.println("  lease: renewing the claim of batch " + batchId + " failed, tried again in "
-          + lease.dividedBy(3).toSeconds() + " s: " + e.getMessage());
+      log.println(
+          "  lease: renewing the claim of batch "
+              + batchId
+              + " failed, tried again in "
+              + lease.dividedBy(3).toSeconds()
+              + " s: "
+              + e.getMessage());
     }
   }
 
-  /** One renewal: read the claim, and if it is still this execution's, write it back renewed over that version. */
-  static Renewal renew(BatchStore store, String batchId, String executionName, Duration lease, Clock clock)
+  /**
+   * One renewal: read the claim, and if it is still this execution's, write it back renewed over
+   * that version.
+   */
+  static Renewal renew(
+      BatchStore store, String batchId, String executionName, Duration lease, Clock clock)
       throws IOException {
     String key = Claim.key(batchId);
     Optional<BlobStore.Blob> current = store.blobs.get(key);
@@ -91,10 +121,13 @@ final class ClaimLease implements AutoCloseable {
     if (store.blobs.putIfMatch(key, renewed.bytes(), current.get().etag())) {
       return Renewal.RENEWED;
     }
-    // A write whose answer was lost is retried by the client and fails its own precondition: then the claim now
+    // A write whose answer was lost is retried by the client and fails its own precondition: then
+    // the claim now
     // stored is the renewal itself.
     Optional<BlobStore.Blob> now = store.blobs.get(key);
-    return now.isPresent() && Claim.parse(now.get().body()).equals(renewed) ? Renewal.RENEWED : Renewal.LOST;
+    return now.isPresent() && Claim.parse(now.get().body()).equals(renewed)
+        ? Renewal.RENEWED
+        : Renewal.LOST;
   }
 
   /** Why this run no longer holds its batch, if it does not. */

@@ -11,16 +11,19 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /** Reads and writes the JSON that passes between states, and the small JSON files of a batch. */
 final class ContractJson {
-  static final ObjectMapper MAPPER = JsonMapper.builder()
-      .addModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS) // instants as ISO-8601 text
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .build();
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS) // instants as ISO-8601 text
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .build();
 
   private ContractJson() {}
 
-  /** Parses a task input; a malformed one is the caller's fault, reported as Contract.InvalidInput. */
+  /**
+   * Parses a task input; a malformed one is the caller's fault, reported as Contract.InvalidInput.
+   */
   static <T> T input(String json, Class<T> type) throws TaskFailure {
     try {
       T value = MAPPER.readValue(json, type);
@@ -29,8 +32,10 @@ final class ContractJson {
       }
       return value;
     } catch (JsonProcessingException e) {
-      throw new TaskFailure(ErrorNames.INVALID_INPUT,
-          "input is not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+      throw new TaskFailure(
+          ErrorNames.INVALID_INPUT,
+          "input is not a valid " + type.getSimpleName() + ": " + e.getOriginalMessage(),
+          e);
     }
   }
 

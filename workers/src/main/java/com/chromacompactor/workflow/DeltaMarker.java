@@ -20,8 +20,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * {@code _delta.json}, the commit marker a producer writes into {@code deltas/<name>/} after every other file of the
- * delta:
+ * {@code _delta.json}, the commit marker a producer writes into {@code deltas/<name>/} after every
+ * other file of the delta:
  *
  * <pre>
  * {"format": "chroma-compactor/delta", "version": 1, "sequence": 1765022400123,
@@ -29,18 +29,21 @@ import java.util.regex.Pattern;
  *  "producer": "receipt-ocr@host-7", "createdAt": "2026-12-06T12:00:00.123Z"}
  * </pre>
  *
- * {@code format}, {@code version} and {@code sequence} (a non-negative integer: milliseconds since the epoch, or a
- * counter) are required; {@code files} (every file of the delta with its size and SHA-256, paths relative to the
- * delta's folder), {@code producer} and {@code createdAt} (ISO-8601) are optional. Deltas merge in {@code sequence}
- * order, then by key. A marker that breaks these rules is a bad delta ({@link DeltaProblem#BAD_MARKER}); any other
- * field is refused too, so that a typo is not silently ignored.
+ * {@code format}, {@code version} and {@code sequence} (a non-negative integer: milliseconds since
+ * the epoch, or a counter) are required; {@code files} (every file of the delta with its size and
+ * SHA-256, paths relative to the delta's folder), {@code producer} and {@code createdAt} (ISO-8601)
+ * are optional. Deltas merge in {@code sequence} order, then by key. A marker that breaks these
+ * rules is a bad delta ({@link DeltaProblem#BAD_MARKER}); any other field is refused too, so that a
+ * typo is not silently ignored.
  *
- * @param sequence  the delta's place in its lineage's write order
- * @param files     the delta's files as the producer wrote them, or empty when the marker does not list them
- * @param producer  who wrote it, or null
+ * @param sequence the delta's place in its lineage's write order
+ * @param files the delta's files as the producer wrote them, or empty when the marker does not list
+ *     them
+ * @param producer who wrote it, or null
  * @param createdAt when the producer made it, or null
  */
-public record DeltaMarker(long sequence, Optional<List<FileEntry>> files, String producer, Instant createdAt) {
+public record DeltaMarker(
+    long sequence, Optional<List<FileEntry>> files, String producer, Instant createdAt) {
   public static final String FILE = "_delta.json";
   public static final String FORMAT = "chroma-compactor/delta";
   public static final int VERSION = 1;
@@ -48,7 +51,10 @@ public record DeltaMarker(long sequence, Optional<List<FileEntry>> files, String
   private static final JsonFactory JSON = new JsonFactory();
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
-  /** One file of the delta: its path inside the delta folder, size in bytes, and lowercase hex SHA-256. */
+  /**
+   * One file of the delta: its path inside the delta folder, size in bytes, and lowercase hex
+   * SHA-256.
+   */
   public record FileEntry(String path, long size, String sha256) {}
 
   public DeltaMarker {
@@ -62,7 +68,8 @@ public record DeltaMarker(long sequence, Optional<List<FileEntry>> files, String
    * Reads a marker.
    *
    * @param delta names the delta in the refusal (its key)
-   * @throws CorruptDeltaException {@link DeltaProblem#BAD_MARKER} naming what is wrong, with line and column
+   * @throws CorruptDeltaException {@link DeltaProblem#BAD_MARKER} naming what is wrong, with line
+   *     and column
    */
   public static DeltaMarker parse(String delta, byte[] body) throws CorruptDeltaException {
     Long sequence = null;
@@ -79,18 +86,30 @@ public record DeltaMarker(long sequence, Optional<List<FileEntry>> files, String
         JsonToken value = p.nextToken();
         switch (field) {
           case "format" -> {
-            expect(delta, p, value == JsonToken.VALUE_STRING && FORMAT.equals(p.getText()),
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_STRING && FORMAT.equals(p.getText()),
                 "\"format\" must be \"" + FORMAT + "\"");
             formatSeen = true;
           }
           case "version" -> {
-            expect(delta, p, value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
-                && p.getIntValue() == VERSION, "\"version\" must be " + VERSION);
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() == JsonParser.NumberType.INT
+                    && p.getIntValue() == VERSION,
+                "\"version\" must be " + VERSION);
             versionSeen = true;
           }
           case "sequence" -> {
-            expect(delta, p, value == JsonToken.VALUE_NUMBER_INT
-                && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER && p.getLongValue() >= 0,
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+                    && p.getLongValue() >= 0,
                 "\"sequence\" must be a non-negative integer (at most 2^63 - 1)");
             sequence = p.getLongValue();
           }
@@ -100,27 +119,51 @@ public record DeltaMarker(long sequence, Optional<List<FileEntry>> files, String
             producer = p.getText();
           }
           case "createdAt" -> {
-            expect(delta, p, value == JsonToken.VALUE_STRING, "\"createdAt\" must be an ISO-8601 string");
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_STRING,
+                "\"createdAt\" must be an ISO-8601 string");
             try {
               createdAt = Instant.parse(p.getText());
             } catch (DateTimeParseException e) {
-              expect(delta, p, false, "\"createdAt\" must be an ISO-8601 instant such as 2026-12-06T12:00:00Z, got \""
-                  + p.getText() + "\"");
+              expect(
+                  delta,
+                  p,
+                  false,
+                  "\"createdAt\" must be an ISO-8601 instant such as 2026-12-06T12:00:00Z, got \""
+                      + p.getText()
+                      + "\"");
             }
           }
           default -> expect(delta, p, false, "unknown field \"" + field + "\"");
         }
-        expect(delta, p, seen(field, formatSeen, versionSeen), "\"format\" and \"version\" must come first");
+        expect(
+            delta,
+            p,
+            seen(field, formatSeen, versionSeen),
+            "\"format\" and \"version\" must come first");
       }
       expect(delta, p, t == JsonToken.END_OBJECT, "the object is not closed");
       expect(delta, p, p.nextToken() == null, "text after the object");
-      expect(delta, p, formatSeen && versionSeen && sequence != null,
+      expect(
+          delta,
+          p,
+          formatSeen && versionSeen && sequence != null,
           "\"format\", \"version\" and \"sequence\" are required");
     } catch (CorruptDeltaException e) {
       throw e;
     } catch (JacksonException e) {
-      throw refusal(delta, FILE + ": " + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr() + ")");
+      throw refusal(
+          delta,
+          FILE
+              + ": "
+              + e.getOriginalMessage()
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ")");
     } catch (IOException e) {
       throw refusal(delta, FILE + ": " + e.getMessage()); // parsing a byte array: no I/O can fail
     }
@@ -151,20 +194,30 @@ public record DeltaMarker(long sequence, Optional<List<FileEntry>> files, String
             path = p.getText();
           }
           case "size" -> {
-            expect(delta, p, value == JsonToken.VALUE_NUMBER_INT
-                && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER && p.getLongValue() >= 0,
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
+                    && p.getLongValue() >= 0,
                 "\"size\" must be a non-negative integer");
             size = p.getLongValue();
           }
           case "sha256" -> {
-            expect(delta, p, value == JsonToken.VALUE_STRING && SHA256.matcher(p.getText()).matches(),
+            expect(
+                delta,
+                p,
+                value == JsonToken.VALUE_STRING && SHA256.matcher(p.getText()).matches(),
                 "\"sha256\" must be 64 lowercase hex digits");
             sha256 = p.getText();
           }
           default -> expect(delta, p, false, "unknown field \"" + field + "\" in \"files\"");
         }
       }
-      expect(delta, p, path != null && size != null && sha256 != null,
+      expect(
+          delta,
+          p,
+          path != null && size != null && sha256 != null,
           "each of \"files\" needs \"path\", \"size\" and \"sha256\"");
       try {
         StorageKeys.requireRelative(path);
@@ -178,10 +231,19 @@ public record DeltaMarker(long sequence, Optional<List<FileEntry>> files, String
     return files;
   }
 
-  private static void expect(String delta, JsonParser p, boolean ok, String what) throws CorruptDeltaException {
+  private static void expect(String delta, JsonParser p, boolean ok, String what)
+      throws CorruptDeltaException {
     if (!ok) {
-      throw refusal(delta, FILE + ": " + what + " (line " + p.currentLocation().getLineNr() + ", column "
-          + p.currentLocation().getColumnNr() + ")");
+      throw refusal(
+          delta,
+          FILE
+              + ": "
+              + what
+              + " (line "
+              + p.currentLocation().getLineNr()
+              + ", column "
+              + p.currentLocation().getColumnNr()
+              + ")");
     }
   }
 

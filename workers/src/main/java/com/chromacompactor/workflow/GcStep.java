@@ -12,10 +12,11 @@ import java.util.Locale;
 import software.amazon.awssdk.services.cloudwatch.model.StandardUnit;
 
 /**
- * CollectGarbage, the workflow's last step: the {@link GarbageCollector} of the run's lineage with the deployment's
- * {@link RetentionRules}, or only its report in {@link RetentionRules.Mode#DRY_RUN}. It publishes the lineage's bytes
- * under {@code snapshots/} and {@code deltas/}, its pending deltas and the oldest one's age, which the dashboard shows.
- * Retried as any step; a failure after the retries fails no batch (the state machine catches it).
+ * CollectGarbage, the workflow's last step: the {@link GarbageCollector} of the run's lineage with
+ * the deployment's {@link RetentionRules}, or only its report in {@link
+ * RetentionRules.Mode#DRY_RUN}. It publishes the lineage's bytes under {@code snapshots/} and
+ * {@code deltas/}, its pending deltas and the oldest one's age, which the dashboard shows. Retried
+ * as any step; a failure after the retries fails no batch (the state machine catches it).
  */
 final class GcStep implements ActivityHandler {
   private final BlobStore bucket;
@@ -39,8 +40,18 @@ final class GcStep implements ActivityHandler {
     survey.notes().forEach(context::progress);
     String verb = mode == RetentionRules.Mode.DRY_RUN ? "would delete " : "deleting ";
     for (GarbageCollector.Garbage g : survey.garbage()) {
-      context.progress(verb + g.kind().label() + " " + g.prefix() + ": " + g.objects() + " objects, " + g.bytes()
-          + " bytes (" + g.reason() + ")");
+      context.progress(
+          verb
+              + g.kind().label()
+              + " "
+              + g.prefix()
+              + ": "
+              + g.objects()
+              + " objects, "
+              + g.bytes()
+              + " bytes ("
+              + g.reason()
+              + ")");
     }
     if (mode == RetentionRules.Mode.DELETE) {
       context.checkCancelled();
@@ -53,15 +64,35 @@ final class GcStep implements ActivityHandler {
     metrics.put(MetricNames.SNAPSHOT_BYTES, snapshotBytes, StandardUnit.BYTES);
     metrics.put(MetricNames.DELTA_BYTES, deltaBytes, StandardUnit.BYTES);
     metrics.put(MetricNames.PENDING_DELTAS, survey.pendingDeltas(), StandardUnit.COUNT);
-    metrics.put(MetricNames.OLDEST_PENDING_DELTA_SECONDS, survey.oldestPending().toSeconds(), StandardUnit.SECONDS);
+    metrics.put(
+        MetricNames.OLDEST_PENDING_DELTA_SECONDS,
+        survey.oldestPending().toSeconds(),
+        StandardUnit.SECONDS);
     metrics.put(MetricNames.GC_BYTES_FREED, dry ? 0 : survey.bytes(), StandardUnit.BYTES);
-    context.progress(String.format(Locale.ROOT, "%s %d snapshots, %d deltas, %d plans, %d leftovers: %d objects,"
-            + " %d bytes%s", dry ? "would delete" : "deleted", survey.count(GarbageCollector.Kind.SNAPSHOT),
-        survey.count(GarbageCollector.Kind.DELTA), survey.count(GarbageCollector.Kind.PLAN),
-        survey.count(GarbageCollector.Kind.LEFTOVER), survey.objects(), survey.bytes(), dry ? "" : " freed"));
-    return ContractJson.output(new CollectGarbageOutput(dry, survey.count(GarbageCollector.Kind.SNAPSHOT),
-        survey.count(GarbageCollector.Kind.DELTA), survey.count(GarbageCollector.Kind.PLAN),
-        survey.count(GarbageCollector.Kind.LEFTOVER), survey.objects(), survey.bytes(), snapshotBytes, deltaBytes,
-        survey.pendingDeltas(), survey.oldestPending().toSeconds()));
+    context.progress(
+        String.format(
+            Locale.ROOT,
+            "%s %d snapshots, %d deltas, %d plans, %d leftovers: %d objects," + " %d bytes%s",
+            dry ? "would delete" : "deleted",
+            survey.count(GarbageCollector.Kind.SNAPSHOT),
+            survey.count(GarbageCollector.Kind.DELTA),
+            survey.count(GarbageCollector.Kind.PLAN),
+            survey.count(GarbageCollector.Kind.LEFTOVER),
+            survey.objects(),
+            survey.bytes(),
+            dry ? "" : " freed"));
+    return ContractJson.output(
+        new CollectGarbageOutput(
+            dry,
+            survey.count(GarbageCollector.Kind.SNAPSHOT),
+            survey.count(GarbageCollector.Kind.DELTA),
+            survey.count(GarbageCollector.Kind.PLAN),
+            survey.count(GarbageCollector.Kind.LEFTOVER),
+            survey.objects(),
+            survey.bytes(),
+            snapshotBytes,
+            deltaBytes,
+            survey.pendingDeltas(),
+            survey.oldestPending().toSeconds()));
   }
 }

@@ -8,9 +8,9 @@ import java.util.Map;
 /**
  * How Plan tells a delta that is complete from one that a producer is still uploading.
  *
- * @param settle                an unmarked delta is taken only once its newest object is at least this old
- * @param incompleteUploadLimit a delta still incomplete this long after its first object arrived is quarantined as
- *                              {@code INCOMPLETE_UPLOAD}
+ * @param settle an unmarked delta is taken only once its newest object is at least this old
+ * @param incompleteUploadLimit a delta still incomplete this long after its first object arrived is
+ *     quarantined as {@code INCOMPLETE_UPLOAD}
  */
 public record IntakeRules(Duration settle, Duration incompleteUploadLimit) {
   public static final Duration DEFAULT_SETTLE = Duration.ofMinutes(10);
@@ -21,8 +21,12 @@ public record IntakeRules(Duration settle, Duration incompleteUploadLimit) {
       throw new IllegalArgumentException("the settle window must be 0 or more, got " + settle);
     }
     if (incompleteUploadLimit == null || incompleteUploadLimit.compareTo(settle) < 0) {
-      throw new IllegalArgumentException("the incomplete-upload limit (" + incompleteUploadLimit
-          + ") must be at least the settle window (" + settle + ")");
+      throw new IllegalArgumentException(
+          "the incomplete-upload limit ("
+              + incompleteUploadLimit
+              + ") must be at least the settle window ("
+              + settle
+              + ")");
     }
   }
 
@@ -30,9 +34,13 @@ public record IntakeRules(Duration settle, Duration incompleteUploadLimit) {
     return new IntakeRules(DEFAULT_SETTLE, DEFAULT_INCOMPLETE_UPLOAD_LIMIT);
   }
 
-  /** From {@link WorkerEnvironment#SETTLE} and {@link WorkerEnvironment#INCOMPLETE_UPLOAD_LIMIT}, else the defaults. */
+  /**
+   * From {@link WorkerEnvironment#SETTLE} and {@link WorkerEnvironment#INCOMPLETE_UPLOAD_LIMIT},
+   * else the defaults.
+   */
   public static IntakeRules fromEnvironment(Map<String, String> env) {
-    return new IntakeRules(duration(env, WorkerEnvironment.SETTLE, DEFAULT_SETTLE),
+    return new IntakeRules(
+        duration(env, WorkerEnvironment.SETTLE, DEFAULT_SETTLE),
         duration(env, WorkerEnvironment.INCOMPLETE_UPLOAD_LIMIT, DEFAULT_INCOMPLETE_UPLOAD_LIMIT));
   }
 

@@ -13,10 +13,11 @@ final class MarkedFiles {
   private MarkedFiles() {}
 
   /**
-   * What differs between {@code folder} and the marker, for the listed files among {@code only} (null: all of them);
-   * empty when they match, or when there is no marker or it lists no files.
+   * What differs between {@code folder} and the marker, for the listed files among {@code only}
+   * (null: all of them); empty when they match, or when there is no marker or it lists no files.
    */
-  static List<String> check(Optional<DeltaMarker> marker, Path folder, Collection<String> only) throws IOException {
+  static List<String> check(Optional<DeltaMarker> marker, Path folder, Collection<String> only)
+      throws IOException {
     List<String> problems = new ArrayList<>();
     if (marker.isEmpty() || marker.get().files().isEmpty()) {
       return problems;

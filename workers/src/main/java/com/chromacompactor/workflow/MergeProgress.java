@@ -21,7 +21,10 @@ final class MergeProgress {
     return collection == null ? m : m.collection(collection);
   }
 
-  /** Per delta, its time and records as metrics and a progress line; then the index builds' progress. */
+  /**
+   * Per delta, its time and records as metrics and a progress line; then the index builds'
+   * progress.
+   */
   static CompactionListener listener(TaskContext context, TaskMetrics metrics, BlobDeltaFeed feed) {
     return new CompactionListener() {
       private long last = System.nanoTime();
@@ -34,13 +37,23 @@ final class MergeProgress {
         last = now;
         lastRecords = recordsRead;
         String key = feed.keyOf(delta);
-        context.progress("done " + done + "/" + total + " (" + (key == null ? delta : key) + "), "
-            + recordsRead + " records read so far");
+        context.progress(
+            "done "
+                + done
+                + "/"
+                + total
+                + " ("
+                + (key == null ? delta : key)
+                + "), "
+                + recordsRead
+                + " records read so far");
       }
 
       private long lastIndexed;
 
-      /** Every few seconds (it is logged, and builds of a million vectors report a thousand times). */
+      /**
+       * Every few seconds (it is logged, and builds of a million vectors report a thousand times).
+       */
       @Override
       public synchronized void indexed(String collection, long done, long total) {
         long now = System.nanoTime();
@@ -48,21 +61,38 @@ final class MergeProgress {
           return;
         }
         lastIndexed = now;
-        context.progress("indexing " + collection + ": " + done + "/" + total + " vectors inserted");
+        context.progress(
+            "indexing " + collection + ": " + done + "/" + total + " vectors inserted");
       }
     };
   }
 
   /**
-   * The merge's summary line: what was merged ({@code inputs}, in words), then every figure named by what it counts.
-   * Records read count an id once per write; distinct ids written is what the output holds.
+   * The merge's summary line: what was merged ({@code inputs}, in words), then every figure named
+   * by what it counts. Records read count an id once per write; distinct ids written is what the
+   * output holds.
    */
-  static void mergeDone(TaskContext context, TaskMetrics metrics, CompactionMode mode, String what, String inputs,
+  static void mergeDone(
+      TaskContext context,
+      TaskMetrics metrics,
+      CompactionMode mode,
+      String what,
+      String inputs,
       CompactionSummary s) {
     metrics.mode(mode);
-    metrics.embeddingsPerSecond(s.recordsRead(), Duration.ofMillis(Math.max(1, (long) (s.seconds() * 1000))));
-    context.progress(String.format(Locale.ROOT, "%s: %s; %d records read, %d ids overwritten, %d deleted by"
-            + " tombstones, %d distinct ids written in %.1f s", what, inputs, s.recordsRead(), s.idsOverwritten(),
-        s.tombstonesApplied(), s.recordsWritten(), s.seconds()));
+    metrics.embeddingsPerSecond(
+        s.recordsRead(), Duration.ofMillis(Math.max(1, (long) (s.seconds() * 1000))));
+    context.progress(
+        String.format(
+            Locale.ROOT,
+            "%s: %s; %d records read, %d ids overwritten, %d deleted by"
+                + " tombstones, %d distinct ids written in %.1f s",
+            what,
+            inputs,
+            s.recordsRead(),
+            s.idsOverwritten(),
+            s.tombstonesApplied(),
+            s.recordsWritten(),
+            s.seconds()));
   }
 }

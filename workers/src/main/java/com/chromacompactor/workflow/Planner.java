@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Cuts the pending deltas into chunks: per collection, consecutive deltas in merge order, as many per
- * chunk as the collection's configured size allows ({@link ChunkSizes}). Pure: all I/O happens in {@link PlanStep}.
+ * Cuts the pending deltas into chunks: per collection, consecutive deltas in merge order, as many
+ * per chunk as the collection's configured size allows ({@link ChunkSizes}). Pure: all I/O happens
+ * in {@link PlanStep}.
  *
  * <p>Chunks of one collection keep the deltas' order and get increasing indexes, so merging the
  * intermediates in index order merges every collection's deltas in order; chunks of different
@@ -41,9 +42,15 @@ public final class Planner {
       List<DeltaCensus> list = e.getValue();
       for (int from = 0; from < list.size(); from += size) {
         List<DeltaCensus> slice = list.subList(from, Math.min(list.size(), from + size));
-        long embeddings = slice.stream().mapToLong(d -> d.recordsByCollection().get(collection)).sum();
-        chunks.add(new PlannedChunk(chunks.size(), collection, size,
-            slice.stream().map(DeltaCensus::key).toList(), embeddings));
+        long embeddings =
+            slice.stream().mapToLong(d -> d.recordsByCollection().get(collection)).sum();
+        chunks.add(
+            new PlannedChunk(
+                chunks.size(),
+                collection,
+                size,
+                slice.stream().map(DeltaCensus::key).toList(),
+                embeddings));
       }
     }
     return chunks;

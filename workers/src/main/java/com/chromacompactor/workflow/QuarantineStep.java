@@ -4,11 +4,19 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 
-/** The workflow step that quarantined a delta, as its quarantine record names it ({@code "Plan"}, ...). */
+/**
+ * The workflow step that quarantined a delta, as its quarantine record names it ({@code "Plan"},
+ * ...).
+ */
 public enum QuarantineStep {
-  /** Before any merge: the commit marker, the upload's completeness, or the census of its sqlite file. */
+  /**
+   * Before any merge: the commit marker, the upload's completeness, or the census of its sqlite
+   * file.
+   */
   PLAN("Plan"),
-  /** While merging its chunk: what only a full read finds (HNSW files, vectors, queue rows, hashes). */
+  /**
+   * While merging its chunk: what only a full read finds (HNSW files, vectors, queue rows, hashes).
+   */
   COMPACT_CHUNK("CompactChunk");
 
   private final String stateName;
@@ -25,7 +33,10 @@ public enum QuarantineStep {
 
   @JsonCreator
   static QuarantineStep of(String stateName) {
-    return Arrays.stream(values()).filter(s -> s.stateName.equals(stateName)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("unknown quarantine step '" + stateName + "'"));
+    return Arrays.stream(values())
+        .filter(s -> s.stateName.equals(stateName))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalArgumentException("unknown quarantine step '" + stateName + "'"));
   }
 }

@@ -7,11 +7,12 @@ import software.amazon.awssdk.services.sfn.model.ExecutionDoesNotExistException;
 import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 
 /**
- * Asks Step Functions (DescribeExecution, the one Step Functions permission this needs beyond the activity calls)
- * whether a claim's execution still runs. Throttling, 5xx and I/O failures are retried by {@link Resilience} and, if
- * they persist, fail Plan as transient; an execution that does not exist (deleted with its state machine, or past
- * its history's retention) has ended. Any other error (access denied, an ARN of another region) is not retried: it
- * names a deployment fault.
+ * Asks Step Functions (DescribeExecution, the one Step Functions permission this needs beyond the
+ * activity calls) whether a claim's execution still runs. Throttling, 5xx and I/O failures are
+ * retried by {@link Resilience} and, if they persist, fail Plan as transient; an execution that
+ * does not exist (deleted with its state machine, or past its history's retention) has ended. Any
+ * other error (access denied, an ARN of another region) is not retried: it names a deployment
+ * fault.
  */
 final class StepFunctionsHolders implements ClaimHolders {
   private final SfnClient sfn;
@@ -26,15 +27,19 @@ final class StepFunctionsHolders implements ClaimHolders {
   public Holder of(String executionArn) {
     DescribeExecutionResponse d;
     try {
-      d = resilience.call("DescribeExecution", () -> sfn.describeExecution(b -> b.executionArn(executionArn)));
+      d =
+          resilience.call(
+              "DescribeExecution", () -> sfn.describeExecution(b -> b.executionArn(executionArn)));
     } catch (ExecutionDoesNotExistException e) {
       return new Holder(Standing.ENDED, "execution does not exist");
     }
     if (d.status() == ExecutionStatus.RUNNING) {
       return new Holder(Standing.RUNNING, "RUNNING");
     }
-    // PENDING_REDRIVE counts as ended: a redriven execution that finds its batch taken meets Publish's conditional
+    // PENDING_REDRIVE counts as ended: a redriven execution that finds its batch taken meets
+    // Publish's conditional
     // write, which lets only one of them publish.
-    return new Holder(Standing.ENDED, d.statusAsString() + (d.error() == null ? "" : " " + d.error()));
+    return new Holder(
+        Standing.ENDED, d.statusAsString() + (d.error() == null ? "" : " " + d.error()));
   }
 }

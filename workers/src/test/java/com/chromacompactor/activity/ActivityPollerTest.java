@@ -14,12 +14,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The poller's slot accounting. An empty GetActivityTask takes 60 s on AWS and on LocalStack, so these tests feed the
- * poller from an in-memory {@link ActivityPoller.TaskSource}; the real calls are covered by {@code ActivityWorkerTest}.
+ * The poller's slot accounting. An empty GetActivityTask takes 60 s on AWS and on LocalStack, so
+ * these tests feed the poller from an in-memory {@link ActivityPoller.TaskSource}; the real calls
+ * are covered by {@code ActivityWorkerTest}.
  */
 class ActivityPollerTest {
   private static final ActivityPoller.Target TARGET =
-      new ActivityPoller.Target(WorkflowStep.PLAN, "arn:aws:states:us-east-1:000000000000:activity:p", "w-Plan");
+      new ActivityPoller.Target(
+          WorkflowStep.PLAN, "arn:aws:states:us-east-1:000000000000:activity:p", "w-Plan");
 
   @Test
   void aLongPollHoldsNoSlotSoOtherActivitiesTasksNeverWaitForIt() throws Exception {
@@ -27,16 +29,26 @@ class ActivityPollerTest {
     AtomicInteger polls = new AtomicInteger();
     List<Integer> freeDuringPolls = new CopyOnWriteArrayList<>();
     Recorder recorder = new Recorder();
-    ActivityPoller poller = new ActivityPoller(TARGET, target -> {
-      freeDuringPolls.add(slots.available());
-      return polls.incrementAndGet() <= 3 ? null : new ActivityPoller.ReceivedTask("token-4", "{}");
-    }, slots, recorder);
+    ActivityPoller poller =
+        new ActivityPoller(
+            TARGET,
+            target -> {
+              freeDuringPolls.add(slots.available());
+              return polls.incrementAndGet() <= 3
+                  ? null
+                  : new ActivityPoller.ReceivedTask("token-4", "{}");
+            },
+            slots,
+            recorder);
     poller.start();
     assertTrue(recorder.received.await(10, TimeUnit.SECONDS));
     poller.stop();
     assertTrue(poller.join(Duration.ofSeconds(5)));
-    assertEquals(List.of("empty", "empty", "empty", "task", "received token-4"), recorder.events.subList(0, 5));
-    assertEquals(List.of(1, 1, 1, 1), freeDuringPolls.subList(0, 4), "the slot stays free while polling");
+    assertEquals(
+        List.of("empty", "empty", "empty", "task", "received token-4"),
+        recorder.events.subList(0, 5));
+    assertEquals(
+        List.of(1, 1, 1, 1), freeDuringPolls.subList(0, 4), "the slot stays free while polling");
     assertEquals(1, slots.available(), "the task takes its slot when it starts, in the worker");
   }
 
@@ -46,10 +58,15 @@ class ActivityPollerTest {
     slots.acquire(); // a task is running
     AtomicInteger polls = new AtomicInteger();
     Recorder recorder = new Recorder();
-    ActivityPoller poller = new ActivityPoller(TARGET, target -> {
-      polls.incrementAndGet();
-      return new ActivityPoller.ReceivedTask("token", "{}");
-    }, slots, recorder);
+    ActivityPoller poller =
+        new ActivityPoller(
+            TARGET,
+            target -> {
+              polls.incrementAndGet();
+              return new ActivityPoller.ReceivedTask("token", "{}");
+            },
+            slots,
+            recorder);
     poller.start();
     Thread.sleep(300);
     assertEquals(0, polls.get(), "polled with no capacity");
@@ -65,17 +82,23 @@ class ActivityPollerTest {
     WorkerSlots slots = new WorkerSlots(1);
     AtomicInteger polls = new AtomicInteger();
     Recorder recorder = new Recorder();
-    ActivityPoller poller = new ActivityPoller(TARGET, target -> {
-      if (polls.incrementAndGet() == 1) {
-        throw new IllegalStateException("throttled");
-      }
-      return new ActivityPoller.ReceivedTask("token-2", "{}");
-    }, slots, recorder);
+    ActivityPoller poller =
+        new ActivityPoller(
+            TARGET,
+            target -> {
+              if (polls.incrementAndGet() == 1) {
+                throw new IllegalStateException("throttled");
+              }
+              return new ActivityPoller.ReceivedTask("token-2", "{}");
+            },
+            slots,
+            recorder);
     poller.start();
     assertTrue(recorder.received.await(10, TimeUnit.SECONDS));
     poller.stop();
     assertTrue(poller.join(Duration.ofSeconds(5)));
-    assertEquals(List.of("failed throttled", "task", "received token-2"), recorder.events.subList(0, 3));
+    assertEquals(
+        List.of("failed throttled", "task", "received token-2"), recorder.events.subList(0, 3));
   }
 
   @Test
@@ -85,17 +108,22 @@ class ActivityPollerTest {
     CountDownLatch answer = new CountDownLatch(1);
     List<Boolean> interrupted = new CopyOnWriteArrayList<>();
     Recorder recorder = new Recorder();
-    ActivityPoller poller = new ActivityPoller(TARGET, target -> {
-      inPoll.countDown();
-      try {
-        answer.await();
-      } catch (InterruptedException e) {
-        interrupted.add(true);
-        Thread.currentThread().interrupt();
-        return null;
-      }
-      return new ActivityPoller.ReceivedTask("late", "{}");
-    }, slots, recorder);
+    ActivityPoller poller =
+        new ActivityPoller(
+            TARGET,
+            target -> {
+              inPoll.countDown();
+              try {
+                answer.await();
+              } catch (InterruptedException e) {
+                interrupted.add(true);
+                Thread.currentThread().interrupt();
+                return null;
+              }
+              return new ActivityPoller.ReceivedTask("late", "{}");
+            },
+            slots,
+            recorder);
     poller.start();
     assertTrue(inPoll.await(5, TimeUnit.SECONDS));
     poller.stop();
@@ -104,8 +132,10 @@ class ActivityPollerTest {
     answer.countDown();
     assertTrue(poller.join(Duration.ofSeconds(5)));
     assertEquals(List.of(), interrupted);
-    assertEquals(List.of("task", "received late"), recorder.events, "the worker must see the late task");
-    assertEquals(2, slots.available(), "the poller holds no slot; the late task takes one when it starts");
+    assertEquals(
+        List.of("task", "received late"), recorder.events, "the worker must see the late task");
+    assertEquals(
+        2, slots.available(), "the poller holds no slot; the late task takes one when it starts");
   }
 
   /** Records what the poller reports, as the worker would receive it. */

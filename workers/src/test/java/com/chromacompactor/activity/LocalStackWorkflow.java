@@ -14,8 +14,8 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 import software.amazon.awssdk.services.sfn.model.HistoryEvent;
 
 /**
- * One activity and a state machine with one Task state on it, on LocalStack: the smallest workflow a worker can
- * serve. {@code retry} is the Task's Retry array as JSON, or null.
+ * One activity and a state machine with one Task state on it, on LocalStack: the smallest workflow
+ * a worker can serve. {@code retry} is the Task's Retry array as JSON, or null.
  */
 final class LocalStackWorkflow implements AutoCloseable {
   static final String ROLE = "arn:aws:iam::000000000000:role/compactor-test";
@@ -46,11 +46,17 @@ final class LocalStackWorkflow implements AutoCloseable {
   static LocalStackWorkflow create(SfnClient sfn, String name, int heartbeatSeconds, String retry) {
     String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 8);
     String activityArn = sfn.createActivity(b -> b.name("act-" + suffix)).activityArn();
-    String definition = "{\"StartAt\":\"Work\",\"States\":{\"Work\":{\"Type\":\"Task\",\"Resource\":\"" + activityArn
-        + "\",\"HeartbeatSeconds\":" + heartbeatSeconds + ",\"TimeoutSeconds\":120,"
-        + (retry == null ? "" : "\"Retry\":" + retry + ",") + "\"End\":true}}}";
-    String smArn = sfn.createStateMachine(b -> b.name("sm-" + suffix).roleArn(ROLE).definition(definition))
-        .stateMachineArn();
+    String definition =
+        "{\"StartAt\":\"Work\",\"States\":{\"Work\":{\"Type\":\"Task\",\"Resource\":\""
+            + activityArn
+            + "\",\"HeartbeatSeconds\":"
+            + heartbeatSeconds
+            + ",\"TimeoutSeconds\":120,"
+            + (retry == null ? "" : "\"Retry\":" + retry + ",")
+            + "\"End\":true}}}";
+    String smArn =
+        sfn.createStateMachine(b -> b.name("sm-" + suffix).roleArn(ROLE).definition(definition))
+            .stateMachineArn();
     return new LocalStackWorkflow(sfn, activityArn, smArn);
   }
 
@@ -59,7 +65,8 @@ final class LocalStackWorkflow implements AutoCloseable {
   }
 
   /** Waits until the execution is no longer RUNNING. */
-  DescribeExecutionResponse await(String executionArn, Duration timeout) throws InterruptedException {
+  DescribeExecutionResponse await(String executionArn, Duration timeout)
+      throws InterruptedException {
     Instant end = Instant.now().plus(timeout);
     while (true) {
       DescribeExecutionResponse d = sfn.describeExecution(b -> b.executionArn(executionArn));
@@ -79,7 +86,9 @@ final class LocalStackWorkflow implements AutoCloseable {
 
   @Override
   public void close() {
-    sfn.listExecutions(b -> b.stateMachineArn(stateMachineArn).statusFilter(ExecutionStatus.RUNNING)).executions()
+    sfn.listExecutions(
+            b -> b.stateMachineArn(stateMachineArn).statusFilter(ExecutionStatus.RUNNING))
+        .executions()
         .forEach(e -> sfn.stopExecution(b -> b.executionArn(e.executionArn())));
     sfn.deleteStateMachine(b -> b.stateMachineArn(stateMachineArn));
     sfn.deleteActivity(b -> b.activityArn(activityArn));

@@ -9,7 +9,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
-/** The worker's log of an unexpected failure keeps every frame and cause but no message of unbounded length. */
+/**
+ * The worker's log of an unexpected failure keeps every frame and cause but no message of unbounded
+ * length.
+ */
 class LoggedFailureTest {
   @Test
   void aHugeMessageIsClippedAndTheFramesAndCausesAreKept() {
@@ -22,7 +25,8 @@ class LoggedFailureTest {
     String first = text.lines().findFirst().orElseThrow();
     assertTrue(first.startsWith("java.lang.IllegalStateException: xxx"), first.substring(0, 40));
     assertTrue(first.endsWith("…[clipped]"), first.substring(first.length() - 20));
-    assertTrue(first.length() < LoggedFailure.MAX_MESSAGE_LENGTH + 40, "first line: " + first.length());
+    assertTrue(
+        first.length() < LoggedFailure.MAX_MESSAGE_LENGTH + 40, "first line: " + first.length());
     assertTrue(text.lines().allMatch(l -> l.length() < LoggedFailure.MAX_MESSAGE_LENGTH + 40));
     assertTrue(text.contains("Caused by: java.io.IOException: disk full"), text);
     assertArrayEquals(thrown.getStackTrace(), logged.getStackTrace());
@@ -31,8 +35,10 @@ class LoggedFailureTest {
 
   @Test
   void aShortMessageAndNoMessageAreShownAsTheyAre() {
-    assertEquals("java.lang.IllegalStateException: boom", LoggedFailure.of(new IllegalStateException("boom"))
-        .toString());
-    assertEquals("java.lang.NullPointerException", LoggedFailure.of(new NullPointerException()).toString());
+    assertEquals(
+        "java.lang.IllegalStateException: boom",
+        LoggedFailure.of(new IllegalStateException("boom")).toString());
+    assertEquals(
+        "java.lang.NullPointerException", LoggedFailure.of(new NullPointerException()).toString());
   }
 }

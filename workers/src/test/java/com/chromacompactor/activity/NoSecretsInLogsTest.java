@@ -1,7 +1,6 @@
 package com.chromacompactor.activity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -25,17 +24,20 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 import software.amazon.awssdk.services.sfn.model.HistoryEventType;
 
 /**
- * A real worker process, with credentials in its environment as a container has them and every logger at DEBUG,
- * runs a task that succeeds, one that fails unexpectedly (logged with its stack trace) and one that is taken away
- * (its heartbeat refused), then gets SIGTERM. Nothing it printed may contain the secret access key, the session
- * token, or any part of a task token longer than {@link #TOKEN_WINDOW} characters.
+ * A real worker process, with credentials in its environment as a container has them and every
+ * logger at DEBUG, runs a task that succeeds, one that fails unexpectedly (logged with its stack
+ * trace) and one that is taken away (its heartbeat refused), then gets SIGTERM. Nothing it printed
+ * may contain the secret access key, the session token, or any part of a task token longer than
+ * {@link #TOKEN_WINDOW} characters.
  */
 class NoSecretsInLogsTest {
-  /** A task token is a bearer secret: a log may show a short prefix of it to tell tasks apart, no more. */
+  /**
+   * A task token is a bearer secret: a log may show a short prefix of it to tell tasks apart, no
+   * more.
+   */
   private static final int TOKEN_WINDOW = 16;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void workerLogsShowNoCredentialAndNoTaskToken() throws Exception {
@@ -44,15 +46,21 @@ class NoSecretsInLogsTest {
     Path log = dir.resolve("worker.log");
     Path tokens = dir.resolve("tokens.txt");
     try (SfnClient sfn = LocalStackWorkflow.clients().stepFunctions();
-         var wf = LocalStackWorkflow.create(sfn, "leak", 30, null)) {
+        var wf = LocalStackWorkflow.create(sfn, "leak", 30, null)) {
       LocalStackWorkflow.requireLocalStack(sfn);
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug",
-          "-cp", System.getProperty("java.class.path"), LeakCheckWorkerMain.class.getName());
+      ProcessBuilder pb =
+          new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-Dorg.slf4j.simpleLogger.defaultLogLevel=debug",
+              "-cp",
+              System.getProperty("java.class.path"),
+              LeakCheckWorkerMain.class.getName());
       Map<String, String> env = pb.environment();
       env.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("COMPACTOR_"));
-      // No COMPACTOR_AWS_ENDPOINT: the clients take the default credential chain, here the environment, as in
-      // a container (where it is the task role); the SDK itself sends them to LocalStack. LocalStack ignores
+      // No COMPACTOR_AWS_ENDPOINT: the clients take the default credential chain, here the
+      // environment, as in
+      // a container (where it is the task role); the SDK itself sends them to LocalStack.
+      // LocalStack ignores
       // an ASIA... key id and uses its default account.
       env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:4566");
       env.put("AWS_REGION", "us-east-1");
@@ -86,8 +94,14 @@ class NoSecretsInLogsTest {
     String out = Files.readString(log, StandardCharsets.UTF_8);
     List<String> received = Files.readAllLines(tokens, StandardCharsets.UTF_8);
     // The paths under test ran and their lines were captured, at DEBUG too.
-    for (String line : List.of("succeeded after", "unexpected failure", "IllegalStateException: boom",
-        "heartbeat refused", "DEBUG", "stopped: ")) {
+    for (String line :
+        List.of(
+            "succeeded after",
+            "unexpected failure",
+            "IllegalStateException: boom",
+            "heartbeat refused",
+            "DEBUG",
+            "stopped: ")) {
       assertTrue(out.contains(line), "the log has no '" + line + "':\n" + out);
     }
     assertEquals(3, received.size(), "task tokens received: " + received);
@@ -107,13 +121,18 @@ class NoSecretsInLogsTest {
     if (at >= 0) {
       int lineStart = log.lastIndexOf('\n', at) + 1;
       int lineEnd = log.indexOf('\n', at);
-      fail(what + " leaked into the log: " + log.substring(lineStart, lineEnd < 0 ? log.length() : lineEnd));
+      fail(
+          what
+              + " leaked into the log: "
+              + log.substring(lineStart, lineEnd < 0 ? log.length() : lineEnd));
     }
   }
 
-  private static void awaitStarted(LocalStackWorkflow wf, String execution) throws InterruptedException {
+  private static void awaitStarted(LocalStackWorkflow wf, String execution)
+      throws InterruptedException {
     Instant end = Instant.now().plusSeconds(30);
-    while (wf.history(execution).stream().noneMatch(e -> e.type() == HistoryEventType.ACTIVITY_STARTED)) {
+    while (wf.history(execution).stream()
+        .noneMatch(e -> e.type() == HistoryEventType.ACTIVITY_STARTED)) {
       if (Instant.now().isAfter(end)) {
         fail("the task never started: " + wf.history(execution));
       }
@@ -125,7 +144,11 @@ class NoSecretsInLogsTest {
     Instant end = Instant.now().plusSeconds(20);
     while (!Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
       if (Instant.now().isAfter(end)) {
-        fail("no '" + text + "' in the log within 20 s:\n" + Files.readString(log, StandardCharsets.UTF_8));
+        fail(
+            "no '"
+                + text
+                + "' in the log within 20 s:\n"
+                + Files.readString(log, StandardCharsets.UTF_8));
       }
       Thread.sleep(100);
     }

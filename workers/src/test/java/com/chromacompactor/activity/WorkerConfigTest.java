@@ -41,7 +41,8 @@ class WorkerConfigTest {
 
   @Test
   void absentSettingsTakeTheDefaultsAndAbsentArnsAreNotPolled() {
-    WorkerConfig c = WorkerConfig.fromEnvironment(Map.of(WorkflowStep.PLAN.arnVariable(), ARN + "Plan"));
+    WorkerConfig c =
+        WorkerConfig.fromEnvironment(Map.of(WorkflowStep.PLAN.arnVariable(), ARN + "Plan"));
     assertEquals(Map.of(WorkflowStep.PLAN, ARN + "Plan"), c.activityArns());
     assertEquals(WorkerConfig.DEFAULT_CONCURRENCY, c.concurrency());
     assertEquals(WorkerConfig.DEFAULT_HEARTBEAT_INTERVAL, c.heartbeatInterval());
@@ -52,38 +53,51 @@ class WorkerConfigTest {
 
   @Test
   void refusesSettingsNamingTheVariable() {
-    var none = assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromEnvironment(Map.of()));
-    assertTrue(none.getMessage().contains(WorkflowStep.COMPACT_CHUNK.arnVariable()), none.getMessage());
+    var none =
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromEnvironment(Map.of()));
+    assertTrue(
+        none.getMessage().contains(WorkflowStep.COMPACT_CHUNK.arnVariable()), none.getMessage());
     Map<String, String> env = new HashMap<>(Map.of(WorkflowStep.PLAN.arnVariable(), ARN + "Plan"));
     env.put(WorkerEnvironment.CONCURRENCY, "many");
     var bad = assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromEnvironment(env));
-    assertEquals(WorkerEnvironment.CONCURRENCY + " must be an integer, got 'many'", bad.getMessage());
+    assertEquals(
+        WorkerEnvironment.CONCURRENCY + " must be an integer, got 'many'", bad.getMessage());
     env.put(WorkerEnvironment.CONCURRENCY, "0");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromEnvironment(env)).getMessage()
-        .startsWith(WorkerEnvironment.CONCURRENCY + " must be 1..256"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromEnvironment(env))
+            .getMessage()
+            .startsWith(WorkerEnvironment.CONCURRENCY + " must be 1..256"));
     env.put(WorkerEnvironment.CONCURRENCY, "1");
     env.put(WorkflowStep.CLEANUP.arnVariable(), "cleanup");
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromEnvironment(env)).getMessage()
-        .startsWith(WorkflowStep.CLEANUP.arnVariable() + " must be an activity ARN"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> WorkerConfig.fromEnvironment(env))
+            .getMessage()
+            .startsWith(WorkflowStep.CLEANUP.arnVariable() + " must be an activity ARN"));
   }
 
   @Test
   void workerNameIsTheEcsTaskIdFromTheTaskMetadataEndpoint() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/v4/container-1/task", exchange -> {
-      byte[] body = ("{\"Cluster\":\"compactor\",\"TaskARN\":\"arn:aws:ecs:us-east-1:123456789012:task/compactor/"
-          + "0f1e2d3c4b5a69788796a5b4c3d2e1f0\"}").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    server.createContext(
+        "/v4/container-1/task",
+        exchange -> {
+          byte[] body =
+              ("{\"Cluster\":\"compactor\",\"TaskARN\":\"arn:aws:ecs:us-east-1:123456789012:task/compactor/"
+                      + "0f1e2d3c4b5a69788796a5b4c3d2e1f0\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     server.start();
     try {
       String uri = "http://127.0.0.1:" + server.getAddress().getPort() + "/v4/container-1";
-      assertEquals("0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+      assertEquals(
+          "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
           WorkerIdentity.resolve(Map.of(WorkerIdentity.ECS_METADATA_VARIABLE, uri)));
       // An endpoint that does not answer falls back to the host name.
-      String fallback = WorkerIdentity.resolve(Map.of(WorkerIdentity.ECS_METADATA_VARIABLE, uri + "/missing"));
+      String fallback =
+          WorkerIdentity.resolve(Map.of(WorkerIdentity.ECS_METADATA_VARIABLE, uri + "/missing"));
       assertEquals(WorkerIdentity.resolve(Map.of()), fallback);
     } finally {
       server.stop(0);

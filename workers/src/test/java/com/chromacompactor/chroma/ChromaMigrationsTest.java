@@ -32,11 +32,23 @@ class ChromaMigrationsTest {
 
   private static List<String> rows(Path dir) throws Exception {
     List<String> out = new ArrayList<>();
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("chroma.sqlite3"));
+    try (Connection db =
+            DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("chroma.sqlite3"));
         Statement st = db.createStatement();
-        ResultSet rs = st.executeQuery("SELECT dir, version, filename, sql, hash FROM migrations ORDER BY rowid")) {
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT dir, version, filename, sql, hash FROM migrations ORDER BY rowid")) {
       while (rs.next()) {
-        out.add(rs.getString(1) + "|" + rs.getInt(2) + "|" + rs.getString(3) + "|" + rs.getString(4) + "|" + rs.getString(5));
+        out.add(
+            rs.getString(1)
+                + "|"
+                + rs.getInt(2)
+                + "|"
+                + rs.getString(3)
+                + "|"
+                + rs.getString(4)
+                + "|"
+                + rs.getString(5));
       }
     }
     assertEquals(18, out.size(), dir + ": migration rows");

@@ -42,6 +42,7 @@ class SerdeDoublesTest {
   @Test
   void refusesValuesJsonCannotHold() {
     assertThrows(IllegalArgumentException.class, () -> SerdeDoubles.format(Double.NaN));
-    assertThrows(IllegalArgumentException.class, () -> SerdeDoubles.format(Double.NEGATIVE_INFINITY));
+    assertThrows(
+        IllegalArgumentException.class, () -> SerdeDoubles.format(Double.NEGATIVE_INFINITY));
   }
 }

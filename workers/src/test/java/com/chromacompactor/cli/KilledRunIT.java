@@ -31,15 +31,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The failure issue 17 names first, as a user meets it: {@code ./compactor run} gets SIGKILL right after Plan claimed
- * its batch. The claim is a lease the dead run stops renewing: a run within the lease finds the batch claimed and does
- * nothing, and the first run after it lapses takes the batch over and publishes it whole. Real processes on the jar
- * that {@code package} built (Failsafe runs this after it).
+ * The failure issue 17 names first, as a user meets it: {@code ./compactor run} gets SIGKILL right
+ * after Plan claimed its batch. The claim is a lease the dead run stops renewing: a run within the
+ * lease finds the batch claimed and does nothing, and the first run after it lapses takes the batch
+ * over and publishes it whole. Real processes on the jar that {@code package} built (Failsafe runs
+ * this after it).
  */
 class KilledRunIT {
-  private static final Path ROOT = Path.of(System.getProperty("compactor.repoRoot", "..")).toAbsolutePath()
-      .normalize();
+  private static final Path ROOT =
+      Path.of(System.getProperty("compactor.repoRoot", "..")).toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Short, so that the test waits seconds; the default is minutes. */
   private static final Duration LEASE = Duration.ofSeconds(20);
 
@@ -54,7 +56,14 @@ class KilledRunIT {
     Path bucket = Files.createDirectories(tmp.resolve("bucket"));
     LocalRun.importDeltas(new LocalBlobStore(bucket), deltas);
 
-    Process dying = start(List.of("run", "--bucket-dir", bucket.toString(), "--claim-lease", LEASE.toSeconds() + "s"));
+    Process dying =
+        start(
+            List.of(
+                "run",
+                "--bucket-dir",
+                bucket.toString(),
+                "--claim-lease",
+                LEASE.toSeconds() + "s"));
     Path claim = awaitClaim(bucket, dying);
     Instant claimedAt = Instant.now();
     dying.destroyForcibly(); // SIGKILL: no shutdown hook, no finally
@@ -63,7 +72,8 @@ class KilledRunIT {
     assertEquals("local-" + dying.pid(), held.path("executionName").asText(), held.toString());
     assertFalse(Files.exists(bucket.resolve("latest")), "killed during Plan: nothing published");
 
-    Run early = launch("run", "--bucket-dir", bucket.toString(), "--claim-lease", LEASE.toSeconds() + "s");
+    Run early =
+        launch("run", "--bucket-dir", bucket.toString(), "--claim-lease", LEASE.toSeconds() + "s");
     assertEquals(0, early.exit(), early.err());
     if (Duration.between(claimedAt, Instant.now()).compareTo(LEASE.minusSeconds(3)) < 0) {
       assertTrue(early.err().contains("is claimed by execution local-" + dying.pid()), early.err());
@@ -76,12 +86,14 @@ class KilledRunIT {
     if (wait > 0) {
       Thread.sleep(wait);
     }
-    Run next = launch("run", "--bucket-dir", bucket.toString(), "--claim-lease", LEASE.toSeconds() + "s");
+    Run next =
+        launch("run", "--bucket-dir", bucket.toString(), "--claim-lease", LEASE.toSeconds() + "s");
     assertEquals(0, next.exit(), next.err());
     assertTrue(next.err().contains("took over the claim of local-" + dying.pid()), next.err());
     assertTrue(next.out().contains("published "), next.out());
     String latest = Files.readString(bucket.resolve("latest"), StandardCharsets.UTF_8).trim();
-    ChromaDumps.assertSameRecordsAndNeighbours(Series.oracle(deltas), ChromaDumps.dump(bucket.resolve(latest)));
+    ChromaDumps.assertSameRecordsAndNeighbours(
+        Series.oracle(deltas), ChromaDumps.dump(bucket.resolve(latest)));
   }
 
   /** The claim file, as soon as Plan wrote it. */
@@ -93,7 +105,11 @@ class KilledRunIT {
         return claim.get();
       }
       if (!p.isAlive()) {
-        fail("the run ended before it claimed: exit " + p.exitValue() + ": " + read(p.getErrorStream()));
+        fail(
+            "the run ended before it claimed: exit "
+                + p.exitValue()
+                + ": "
+                + read(p.getErrorStream()));
       }
       Thread.sleep(2);
     }

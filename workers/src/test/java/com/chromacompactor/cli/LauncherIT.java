@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code ./compactor} launcher as a user runs it, on the jar that {@code package} built (Failsafe runs this after
- * it): the JVM's incubator warning never shows, everything else on stderr does, the exit code is java's, and on a
- * terminal the live progress line still updates.
+ * The {@code ./compactor} launcher as a user runs it, on the jar that {@code package} built
+ * (Failsafe runs this after it): the JVM's incubator warning never shows, everything else on stderr
+ * does, the exit code is java's, and on a terminal the live progress line still updates.
  */
 class LauncherIT {
-  private static final Path ROOT = Path.of(System.getProperty("compactor.repoRoot", "..")).toAbsolutePath()
-      .normalize();
+  private static final Path ROOT =
+      Path.of(System.getProperty("compactor.repoRoot", "..")).toAbsolutePath().normalize();
   private static final String WARNING = "WARNING: Using incubator modules: jdk.incubator.vector";
 
   @TempDir Path tmp;
@@ -42,9 +42,12 @@ class LauncherIT {
 
   @Test
   void anOptionErrorIsItsOneLineAndJavasExitCode() throws Exception {
-    Run r = launch("compact", "--threads", "0", "--out", tmp.resolve("snap").toString(), tmp.toString());
+    Run r =
+        launch(
+            "compact", "--threads", "0", "--out", tmp.resolve("snap").toString(), tmp.toString());
     assertEquals(2, r.exit());
-    assertEquals("error: --threads must be at least 1, found 0 (see 'compactor compact --help')\n", r.err());
+    assertEquals(
+        "error: --threads must be at least 1, found 0 (see 'compactor compact --help')\n", r.err());
   }
 
   @Test
@@ -59,10 +62,17 @@ class LauncherIT {
 
   @Test
   void onATerminalTheProgressLineUpdatesAndTheWarningDoesNotShow() throws Exception {
-    // script(1) gives the launcher a terminal: stdin, stdout and stderr are the same pseudo-terminal.
+    // script(1) gives the launcher a terminal: stdin, stdout and stderr are the same
+    // pseudo-terminal.
     Path snapshot = tmp.resolve("snap");
-    String command = "'" + ROOT.resolve("compactor") + "' compact --out '" + snapshot + "' '"
-        + ROOT.resolve("examples/deltas") + "'";
+    String command =
+        "'"
+            + ROOT.resolve("compactor")
+            + "' compact --out '"
+            + snapshot
+            + "' '"
+            + ROOT.resolve("examples/deltas")
+            + "'";
     Run r = run(List.of("script", "-qec", command, "/dev/null"));
     assertEquals(0, r.exit(), r.out() + r.err());
     assertFalse(r.out().contains(WARNING), r.out());

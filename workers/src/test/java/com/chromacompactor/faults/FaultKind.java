@@ -1,11 +1,14 @@
 package com.chromacompactor.faults;
 
 /**
- * What the interceptor does to one request. The issue's three faults each come in the variants a caller can meet;
- * {@link #DELAY} only slows a request down, for the random schedules' timing.
+ * What the interceptor does to one request. The issue's three faults each come in the variants a
+ * caller can meet; {@link #DELAY} only slows a request down, for the random schedules' timing.
  */
 public enum FaultKind {
-  /** A 503 (S3 {@code SlowDown}, Step Functions {@code ServiceUnavailable}) before the request reaches storage. */
+  /**
+   * A 503 (S3 {@code SlowDown}, Step Functions {@code ServiceUnavailable}) before the request
+   * reaches storage.
+   */
   FAIL_BEFORE_503(Family.FAIL_BEFORE),
   /** A connection reset before the request reaches storage. */
   FAIL_BEFORE_RESET(Family.FAIL_BEFORE),
@@ -19,7 +22,12 @@ public enum FaultKind {
   DELAY(Family.DELAY);
 
   /** The fault kinds, which the sweep covers at every request. */
-  public enum Family { FAIL_BEFORE, LOSE_RESPONSE_AFTER, KILL_AFTER, DELAY }
+  public enum Family {
+    FAIL_BEFORE,
+    LOSE_RESPONSE_AFTER,
+    KILL_AFTER,
+    DELAY
+  }
 
   private final Family family;
 
@@ -31,7 +39,10 @@ public enum FaultKind {
     return family;
   }
 
-  /** The variant the sweep uses for a family at a request: the two variants take turns along the requests. */
+  /**
+   * The variant the sweep uses for a family at a request: the two variants take turns along the
+   * requests.
+   */
   public static FaultKind variant(Family family, int requestIndex) {
     boolean even = requestIndex % 2 == 0;
     return switch (family) {

@@ -7,9 +7,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The faults of one run, as the interceptor in every worker process reads them from {@value #FILE}. Each injection
- * fires once, at the first call of its request in any worker process (a fresh process, such as a replacement
- * worker, sees what the others fired through the marker files beside the plan).
+ * The faults of one run, as the interceptor in every worker process reads them from {@value #FILE}.
+ * Each injection fires once, at the first call of its request in any worker process (a fresh
+ * process, such as a replacement worker, sees what the others fired through the marker files beside
+ * the plan).
  */
 public record FaultPlan(List<Injection> injections) {
   public static final String FILE = "plan.json";
@@ -18,14 +19,20 @@ public record FaultPlan(List<Injection> injections) {
   /**
    * One fault at one request.
    *
-   * @param request     a request's name as {@link RequestNames} gives it, e.g. {@code s3 PUT latest if-match}
+   * @param request a request's name as {@link RequestNames} gives it, e.g. {@code s3 PUT latest
+   *     if-match}
    * @param delayMillis for {@link FaultKind#DELAY}: how long the request waits
    */
   public record Injection(String request, FaultKind kind, long delayMillis) {
     public Injection {
       if (request == null || request.isBlank() || kind == null || delayMillis < 0) {
-        throw new IllegalArgumentException("an injection needs a request, a kind and a delay >= 0: " + request
-            + ", " + kind + ", " + delayMillis);
+        throw new IllegalArgumentException(
+            "an injection needs a request, a kind and a delay >= 0: "
+                + request
+                + ", "
+                + kind
+                + ", "
+                + delayMillis);
       }
     }
 

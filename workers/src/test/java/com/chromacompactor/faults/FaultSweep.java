@@ -16,31 +16,35 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
- * The sweep: a baseline run records every mutating request of the batch, and each schedule runs the batch again from
- * the same start with faults at those requests ({@link BatchRun}). The schedules:
+ * The sweep: a baseline run records every mutating request of the batch, and each schedule runs the
+ * batch again from the same start with faults at those requests ({@link BatchRun}). The schedules:
+ *
  * <ul>
- *   <li>{@link #everyRequest}: each recorded request with each of the three faults, one fault per run, and the first
- *       heartbeat of each step that sent one with each fault (heartbeats are faulted by kind: how many a task sends
- *       depends on timing);
+ *   <li>{@link #everyRequest}: each recorded request with each of the three faults, one fault per
+ *       run, and the first heartbeat of each step that sent one with each fault (heartbeats are
+ *       faulted by kind: how many a task sends depends on timing);
  *   <li>{@link #sample}: CI's fixed sample, three runs that together put every fault at every step;
- *   <li>{@link #random}: a seed's random schedule: several faults at random requests, random delays, and maybe a
- *       second execution of the same batch started while the first runs.
+ *   <li>{@link #random}: a seed's random schedule: several faults at random requests, random
+ *       delays, and maybe a second execution of the same batch started while the first runs.
  * </ul>
  */
 final class FaultSweep {
   static final List<FaultKind.Family> FAULTS =
-      List.of(FaultKind.Family.FAIL_BEFORE, FaultKind.Family.LOSE_RESPONSE_AFTER, FaultKind.Family.KILL_AFTER);
+      List.of(
+          FaultKind.Family.FAIL_BEFORE,
+          FaultKind.Family.LOSE_RESPONSE_AFTER,
+          FaultKind.Family.KILL_AFTER);
   private static final String COMMAND = "scripts/fault-sweep";
 
   /**
-   * One request of the baseline, at its place in the canonical order: by step (in workflow order), chunk, then its
-   * place among its task's own requests, which one thread makes one after the other. Parallel chunks interleave
-   * differently in every run; this order does not.
+   * One request of the baseline, at its place in the canonical order: by step (in workflow order),
+   * chunk, then its place among its task's own requests, which one thread makes one after the
+   * other. Parallel chunks interleave differently in every run; this order does not.
    */
   record Request(int index, String name, String step, Integer chunk) {
     String task() {
@@ -48,7 +52,10 @@ final class FaultSweep {
     }
   }
 
-  /** The baseline: its requests in canonical order, the heartbeats it sent (by step), and the run itself. */
+  /**
+   * The baseline: its requests in canonical order, the heartbeats it sent (by step), and the run
+   * itself.
+   */
   record Baseline(List<Request> requests, List<String> heartbeats, BatchRun.Outcome outcome) {
     List<Request> ofStep(String step) {
       return requests.stream().filter(r -> r.step().equals(step)).toList();
@@ -57,20 +64,40 @@ final class FaultSweep {
 
   /** The figures of a sweep, for docs/reliability.md. */
   /**
-   * @param faultsPlanned  faults at the batch's requests; each must fire, since every request happens in the run or in
-   *                       its recovery
-   * @param heartbeatFaultsPlanned faults at a step's first heartbeat, which fire only if a task of the step ran long
-   *                       enough to send one
+   * @param faultsPlanned faults at the batch's requests; each must fire, since every request
+   *     happens in the run or in its recovery
+   * @param heartbeatFaultsPlanned faults at a step's first heartbeat, which fire only if a task of
+   *     the step ran long enough to send one
    */
-  record Summary(int runs, int requestsSwept, int faultsPlanned, int faultsInjected, int heartbeatFaultsPlanned,
-      int heartbeatFaultsInjected, int executionsSucceeded, int recovered, int failedValidation, Duration took,
+  record Summary(
+      int runs,
+      int requestsSwept,
+      int faultsPlanned,
+      int faultsInjected,
+      int heartbeatFaultsPlanned,
+      int heartbeatFaultsInjected,
+      int executionsSucceeded,
+      int recovered,
+      int failedValidation,
+      Duration took,
       List<String> failures) {
     String text() {
-      return String.format(Locale.ROOT, "runs %d, requests swept %d, faults injected %d of %d planned (and %d of %d"
-          + " at heartbeats); faulted executions that succeeded by themselves %d; runs that recovered to a valid state"
-          + " %d; states that failed validation %d; %d min %d s", runs, requestsSwept, faultsInjected, faultsPlanned,
-          heartbeatFaultsInjected, heartbeatFaultsPlanned, executionsSucceeded, recovered, failedValidation,
-          took.toMinutes(), took.toSecondsPart())
+      return String.format(
+              Locale.ROOT,
+              "runs %d, requests swept %d, faults injected %d of %d planned (and %d of %d"
+                  + " at heartbeats); faulted executions that succeeded by themselves %d; runs that recovered to a valid state"
+                  + " %d; states that failed validation %d; %d min %d s",
+              runs,
+              requestsSwept,
+              faultsInjected,
+              faultsPlanned,
+              heartbeatFaultsInjected,
+              heartbeatFaultsPlanned,
+              executionsSucceeded,
+              recovered,
+              failedValidation,
+              took.toMinutes(),
+              took.toSecondsPart())
           + (failures.isEmpty() ? "" : "\nfailed:\n  " + String.join("\n  ", failures));
     }
   }
@@ -86,8 +113,10 @@ final class FaultSweep {
   }
 
   Baseline baseline() throws Exception {
-    BatchRun.Outcome outcome = runner.run(new BatchRun.Schedule("baseline", FaultPlan.none(), List.of(),
-        COMMAND + " --baseline"), dir.resolve("baseline"));
+    BatchRun.Outcome outcome =
+        runner.run(
+            new BatchRun.Schedule("baseline", FaultPlan.none(), List.of(), COMMAND + " --baseline"),
+            dir.resolve("baseline"));
     print("baseline: " + outcome.line());
     return baselineOf(outcome);
   }
@@ -96,8 +125,10 @@ final class FaultSweep {
     record Seen(RecordedRequest line, int ordinal) {}
     Map<String, Integer> perThread = new HashMap<>();
     List<Seen> seen = new ArrayList<>();
-    Set<String> heartbeats = new TreeSet<>(Comparator.comparingInt(FaultSweep::stepRankOfName)
-        .thenComparing(Comparator.naturalOrder()));
+    Set<String> heartbeats =
+        new TreeSet<>(
+            Comparator.comparingInt(FaultSweep::stepRankOfName)
+                .thenComparing(Comparator.naturalOrder()));
     for (RecordedRequest r : outcome.requests()) {
       if (RecordedRequest.PHASE.equals(r.event()) && RecordedRequest.NEXT_RUN.equals(r.request())) {
         break; // the batch ends here: the next scheduled run only finds nothing to do
@@ -111,18 +142,26 @@ final class FaultSweep {
       }
       seen.add(new Seen(r, perThread.merge(r.pid() + "/" + r.thread(), 1, Integer::sum)));
     }
-    seen.sort(Comparator.comparingInt((Seen s) -> stepRank(s.line().step()))
-        .thenComparingInt(s -> s.line().chunk() == null ? -1 : s.line().chunk())
-        .thenComparingInt(Seen::ordinal));
+    seen.sort(
+        Comparator.comparingInt((Seen s) -> stepRank(s.line().step()))
+            .thenComparingInt(s -> s.line().chunk() == null ? -1 : s.line().chunk())
+            .thenComparingInt(Seen::ordinal));
     List<Request> requests = new ArrayList<>();
     for (Seen s : seen) {
-      requests.add(new Request(requests.size(), s.line().request(), String.valueOf(s.line().step()),
-          s.line().chunk()));
+      requests.add(
+          new Request(
+              requests.size(),
+              s.line().request(),
+              String.valueOf(s.line().step()),
+              s.line().chunk()));
     }
     return new Baseline(requests, List.copyOf(heartbeats), outcome);
   }
 
-  /** {@code sfn HEARTBEAT CompactChunk[2]} is faulted as the first heartbeat of any CompactChunk task. */
+  /**
+   * {@code sfn HEARTBEAT CompactChunk[2]} is faulted as the first heartbeat of any CompactChunk
+   * task.
+   */
   private static String heartbeatOfStep(String name) {
     int bracket = name.indexOf('[');
     return bracket < 0 ? name : name.substring(0, bracket);
@@ -148,8 +187,9 @@ final class FaultSweep {
   }
 
   /**
-   * The requests with index {@code from} to {@code to} (inclusive) with each fault, then the heartbeats if {@code to}
-   * reaches past the last request: a full sweep in parts, on machines where one part is what fits.
+   * The requests with index {@code from} to {@code to} (inclusive) with each fault, then the
+   * heartbeats if {@code to} reaches past the last request: a full sweep in parts, on machines
+   * where one part is what fits.
    */
   static List<BatchRun.Schedule> everyRequest(Baseline b, int from, int to) {
     List<BatchRun.Schedule> out = new ArrayList<>();
@@ -174,20 +214,34 @@ final class FaultSweep {
   }
 
   /**
-   * The same fault at the same request {@code times} times: each fires at the next call of the request, that is at
-   * the retry of the one before. Enough of them outlast the state machine's retries and fail the execution.
+   * The same fault at the same request {@code times} times: each fires at the next call of the
+   * request, that is at the retry of the one before. Enough of them outlast the state machine's
+   * retries and fail the execution.
    */
   static BatchRun.Schedule repeated(String request, FaultKind kind, int times, String label) {
     List<FaultPlan.Injection> injections = new ArrayList<>();
     for (int i = 0; i < times; i++) {
       injections.add(FaultPlan.Injection.of(request, kind));
     }
-    return new BatchRun.Schedule(label + "-" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-')
-        + (times > 1 ? "-x" + times : ""), new FaultPlan(injections), List.of(),
-        COMMAND + " --request '" + request + "' --fault " + kind + (times > 1 ? " --times " + times : ""));
+    return new BatchRun.Schedule(
+        label
+            + "-"
+            + kind.name().toLowerCase(Locale.ROOT).replace('_', '-')
+            + (times > 1 ? "-x" + times : ""),
+        new FaultPlan(injections),
+        List.of(),
+        COMMAND
+            + " --request '"
+            + request
+            + "' --fault "
+            + kind
+            + (times > 1 ? " --times " + times : ""));
   }
 
-  /** The steps whose requests are swept: the workflow's, and the producer's push that runs beside the batch. */
+  /**
+   * The steps whose requests are swept: the workflow's, and the producer's push that runs beside
+   * the batch.
+   */
   static List<String> steps() {
     List<String> steps = new ArrayList<>();
     for (WorkflowStep s : WorkflowStep.values()) {
@@ -198,9 +252,9 @@ final class FaultSweep {
   }
 
   /**
-   * Three runs that put each fault at each step: in run {@code r}, step {@code s} gets fault {@code (r + s) mod 3} at
-   * its first, middle or last request (the last is the task's SendTaskSuccess, or the push's marker), and the busiest
-   * step's first heartbeat gets fault {@code r}.
+   * Three runs that put each fault at each step: in run {@code r}, step {@code s} gets fault {@code
+   * (r + s) mod 3} at its first, middle or last request (the last is the task's SendTaskSuccess, or
+   * the push's marker), and the busiest step's first heartbeat gets fault {@code r}.
    */
   static List<BatchRun.Schedule> sample(Baseline b) {
     List<BatchRun.Schedule> out = new ArrayList<>();
@@ -220,21 +274,25 @@ final class FaultSweep {
         String busiest = b.heartbeats().get(b.heartbeats().size() - 1);
         injections.add(FaultPlan.Injection.of(busiest, FaultKind.variant(FAULTS.get(r), r)));
       }
-      out.add(new BatchRun.Schedule("sample-" + r, new FaultPlan(injections), List.of(),
-          COMMAND + " --sample " + r));
+      out.add(
+          new BatchRun.Schedule(
+              "sample-" + r, new FaultPlan(injections), List.of(), COMMAND + " --sample " + r));
     }
     return out;
   }
 
   /**
-   * The failures the sweep found, each kept as the schedule that found it (CI runs them with the sample):
+   * The failures the sweep found, each kept as the schedule that found it (CI runs them with the
+   * sample):
+   *
    * <ul>
-   *   <li>a lost answer to Publish's conditional write of {@code latest}: the client's retry failed its own
-   *       precondition, and the execution failed with Publish.Conflict though it had published (full sweep r37, seed
-   *       1);
-   *   <li>an execution aborted right after Plan claimed its batch: its claim held the batch for 25 hours, and every
-   *       later run found nothing to do (issue 17's stale claim). From the clean start: with the bad delta, Plan's
-   *       quarantine changes the pending set, hence the batch id, and the next run never meets the old claim.
+   *   <li>a lost answer to Publish's conditional write of {@code latest}: the client's retry failed
+   *       its own precondition, and the execution failed with Publish.Conflict though it had
+   *       published (full sweep r37, seed 1);
+   *   <li>an execution aborted right after Plan claimed its batch: its claim held the batch for 25
+   *       hours, and every later run found nothing to do (issue 17's stale claim). From the clean
+   *       start: with the bad delta, Plan's quarantine changes the pending set, hence the batch id,
+   *       and the next run never meets the old claim.
    * </ul>
    */
   static List<BatchRun.Schedule> regressions(Baseline b) {
@@ -247,15 +305,25 @@ final class FaultSweep {
     }
     return List.of(
         single(publish, FaultKind.LOSE_RESPONSE_RESET, "regression-publish"),
-        new BatchRun.Schedule("regression-aborted-claim", FaultPlan.none(), List.of(),
-            COMMAND + " --abort-after '" + planned + "'", planned, StartState.Variant.CLEAN));
+        new BatchRun.Schedule(
+            "regression-aborted-claim",
+            FaultPlan.none(),
+            List.of(),
+            COMMAND + " --abort-after '" + planned + "'",
+            planned,
+            StartState.Variant.CLEAN));
   }
 
-  /** Two to five faults of any kind at random requests (delays among them), and maybe an overlapping execution. */
+  /**
+   * Two to five faults of any kind at random requests (delays among them), and maybe an overlapping
+   * execution.
+   */
   static BatchRun.Schedule random(Baseline b, long seed) {
-    // SplittableRandom mixes its seed: java.util.Random's first draws from small consecutive seeds are alike.
+    // SplittableRandom mixes its seed: java.util.Random's first draws from small consecutive seeds
+    // are alike.
     SplittableRandom random = new SplittableRandom(seed);
-    List<String> names = new ArrayList<>(new LinkedHashSet<>(b.requests().stream().map(Request::name).toList()));
+    List<String> names =
+        new ArrayList<>(new LinkedHashSet<>(b.requests().stream().map(Request::name).toList()));
     names.addAll(b.heartbeats());
     FaultKind[] kinds = FaultKind.values();
     List<FaultPlan.Injection> injections = new ArrayList<>();
@@ -263,10 +331,14 @@ final class FaultSweep {
     for (int i = 0; i < n; i++) {
       String request = names.get(random.nextInt(names.size()));
       FaultKind kind = kinds[random.nextInt(kinds.length)];
-      injections.add(new FaultPlan.Injection(request, kind, kind == FaultKind.DELAY ? 100 + random.nextInt(2900) : 0));
+      injections.add(
+          new FaultPlan.Injection(
+              request, kind, kind == FaultKind.DELAY ? 100 + random.nextInt(2900) : 0));
     }
-    List<Duration> overlaps = random.nextBoolean() ? List.of(Duration.ofMillis(random.nextInt(15_000))) : List.of();
-    return new BatchRun.Schedule("seed-" + seed, new FaultPlan(injections), overlaps, COMMAND + " --seed " + seed);
+    List<Duration> overlaps =
+        random.nextBoolean() ? List.of(Duration.ofMillis(random.nextInt(15_000))) : List.of();
+    return new BatchRun.Schedule(
+        "seed-" + seed, new FaultPlan(injections), overlaps, COMMAND + " --seed " + seed);
   }
 
   // ---------------------------------------------------------------- running
@@ -276,8 +348,15 @@ final class FaultSweep {
     List<BatchRun.Outcome> outcomes = new ArrayList<>();
     for (int i = 0; i < schedules.size(); i++) {
       BatchRun.Schedule s = schedules.get(i);
-      print(String.format(Locale.ROOT, "[%d/%d] %s: %s%s", i + 1, schedules.size(), s.label(),
-          s.plan().injections(), s.overlaps().isEmpty() ? "" : ", overlapping execution after " + s.overlaps()));
+      print(
+          String.format(
+              Locale.ROOT,
+              "[%d/%d] %s: %s%s",
+              i + 1,
+              schedules.size(),
+              s.label(),
+              s.plan().injections(),
+              s.overlaps().isEmpty() ? "" : ", overlapping execution after " + s.overlaps()));
       BatchRun.Outcome o = runner.run(s, dir.resolve(s.label()));
       outcomes.add(o);
       print("      " + o.line());
@@ -291,13 +370,27 @@ final class FaultSweep {
       o.fired().forEach(f -> injected[isHeartbeat(f.request()) ? 1 : 0]++);
       o.fired().forEach(f -> swept.add(f.request()));
       if (!o.valid()) {
-        failures.add(o.schedule().label() + ": " + o.report().violations() + "\n    replay: " + o.schedule().replay());
+        failures.add(
+            o.schedule().label()
+                + ": "
+                + o.report().violations()
+                + "\n    replay: "
+                + o.schedule().replay());
       }
     }
-    Summary summary = new Summary(outcomes.size(), swept.size(), planned[0], injected[0], planned[1], injected[1],
-        (int) outcomes.stream().filter(BatchRun.Outcome::executionSucceeded).count(),
-        (int) outcomes.stream().filter(BatchRun.Outcome::valid).count(),
-        (int) outcomes.stream().filter(o -> !o.valid()).count(), Duration.between(began, Instant.now()), failures);
+    Summary summary =
+        new Summary(
+            outcomes.size(),
+            swept.size(),
+            planned[0],
+            injected[0],
+            planned[1],
+            injected[1],
+            (int) outcomes.stream().filter(BatchRun.Outcome::executionSucceeded).count(),
+            (int) outcomes.stream().filter(BatchRun.Outcome::valid).count(),
+            (int) outcomes.stream().filter(o -> !o.valid()).count(),
+            Duration.between(began, Instant.now()),
+            failures);
     print("summary: " + summary.text());
     return summary;
   }
@@ -309,7 +402,11 @@ final class FaultSweep {
   void print(String line) throws IOException {
     out.println(line);
     out.flush();
-    Files.writeString(dir.resolve("progress.log"), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+    Files.writeString(
+        dir.resolve("progress.log"),
+        line + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
   }
 }

@@ -33,21 +33,26 @@ import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 
 /**
- * The fault sweep on LocalStack (issue 17): the recorded baseline of a batch through the deployed workflow, then the
- * batch again with faults at its requests, each run judged by the validator in a fresh process.
+ * The fault sweep on LocalStack (issue 17): the recorded baseline of a batch through the deployed
+ * workflow, then the batch again with faults at its requests, each run judged by the validator in a
+ * fresh process.
  *
- * <p>CI runs the baseline and the fixed sample (every fault at every step, in three runs). {@code scripts/fault-sweep}
- * runs the rest through the system property {@value #MODE}: {@code full} (every request with every fault, one per
- * run), {@code seeds} with {@code faults.seeds=FIRST..LAST} (random schedules), {@code request} with
- * {@code faults.request} and {@code faults.fault} (one fault at one request; {@code faults.times} repeats it at the
- * retries), {@code sample} with
- * {@code faults.sample=N} (one run of the sample); {@code faults.dir} chooses the folder of the logs.
+ * <p>CI runs the baseline and the fixed sample (every fault at every step, in three runs). {@code
+ * scripts/fault-sweep} runs the rest through the system property {@value #MODE}: {@code full}
+ * (every request with every fault, one per run), {@code seeds} with {@code
+ * faults.seeds=FIRST..LAST} (random schedules), {@code request} with {@code faults.request} and
+ * {@code faults.fault} (one fault at one request; {@code faults.times} repeats it at the retries),
+ * {@code sample} with {@code faults.sample=N} (one run of the sample); {@code faults.dir} chooses
+ * the folder of the logs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultSweepTest {
   static final String MODE = "faults.mode";
 
-  /** {@code bad-delta} (the default) or {@code clean} (the default for seeds): which {@link StartState.Variant}. */
+  /**
+   * {@code bad-delta} (the default) or {@code clean} (the default for seeds): which {@link
+   * StartState.Variant}.
+   */
   static final String START = "faults.start";
 
   private static FaultSweep sweep;
@@ -59,19 +64,36 @@ class FaultSweepTest {
     requireLocalStack();
     String mode = System.getProperty(MODE, "sample");
     String chosen = System.getProperty("faults.dir");
-    Path dir = chosen != null ? Path.of(chosen) : Path.of("target", "fault-sweep",
-        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT)) + "-" + mode)
-        .toAbsolutePath();
+    Path dir =
+        chosen != null
+            ? Path.of(chosen)
+            : Path.of(
+                    "target",
+                    "fault-sweep",
+                    LocalDateTime.now()
+                            .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT))
+                        + "-"
+                        + mode)
+                .toAbsolutePath();
     Files.createDirectories(dir);
     String variant = System.getProperty(START, mode.equals("seeds") ? "clean" : "bad-delta");
-    start = StartState.get(switch (variant) {
-      case "bad-delta" -> StartState.Variant.WITH_BAD_DELTA;
-      case "clean" -> StartState.Variant.CLEAN;
-      default -> throw new IllegalArgumentException(START + " must be bad-delta or clean, got " + variant);
-    });
+    start =
+        StartState.get(
+            switch (variant) {
+              case "bad-delta" -> StartState.Variant.WITH_BAD_DELTA;
+              case "clean" -> StartState.Variant.CLEAN;
+              default ->
+                  throw new IllegalArgumentException(
+                      START + " must be bad-delta or clean, got " + variant);
+            });
     AwsClients clients = new AwsClients(AwsSettings.localStack());
-    BatchRun runner = new BatchRun(clients.stepFunctions(), clients.s3(), start, BatchRun.Settings.standard(),
-        dir.resolve("model-cache"));
+    BatchRun runner =
+        new BatchRun(
+            clients.stepFunctions(),
+            clients.s3(),
+            start,
+            BatchRun.Settings.standard(),
+            dir.resolve("model-cache"));
     sweep = new FaultSweep(runner, dir, System.out);
     sweep.print("fault sweep " + mode + " from the " + variant + " start, in " + dir);
   }
@@ -81,13 +103,21 @@ class FaultSweepTest {
   void baselineRecordsEveryMutatingRequestOfTheBatchOnceInWorkflowOrder() throws Exception {
     baseline = sweep.baseline();
     List<FaultSweep.Request> requests = baseline.requests();
-    sweep.print("baseline: " + requests.size() + " requests, heartbeats " + baseline.heartbeats() + "\n  "
-        + requests.stream().map(r -> r.index() + " " + r.task() + ": " + r.name()).collect(Collectors.joining("\n  ")));
+    sweep.print(
+        "baseline: "
+            + requests.size()
+            + " requests, heartbeats "
+            + baseline.heartbeats()
+            + "\n  "
+            + requests.stream()
+                .map(r -> r.index() + " " + r.task() + ": " + r.name())
+                .collect(Collectors.joining("\n  ")));
     BatchRun.Outcome o = baseline.outcome();
     assertTrue(o.valid(), "the baseline validates: " + o.report().violations());
     assertEquals(ExecutionStatus.SUCCEEDED, o.executions().get(0).status(), o.line());
     assertNotNull(o.executions().get(0).published(), "the baseline publishes");
-    assertNotNull(o.next().published(), "the next run publishes the pushed delta: " + o.next().describe());
+    assertNotNull(
+        o.next().published(), "the next run publishes the pushed delta: " + o.next().describe());
     List<String> consumed = new ArrayList<>();
     o.report().facts().path("consumed").forEach(k -> consumed.add(k.asText()));
     assertTrue(consumed.contains("deltas/d07-pushed/"), "consumed: " + consumed);
@@ -95,51 +125,87 @@ class FaultSweepTest {
     assertEquals(List.of(), o.workerExits(), "no worker died");
 
     Set<String> names = new HashSet<>();
-    requests.forEach(r -> assertTrue(names.add(r.name()), "each request happens once: " + r.name() + " twice"));
+    requests.forEach(
+        r -> assertTrue(names.add(r.name()), "each request happens once: " + r.name() + " twice"));
     for (WorkflowStep step : WorkflowStep.values()) {
       List<FaultSweep.Request> mine = baseline.ofStep(step.stateName());
       assertFalse(mine.isEmpty(), "requests of " + step.stateName());
-      assertTrue(mine.get(mine.size() - 1).name().startsWith("sfn SUCCESS " + step.stateName()),
+      assertTrue(
+          mine.get(mine.size() - 1).name().startsWith("sfn SUCCESS " + step.stateName()),
           "a task's last request reports its success: " + mine);
     }
-    assertTrue(requests.stream().noneMatch(r -> r.step().equals("?") || r.step().equals("null")),
+    assertTrue(
+        requests.stream().noneMatch(r -> r.step().equals("?") || r.step().equals("null")),
         "every request is tied to its task: " + requests);
     String batch = o.executions().get(0).published().split("/")[1];
-    Function<String, Integer> at = name -> requests.stream().filter(r -> r.name().equals(name)).findFirst()
-        .map(FaultSweep.Request::index).orElseThrow(() -> new AssertionError("no " + name + " in " + requests));
-    assertEquals(0, at.apply("s3 PUT plans/" + batch + "/claim.json if-none-match"), "Plan claims first");
+    Function<String, Integer> at =
+        name ->
+            requests.stream()
+                .filter(r -> r.name().equals(name))
+                .findFirst()
+                .map(FaultSweep.Request::index)
+                .orElseThrow(() -> new AssertionError("no " + name + " in " + requests));
+    assertEquals(
+        0, at.apply("s3 PUT plans/" + batch + "/claim.json if-none-match"), "Plan claims first");
     if (start.variant == StartState.Variant.WITH_BAD_DELTA) {
-      assertTrue(at.apply("s3 PUT quarantine/" + batch + "/d06-bad.json") < at.apply("s3 PUT plans/" + batch
-          + "/chunks.json"), "the bad delta is quarantined before the plan is written");
+      assertTrue(
+          at.apply("s3 PUT quarantine/" + batch + "/d06-bad.json")
+              < at.apply("s3 PUT plans/" + batch + "/chunks.json"),
+          "the bad delta is quarantined before the plan is written");
     } else {
-      assertTrue(requests.stream().noneMatch(r -> r.name().contains("quarantine/")), "nothing to quarantine");
+      assertTrue(
+          requests.stream().noneMatch(r -> r.name().contains("quarantine/")),
+          "nothing to quarantine");
     }
     for (int chunk = 0; chunk < 4; chunk++) {
-      assertTrue(at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/chroma.sqlite3")
-          < at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/manifest.json"), "a manifest comes last");
+      assertTrue(
+          at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/chroma.sqlite3")
+              < at.apply("s3 PUT intermediate/" + batch + "/chunk-" + chunk + "/manifest.json"),
+          "a manifest comes last");
       at.apply("sfn SUCCESS CompactChunk[" + chunk + "]");
     }
     List<FaultSweep.Request> merge = baseline.ofStep("FinalMerge");
-    assertEquals("s3 PUT snapshots/" + batch + "/manifest.json", merge.get(merge.size() - 2).name(),
+    assertEquals(
+        "s3 PUT snapshots/" + batch + "/manifest.json",
+        merge.get(merge.size() - 2).name(),
         "the snapshot's manifest is its last file");
-    assertEquals(List.of("s3 PUT latest if-match", "sfn SUCCESS Publish"),
+    assertEquals(
+        List.of("s3 PUT latest if-match", "sfn SUCCESS Publish"),
         baseline.ofStep("Publish").stream().map(FaultSweep.Request::name).toList());
-    assertTrue(requests.stream().anyMatch(r -> r.step().equals("Cleanup")
-        && r.name().startsWith("s3 DELETE-OBJECTS intermediate/" + batch + "/ [")), "Cleanup deletes the intermediates");
+    assertTrue(
+        requests.stream()
+            .anyMatch(
+                r ->
+                    r.step().equals("Cleanup")
+                        && r.name().startsWith("s3 DELETE-OBJECTS intermediate/" + batch + "/ [")),
+        "Cleanup deletes the intermediates");
     // The producer's push while the batch runs: every file, then the marker, last.
-    List<String> push = baseline.ofStep(Producer.TASK).stream().map(FaultSweep.Request::name).toList();
-    assertTrue(push.size() >= 2 && push.stream().allMatch(n -> n.startsWith("s3 PUT deltas/d07-pushed/")), push.toString());
-    assertEquals("s3 PUT deltas/d07-pushed/_delta.json", push.get(push.size() - 1), "the marker comes last");
-    // The garbage collection (the sweep keeps one snapshot and no consumed delta): the base snapshot, the consumed
-    // deltas with their markers, the finished plans; each is a request of the baseline, swept like the others.
-    List<String> gc = baseline.ofStep("CollectGarbage").stream().map(FaultSweep.Request::name).toList();
+    List<String> push =
+        baseline.ofStep(Producer.TASK).stream().map(FaultSweep.Request::name).toList();
+    assertTrue(
+        push.size() >= 2 && push.stream().allMatch(n -> n.startsWith("s3 PUT deltas/d07-pushed/")),
+        push.toString());
+    assertEquals(
+        "s3 PUT deltas/d07-pushed/_delta.json", push.get(push.size() - 1), "the marker comes last");
+    // The garbage collection (the sweep keeps one snapshot and no consumed delta): the base
+    // snapshot, the consumed
+    // deltas with their markers, the finished plans; each is a request of the baseline, swept like
+    // the others.
+    List<String> gc =
+        baseline.ofStep("CollectGarbage").stream().map(FaultSweep.Request::name).toList();
     // In waves: the markers and manifests, then the files, then the plans and processed markers.
     assertEquals(4, gc.size(), gc.toString());
-    assertTrue(gc.get(0).startsWith("s3 DELETE-OBJECTS deltas/d00-words/") && gc.get(0).contains("_delta.json")
-        && gc.get(0).contains("manifest.json"), gc.toString());
-    assertTrue(gc.get(1).startsWith("s3 DELETE-OBJECTS deltas/d00-words/") && gc.get(1).contains("chroma.sqlite3"),
+    assertTrue(
+        gc.get(0).startsWith("s3 DELETE-OBJECTS deltas/d00-words/")
+            && gc.get(0).contains("_delta.json")
+            && gc.get(0).contains("manifest.json"),
         gc.toString());
-    assertTrue(gc.get(2).startsWith("s3 DELETE-OBJECTS plans/") && gc.get(2).contains("plans/processed/"),
+    assertTrue(
+        gc.get(1).startsWith("s3 DELETE-OBJECTS deltas/d00-words/")
+            && gc.get(1).contains("chroma.sqlite3"),
+        gc.toString());
+    assertTrue(
+        gc.get(2).startsWith("s3 DELETE-OBJECTS plans/") && gc.get(2).contains("plans/processed/"),
         gc.toString());
   }
 
@@ -150,29 +216,52 @@ class FaultSweepTest {
       fail("the baseline did not run");
     }
     String mode = System.getProperty(MODE, "sample");
-    List<BatchRun.Schedule> schedules = switch (mode) {
-      case "sample" -> sampleOrOne();
-      case "regressions" -> FaultSweep.regressions(baseline);
-      case "abort" -> List.of(new BatchRun.Schedule("replay-abort", FaultPlan.none(), List.of(),
-          "scripts/fault-sweep --abort-after '" + System.getProperty("faults.abortAfter") + "'",
-          System.getProperty("faults.abortAfter"), null));
-      case "full" -> FaultSweep.everyRequest(baseline, Integer.getInteger("faults.from", 0),
-          Integer.getInteger("faults.to", Integer.MAX_VALUE));
-      case "seeds" -> seeds(System.getProperty("faults.seeds", "1..10"));
-      case "request" -> List.of(FaultSweep.repeated(System.getProperty("faults.request"),
-          FaultKind.valueOf(System.getProperty("faults.fault")), Integer.getInteger("faults.times", 1), "replay"));
-      case "baseline" -> List.of();
-      default -> throw new IllegalArgumentException(MODE + " must be sample, regressions, full, seeds, request, abort or"
-          + " baseline: " + mode);
-    };
+    List<BatchRun.Schedule> schedules =
+        switch (mode) {
+          case "sample" -> sampleOrOne();
+          case "regressions" -> FaultSweep.regressions(baseline);
+          case "abort" ->
+              List.of(
+                  new BatchRun.Schedule(
+                      "replay-abort",
+                      FaultPlan.none(),
+                      List.of(),
+                      "scripts/fault-sweep --abort-after '"
+                          + System.getProperty("faults.abortAfter")
+                          + "'",
+                      System.getProperty("faults.abortAfter"),
+                      null));
+          case "full" ->
+              FaultSweep.everyRequest(
+                  baseline,
+                  Integer.getInteger("faults.from", 0),
+                  Integer.getInteger("faults.to", Integer.MAX_VALUE));
+          case "seeds" -> seeds(System.getProperty("faults.seeds", "1..10"));
+          case "request" ->
+              List.of(
+                  FaultSweep.repeated(
+                      System.getProperty("faults.request"),
+                      FaultKind.valueOf(System.getProperty("faults.fault")),
+                      Integer.getInteger("faults.times", 1),
+                      "replay"));
+          case "baseline" -> List.of();
+          default ->
+              throw new IllegalArgumentException(
+                  MODE
+                      + " must be sample, regressions, full, seeds, request, abort or"
+                      + " baseline: "
+                      + mode);
+        };
     if (mode.equals("sample")) {
       assertEveryFaultAtEveryStep(schedules);
     }
     FaultSweep.Summary summary = sweep.run(schedules);
     assertEquals(0, summary.failedValidation(), summary.text());
     if (!mode.equals("seeds")) {
-      // Every fault at a request of the batch fires: the request happens in the run or in its recovery.
-      assertEquals(summary.faultsPlanned(), summary.faultsInjected(), "faults injected: " + summary.text());
+      // Every fault at a request of the batch fires: the request happens in the run or in its
+      // recovery.
+      assertEquals(
+          summary.faultsPlanned(), summary.faultsInjected(), "faults injected: " + summary.text());
     }
   }
 
@@ -200,8 +289,9 @@ class FaultSweepTest {
   }
 
   private static void assertEveryFaultAtEveryStep(List<BatchRun.Schedule> schedules) {
-    Map<String, String> stepOf = baseline.requests().stream()
-        .collect(Collectors.toMap(FaultSweep.Request::name, FaultSweep.Request::step));
+    Map<String, String> stepOf =
+        baseline.requests().stream()
+            .collect(Collectors.toMap(FaultSweep.Request::name, FaultSweep.Request::step));
     Set<String> covered = new HashSet<>();
     for (BatchRun.Schedule s : schedules) {
       for (FaultPlan.Injection i : s.plan().injections()) {
@@ -212,19 +302,27 @@ class FaultSweepTest {
     }
     for (String step : FaultSweep.steps()) {
       for (FaultKind.Family family : FaultSweep.FAULTS) {
-        assertTrue(covered.contains(step + " " + family), step + " " + family + " not in the sample: " + covered);
+        assertTrue(
+            covered.contains(step + " " + family),
+            step + " " + family + " not in the sample: " + covered);
       }
     }
   }
 
   private static void requireLocalStack() {
     try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), r.body());
     } catch (Exception e) {
-      fail("LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start (" + e + ")");
+      fail(
+          "LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start ("
+              + e
+              + ")");
     }
   }
 }

@@ -11,16 +11,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The producer of one run: {@code compactor push} of the {@link StartState.Pushed} delta into the run's bucket while
- * the batch runs, as a process with the fault interceptor on its class path (its requests are the sweep's
- * {@value #TASK} step). A push that dies (a fault's SIGKILL) or fails is run again with the same name and sequence,
- * as a producer retries, until one exits 0: every request of the push is a plain PUT of the same bytes, and a retry
- * that finds its own marker committed is done.
+ * The producer of one run: {@code compactor push} of the {@link StartState.Pushed} delta into the
+ * run's bucket while the batch runs, as a process with the fault interceptor on its class path (its
+ * requests are the sweep's {@value #TASK} step). A push that dies (a fault's SIGKILL) or fails is
+ * run again with the same name and sequence, as a producer retries, until one exits 0: every
+ * request of the push is a plain PUT of the same bytes, and a retry that finds its own marker
+ * committed is done.
  */
 final class Producer implements AutoCloseable {
   /** The step name of the producer's requests in the request log. */
   static final String TASK = "Push";
-  /** A push that fails this often is not a fault the sweep injected: the run stops counting on it. */
+
+  /**
+   * A push that fails this often is not a fault the sweep injected: the run stops counting on it.
+   */
   private static final int MAX_LAUNCHES = 10;
 
   private final Path dir;
@@ -33,14 +37,35 @@ final class Producer implements AutoCloseable {
 
   Producer(Path dir, String bucket, StartState.Pushed pushed) {
     this.dir = dir;
-    String classPath = Path.of(WorkerFleet.FAULT_AGENT).toAbsolutePath() + File.pathSeparator
-        + System.getProperty("java.class.path");
-    this.command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-XX:+UseSerialGC", "--add-modules", "jdk.incubator.vector", "-cp", classPath, CompactorCli.class.getName(),
-        "push", "--bucket", "s3://" + bucket, "--endpoint-url", AwsSettings.localStack().endpoint().toString(),
-        "--path-style", "--region", "us-east-1", "--name", folderName(pushed.delta().key()),
-        "--sequence", Long.toString(pushed.sequence()), "--producer", "fault sweep",
-        pushed.delta().source().toString());
+    String classPath =
+        Path.of(WorkerFleet.FAULT_AGENT).toAbsolutePath()
+            + File.pathSeparator
+            + System.getProperty("java.class.path");
+    this.command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "--add-modules",
+            "jdk.incubator.vector",
+            "-cp",
+            classPath,
+            CompactorCli.class.getName(),
+            "push",
+            "--bucket",
+            "s3://" + bucket,
+            "--endpoint-url",
+            AwsSettings.localStack().endpoint().toString(),
+            "--path-style",
+            "--region",
+            "us-east-1",
+            "--name",
+            folderName(pushed.delta().key()),
+            "--sequence",
+            Long.toString(pushed.sequence()),
+            "--producer",
+            "fault sweep",
+            pushed.delta().source().toString());
     Map<String, String> e = new HashMap<>();
     e.put("AWS_ACCESS_KEY_ID", "test");
     e.put("AWS_SECRET_ACCESS_KEY", "test");
@@ -85,7 +110,8 @@ final class Producer implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(env);
     pb.environment().put(FaultInterceptor.WORKER_VARIABLE, "push" + launched);
-    pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("push.log").toFile()));
+    pb.redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("push.log").toFile()));
     process = pb.start();
   }
 

@@ -14,13 +14,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@value #FILE}: one JSON line per {@link RecordedRequest}, appended by every worker process of a run under a file
- * lock, so that the lines are whole and in the order the calls ended.
+ * {@value #FILE}: one JSON line per {@link RecordedRequest}, appended by every worker process of a
+ * run under a file lock, so that the lines are whole and in the order the calls ended.
  */
 public final class RequestLog {
   public static final String FILE = "requests.jsonl";
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** A file lock guards against other processes; threads of this one take turns here first (the JVM refuses two). */
+
+  /**
+   * A file lock guards against other processes; threads of this one take turns here first (the JVM
+   * refuses two).
+   */
   private static final Object IN_PROCESS = new Object();
 
   private RequestLog() {}
@@ -33,8 +37,12 @@ public final class RequestLog {
 
   private static void appendLocked(Path dir, RecordedRequest line) {
     byte[] bytes = (toJson(line) + "\n").getBytes(StandardCharsets.UTF_8);
-    try (FileChannel channel = FileChannel.open(dir.resolve(FILE), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    try (FileChannel channel =
+            FileChannel.open(
+                dir.resolve(FILE),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
         FileLock lock = channel.lock()) {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
       while (buffer.hasRemaining()) {

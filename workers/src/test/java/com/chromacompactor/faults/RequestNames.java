@@ -22,9 +22,10 @@ import software.amazon.awssdk.services.sfn.model.SendTaskHeartbeatRequest;
 import software.amazon.awssdk.services.sfn.model.SendTaskSuccessRequest;
 
 /**
- * The name of a mutating request, the same in every run from the same start: the S3 key it writes or deletes (a
- * batch id is a hash of the delta keys, so the keys repeat), or the Step Functions call with the task it reports
- * on, such as {@code sfn SUCCESS CompactChunk[1]}. Reads, polls and metrics have no name: they change nothing.
+ * The name of a mutating request, the same in every run from the same start: the S3 key it writes
+ * or deletes (a batch id is a hash of the delta keys, so the keys repeat), or the Step Functions
+ * call with the task it reports on, such as {@code sfn SUCCESS CompactChunk[1]}. Reads, polls and
+ * metrics have no name: they change nothing.
  */
 public final class RequestNames {
   private RequestNames() {}
@@ -39,14 +40,19 @@ public final class RequestNames {
   /**
    * A named request.
    *
-   * @param task the task the call reports on (Step Functions), else null: the caller knows its own task
+   * @param task the task the call reports on (Step Functions), else null: the caller knows its own
+   *     task
    */
   public record Named(String name, boolean deterministic, TaskRef task) {}
 
-  /** @param tasksByToken the task of an activity task token, as this process received it; null if unknown */
+  /**
+   * @param tasksByToken the task of an activity task token, as this process received it; null if
+   *     unknown
+   */
   public static Optional<Named> of(SdkRequest request, Function<String, TaskRef> tasksByToken) {
     if (request instanceof PutObjectRequest put) {
-      String condition = put.ifNoneMatch() != null ? " if-none-match" : put.ifMatch() != null ? " if-match" : "";
+      String condition =
+          put.ifNoneMatch() != null ? " if-none-match" : put.ifMatch() != null ? " if-match" : "";
       return s3("PUT " + stableKey(put.key()) + condition);
     }
     if (request instanceof DeleteObjectRequest delete) {
@@ -84,28 +90,38 @@ public final class RequestNames {
   }
 
   /** The folder every key is under (up to its last '/'), or "" when they share none. */
-  /** A segment folder in a delta is named by a UUID that chromadb drew at random when the producer made it. */
+  /**
+   * A segment folder in a delta is named by a UUID that chromadb drew at random when the producer
+   * made it.
+   */
   private static final Pattern DELTA_SEGMENT =
-      Pattern.compile("^(deltas/[^/]+/)[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/");
+      Pattern.compile(
+          "^(deltas/[^/]+/)[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}/");
 
-  /** The key, with a delta's random segment folder named {@code <segment>/}: the same in every JVM. */
+  /**
+   * The key, with a delta's random segment folder named {@code <segment>/}: the same in every JVM.
+   */
   static String stableKey(String key) {
     return DELTA_SEGMENT.matcher(key).replaceFirst("$1<segment>/");
   }
 
   /**
-   * The folders a batch delete reaches and the names of its files, without its key count: {@code deltas/d01-words/
-   * snapshots/b-1/ [_delta.json manifest.json]}. A run after a fault may find leftovers in the same folders, so a count
-   * would change from run to run, and the name with it; the file names tell the collection's waves apart (markers and
-   * manifests first, then the files).
+   * The folders a batch delete reaches and the names of its files, without its key count: {@code
+   * deltas/d01-words/ snapshots/b-1/ [_delta.json manifest.json]}. A run after a fault may find
+   * leftovers in the same folders, so a count would change from run to run, and the name with it;
+   * the file names tell the collection's waves apart (markers and manifests first, then the files).
    */
   static String folders(List<String> keys) {
     Set<String> folders = new TreeSet<>();
     Set<String> files = new TreeSet<>();
     for (String k : keys) {
       String[] parts = k.split("/", -1);
-      folders.add(k.startsWith("plans/processed/") ? "plans/processed/"
-          : parts.length > 2 ? parts[0] + "/" + parts[1] + "/" : parts[0] + (parts.length > 1 ? "/" : ""));
+      folders.add(
+          k.startsWith("plans/processed/")
+              ? "plans/processed/"
+              : parts.length > 2
+                  ? parts[0] + "/" + parts[1] + "/"
+                  : parts[0] + (parts.length > 1 ? "/" : ""));
       files.add(parts[parts.length - 1]);
     }
     return abbreviate(folders, " folders") + " [" + abbreviate(files, " files") + "]";
@@ -113,7 +129,8 @@ public final class RequestNames {
 
   private static String abbreviate(Set<String> names, String what) {
     List<String> list = new ArrayList<>(names);
-    return list.size() <= 4 ? String.join(" ", list)
+    return list.size() <= 4
+        ? String.join(" ", list)
         : String.join(" ", list.subList(0, 3)) + " and " + (list.size() - 3) + " more" + what;
   }
 
@@ -122,6 +139,7 @@ public final class RequestNames {
   }
 
   private static Optional<Named> sfn(String call, TaskRef task, boolean deterministic) {
-    return Optional.of(new Named("sfn " + call + " " + (task == null ? "?" : task.label()), deterministic, task));
+    return Optional.of(
+        new Named("sfn " + call + " " + (task == null ? "?" : task.label()), deterministic, task));
   }
 }

@@ -17,9 +17,10 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 import software.amazon.awssdk.services.sfn.model.HistoryEvent;
 
 /**
- * The deployed state machine of one run, on LocalStack: the exported definition with its own five activities, so
- * that nothing of another run (a dead worker's open poll above all) can take its tasks. Only HeartbeatSeconds is
- * shortened, so that a killed worker's task times out in seconds; the retries are the deployed ones.
+ * The deployed state machine of one run, on LocalStack: the exported definition with its own five
+ * activities, so that nothing of another run (a dead worker's open poll above all) can take its
+ * tasks. Only HeartbeatSeconds is shortened, so that a killed worker's task times out in seconds;
+ * the retries are the deployed ones.
  */
 final class SweepWorkflow implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,15 +30,26 @@ final class SweepWorkflow implements AutoCloseable {
   private final SfnClient sfn;
 
   /** How one execution ended, or RUNNING. */
-  record Execution(String name, String arn, ExecutionStatus status, String error, String cause, String published,
+  record Execution(
+      String name,
+      String arn,
+      ExecutionStatus status,
+      String error,
+      String cause,
+      String published,
       boolean nothingToDo) {
     boolean running() {
       return status == ExecutionStatus.RUNNING;
     }
 
     String describe() {
-      return name + " " + status + (error == null ? "" : " " + error + ": " + abbreviate(cause))
-          + (published != null ? " published " + published : nothingToDo ? " (nothing to compact)" : "");
+      return name
+          + " "
+          + status
+          + (error == null ? "" : " " + error + ": " + abbreviate(cause))
+          + (published != null
+              ? " published " + published
+              : nothingToDo ? " (nothing to compact)" : "");
     }
 
     private static String abbreviate(String s) {
@@ -45,30 +57,39 @@ final class SweepWorkflow implements AutoCloseable {
     }
   }
 
-  private SweepWorkflow(SfnClient sfn, Map<WorkflowStep, String> activities, String stateMachineArn) {
+  private SweepWorkflow(
+      SfnClient sfn, Map<WorkflowStep, String> activities, String stateMachineArn) {
     this.sfn = sfn;
     this.activities = activities;
     this.stateMachineArn = stateMachineArn;
   }
 
-  static SweepWorkflow create(SfnClient sfn, String bucket, String name, int heartbeatSeconds) throws IOException {
+  static SweepWorkflow create(SfnClient sfn, String bucket, String name, int heartbeatSeconds)
+      throws IOException {
     String suffix = name + "-" + UUID.randomUUID().toString().substring(0, 6);
     Map<WorkflowStep, String> arns = new EnumMap<>(WorkflowStep.class);
     for (WorkflowStep step : WorkflowStep.values()) {
-      arns.put(step, sfn.createActivity(b -> b.name(suffix + "-" + step.stateName())).activityArn());
+      arns.put(
+          step, sfn.createActivity(b -> b.name(suffix + "-" + step.stateName())).activityArn());
     }
     JsonNode root = JSON.readTree(AslTemplate.bind(AslTemplate.load(), bucket, arns));
     for (JsonNode state : root.findParents("HeartbeatSeconds")) {
       ((ObjectNode) state).put("HeartbeatSeconds", heartbeatSeconds);
     }
     String definition = JSON.writeValueAsString(root);
-    String arn = sfn.createStateMachine(b -> b.name("sweep-" + suffix).definition(definition)
-        .roleArn("arn:aws:iam::000000000000:role/compactor-sweep")).stateMachineArn();
+    String arn =
+        sfn.createStateMachine(
+                b ->
+                    b.name("sweep-" + suffix)
+                        .definition(definition)
+                        .roleArn("arn:aws:iam::000000000000:role/compactor-sweep"))
+            .stateMachineArn();
     return new SweepWorkflow(sfn, arns, arn);
   }
 
   String start(String executionName) {
-    return sfn.startExecution(b -> b.stateMachineArn(stateMachineArn).name(executionName).input("{}"))
+    return sfn.startExecution(
+            b -> b.stateMachineArn(stateMachineArn).name(executionName).input("{}"))
         .executionArn();
   }
 
@@ -92,14 +113,22 @@ final class SweepWorkflow implements AutoCloseable {
     sfn.stopExecution(b -> b.executionArn(arn).error("Sweep.Stopped").cause(why));
   }
 
-  /** The execution's events, each as its type and, where it has one, the state or error it names. */
+  /**
+   * The execution's events, each as its type and, where it has one, the state or error it names.
+   */
   List<String> history(String arn) {
     List<String> out = new ArrayList<>();
     for (HistoryEvent e : sfn.getExecutionHistoryPaginator(b -> b.executionArn(arn)).events()) {
-      String detail = e.stateEnteredEventDetails() != null ? e.stateEnteredEventDetails().name()
-          : e.activityFailedEventDetails() != null ? e.activityFailedEventDetails().error()
-          : e.activityTimedOutEventDetails() != null ? e.activityTimedOutEventDetails().error()
-          : e.executionFailedEventDetails() != null ? e.executionFailedEventDetails().error() : null;
+      String detail =
+          e.stateEnteredEventDetails() != null
+              ? e.stateEnteredEventDetails().name()
+              : e.activityFailedEventDetails() != null
+                  ? e.activityFailedEventDetails().error()
+                  : e.activityTimedOutEventDetails() != null
+                      ? e.activityTimedOutEventDetails().error()
+                      : e.executionFailedEventDetails() != null
+                          ? e.executionFailedEventDetails().error()
+                          : null;
       out.add(e.typeAsString() + (detail == null ? "" : "(" + detail + ")"));
     }
     return out;
@@ -107,8 +136,10 @@ final class SweepWorkflow implements AutoCloseable {
 
   @Override
   public void close() {
-    sfn.listExecutionsPaginator(b -> b.stateMachineArn(stateMachineArn).statusFilter(ExecutionStatus.RUNNING))
-        .executions().forEach(e -> sfn.stopExecution(b -> b.executionArn(e.executionArn())));
+    sfn.listExecutionsPaginator(
+            b -> b.stateMachineArn(stateMachineArn).statusFilter(ExecutionStatus.RUNNING))
+        .executions()
+        .forEach(e -> sfn.stopExecution(b -> b.executionArn(e.executionArn())));
     sfn.deleteStateMachine(b -> b.stateMachineArn(stateMachineArn));
     activities.values().forEach(arn -> sfn.deleteActivity(b -> b.activityArn(arn)));
   }

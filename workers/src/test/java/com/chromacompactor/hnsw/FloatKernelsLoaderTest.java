@@ -20,8 +20,10 @@ class FloatKernelsLoaderTest {
 
   @Test
   void theProductUsesTheVectorApiWhenTheModuleIsThere() {
-    assumeTrue(System.getProperty(FloatKernels.PROPERTY) == null, "kernels forced on the command line");
-    assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+    assumeTrue(
+        System.getProperty(FloatKernels.PROPERTY) == null, "kernels forced on the command line");
+    assertTrue(
+        ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
         "surefire's argLine should add jdk.incubator.vector (workers/pom.xml)");
     assertEquals(PanamaKernels.class, FloatKernels.INSTANCE.getClass());
     assertEquals("PanamaKernels", FloatKernels.INSTANCE.name());
@@ -37,23 +39,37 @@ class FloatKernelsLoaderTest {
 
   @Test
   void thePropertyForcesAnImplementation() {
-    assertEquals(FloatKernels.Unrolled.class, FloatKernels.Loader.load("unrolled", true).getClass());
-    assertEquals(FloatKernels.Unrolled.class,
-        FloatKernels.Loader.load("com.chromacompactor.hnsw.FloatKernels$Unrolled", true).getClass());
+    assertEquals(
+        FloatKernels.Unrolled.class, FloatKernels.Loader.load("unrolled", true).getClass());
+    assertEquals(
+        FloatKernels.Unrolled.class,
+        FloatKernels.Loader.load("com.chromacompactor.hnsw.FloatKernels$Unrolled", true)
+            .getClass());
     assertEquals(PanamaKernels.class, FloatKernels.Loader.load("Panama", false).getClass());
-    assertEquals(PanamaKernels.class,
+    assertEquals(
+        PanamaKernels.class,
         FloatKernels.Loader.load("com.chromacompactor.hnsw.PanamaKernels", true).getClass());
   }
 
   @Test
   void aForcedImplementationThatCannotLoadOrDisagreesIsAnError() {
-    IllegalStateException missing = assertThrows(IllegalStateException.class,
-        () -> FloatKernels.Loader.load("com.example.NoSuchKernels", true));
-    assertTrue(missing.getMessage()
-        .startsWith("-Dchromacompactor.hnsw.kernels=com.example.NoSuchKernels cannot be loaded"), missing.getMessage());
-    assertThrows(IllegalStateException.class, () -> FloatKernels.Loader.load("java.lang.StringBuilder", true));
-    IllegalStateException wrong = assertThrows(IllegalStateException.class,
-        () -> FloatKernels.Loader.load(Zero.class.getName(), true));
+    IllegalStateException missing =
+        assertThrows(
+            IllegalStateException.class,
+            () -> FloatKernels.Loader.load("com.example.NoSuchKernels", true));
+    assertTrue(
+        missing
+            .getMessage()
+            .startsWith(
+                "-Dchromacompactor.hnsw.kernels=com.example.NoSuchKernels cannot be loaded"),
+        missing.getMessage());
+    assertThrows(
+        IllegalStateException.class,
+        () -> FloatKernels.Loader.load("java.lang.StringBuilder", true));
+    IllegalStateException wrong =
+        assertThrows(
+            IllegalStateException.class,
+            () -> FloatKernels.Loader.load(Zero.class.getName(), true));
     assertTrue(wrong.getMessage().contains("disagrees with the scalar loops"), wrong.getMessage());
   }
 
@@ -77,12 +93,17 @@ class FloatKernelsLoaderTest {
     }
   }
 
-  static String runProbe(List<String> jvmOptions, int expectedExit) throws IOException, InterruptedException {
+  static String runProbe(List<String> jvmOptions, int expectedExit)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
-    command.addAll(List.of("-Xlog:class+load=info", "-cp", System.getProperty("java.class.path"),
-        Probe.class.getName()));
+    command.addAll(
+        List.of(
+            "-Xlog:class+load=info",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Probe.class.getName()));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
@@ -94,7 +115,9 @@ class FloatKernelsLoaderTest {
   void aJvmWithoutTheModuleFallsBackWithoutLoadingPanamaKernels() throws Exception {
     String out = runProbe(List.of(), 0);
     assertTrue(out.contains("kernels=Unrolled"), out);
-    assertFalse(out.contains("com.chromacompactor.hnsw.PanamaKernels"), "PanamaKernels was loaded:\n" + out);
+    assertFalse(
+        out.contains("com.chromacompactor.hnsw.PanamaKernels"),
+        "PanamaKernels was loaded:\n" + out);
     assertFalse(out.contains("jdk.incubator.vector"), out);
   }
 

@@ -25,7 +25,8 @@ class HnswBuilderTest {
     return v;
   }
 
-  static double recall(HnswGraph g, float[][] data, float[][] queries, int k, int ef, Metric metric) {
+  static double recall(
+      HnswGraph g, float[][] data, float[][] queries, int k, int ef, Metric metric) {
     int hits = 0;
     for (float[] q : queries) {
       int[] got = HnswBuilder.search(g, q, k, ef);
@@ -94,7 +95,9 @@ class HnswBuilderTest {
       for (int node = 0; node < data.length; node++) {
         assertEquals(first.level(node), again.level(node), "level of node " + node);
         for (int level = 0; level <= first.level(node); level++) {
-          assertEquals(Arrays.toString(links(first, node, level)), Arrays.toString(links(again, node, level)),
+          assertEquals(
+              Arrays.toString(links(first, node, level)),
+              Arrays.toString(links(again, node, level)),
               "links of node " + node + " on level " + level);
         }
       }
@@ -114,21 +117,31 @@ class HnswBuilderTest {
     for (int i = 0; i < data.length; i++) {
       g.level0().writeVector(i, data[i]);
     }
-    java.util.List<int[]> reports = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.List<int[]> reports =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     new HnswBuilder(g).build(data.length, 2, (done, total) -> reports.add(new int[] {done, total}));
     // one report per 1,024 insertions (1,024 and 2,048, from whichever thread), then the end
     assertEquals(3, reports.size(), reports.stream().map(Arrays::toString).toList().toString());
-    assertEquals(java.util.Set.of(1024, 2048, 3000), reports.stream().map(r -> r[0]).collect(java.util.stream.Collectors.toSet()));
+    assertEquals(
+        java.util.Set.of(1024, 2048, 3000),
+        reports.stream().map(r -> r[0]).collect(java.util.stream.Collectors.toSet()));
     assertTrue(reports.stream().allMatch(r -> r[1] == 3000));
     assertEquals(3000, reports.get(reports.size() - 1)[0], "the last report is the end");
   }
 
   @Test
   void levelsFollowHnswlibsGenerator() {
-    // printed by g++ 12 (libstdc++): std::default_random_engine seeded 100, uniform_real_distribution(0, 1)
+    // printed by g++ 12 (libstdc++): std::default_random_engine seeded 100,
+    // uniform_real_distribution(0, 1)
     LevelGenerator gen = new LevelGenerator(100, 1 / Math.log(16));
-    for (double expected : new double[] {0.15377881392293621, 0.86501319254308873, 0.89591863288942764,
-        0.88647168710706992, 0.46928959426852862}) {
+    for (double expected :
+        new double[] {
+          0.15377881392293621,
+          0.86501319254308873,
+          0.89591863288942764,
+          0.88647168710706992,
+          0.46928959426852862
+        }) {
       assertEquals(expected, gen.nextUniform(), 0);
     }
     int[] counts = new int[8];
@@ -144,12 +157,16 @@ class HnswBuilderTest {
   void kernelsAgreeWithTheScalarReference() {
     float[][] v = randomVectors(2, 1539, 5);
     assertEquals(VectorKernels.dotScalar(v[0], v[1]), VectorKernels.dot(v[0], v[1]), 1e-2);
-    assertEquals(VectorKernels.squareDistanceScalar(v[0], v[1]), VectorKernels.squareDistance(v[0], v[1]), 1e-2);
+    assertEquals(
+        VectorKernels.squareDistanceScalar(v[0], v[1]),
+        VectorKernels.squareDistance(v[0], v[1]),
+        1e-2);
   }
 
   @Test
   void distancesInBatchesEqualTheOnesTakenOneAtATime() {
-    // Every count from none to two batches and a remainder, both metrics, nodes out of memory order.
+    // Every count from none to two batches and a remainder, both metrics, nodes out of memory
+    // order.
     int dim = 389;
     float[][] data = randomVectors(12, dim, 17);
     Level0Store s = store(data.length, dim, 16);
@@ -168,7 +185,11 @@ class HnswBuilderTest {
           assertEquals(expected, out[i], metric + ", " + n + " nodes, at " + i);
         }
         if (n > 0) {
-          assertEquals(metric.distance(q, data[nodes[0]]), out[0], 1e-3f * Math.abs(out[0]) + 1e-3f, metric.toString());
+          assertEquals(
+              metric.distance(q, data[nodes[0]]),
+              out[0],
+              1e-3f * Math.abs(out[0]) + 1e-3f,
+              metric.toString());
         }
       }
     }

@@ -16,7 +16,8 @@ class KernelWarmUpTest {
   }
 
   private static void theWarmUpComputesWhatTheScalarLoopsCompute(Metric metric) {
-    // The same vectors as the warm-up lays out: 64 of 1536-d, exact binary fractions, so any order of
+    // The same vectors as the warm-up lays out: 64 of 1536-d, exact binary fractions, so any order
+    // of
     // summation gives one value.
     int dim = 1536;
     float[] q = new float[dim];
@@ -29,7 +30,10 @@ class KernelWarmUpTest {
       for (int i = 0; i < dim; i++) {
         v[i] = ((n * dim + i) % 13 - 6) / 8f;
       }
-      expected += metric == Metric.L2 ? VectorKernels.squareDistanceScalar(q, v) : 1f - VectorKernels.dotScalar(q, v);
+      expected +=
+          metric == Metric.L2
+              ? VectorKernels.squareDistanceScalar(q, v)
+              : 1f - VectorKernels.dotScalar(q, v);
     }
     // 64 calls: each vector once alone and four times in a batch of four
     assertEquals(5 * expected, KernelWarmUp.run(metric, 64), metric.name());

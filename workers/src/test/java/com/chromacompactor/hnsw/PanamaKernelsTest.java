@@ -26,10 +26,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class PanamaKernelsTest {
   static final FloatKernels PANAMA = new PanamaKernels();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  enum Memory { MAPPED, DIRECT, HEAP }
+  enum Memory {
+    MAPPED,
+    DIRECT,
+    HEAP
+  }
 
   static List<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
@@ -53,16 +56,21 @@ class PanamaKernelsTest {
    */
   ByteBuffer records(Memory memory, int dim, IntToDoubleFunction value) throws IOException {
     int floats = 5 + 2 * (dim + 11);
-    ByteBuffer bytes = switch (memory) {
-      case MAPPED -> {
-        try (FileChannel ch = FileChannel.open(dir.resolve("level0-" + dim + ".bin"), StandardOpenOption.CREATE,
-            StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-          yield ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * floats);
-        }
-      }
-      case DIRECT -> ByteBuffer.allocateDirect(4 * floats);
-      case HEAP -> ByteBuffer.allocate(4 * floats);
-    };
+    ByteBuffer bytes =
+        switch (memory) {
+          case MAPPED -> {
+            try (FileChannel ch =
+                FileChannel.open(
+                    dir.resolve("level0-" + dim + ".bin"),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+              yield ch.map(FileChannel.MapMode.READ_WRITE, 0, 4L * floats);
+            }
+          }
+          case DIRECT -> ByteBuffer.allocateDirect(4 * floats);
+          case HEAP -> ByteBuffer.allocate(4 * floats);
+        };
     bytes.order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < floats; i++) {
       bytes.putFloat(4 * i, inRecord(i, dim) ? (float) value.applyAsDouble(i) : OUTSIDE);
@@ -78,7 +86,8 @@ class PanamaKernelsTest {
 
   @ParameterizedTest(name = "dim {0}, {1}")
   @MethodSource("cases")
-  void gaussianVectorsAgreeWithTheScalarLoopsWithinFloatRounding(int dim, Memory memory) throws IOException {
+  void gaussianVectorsAgreeWithTheScalarLoopsWithinFloatRounding(int dim, Memory memory)
+      throws IOException {
     Random r = new Random(dim);
     ByteBuffer bytes = records(memory, dim, i -> r.nextGaussian());
     FloatBuffer floats = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
@@ -92,17 +101,24 @@ class PanamaKernelsTest {
         squares += (q[i] - v[i]) * (q[i] - v[i]);
       }
       // Summation in another order: a few ulps of the sum of magnitudes, far below one term.
-      assertEquals(VectorKernels.dotScalar(q, v), PANAMA.dot(q, bytes, floats, at), 1e-5 * magnitude + 1e-6,
+      assertEquals(
+          VectorKernels.dotScalar(q, v),
+          PANAMA.dot(q, bytes, floats, at),
+          1e-5 * magnitude + 1e-6,
           "dot at " + at);
-      assertEquals(VectorKernels.squareDistanceScalar(q, v), PANAMA.squareDistance(q, bytes, floats, at),
-          1e-5 * squares + 1e-6, "square distance at " + at);
+      assertEquals(
+          VectorKernels.squareDistanceScalar(q, v),
+          PANAMA.squareDistance(q, bytes, floats, at),
+          1e-5 * squares + 1e-6,
+          "square distance at " + at);
     }
   }
 
   @ParameterizedTest(name = "dim {0}, {1}")
   @MethodSource("cases")
   void smallIntegersGiveExactlyTheScalarResult(int dim, Memory memory) throws IOException {
-    // Exact sums in any order, so every lane, the vector loops' bounds and the tail are checked to the bit.
+    // Exact sums in any order, so every lane, the vector loops' bounds and the tail are checked to
+    // the bit.
     ByteBuffer bytes = records(memory, dim, i -> i % 9 - 4);
     FloatBuffer floats = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     float[] q = new float[dim];
@@ -112,7 +128,9 @@ class PanamaKernelsTest {
     for (int at : new int[] {5, 5 + dim + 11}) {
       float[] v = vectorAt(floats, at, dim);
       assertEquals(VectorKernels.dotScalar(q, v), PANAMA.dot(q, bytes, floats, at), "dot at " + at);
-      assertEquals(VectorKernels.squareDistanceScalar(q, v), PANAMA.squareDistance(q, bytes, floats, at),
+      assertEquals(
+          VectorKernels.squareDistanceScalar(q, v),
+          PANAMA.squareDistance(q, bytes, floats, at),
           "square distance at " + at);
     }
   }
@@ -132,10 +150,36 @@ class PanamaKernelsTest {
     int far = 5 + dim + 11;
     float[] squares = new float[4];
     float[] dots = new float[4];
-    PANAMA.squareDistance4(q, second, secondFloats, far, first, firstFloats, near, first, firstFloats, far,
-        second, secondFloats, near, squares);
-    PANAMA.dot4(q, second, secondFloats, far, first, firstFloats, near, first, firstFloats, far,
-        second, secondFloats, near, dots);
+    PANAMA.squareDistance4(
+        q,
+        second,
+        secondFloats,
+        far,
+        first,
+        firstFloats,
+        near,
+        first,
+        firstFloats,
+        far,
+        second,
+        secondFloats,
+        near,
+        squares);
+    PANAMA.dot4(
+        q,
+        second,
+        secondFloats,
+        far,
+        first,
+        firstFloats,
+        near,
+        first,
+        firstFloats,
+        far,
+        second,
+        secondFloats,
+        near,
+        dots);
     assertEquals(PANAMA.squareDistance(q, second, secondFloats, far), squares[0]);
     assertEquals(PANAMA.squareDistance(q, first, firstFloats, near), squares[1]);
     assertEquals(PANAMA.squareDistance(q, first, firstFloats, far), squares[2]);
@@ -146,29 +190,37 @@ class PanamaKernelsTest {
     assertEquals(PANAMA.dot(q, second, secondFloats, near), dots[3]);
     if (dim > 0) {
       // and the values are the distances, not four copies of one
-      assertEquals(VectorKernels.squareDistanceScalar(q, vectorAt(firstFloats, near, dim)), squares[1],
+      assertEquals(
+          VectorKernels.squareDistanceScalar(q, vectorAt(firstFloats, near, dim)),
+          squares[1],
           1e-4f * squares[1]);
       assertNotEquals(squares[0], squares[1]);
     }
   }
 
   /**
-   * Codes of two vectors at byte offsets 3 and 3 + padded + 5 of one buffer (unaligned, as a kernel must
-   * not assume), with bytes of 77 around them that a kernel reading past a vector's padding would pick up.
+   * Codes of two vectors at byte offsets 3 and 3 + padded + 5 of one buffer (unaligned, as a kernel
+   * must not assume), with bytes of 77 around them that a kernel reading past a vector's padding
+   * would pick up.
    */
   ByteBuffer codeRecords(Memory memory, int dim, byte[][] codes) throws IOException {
     int padded = FloatKernels.codeLength(dim);
     int size = 3 + 2 * (padded + 5) + FloatKernels.CODE_BLOCK;
-    ByteBuffer b = switch (memory) {
-      case MAPPED -> {
-        try (FileChannel ch = FileChannel.open(dir.resolve("codes-" + dim + ".bin"), StandardOpenOption.CREATE,
-            StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-          yield ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
-        }
-      }
-      case DIRECT -> ByteBuffer.allocateDirect(size);
-      case HEAP -> ByteBuffer.allocate(size);
-    };
+    ByteBuffer b =
+        switch (memory) {
+          case MAPPED -> {
+            try (FileChannel ch =
+                FileChannel.open(
+                    dir.resolve("codes-" + dim + ".bin"),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+              yield ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            }
+          }
+          case DIRECT -> ByteBuffer.allocateDirect(size);
+          case HEAP -> ByteBuffer.allocate(size);
+        };
     for (int i = 0; i < size; i++) {
       b.put(i, (byte) 77);
     }
@@ -203,7 +255,10 @@ class PanamaKernelsTest {
           magnitude += Math.abs(q[i] * codes[v][i]);
         }
         float single = k.dotCodes(laidOut, b, at[v]);
-        assertEquals(VectorKernels.dotCodesScalar(q, codes[v]), single, 1e-5 * magnitude + 1e-6,
+        assertEquals(
+            VectorKernels.dotCodesScalar(q, codes[v]),
+            single,
+            1e-5 * magnitude + 1e-6,
             k.name() + " vector " + v);
         // the batch gives each the value it has alone, to the bit
         assertEquals(single, four[v == 0 ? 1 : 0], k.name() + " vector " + v + " in four");
@@ -218,7 +273,8 @@ class PanamaKernelsTest {
       }
       float[] laidOut = new float[padded];
       PANAMA.prepareCodeQuery(small, laidOut);
-      assertEquals(VectorKernels.dotCodesScalar(small, codes[0]), PANAMA.dotCodes(laidOut, b, at[0]));
+      assertEquals(
+          VectorKernels.dotCodesScalar(small, codes[0]), PANAMA.dotCodes(laidOut, b, at[0]));
     }
   }
 }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 class QuantizedBuildTest {
 
   /**
-   * Vectors shaped like text embeddings: a few dozen clusters of unequal spread, variance falling off over
-   * the dimensions (anisotropic), unit length.
+   * Vectors shaped like text embeddings: a few dozen clusters of unequal spread, variance falling
+   * off over the dimensions (anisotropic), unit length.
    */
   static float[][] clustered(int n, int dim, long seed) {
     Random r = new Random(seed);
@@ -66,7 +66,9 @@ class QuantizedBuildTest {
         coded.set(q);
         float spread = 0;
         for (int node = 0; node < data.length; node++) {
-          spread = Math.max(spread, Math.abs(store.distance(metric, q, node) - store.distance(metric, q, 0)));
+          spread =
+              Math.max(
+                  spread, Math.abs(store.distance(metric, q, node) - store.distance(metric, q, 0)));
         }
         for (int n = 0; n <= nodes.length; n++) {
           float[] out = new float[nodes.length];
@@ -79,7 +81,11 @@ class QuantizedBuildTest {
             }
             assertEquals(coded.distance(nodes[i]), out[i], metric + ", " + n + " nodes, at " + i);
             // 8 bits per dimension: off by a small part of how far apart the distances are
-            assertEquals(store.distance(metric, q, nodes[i]), out[i], 0.02f * spread, metric + " node " + nodes[i]);
+            assertEquals(
+                store.distance(metric, q, nodes[i]),
+                out[i],
+                0.02f * spread,
+                metric + " node " + nodes[i]);
           }
         }
       }
@@ -92,21 +98,28 @@ class QuantizedBuildTest {
     float[][] queries = clustered(150, 96, 32);
     double[] recall = new double[2];
     for (IndexBuild mode : IndexBuild.values()) {
-      HnswGraph g = new HnswGraph(new HnswParams(Metric.INNER_PRODUCT, 96, 16, 100, HnswParams.DEFAULT_SEED),
-          storeOf(data));
+      HnswGraph g =
+          new HnswGraph(
+              new HnswParams(Metric.INNER_PRODUCT, 96, 16, 100, HnswParams.DEFAULT_SEED),
+              storeOf(data));
       new HnswBuilder(g, mode).build(data.length, 1);
-      recall[mode.ordinal()] = HnswBuilderTest.recall(g, data, queries, 10, 10, Metric.INNER_PRODUCT);
+      recall[mode.ordinal()] =
+          HnswBuilderTest.recall(g, data, queries, 10, 10, Metric.INNER_PRODUCT);
     }
     // ef 10 rather than Chroma's 100, so that the graph, not the search, decides the recall
-    System.out.printf("recall@10 at ef 10, 4,000 x 96 clustered: exact %.3f, quantized %.3f%n", recall[0], recall[1]);
-    assertTrue(recall[IndexBuild.QUANTIZED.ordinal()] >= recall[IndexBuild.EXACT.ordinal()] - 0.01,
+    System.out.printf(
+        "recall@10 at ef 10, 4,000 x 96 clustered: exact %.3f, quantized %.3f%n",
+        recall[0], recall[1]);
+    assertTrue(
+        recall[IndexBuild.QUANTIZED.ordinal()] >= recall[IndexBuild.EXACT.ordinal()] - 0.01,
         "quantized " + recall[1] + " vs exact " + recall[0]);
     assertTrue(recall[IndexBuild.EXACT.ordinal()] >= 0.6, "exact " + recall[0]);
   }
 
   @Test
   void theExactBuildIsStillHnswlibsGraph() throws InterruptedException {
-    // one thread, so that the order of insertions is fixed: the exact build is deterministic, and the
+    // one thread, so that the order of insertions is fixed: the exact build is deterministic, and
+    // the
     // quantized one finds other neighbours for some nodes (its searches rank candidates by codes)
     float[][] data = clustered(1200, 48, 41);
     HnswGraph exact = build(data, IndexBuild.EXACT);
@@ -114,15 +127,18 @@ class QuantizedBuildTest {
     HnswGraph quantized = build(data, IndexBuild.QUANTIZED);
     int differ = 0;
     for (int node = 0; node < data.length; node++) {
-      assertEquals(Arrays.toString(links(exact, node)), Arrays.toString(links(again, node)), "node " + node);
+      assertEquals(
+          Arrays.toString(links(exact, node)), Arrays.toString(links(again, node)), "node " + node);
       differ += Arrays.equals(links(exact, node), links(quantized, node)) ? 0 : 1;
     }
     assertTrue(differ < data.length / 2, differ + " of " + data.length + " nodes with other links");
   }
 
   private static HnswGraph build(float[][] data, IndexBuild mode) throws InterruptedException {
-    HnswGraph g = new HnswGraph(new HnswParams(Metric.L2, data[0].length, 16, 100, HnswParams.DEFAULT_SEED),
-        storeOf(data));
+    HnswGraph g =
+        new HnswGraph(
+            new HnswParams(Metric.L2, data[0].length, 16, 100, HnswParams.DEFAULT_SEED),
+            storeOf(data));
     new HnswBuilder(g, mode).build(data.length, 1);
     return g;
   }
@@ -169,7 +185,8 @@ class QuantizedBuildTest {
     assertEquals(IndexBuild.QUANTIZED, IndexBuild.parse("quantized"));
     assertEquals(IndexBuild.DEFAULT, IndexBuild.parse(null));
     assertEquals(IndexBuild.DEFAULT, IndexBuild.parse(""));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IndexBuild.parse("fast"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> IndexBuild.parse("fast"));
     assertEquals("index build 'fast': expected exact or quantized", e.getMessage());
   }
 }

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Each bad input is refused with an error that names the delta and the reason, and leaves nothing at
- * the output, even when good deltas were merged before it.
+ * Each bad input is refused with an error that names the delta and the reason, and leaves nothing
+ * at the output, even when good deltas were merged before it.
  */
 class BadDeltaTest {
   private static Scenario scenario;
@@ -50,7 +50,8 @@ class BadDeltaTest {
   @Test
   void sqliteFileThatChromaDidNotWrite() throws Exception {
     Path bad = Files.createDirectory(tmp.resolve("other-sqlite"));
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + bad.resolve("chroma.sqlite3"));
+    try (Connection db =
+            DriverManager.getConnection("jdbc:sqlite:" + bad.resolve("chroma.sqlite3"));
         Statement st = db.createStatement()) {
       st.execute("CREATE TABLE t (x)");
     }
@@ -60,7 +61,8 @@ class BadDeltaTest {
   @Test
   void fileThatIsNotSqlite() throws Exception {
     Path bad = copy("00-base");
-    Files.write(bad.resolve("chroma.sqlite3"), "this is not a database at all".repeat(200).getBytes());
+    Files.write(
+        bad.resolve("chroma.sqlite3"), "this is not a database at all".repeat(200).getBytes());
     assertRefused(bad, DeltaProblem.CORRUPT_SQLITE, "not a SQLite database");
   }
 
@@ -77,10 +79,17 @@ class BadDeltaTest {
   @Test
   void migrationFromANewerChroma() throws Exception {
     Path bad = copy("00-base");
-    sql(bad, "INSERT INTO migrations (dir, version, filename, sql, hash) VALUES ('sysdb', 11,"
-        + " '00011-future.sqlite.sql', 'SELECT 1;', '" + ChromaMigrations.md5("SELECT 1;") + "')");
-    assertRefused(bad, DeltaProblem.UNSUPPORTED_VERSION, "sysdb v11 (00011-future.sqlite.sql) is newer than any"
-        + " Chroma release this compactor knows: this compactor reads chromadb 0.4.0 to 1.5.9");
+    sql(
+        bad,
+        "INSERT INTO migrations (dir, version, filename, sql, hash) VALUES ('sysdb', 11,"
+            + " '00011-future.sqlite.sql', 'SELECT 1;', '"
+            + ChromaMigrations.md5("SELECT 1;")
+            + "')");
+    assertRefused(
+        bad,
+        DeltaProblem.UNSUPPORTED_VERSION,
+        "sysdb v11 (00011-future.sqlite.sql) is newer than any"
+            + " Chroma release this compactor knows: this compactor reads chromadb 0.4.0 to 1.5.9");
   }
 
   @Test
@@ -88,15 +97,22 @@ class BadDeltaTest {
     // every family's own set is read (ReleaseFamiliesTest); a set between families is not
     Path bad = copy("00-base");
     sql(bad, "DELETE FROM migrations WHERE dir = 'metadb' AND version >= 4");
-    assertRefused(bad, DeltaProblem.UNSUPPORTED_VERSION, "migrations sysdb 1-10, metadb 1-3, embeddings_queue 1-2"
-        + " match no Chroma release");
+    assertRefused(
+        bad,
+        DeltaProblem.UNSUPPORTED_VERSION,
+        "migrations sysdb 1-10, metadb 1-3, embeddings_queue 1-2" + " match no Chroma release");
   }
 
   @Test
   void migrationWithAnAlteredHash() throws Exception {
     Path bad = copy("00-base");
-    sql(bad, "UPDATE migrations SET hash = '00000000000000000000000000000000' WHERE dir = 'sysdb' AND version = 3");
-    assertRefused(bad, DeltaProblem.UNSUPPORTED_VERSION, "sysdb v3: hash expected 42d22d0574d31d419c2a0e7f625c93aa");
+    sql(
+        bad,
+        "UPDATE migrations SET hash = '00000000000000000000000000000000' WHERE dir = 'sysdb' AND version = 3");
+    assertRefused(
+        bad,
+        DeltaProblem.UNSUPPORTED_VERSION,
+        "sysdb v3: hash expected 42d22d0574d31d419c2a0e7f625c93aa");
   }
 
   @Test
@@ -120,15 +136,21 @@ class BadDeltaTest {
   void vectorOfTheWrongDimensionInTheQueue() throws Exception {
     Path bad = copy("00-base");
     setLastQueueVector(bad, new float[100]);
-    assertRefused(bad, DeltaProblem.WRONG_DIMENSION, "vector of 100 floats, but the collection's dimension is 1536");
+    assertRefused(
+        bad,
+        DeltaProblem.WRONG_DIMENSION,
+        "vector of 100 floats, but the collection's dimension is 1536");
   }
 
   @Test
   void collectionWhoseDimensionDisagreesWithAnEarlierDelta() throws Exception {
     Path other = tmp.resolve("lines-dim-8");
     ChromaPython.run("tiny", other, "lines", "l2", 8, 5);
-    CorruptDeltaException e = assertRefused(other, DeltaProblem.CONFLICTING_COLLECTION,
-        "collection lines: dimension 8 here, but 1536 in delta ");
+    CorruptDeltaException e =
+        assertRefused(
+            other,
+            DeltaProblem.CONFLICTING_COLLECTION,
+            "collection lines: dimension 8 here, but 1536 in delta ");
     assertTrue(e.getMessage().contains(scenario.delta("00-base").toString()), e.getMessage());
   }
 
@@ -136,8 +158,11 @@ class BadDeltaTest {
   void collectionWhoseSpaceDisagreesWithAnEarlierDelta() throws Exception {
     Path other = tmp.resolve("lines-cosine");
     ChromaPython.run("tiny", other, "lines", "cosine", 1536, 3);
-    CorruptDeltaException e = assertRefused(other, DeltaProblem.CONFLICTING_COLLECTION,
-        "collection lines: space cosine here, but l2 in delta ");
+    CorruptDeltaException e =
+        assertRefused(
+            other,
+            DeltaProblem.CONFLICTING_COLLECTION,
+            "collection lines: space cosine here, but l2 in delta ");
     assertTrue(e.getMessage().contains(scenario.delta("00-base").toString()), e.getMessage());
   }
 
@@ -154,13 +179,19 @@ class BadDeltaTest {
   void infinityInTheHnswVectors() throws Exception {
     Path bad = copy("01-big");
     Path folder = bad.resolve(vectorSegment("01-big"));
-    ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(folder.resolve("header.bin"))).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer header =
+        ByteBuffer.wrap(Files.readAllBytes(folder.resolve("header.bin")))
+            .order(ByteOrder.LITTLE_ENDIAN);
     long count = header.getLong(20);
     long size = header.getLong(28);
     long offsetData = header.getLong(44);
-    try (FileChannel ch = FileChannel.open(folder.resolve("data_level0.bin"), StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(folder.resolve("data_level0.bin"), StandardOpenOption.WRITE)) {
       for (long i = 0; i < count; i++) {
-        ByteBuffer inf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, Float.POSITIVE_INFINITY);
+        ByteBuffer inf =
+            ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(0, Float.POSITIVE_INFINITY);
         ch.write(inf, i * size + offsetData);
       }
     }
@@ -172,9 +203,11 @@ class BadDeltaTest {
     Path empty = tmp.resolve("empty-words");
     ChromaPython.run("tiny", empty, "words", "cosine", 1536, 0);
     Path out = tmp.resolve("out");
-    CompactionSummary s = new Compaction(CompactionListener.NONE).run(List.of(scenario.delta("00-base"), empty), out);
-    CompactionSummary base = new Compaction(CompactionListener.NONE).run(List.of(scenario.delta("00-base")),
-        tmp.resolve("base"));
+    CompactionSummary s =
+        new Compaction(CompactionListener.NONE).run(List.of(scenario.delta("00-base"), empty), out);
+    CompactionSummary base =
+        new Compaction(CompactionListener.NONE)
+            .run(List.of(scenario.delta("00-base")), tmp.resolve("base"));
     assertEquals(2, s.deltas());
     assertEquals(base.recordsRead(), s.recordsRead());
     assertEquals(base.recordsByCollection(), s.recordsByCollection());
@@ -183,16 +216,21 @@ class BadDeltaTest {
   @Test
   void tombstonesThatDoNotParse() throws Exception {
     Path bad = copy("02-lines-tombstones");
-    Files.writeString(bad.resolve(Tombstones.FILE), "{\"format\": \"chroma-compactor/tombstones\", \"version\": 1, [");
+    Files.writeString(
+        bad.resolve(Tombstones.FILE),
+        "{\"format\": \"chroma-compactor/tombstones\", \"version\": 1, [");
     assertRefused(bad, DeltaProblem.BAD_TOMBSTONES, "tombstones.json");
   }
 
   /** Merges a good delta, then the bad one: the error names the bad delta and nothing is left. */
-  private CorruptDeltaException assertRefused(Path bad, DeltaProblem problem, String detail) throws Exception {
+  private CorruptDeltaException assertRefused(Path bad, DeltaProblem problem, String detail)
+      throws Exception {
     Path out = tmp.resolve("out").resolve("snapshot");
     List<Path> deltas = List.of(scenario.delta("00-base"), bad);
-    CorruptDeltaException e = assertThrows(CorruptDeltaException.class,
-        () -> new Compaction(CompactionListener.NONE).run(deltas, out));
+    CorruptDeltaException e =
+        assertThrows(
+            CorruptDeltaException.class,
+            () -> new Compaction(CompactionListener.NONE).run(deltas, out));
     assertEquals(problem, e.problem(), e.getMessage());
     assertEquals(bad, e.delta());
     assertTrue(e.getMessage().startsWith("delta " + bad + ": " + problem + ": "), e.getMessage());
@@ -211,11 +249,18 @@ class BadDeltaTest {
   }
 
   private static String vectorSegment(String delta) {
-    return scenario.coverage.path(delta).path("collections").path("words").path("vectorSegment").asText();
+    return scenario
+        .coverage
+        .path(delta)
+        .path("collections")
+        .path("words")
+        .path("vectorSegment")
+        .asText();
   }
 
   private static void sql(Path delta, String statement) throws Exception {
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + delta.resolve("chroma.sqlite3"));
+    try (Connection db =
+            DriverManager.getConnection("jdbc:sqlite:" + delta.resolve("chroma.sqlite3"));
         Statement st = db.createStatement()) {
       st.executeUpdate(statement);
     }
@@ -225,14 +270,18 @@ class BadDeltaTest {
   private static void setLastQueueVector(Path delta, float[] v) throws Exception {
     ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(v);
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + delta.resolve("chroma.sqlite3"))) {
+    try (Connection db =
+        DriverManager.getConnection("jdbc:sqlite:" + delta.resolve("chroma.sqlite3"))) {
       long seq;
       try (Statement st = db.createStatement();
-          ResultSet rs = st.executeQuery("SELECT max(seq_id) FROM embeddings_queue WHERE vector IS NOT NULL")) {
+          ResultSet rs =
+              st.executeQuery(
+                  "SELECT max(seq_id) FROM embeddings_queue WHERE vector IS NOT NULL")) {
         rs.next();
         seq = rs.getLong(1);
       }
-      try (PreparedStatement ps = db.prepareStatement("UPDATE embeddings_queue SET vector = ? WHERE seq_id = ?")) {
+      try (PreparedStatement ps =
+          db.prepareStatement("UPDATE embeddings_queue SET vector = ? WHERE seq_id = ?")) {
         ps.setBytes(1, b.array());
         ps.setLong(2, seq);
         assertEquals(1, ps.executeUpdate());

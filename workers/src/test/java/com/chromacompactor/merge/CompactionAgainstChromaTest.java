@@ -12,8 +12,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Our snapshot, opened by real chromadb, must answer exactly as a real PersistentClient that upserted
- * every delta's records in order (tombstones first): same get(), same query() top 10.
+ * Our snapshot, opened by real chromadb, must answer exactly as a real PersistentClient that
+ * upserted every delta's records in order (tombstones first): same get(), same query() top 10.
  */
 class CompactionAgainstChromaTest {
   private static Scenario scenario;
@@ -27,10 +27,14 @@ class CompactionAgainstChromaTest {
   void scenarioCoversTheCasesItClaims() {
     JsonNode c = scenario.coverage;
     JsonNode big = c.path("01-big").path("collections").path("words");
-    assertTrue(big.path("hnswElements").asInt() >= 1000, "01-big must have vectors in HNSW files: " + big);
-    assertTrue(big.path("queueVectors").asInt() > 0, "01-big must have vectors only in the queue: " + big);
+    assertTrue(
+        big.path("hnswElements").asInt() >= 1000, "01-big must have vectors in HNSW files: " + big);
+    assertTrue(
+        big.path("queueVectors").asInt() > 0, "01-big must have vectors only in the queue: " + big);
     assertTrue(c.path("03-legacy-pickle").path("legacyPickle").asBoolean());
-    assertTrue(c.path("03-legacy-pickle").path("collections").path("words").path("hnswElements").asInt() > 0);
+    assertTrue(
+        c.path("03-legacy-pickle").path("collections").path("words").path("hnswElements").asInt()
+            > 0);
     assertTrue(Files.exists(scenario.delta("02-lines-tombstones").resolve(Tombstones.FILE)));
     assertFalse(Files.exists(scenario.delta("04-tombstones-only").resolve("chroma.sqlite3")));
   }
@@ -39,7 +43,9 @@ class CompactionAgainstChromaTest {
   void sameCollectionsRecordsAndQueryTop10AsTheOracle() {
     // ids, documents, metadata, float32-exact embeddings, configuration, counts and query top 10
     ChromaDumps.assertSameAnswers(scenario.oracle, scenario.actual);
-    assertEquals(2486, scenario.actual.path("collections").path("words").path("count").asInt(),
+    assertEquals(
+        2486,
+        scenario.actual.path("collections").path("words").path("count").asInt(),
         "words after all deltas and tombstones");
     for (String name : ChromaDumps.names(scenario.oracle.path("collections"))) {
       JsonNode queries = scenario.oracle.path("collections").path(name).path("queries");

@@ -18,8 +18,9 @@ class TombstonesTest {
 
   @Test
   void streamsIdsPerCollectionInFileOrder() throws Exception {
-    write("{\"format\":\"chroma-compactor/tombstones\",\"version\":1,"
-        + "\"collections\":{\"words\":[\"a\",\"b\"],\"lines\":[\"c\"]}}");
+    write(
+        "{\"format\":\"chroma-compactor/tombstones\",\"version\":1,"
+            + "\"collections\":{\"words\":[\"a\",\"b\"],\"lines\":[\"c\"]}}");
     List<String> seen = new ArrayList<>();
     Tombstones.read(delta, (c, id) -> seen.add(c + "/" + id));
     assertEquals(List.of("words/a", "words/b", "lines/c"), seen);
@@ -34,7 +35,8 @@ class TombstonesTest {
 
   @Test
   void refusesTextThatIsNotJson() throws Exception {
-    write("{\"format\": \"chroma-compactor/tombstones\", \"version\": 1, \"collections\": {\"words\": [\"a\",");
+    write(
+        "{\"format\": \"chroma-compactor/tombstones\", \"version\": 1, \"collections\": {\"words\": [\"a\",");
     assertRefused("tombstones.json");
   }
 
@@ -48,7 +50,8 @@ class TombstonesTest {
 
   @Test
   void refusesIdsThatAreNotStrings() throws Exception {
-    write("{\"format\":\"chroma-compactor/tombstones\",\"version\":1,\"collections\":{\"words\":[7]}}");
+    write(
+        "{\"format\":\"chroma-compactor/tombstones\",\"version\":1,\"collections\":{\"words\":[7]}}");
     assertRefused("must be non-empty strings");
   }
 
@@ -57,7 +60,8 @@ class TombstonesTest {
   }
 
   private void assertRefused(String messagePart) {
-    CorruptDeltaException e = assertThrows(CorruptDeltaException.class, () -> Tombstones.read(delta, (c, id) -> {}));
+    CorruptDeltaException e =
+        assertThrows(CorruptDeltaException.class, () -> Tombstones.read(delta, (c, id) -> {}));
     assertEquals(DeltaProblem.BAD_TOMBSTONES, e.problem());
     assertTrue(e.getMessage().contains(delta.toString()), e.getMessage());
     assertTrue(e.getMessage().contains(messagePart), e.getMessage());

@@ -15,9 +15,11 @@ class UpsertTest {
 
   @Test
   void mergesMetadataKeysAndKeepsWhatTheUpsertDoesNotSay() {
-    EmbeddingRecord existing = new EmbeddingRecord("a", OLD, "old doc", "s3://old",
-        Map.of("k1", 1L, "k2", "s", "arr", List.of(1L, 2L)));
-    EmbeddingRecord incoming = new EmbeddingRecord("a", NEW, null, null, Map.of("k1", 10L, "arr", List.of("x")));
+    EmbeddingRecord existing =
+        new EmbeddingRecord(
+            "a", OLD, "old doc", "s3://old", Map.of("k1", 1L, "k2", "s", "arr", List.of(1L, 2L)));
+    EmbeddingRecord incoming =
+        new EmbeddingRecord("a", NEW, null, null, Map.of("k1", 10L, "arr", List.of("x")));
     EmbeddingRecord merged = Upsert.apply(existing, incoming);
     assertArrayEquals(NEW, merged.embedding());
     assertEquals("old doc", merged.document());
@@ -27,8 +29,10 @@ class UpsertTest {
 
   @Test
   void newDocumentAndUriReplaceOldOnes() {
-    EmbeddingRecord merged = Upsert.apply(new EmbeddingRecord("a", OLD, "old", "u1", Map.of()),
-        new EmbeddingRecord("a", NEW, "new", "u2", Map.of()));
+    EmbeddingRecord merged =
+        Upsert.apply(
+            new EmbeddingRecord("a", OLD, "old", "u1", Map.of()),
+            new EmbeddingRecord("a", NEW, "new", "u2", Map.of()));
     assertEquals("new", merged.document());
     assertEquals("u2", merged.uri());
   }

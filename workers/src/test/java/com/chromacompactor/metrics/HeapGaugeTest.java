@@ -21,8 +21,12 @@ class HeapGaugeTest {
       assertEquals(first, HeapGauge.peakHeapMb(), "the run on this thread reads its window");
     }
     try (HeapGauge.Window next = HeapGauge.openWindow()) {
-      assertTrue(next.peakMb() < first - HELD_MB / 2,
-          "the next task starts from today's heap (" + next.peakMb() + " MB), not from the last one's peak (" + first
+      assertTrue(
+          next.peakMb() < first - HELD_MB / 2,
+          "the next task starts from today's heap ("
+              + next.peakMb()
+              + " MB), not from the last one's peak ("
+              + first
               + " MB)");
     }
   }
@@ -33,15 +37,19 @@ class HeapGaugeTest {
       holdAndRelease();
       long peak = awaitPeakOf(w, HELD_MB);
       AtomicLong besidePeak = new AtomicLong();
-      Thread beside = new Thread(() -> {
-        try (HeapGauge.Window other = HeapGauge.openWindow()) {
-          besidePeak.set(other.peakMb());
-        }
-      });
+      Thread beside =
+          new Thread(
+              () -> {
+                try (HeapGauge.Window other = HeapGauge.openWindow()) {
+                  besidePeak.set(other.peakMb());
+                }
+              });
       beside.start();
       beside.join();
       assertTrue(besidePeak.get() < peak, besidePeak + " MB beside " + peak + " MB");
-      assertTrue(w.peakMb() >= peak, "the first task's peak is kept: " + w.peakMb() + " MB, was " + peak + " MB");
+      assertTrue(
+          w.peakMb() >= peak,
+          "the first task's peak is kept: " + w.peakMb() + " MB, was " + peak + " MB");
     }
   }
 
@@ -54,7 +62,9 @@ class HeapGaugeTest {
     assertTrue(jvm >= HeapGauge.usedHeapMb(), jvm + " MB");
   }
 
-  /** Allocates {@link #HELD_MB}, lets it go and collects, so that only the collector saw the peak. */
+  /**
+   * Allocates {@link #HELD_MB}, lets it go and collects, so that only the collector saw the peak.
+   */
   private static void holdAndRelease() {
     byte[][] held = new byte[HELD_MB][];
     for (int i = 0; i < held.length; i++) {

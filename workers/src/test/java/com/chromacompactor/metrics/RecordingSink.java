@@ -21,6 +21,5 @@ public final class RecordingSink implements MetricSink {
   }
 
   @Override
-  public void close() {
-  }
+  public void close() {}
 }

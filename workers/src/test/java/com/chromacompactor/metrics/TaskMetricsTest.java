@@ -21,7 +21,8 @@ class TaskMetricsTest {
     MetricDimensions task = new MetricDimensions("b-7", "receipt_lines");
     for (MetricDimensions d : List.of(task, MetricDimensions.NONE)) {
       assertEquals(400.0, only(sink, MetricNames.DELTA_PROCESSING_MS, d).value());
-      assertEquals(StandardUnit.MILLISECONDS, only(sink, MetricNames.DELTA_PROCESSING_MS, d).unit());
+      assertEquals(
+          StandardUnit.MILLISECONDS, only(sink, MetricNames.DELTA_PROCESSING_MS, d).unit());
       assertEquals(1.0, only(sink, MetricNames.DELTAS_PROCESSED, d).value());
       assertEquals(2_500.0, only(sink, MetricNames.EMBEDDINGS_PER_SECOND, d).value());
     }
@@ -33,8 +34,11 @@ class TaskMetricsTest {
     TaskMetrics m = new TaskMetrics(sink);
     m.mode(CompactionMode.PARALLEL);
     m.batch("b-8").mode(CompactionMode.SEQUENTIAL);
-    assertEquals(List.of(0.0, 1.0, 1.0), sink.named(MetricNames.MODE).stream().map(Measurement::value).toList());
-    assertEquals(List.of(MetricDimensions.NONE, new MetricDimensions("b-8", null), MetricDimensions.NONE),
+    assertEquals(
+        List.of(0.0, 1.0, 1.0),
+        sink.named(MetricNames.MODE).stream().map(Measurement::value).toList());
+    assertEquals(
+        List.of(MetricDimensions.NONE, new MetricDimensions("b-8", null), MetricDimensions.NONE),
         sink.named(MetricNames.MODE).stream().map(Measurement::dimensions).toList());
   }
 
@@ -50,8 +54,16 @@ class TaskMetricsTest {
 
   @Test
   void aValueThatIsNotFiniteIsRefusedAtTheCall() {
-    var e = assertThrows(IllegalArgumentException.class, () -> new Measurement(MetricNames.PEAK_RSS_MB, Double.NaN,
-        StandardUnit.MEGABYTES, MetricDimensions.NONE, Instant.now()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new Measurement(
+                    MetricNames.PEAK_RSS_MB,
+                    Double.NaN,
+                    StandardUnit.MEGABYTES,
+                    MetricDimensions.NONE,
+                    Instant.now()));
     assertEquals("metric PeakRssMb: value must be finite, got NaN", e.getMessage());
   }
 
@@ -59,14 +71,18 @@ class TaskMetricsTest {
   void samplerPublishesMemoryForTheAlarmAndForEachRunningTask() throws Exception {
     RecordingSink sink = new RecordingSink();
     MetricDimensions task = new MetricDimensions("b-9", "receipt_words");
-    try (MemorySampler sampler = new MemorySampler(MemoryGauge.system(), sink, () -> List.of(task, task),
-        Duration.ofMillis(100))) {
+    try (MemorySampler sampler =
+        new MemorySampler(
+            MemoryGauge.system(), sink, () -> List.of(task, task), Duration.ofMillis(100))) {
       Thread.sleep(350);
       assertTrue(sampler.sample().percent() > 0);
     }
     int alarm = sink.named(MetricNames.MEMORY_USAGE_PERCENT, MetricDimensions.NONE).size();
     assertTrue(alarm >= 2, "samples: " + alarm);
-    assertEquals(alarm, sink.named(MetricNames.MEMORY_USAGE_PERCENT, task).size(), "one per distinct task series");
+    assertEquals(
+        alarm,
+        sink.named(MetricNames.MEMORY_USAGE_PERCENT, task).size(),
+        "one per distinct task series");
     assertEquals(alarm, sink.named(MetricNames.PEAK_RSS_MB, MetricDimensions.NONE).size());
     for (Measurement m : sink.named(MetricNames.MEMORY_USAGE_PERCENT)) {
       assertEquals(StandardUnit.PERCENT, m.unit());

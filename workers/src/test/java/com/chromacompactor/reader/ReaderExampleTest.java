@@ -29,15 +29,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code examples/reader.py} as a reader runs it beside {@code compactor pull}: chromadb opens the pulled copy, keeps
- * answering from it while a pull moves {@code current} on, and answers from the new one once it reopens.
+ * {@code examples/reader.py} as a reader runs it beside {@code compactor pull}: chromadb opens the
+ * pulled copy, keeps answering from it while a pull moves {@code current} on, and answers from the
+ * new one once it reopens.
  */
 class ReaderExampleTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path tmp;
 
   @Test
-  void chromadbKeepsAnsweringFromThePreviousCopyWhileCurrentMovesAndReopensTheNewOne() throws Exception {
+  void chromadbKeepsAnsweringFromThePreviousCopyWhileCurrentMovesAndReopensTheNewOne()
+      throws Exception {
     Series series = Series.get();
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     publish(bucket, series, 0);
@@ -46,15 +48,24 @@ class ReaderExampleTest {
     String first = pull.pull().folder().getFileName().toString();
     Map<String, String> before = documents(Series.oracle(series.deltas(0)));
 
-    Process reader = new ProcessBuilder(ChromaPython.interpreter().toString(),
-        Path.of("../examples/reader.py").toAbsolutePath().normalize().toString(), "--dir", dir.toString(),
-        "--commands").redirectError(tmp.resolve("reader.log").toFile()).start();
+    Process reader =
+        new ProcessBuilder(
+                ChromaPython.interpreter().toString(),
+                Path.of("../examples/reader.py").toAbsolutePath().normalize().toString(),
+                "--dir",
+                dir.toString(),
+                "--commands")
+            .redirectError(tmp.resolve("reader.log").toFile())
+            .start();
     try (Writer in = new OutputStreamWriter(reader.getOutputStream(), StandardCharsets.UTF_8);
-        BufferedReader out = new BufferedReader(new InputStreamReader(reader.getInputStream(),
-            StandardCharsets.UTF_8))) {
-      assertEquals(first, read(out, reader).path("batch").asText(), "opened the copy current names");
+        BufferedReader out =
+            new BufferedReader(
+                new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8))) {
+      assertEquals(
+          first, read(out, reader).path("batch").asText(), "opened the copy current names");
       assertEquals(before, records(ask(in, out, reader, "records series")));
-      assertEquals(before.size(), ask(in, out, reader, "status").path("collections").path("series").asInt());
+      assertEquals(
+          before.size(), ask(in, out, reader, "status").path("collections").path("series").asInt());
 
       publish(bucket, series, 1);
       SnapshotPull.Result moved = pull.pull();
@@ -67,7 +78,12 @@ class ReaderExampleTest {
       JsonNode still = ask(in, out, reader, "records series");
       assertEquals(first, still.path("batch").asText());
       assertEquals(before, records(still));
-      JsonNode query = ask(in, out, reader, "query series 3 " + "0.1,".repeat(15) + "0.1"); // 16-d, as the series
+      JsonNode query =
+          ask(
+              in,
+              out,
+              reader,
+              "query series 3 " + "0.1,".repeat(15) + "0.1"); // 16-d, as the series
       assertEquals(3, query.path("ids").size(), query.toString());
 
       JsonNode refreshed = ask(in, out, reader, "refresh");
@@ -88,12 +104,18 @@ class ReaderExampleTest {
   }
 
   private void publish(LocalBlobStore bucket, Series series, int i) throws Exception {
-    DeltaPush.push(bucket, Lineage.NONE, series.delta(i), series.delta(i).getFileName().toString(), i, "test");
-    new LocalRun(bucket, LocalRun.Settings.defaults(), Files.createTempDirectory(tmp, "run-"),
-        new PrintStream(OutputStream.nullOutputStream())).run("run-" + i);
+    DeltaPush.push(
+        bucket, Lineage.NONE, series.delta(i), series.delta(i).getFileName().toString(), i, "test");
+    new LocalRun(
+            bucket,
+            LocalRun.Settings.defaults(),
+            Files.createTempDirectory(tmp, "run-"),
+            new PrintStream(OutputStream.nullOutputStream()))
+        .run("run-" + i);
   }
 
-  private static JsonNode ask(Writer in, BufferedReader out, Process reader, String command) throws Exception {
+  private static JsonNode ask(Writer in, BufferedReader out, Process reader, String command)
+      throws Exception {
     in.write(command + "\n");
     in.flush();
     return read(out, reader);
@@ -109,14 +131,18 @@ class ReaderExampleTest {
 
   private static Map<String, String> records(JsonNode answer) {
     Map<String, String> out = new TreeMap<>();
-    answer.path("records").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    answer
+        .path("records")
+        .fields()
+        .forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
     return out;
   }
 
   /** Each id's document in a chromadb dump (the oracle). */
   private static Map<String, String> documents(JsonNode dump) {
     Map<String, String> out = new TreeMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = dump.path("collections").path("series").path("records").fields();
+    Iterator<Map.Entry<String, JsonNode>> it =
+        dump.path("collections").path("series").path("records").fields();
     it.forEachRemaining(e -> out.put(e.getKey(), e.getValue().path("document").asText()));
     return out;
   }

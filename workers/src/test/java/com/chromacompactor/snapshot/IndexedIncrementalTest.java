@@ -26,9 +26,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * An incremental run (the previous snapshot as base, taken over as it stands, then a new delta with
- * added, updated and deleted ids) against a full rebuild of the same deltas: real chromadb must return the
- * same get(), the incremental index must keep the base elements (its element count is the base's
- * plus the added and updated ones), and recall stays at 0.95.
+ * added, updated and deleted ids) against a full rebuild of the same deltas: real chromadb must
+ * return the same get(), the incremental index must keep the base elements (its element count is
+ * the base's plus the added and updated ones), and recall stays at 0.95.
  */
 class IndexedIncrementalTest {
 
@@ -39,31 +39,54 @@ class IndexedIncrementalTest {
     int dim = 64;
     Path root = TempTrees.create("indexed-incremental-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 200, space, "lowrank");
-    ChromaPython.runScript("index_fixtures.py", "more", root, n, 150, 100, 50, dim, space, "lowrank");
+    ChromaPython.runScript(
+        "index_fixtures.py", "more", root, n, 150, 100, 50, dim, space, "lowrank");
     Path delta1 = root.resolve("delta");
     Path delta2 = root.resolve("delta2");
     Path base = root.resolve("base");
     Path full = root.resolve("full");
     Path incremental = root.resolve("incremental");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2)).run(List.of(delta1), base);
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2)).run(List.of(delta1, delta2), full);
-    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2))
-        .run(DeltaFeed.withBase(base, List.of(delta2)), incremental, CompactionOptions.snapshot());
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2))
+        .run(List.of(delta1), base);
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2))
+        .run(List.of(delta1, delta2), full);
+    CompactionSummary summary =
+        new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(2))
+            .run(
+                DeltaFeed.withBase(base, List.of(delta2)),
+                incremental,
+                CompactionOptions.snapshot());
 
-    assertEquals(150 + 100, summary.recordsRead(), "the base is taken over as it stands: only the delta is read");
+    assertEquals(
+        150 + 100,
+        summary.recordsRead(),
+        "the base is taken over as it stands: only the delta is read");
     assertEquals(n + 150 - 50, summary.recordsWritten());
 
-    assertEquals(n + 150 + 100, elements(incremental), "base elements kept, added and updated ones appended");
+    assertEquals(
+        n + 150 + 100,
+        elements(incremental),
+        "base elements kept, added and updated ones appended");
     assertEquals(n + 150 - 50, elements(full));
 
     ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("full.json"), full);
-    ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
+    ChromaPython.runScript(
+        "index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
     ObjectMapper json = new ObjectMapper();
-    JsonNode f = json.readTree(root.resolve("full.json").toFile()).path("collections").path("vectors");
-    JsonNode i = json.readTree(root.resolve("incremental.json").toFile()).path("collections").path("vectors");
+    JsonNode f =
+        json.readTree(root.resolve("full.json").toFile()).path("collections").path("vectors");
+    JsonNode i =
+        json.readTree(root.resolve("incremental.json").toFile())
+            .path("collections")
+            .path("vectors");
     assertEquals(n + 150 - 50, i.path("count").asInt());
-    assertEquals(f.path("records"), i.path("records"), "get() of the incremental and the full snapshot");
-    ChromaPython.runScript("index_fixtures.py", "recall", root.resolve("recall.json"), incremental,
+    assertEquals(
+        f.path("records"), i.path("records"), "get() of the incremental and the full snapshot");
+    ChromaPython.runScript(
+        "index_fixtures.py",
+        "recall",
+        root.resolve("recall.json"),
+        incremental,
         root.resolve("queries.npy"));
     double recall = json.readTree(root.resolve("recall.json").toFile()).path("recall").asDouble();
     assertTrue(recall >= 0.95, "recall@10 of the incremental index " + recall);
@@ -91,8 +114,8 @@ class IndexedIncrementalTest {
   }
 
   /**
-   * A base whose records were mostly given new vectors is not extended but rebuilt, the vectors of the
-   * records the delta left alone read from their elements of the base index.
+   * A base whose records were mostly given new vectors is not extended but rebuilt, the vectors of
+   * the records the delta left alone read from their elements of the base index.
    */
   @Test
   void aMostlyReplacedBaseIsRebuiltFromScratch() throws Exception {
@@ -105,15 +128,18 @@ class IndexedIncrementalTest {
     Path incremental = root.resolve("incremental");
     CompactionSummary summary = baseFullAndIncremental(root, "delta2");
 
-    assertEquals(430, summary.recordsRead(), "the base is still taken over: only the delta is read");
+    assertEquals(
+        430, summary.recordsRead(), "the base is still taken over: only the delta is read");
     assertEquals(n + 30 - 20, summary.recordsWritten());
-    assertEquals(n + 30 - 20, elements(incremental), "a new graph: no deleted elements carried over");
+    assertEquals(
+        n + 30 - 20, elements(incremental), "a new graph: no deleted elements carried over");
     assertSameGet(root, full, incremental, n + 30 - 20);
   }
 
   /**
-   * A base the compaction owns (a download it deletes afterwards) gives its files up to the snapshot,
-   * which comes out byte for byte as from a base that is copied; a base the caller owns is left as it was.
+   * A base the compaction owns (a download it deletes afterwards) gives its files up to the
+   * snapshot, which comes out byte for byte as from a base that is copied; a base the caller owns
+   * is left as it was.
    */
   @Test
   void aDisposableBaseIsMovedAndAKeptOneLeftAlone() throws Exception {
@@ -123,7 +149,8 @@ class IndexedIncrementalTest {
     ChromaPython.runScript("index_fixtures.py", "vectors", root, n, dim, 20, "l2", "lowrank");
     ChromaPython.runScript("index_fixtures.py", "more", root, n, 40, 30, 20, dim, "l2", "lowrank");
     Path base = root.resolve("base");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta")), base);
     Path segment;
     try (var dirs = Files.list(base)) {
       segment = base.relativize(dirs.filter(Files::isDirectory).findFirst().orElseThrow());
@@ -134,21 +161,28 @@ class IndexedIncrementalTest {
 
     Path copied = root.resolve("copied");
     new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), copied, CompactionOptions.snapshot());
-    assertArrayEquals(baseLevel0, Files.readAllBytes(base.resolve(level0)), "the caller's base is untouched");
+        .run(
+            DeltaFeed.withBase(base, List.of(root.resolve("delta2"))),
+            copied,
+            CompactionOptions.snapshot());
+    assertArrayEquals(
+        baseLevel0, Files.readAllBytes(base.resolve(level0)), "the caller's base is untouched");
     assertArrayEquals(baseSqlite, Files.readAllBytes(base.resolve("chroma.sqlite3")));
 
     Path download = root.resolve("download");
     copyTree(base, download);
     DeltaFeed owned = disposable(DeltaFeed.withBase(download, List.of(root.resolve("delta2"))));
     Path moved = root.resolve("moved");
-    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(owned, moved, CompactionOptions.snapshot());
+    CompactionSummary summary =
+        new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+            .run(owned, moved, CompactionOptions.snapshot());
 
     assertEquals(40 + 30, summary.recordsRead(), "taken over as it stands");
     assertTrue(!Files.exists(download.resolve(level0)), "the index file was moved, not copied");
     assertTrue(!Files.exists(download.resolve("chroma.sqlite3")));
-    assertArrayEquals(Files.readAllBytes(copied.resolve(level0)), Files.readAllBytes(moved.resolve(level0)),
+    assertArrayEquals(
+        Files.readAllBytes(copied.resolve(level0)),
+        Files.readAllBytes(moved.resolve(level0)),
         "the same index whether the base was copied or moved");
     assertEquals(n + 40 + 30, elements(moved));
     assertSameGet(root, copied, moved, n + 40 - 20);
@@ -163,13 +197,18 @@ class IndexedIncrementalTest {
     }
     Files.createLink(linked.resolve("chroma.sqlite3"), base.resolve("chroma.sqlite3"));
     Path fromLinks = root.resolve("from-links");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(
-        disposable(DeltaFeed.withBase(linked, List.of(root.resolve("delta2")))), fromLinks, CompactionOptions.snapshot());
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(
+            disposable(DeltaFeed.withBase(linked, List.of(root.resolve("delta2")))),
+            fromLinks,
+            CompactionOptions.snapshot());
     assertTrue(Files.exists(linked.resolve(level0)), "a hard-linked index file is not moved");
-    assertArrayEquals(baseLevel0, Files.readAllBytes(base.resolve(level0)), "nor written through its link");
+    assertArrayEquals(
+        baseLevel0, Files.readAllBytes(base.resolve(level0)), "nor written through its link");
     assertArrayEquals(baseSqlite, Files.readAllBytes(base.resolve("chroma.sqlite3")));
     assertTrue(Files.exists(linked.resolve("chroma.sqlite3")));
-    assertArrayEquals(Files.readAllBytes(copied.resolve(level0)), Files.readAllBytes(fromLinks.resolve(level0)));
+    assertArrayEquals(
+        Files.readAllBytes(copied.resolve(level0)), Files.readAllBytes(fromLinks.resolve(level0)));
   }
 
   /** {@code local}, but its folders are the compaction's own copies (as a download is). */
@@ -221,28 +260,39 @@ class IndexedIncrementalTest {
   }
 
   /**
-   * On one thread, from ROOT/delta and ROOT/{@code delta}: ROOT/base from the first, ROOT/full from both,
-   * and ROOT/incremental from the base and the second; the incremental run's summary.
+   * On one thread, from ROOT/delta and ROOT/{@code delta}: ROOT/base from the first, ROOT/full from
+   * both, and ROOT/incremental from the base and the second; the incremental run's summary.
    */
-  private static CompactionSummary baseFullAndIncremental(Path root, String delta) throws Exception {
+  private static CompactionSummary baseFullAndIncremental(Path root, String delta)
+      throws Exception {
     Path base = root.resolve("base");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta")), base);
     new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
         .run(List.of(root.resolve("delta"), root.resolve(delta)), root.resolve("full"));
     return new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(DeltaFeed.withBase(base, List.of(root.resolve(delta))), root.resolve("incremental"),
+        .run(
+            DeltaFeed.withBase(base, List.of(root.resolve(delta))),
+            root.resolve("incremental"),
             CompactionOptions.snapshot());
   }
 
-  private static void assertSameGet(Path root, Path full, Path incremental, int count) throws Exception {
+  private static void assertSameGet(Path root, Path full, Path incremental, int count)
+      throws Exception {
     ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("full.json"), full);
-    ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
+    ChromaPython.runScript(
+        "index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
     ObjectMapper json = new ObjectMapper();
-    JsonNode f = json.readTree(root.resolve("full.json").toFile()).path("collections").path("vectors");
-    JsonNode i = json.readTree(root.resolve("incremental.json").toFile()).path("collections").path("vectors");
+    JsonNode f =
+        json.readTree(root.resolve("full.json").toFile()).path("collections").path("vectors");
+    JsonNode i =
+        json.readTree(root.resolve("incremental.json").toFile())
+            .path("collections")
+            .path("vectors");
     assertEquals(count, i.path("count").asInt());
     assertEquals(count, i.path("records").size());
-    assertEquals(f.path("records"), i.path("records"), "get() of the incremental and the full snapshot");
+    assertEquals(
+        f.path("records"), i.path("records"), "get() of the incremental and the full snapshot");
   }
 
   /** A base that cannot be taken over (the queue route's) is merged as the first delta instead. */
@@ -259,39 +309,64 @@ class IndexedIncrementalTest {
     new Compaction(CompactionListener.NONE).run(List.of(root.resolve("delta")), base);
     new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
         .run(List.of(root.resolve("delta"), root.resolve("delta2")), full);
-    CompactionSummary summary = new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), incremental, CompactionOptions.snapshot());
+    CompactionSummary summary =
+        new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+            .run(
+                DeltaFeed.withBase(base, List.of(root.resolve("delta2"))),
+                incremental,
+                CompactionOptions.snapshot());
 
     assertEquals(n + 40 + 30, summary.recordsRead(), "the base's records are read and merged");
     assertEquals(n + 40 - 20, summary.recordsWritten());
     ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("full.json"), full);
-    ChromaPython.runScript("index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
+    ChromaPython.runScript(
+        "index_fixtures.py", "inspect", root.resolve("incremental.json"), incremental);
     ObjectMapper json = new ObjectMapper();
-    assertEquals(json.readTree(root.resolve("full.json").toFile()).path("collections").path("vectors").path("records"),
-        json.readTree(root.resolve("incremental.json").toFile()).path("collections").path("vectors").path("records"));
+    assertEquals(
+        json.readTree(root.resolve("full.json").toFile())
+            .path("collections")
+            .path("vectors")
+            .path("records"),
+        json.readTree(root.resolve("incremental.json").toFile())
+            .path("collections")
+            .path("vectors")
+            .path("records"));
   }
 
-  /** A base whose rows and index disagree is refused, naming it: taking it over would lose records. */
+  /**
+   * A base whose rows and index disagree is refused, naming it: taking it over would lose records.
+   */
   @Test
   void aBaseWithARecordMissingFromItsIndexIsRefused() throws Exception {
     Path root = TempTrees.create("indexed-incremental-bad-");
     ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");
     ChromaPython.runScript("index_fixtures.py", "more", root, 300, 10, 10, 5, 16, "l2", "lowrank");
     Path base = root.resolve("base");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1)).run(List.of(root.resolve("delta")), base);
-    try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + base.resolve("chroma.sqlite3"));
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta")), base);
+    try (var db =
+            java.sql.DriverManager.getConnection("jdbc:sqlite:" + base.resolve("chroma.sqlite3"));
         var st = db.createStatement()) {
-      assertEquals(1, st.executeUpdate("INSERT INTO embeddings (segment_id, embedding_id, seq_id)"
-          + " SELECT segment_id, 'ghost', 0 FROM embeddings LIMIT 1"));
+      assertEquals(
+          1,
+          st.executeUpdate(
+              "INSERT INTO embeddings (segment_id, embedding_id, seq_id)"
+                  + " SELECT segment_id, 'ghost', 0 FROM embeddings LIMIT 1"));
     }
     Path out = root.resolve("incremental");
-    com.chromacompactor.chroma.CorruptDeltaException e = org.junit.jupiter.api.Assertions.assertThrows(
-        com.chromacompactor.chroma.CorruptDeltaException.class,
-        () -> new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-            .run(DeltaFeed.withBase(base, List.of(root.resolve("delta2"))), out, CompactionOptions.snapshot()));
+    com.chromacompactor.chroma.CorruptDeltaException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            com.chromacompactor.chroma.CorruptDeltaException.class,
+            () ->
+                new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+                    .run(
+                        DeltaFeed.withBase(base, List.of(root.resolve("delta2"))),
+                        out,
+                        CompactionOptions.snapshot()));
     assertEquals(com.chromacompactor.chroma.DeltaProblem.CORRUPT_HNSW, e.problem());
     assertTrue(e.getMessage().startsWith("delta " + base + ": CORRUPT_HNSW: "), e.getMessage());
-    assertTrue(e.getMessage().contains("301 records but 300 of them have a live element"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("301 records but 300 of them have a live element"), e.getMessage());
     assertTrue(!Files.exists(out), "nothing written");
   }
 

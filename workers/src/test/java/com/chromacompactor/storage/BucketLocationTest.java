@@ -22,9 +22,16 @@ class BucketLocationTest {
     assertEquals(new S3Location("my-bucket", ""), S3Location.parse("s3://my-bucket/"));
     assertEquals(new S3Location("my-bucket", "team/a/"), S3Location.parse("s3://my-bucket/team/a"));
     assertEquals("s3://my-bucket/team/a", S3Location.parse("s3://my-bucket/team/a/").toString());
-    for (String bad : List.of("my-bucket", "https://x/y", "s3://My_Bucket", "s3://ab", "s3://b-1/../x",
-        "s3://b-1//x")) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> S3Location.parse(bad), bad);
+    for (String bad :
+        List.of(
+            "my-bucket",
+            "https://x/y",
+            "s3://My_Bucket",
+            "s3://ab",
+            "s3://b-1/../x",
+            "s3://b-1//x")) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> S3Location.parse(bad), bad);
       assertTrue(e.getMessage().contains("'"), e.getMessage());
     }
   }
@@ -36,7 +43,8 @@ class BucketLocationTest {
     words.put("deltas/a/x.bin", "1".getBytes(StandardCharsets.UTF_8));
     bucket.put("deltas/b/y.bin", "2".getBytes(StandardCharsets.UTF_8));
     assertTrue(Files.isRegularFile(tmp.resolve("bucket/words/deltas/a/x.bin")));
-    assertEquals(List.of("deltas/a/x.bin"), words.listKeys("deltas/"), "the root's own deltas are not seen");
+    assertEquals(
+        List.of("deltas/a/x.bin"), words.listKeys("deltas/"), "the root's own deltas are not seen");
     assertEquals(List.of("deltas/a/"), words.listFolders("deltas/"));
     assertEquals(bucket.describe() + "/words", words.describe());
     BlobStore nested = RootedBlobStore.under(RootedBlobStore.under(bucket, "team/"), "words/");

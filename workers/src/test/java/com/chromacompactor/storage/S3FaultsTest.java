@@ -42,17 +42,20 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * S3 on LocalStack behind a fault-injecting SDK interceptor: the first responses of every call are
- * replaced by 500s, 503 SlowDown or a dropped connection, or a body stops flowing midway. The store rides
- * them out with backoff and jitter, abandons a stalled attempt at its timeout, and reports
+ * replaced by 500s, 503 SlowDown or a dropped connection, or a body stops flowing midway. The store
+ * rides them out with backoff and jitter, abandons a stalled attempt at its timeout, and reports
  * {@code Storage.Transient} once the faults outlast its retries.
  */
 class S3FaultsTest {
-  private static final Resilience.Policy QUICK = new Resilience.Policy(6, Duration.ofMillis(20), Duration.ofMillis(200), 100);
+  private static final Resilience.Policy QUICK =
+      new Resilience.Policy(6, Duration.ofMillis(20), Duration.ofMillis(200), 100);
+
   /**
-   * Short limits, so that a stall costs a fraction of a second: 700 ms per attempt (LocalStack answers in
-   * milliseconds), and transfers slower than 256 KiB/s count as stalled.
+   * Short limits, so that a stall costs a fraction of a second: 700 ms per attempt (LocalStack
+   * answers in milliseconds), and transfers slower than 256 KiB/s count as stalled.
    */
   private static final S3Timeouts SHORT = new S3Timeouts(Duration.ofMillis(700), 256 << 10);
+
   /** How long an injected stall would last if the attempt were not abandoned. */
   private static final Duration STALL = Duration.ofSeconds(30);
 
@@ -61,16 +64,17 @@ class S3FaultsTest {
   private String bucket;
   private S3BlobStore store;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @BeforeEach
   void setUp() {
-    AwsClients clients = new AwsClients(AwsSettings.localStack().withS3Timeouts(SHORT), List.of(faults));
+    AwsClients clients =
+        new AwsClients(AwsSettings.localStack().withS3Timeouts(SHORT), List.of(faults));
     s3 = clients.s3();
     bucket = "faults-" + UUID.randomUUID().toString().substring(0, 8);
     s3.createBucket(b -> b.bucket(bucket));
-    store = new S3BlobStore(s3, bucket, new Resilience("s3", QUICK), clients.settings().s3Timeouts());
+    store =
+        new S3BlobStore(s3, bucket, new Resilience("s3", QUICK), clients.settings().s3Timeouts());
   }
 
   @AfterEach
@@ -83,7 +87,9 @@ class S3FaultsTest {
     faults.inject(Fault.INTERNAL_ERROR, 4);
     store.put("plans/x/chunks.json", "[]".getBytes(StandardCharsets.UTF_8));
     faults.inject(Fault.SLOW_DOWN, 4);
-    assertArrayEquals("[]".getBytes(StandardCharsets.UTF_8), store.get("plans/x/chunks.json").orElseThrow().body());
+    assertArrayEquals(
+        "[]".getBytes(StandardCharsets.UTF_8),
+        store.get("plans/x/chunks.json").orElseThrow().body());
     assertTrue(faults.injected.get() >= 8, "faults injected: " + faults.injected.get());
   }
 
@@ -106,7 +112,8 @@ class S3FaultsTest {
   @Test
   void aDownloadThatStallsMidwayIsAbandonedAtTheAttemptTimeoutAndRetried() throws Exception {
     byte[] data = randomBytes(200 << 10);
-    s3.putObject(b -> b.bucket(bucket).key("deltas/d1/chroma.sqlite3"), RequestBody.fromBytes(data));
+    s3.putObject(
+        b -> b.bucket(bucket).key("deltas/d1/chroma.sqlite3"), RequestBody.fromBytes(data));
     faults.stallResponses(1);
     long start = System.nanoTime();
     Path target = dir.resolve("d1/chroma.sqlite3");
@@ -117,7 +124,8 @@ class S3FaultsTest {
     assertEquals(2, faults.responseBodies.get(), "the stalled GET and its retry");
     assertArrayEquals(data, Files.readAllBytes(target));
     assertFalse(Files.exists(dir.resolve("d1/chroma.sqlite3.part")), "no partial file left");
-    assertTrue(took.compareTo(SHORT.attempt(data.length).plusSeconds(3)) < 0,
+    assertTrue(
+        took.compareTo(SHORT.attempt(data.length).plusSeconds(3)) < 0,
         "the stalled attempt was cut at its timeout, not waited out: " + took);
   }
 
@@ -128,7 +136,8 @@ class S3FaultsTest {
     byte[] big = randomBytes(1 << 20);
     byte[] small = randomBytes(1 << 10);
     s3.putObject(b -> b.bucket(bucket).key("deltas/d2/chroma.sqlite3"), RequestBody.fromBytes(big));
-    s3.putObject(b -> b.bucket(bucket).key("deltas/d2/seg/header.bin"), RequestBody.fromBytes(small));
+    s3.putObject(
+        b -> b.bucket(bucket).key("deltas/d2/seg/header.bin"), RequestBody.fromBytes(small));
     faults.sent.set(0);
     faults.throttle(1 << 20);
     assertEquals(2, FolderTransfer.download(store, "deltas/d2/", dir.resolve("d2")));
@@ -149,15 +158,19 @@ class S3FaultsTest {
 
     assertEquals(1, faults.stalled.get(), "one attempt stalled");
     assertEquals(2, faults.requestBodies.get(), "the stalled PUT and its retry");
-    assertArrayEquals(data, s3.getObjectAsBytes(b -> b.bucket(bucket).key("intermediate/b1/chunk-0/chroma.sqlite3"))
-        .asByteArray());
-    assertTrue(took.compareTo(SHORT.attempt(data.length).plusSeconds(3)) < 0,
+    assertArrayEquals(
+        data,
+        s3.getObjectAsBytes(b -> b.bucket(bucket).key("intermediate/b1/chunk-0/chroma.sqlite3"))
+            .asByteArray());
+    assertTrue(
+        took.compareTo(SHORT.attempt(data.length).plusSeconds(3)) < 0,
         "the stalled attempt was cut at its timeout, not waited out: " + took);
   }
 
   @Test
   void aTransferSlowerThanTheCallTimeoutButAboveTheFloorRateIsNotCut() throws Exception {
-    // 1 MiB at 1 MiB/s takes a second, past the 700 ms of a small call, within 700 ms + 1 MiB at 256 KiB/s.
+    // 1 MiB at 1 MiB/s takes a second, past the 700 ms of a small call, within 700 ms + 1 MiB at
+    // 256 KiB/s.
     byte[] data = randomBytes(1 << 20);
     Path file = Files.write(dir.resolve("data_level0.bin"), data);
     faults.throttle(1 << 20);
@@ -176,8 +189,9 @@ class S3FaultsTest {
   @Test
   void slownessThatOutlastsTheRetriesSurfacesAsStorageTransientNamingTheTimeout() throws Exception {
     store.put("latest", "snapshots/b1/".getBytes(StandardCharsets.UTF_8));
-    Resilience twoAttempts = new Resilience("s3", new Resilience.Policy(2, Duration.ofMillis(20),
-        Duration.ofMillis(50), 100));
+    Resilience twoAttempts =
+        new Resilience(
+            "s3", new Resilience.Policy(2, Duration.ofMillis(20), Duration.ofMillis(50), 100));
     S3BlobStore impatient = new S3BlobStore(s3, bucket, twoAttempts, SHORT);
     faults.stallResponses(Integer.MAX_VALUE);
     int sentBefore = faults.sent.get();
@@ -187,17 +201,27 @@ class S3FaultsTest {
 
     assertInstanceOf(Resilience.TransientAwsException.class, e);
     assertInstanceOf(ApiCallAttemptTimeoutException.class, e.getCause());
-    assertEquals(4, faults.sent.get() - sentBefore, "2 attempts of Resilience x 2 of the SDK, each abandoned");
+    assertEquals(
+        4,
+        faults.sent.get() - sentBefore,
+        "2 attempts of Resilience x 2 of the SDK, each abandoned");
     assertTrue(faults.stalled.get() >= 1, "the attempts stalled: " + faults.stalled.get());
     assertTrue(took.compareTo(STALL) < 0, "every attempt was cut at its timeout: " + took);
     TaskError error = ErrorClassifier.classify(e);
     assertEquals(ErrorNames.STORAGE_TRANSIENT, error.error());
-    assertTrue(error.cause().contains("s3 get latest: still failing after 2 attempts: timed out: an attempt ran past"
-        + " the per-attempt timeout"), error.cause());
+    assertTrue(
+        error
+            .cause()
+            .contains(
+                "s3 get latest: still failing after 2 attempts: timed out: an attempt ran past"
+                    + " the per-attempt timeout"),
+        error.cause());
     assertTrue(error.cause().contains("700 millis"), "names the limit: " + error.cause());
 
     faults.stallResponses(0);
-    assertArrayEquals("snapshots/b1/".getBytes(StandardCharsets.UTF_8), store.get("latest").orElseThrow().body(),
+    assertArrayEquals(
+        "snapshots/b1/".getBytes(StandardCharsets.UTF_8),
+        store.get("latest").orElseThrow().body(),
         "the object is intact once S3 answers again");
   }
 
@@ -208,11 +232,16 @@ class S3FaultsTest {
   }
 
   /** What to put in place of a response. */
-  private enum Fault { INTERNAL_ERROR, SLOW_DOWN, CONNECTION_RESET }
+  private enum Fault {
+    INTERNAL_ERROR,
+    SLOW_DOWN,
+    CONNECTION_RESET
+  }
 
   /**
-   * Replaces the next {@code n} HTTP responses (every attempt counts) with a fault; stalls bodies, up or down,
-   * after their first bytes until the SDK abandons the attempt; or slows every body to a rate.
+   * Replaces the next {@code n} HTTP responses (every attempt counts) with a fault; stalls bodies,
+   * up or down, after their first bytes until the SDK abandons the attempt; or slows every body to
+   * a rate.
    */
   private static final class Faults implements ExecutionInterceptor {
     private volatile Fault fault;
@@ -222,10 +251,13 @@ class S3FaultsTest {
     private volatile long bytesPerSecond;
     final AtomicInteger injected = new AtomicInteger();
     final AtomicInteger stalled = new AtomicInteger();
+
     /** Requests sent, every attempt counted. */
     final AtomicInteger sent = new AtomicInteger();
+
     /** Bodies that carried data (one per attempt of a GET or PUT of an object). */
     final AtomicInteger responseBodies = new AtomicInteger();
+
     final AtomicInteger requestBodies = new AtomicInteger();
 
     void inject(Fault f, int n) {
@@ -246,12 +278,14 @@ class S3FaultsTest {
     }
 
     @Override
-    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+    public void beforeTransmission(
+        Context.BeforeTransmission context, ExecutionAttributes attributes) {
       sent.incrementAndGet();
     }
 
     @Override
-    public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+    public SdkHttpResponse modifyHttpResponse(
+        Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
       if (remaining.getAndUpdate(n -> n > 0 ? n - 1 : 0) <= 0) {
         return context.httpResponse();
       }
@@ -260,30 +294,44 @@ class S3FaultsTest {
         case CONNECTION_RESET:
           throw new UncheckedIOException(new IOException("Connection reset (injected)"));
         case INTERNAL_ERROR:
-          return context.httpResponse().toBuilder().statusCode(500).statusText("Internal Server Error").build();
+          return context.httpResponse().toBuilder()
+              .statusCode(500)
+              .statusText("Internal Server Error")
+              .build();
         default:
           return context.httpResponse().toBuilder().statusCode(503).statusText("Slow Down").build();
       }
     }
 
     @Override
-    public Optional<InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context,
-        ExecutionAttributes attributes) {
+    public Optional<InputStream> modifyHttpResponseContent(
+        Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
       return context.responseBody().map(body -> pace(body, responseStalls, responseBodies));
     }
 
     @Override
-    public Optional<RequestBody> modifyHttpContent(Context.ModifyHttpRequest context, ExecutionAttributes attributes) {
+    public Optional<RequestBody> modifyHttpContent(
+        Context.ModifyHttpRequest context, ExecutionAttributes attributes) {
       // Called once per call; the provider opens a stream for each attempt.
-      return context.requestBody().map(body -> body.optionalContentLength().isEmpty() ? body
-          : RequestBody.fromContentProvider(
-              () -> pace(body.contentStreamProvider().newStream(), uploadStalls, requestBodies),
-              body.optionalContentLength().get(), body.contentType()));
+      return context
+          .requestBody()
+          .map(
+              body ->
+                  body.optionalContentLength().isEmpty()
+                      ? body
+                      : RequestBody.fromContentProvider(
+                          () ->
+                              pace(
+                                  body.contentStreamProvider().newStream(),
+                                  uploadStalls,
+                                  requestBodies),
+                          body.optionalContentLength().get(),
+                          body.contentType()));
     }
 
     /**
-     * A body that, once its first bytes passed, stalls if {@code stalls} has one left, or else flows at
-     * {@link #bytesPerSecond}; {@code bodies} counts those that carried data.
+     * A body that, once its first bytes passed, stalls if {@code stalls} has one left, or else
+     * flows at {@link #bytesPerSecond}; {@code bodies} counts those that carried data.
      */
     private InputStream pace(InputStream in, AtomicInteger stalls, AtomicInteger bodies) {
       long rate = bytesPerSecond;

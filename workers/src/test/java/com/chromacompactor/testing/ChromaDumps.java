@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** What real chromadb answers for a directory (chroma_fixtures.py dump), and comparisons of two answers. */
+/**
+ * What real chromadb answers for a directory (chroma_fixtures.py dump), and comparisons of two
+ * answers.
+ */
 public final class ChromaDumps {
   private ChromaDumps() {}
 
@@ -34,10 +37,16 @@ public final class ChromaDumps {
     }
   }
 
-  /** The rows of the snapshot's queue: none in a ready-to-query snapshot, which Chroma need not index. */
+  /**
+   * The rows of the snapshot's queue: none in a ready-to-query snapshot, which Chroma need not
+   * index.
+   */
   public static long queueRows(Path snapshot) throws SQLException {
-    try (var db = DriverManager.getConnection("jdbc:sqlite:file:"
-            + snapshot.resolve("chroma.sqlite3").toUri().getRawPath() + "?mode=ro&immutable=1");
+    try (var db =
+            DriverManager.getConnection(
+                "jdbc:sqlite:file:"
+                    + snapshot.resolve("chroma.sqlite3").toUri().getRawPath()
+                    + "?mode=ro&immutable=1");
         var st = db.createStatement();
         var rs = st.executeQuery("SELECT count(*) FROM embeddings_queue")) {
       rs.next();
@@ -49,17 +58,19 @@ public final class ChromaDumps {
   public static void assertSameAnswers(JsonNode expectedDump, JsonNode actualDump) {
     assertSameRecords(expectedDump, actualDump);
     for (String name : names(expectedDump.path("collections"))) {
-      assertEquals(expectedDump.path("collections").path(name).path("queries"),
-          actualDump.path("collections").path(name).path("queries"), name + ": query top 10");
+      assertEquals(
+          expectedDump.path("collections").path(name).path("queries"),
+          actualDump.path("collections").path(name).path("queries"),
+          name + ": query top 10");
     }
   }
 
   /**
    * For a snapshot with our own index (the indexed route) against an oracle with Chroma's: the same
-   * records, and approximate search that finds what Chroma's finds. Over all queries of a collection at
-   * least 95% of the oracle's top-10 neighbours come back (an id, or a tied one at its distance), and each
-   * id both return is at the same distance
-   * (both indexes hold the same float32 vectors).
+   * records, and approximate search that finds what Chroma's finds. Over all queries of a
+   * collection at least 95% of the oracle's top-10 neighbours come back (an id, or a tied one at
+   * its distance), and each id both return is at the same distance (both indexes hold the same
+   * float32 vectors).
    */
   public static void assertSameRecordsAndNeighbours(JsonNode expectedDump, JsonNode actualDump) {
     assertSameRecords(expectedDump, actualDump);
@@ -80,17 +91,28 @@ public final class ChromaDumps {
           Double d = distances.get(expectedIds.get(k).asText());
           if (d != null) {
             double e = expected.get(q).path("distances").get(k).asDouble();
-            assertTrue(Math.abs(d - e) <= 1e-5 * Math.max(1, Math.abs(e)),
-                name + " query " + q + " id " + expectedIds.get(k).asText() + ": distance " + d + ", oracle " + e);
+            assertTrue(
+                Math.abs(d - e) <= 1e-5 * Math.max(1, Math.abs(e)),
+                name
+                    + " query "
+                    + q
+                    + " id "
+                    + expectedIds.get(k).asText()
+                    + ": distance "
+                    + d
+                    + ", oracle "
+                    + e);
           }
         }
-        // A neighbour is found if the answer has one at its distance: among equal distances (duplicate
+        // A neighbour is found if the answer has one at its distance: among equal distances
+        // (duplicate
         // vectors) either index may return any of the tied ids.
         List<Double> left = new ArrayList<>(distances.values());
         for (JsonNode e : expected.get(q).path("distances")) {
           wanted++;
           for (int k = 0; k < left.size(); k++) {
-            if (Math.abs(left.get(k) - e.asDouble()) <= 1e-5 * Math.max(1, Math.abs(e.asDouble()))) {
+            if (Math.abs(left.get(k) - e.asDouble())
+                <= 1e-5 * Math.max(1, Math.abs(e.asDouble()))) {
               left.remove(k);
               found++;
               break;
@@ -98,7 +120,9 @@ public final class ChromaDumps {
           }
         }
       }
-      assertTrue(found >= 0.95 * wanted, name + ": " + found + " of the oracle's " + wanted + " top-10 ids found");
+      assertTrue(
+          found >= 0.95 * wanted,
+          name + ": " + found + " of the oracle's " + wanted + " top-10 ids found");
     }
   }
 
@@ -109,7 +133,8 @@ public final class ChromaDumps {
     assertEquals(names(expected), names(actual), "collections");
     for (String name : names(expected)) {
       for (String field : List.of("count", "space", "dimension", "metadata")) {
-        assertEquals(expected.path(name).path(field), actual.path(name).path(field), name + " " + field);
+        assertEquals(
+            expected.path(name).path(field), actual.path(name).path(field), name + " " + field);
       }
       JsonNode e = expected.path(name).path("records");
       JsonNode a = actual.path(name).path("records");
@@ -120,8 +145,13 @@ public final class ChromaDumps {
           differing.add(id + "\n  expected " + e.path(id) + "\n  actual   " + a.path(id));
         }
       }
-      assertTrue(differing.isEmpty(), name + ": " + differing.size() + " records differ, first: "
-          + differing.stream().limit(3).toList());
+      assertTrue(
+          differing.isEmpty(),
+          name
+              + ": "
+              + differing.size()
+              + " records differ, first: "
+              + differing.stream().limit(3).toList());
     }
   }
 

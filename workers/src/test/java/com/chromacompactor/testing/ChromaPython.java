@@ -25,13 +25,18 @@ public final class ChromaPython {
     String configured = System.getProperty("chroma.python");
     Path python = Paths.get(configured != null ? configured : "../.venv/bin/python");
     if (!Files.isExecutable(python)) {
-      fail("real chromadb is needed: no Python at " + python
-          + " (run scripts/test, which creates the venv, or set -Dchroma.python)");
+      fail(
+          "real chromadb is needed: no Python at "
+              + python
+              + " (run scripts/test, which creates the venv, or set -Dchroma.python)");
     }
     return python;
   }
 
-  /** Runs one command of chroma_fixtures.py and fails the test with its output if it does not exit 0. */
+  /**
+   * Runs one command of chroma_fixtures.py and fails the test with its output if it does not exit
+   * 0.
+   */
   public static void run(String command, Object... args) {
     runScript(FIXTURES, command, args);
   }
@@ -47,7 +52,8 @@ public final class ChromaPython {
   }
 
   private static void exec(Path python, String script, String command, Object... args) {
-    List<String> cmd = new ArrayList<>(List.of(python.toString(), SCRIPTS.resolve(script).toString(), command));
+    List<String> cmd =
+        new ArrayList<>(List.of(python.toString(), SCRIPTS.resolve(script).toString(), command));
     for (Object a : args) {
       if (a instanceof List<?> list) {
         list.forEach(x -> cmd.add(x.toString()));
@@ -57,7 +63,8 @@ public final class ChromaPython {
     }
     try {
       Path log = Files.createTempFile("chroma-fixture-", ".log");
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process p =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       if (!p.waitFor(10, TimeUnit.MINUTES)) {
         p.destroyForcibly();
         fail("timed out: " + String.join(" ", cmd));

@@ -9,9 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * The real chromadb releases the tests run, one per release family, each in its own venv (scripts/setup-venv):
- * the interpreter comes from the Maven system property {@code chroma.python.<family>}, 1.5.9 from {@code
- * chroma.python} as every other test.
+ * The real chromadb releases the tests run, one per release family, each in its own venv
+ * (scripts/setup-venv): the interpreter comes from the Maven system property {@code
+ * chroma.python.<family>}, 1.5.9 from {@code chroma.python} as every other test.
  */
 public enum ChromaRelease {
   V0_4_14("0.4-early", "0.4.14", ChromaFormat.V0_4_EARLY, null),
@@ -68,10 +68,15 @@ public enum ChromaRelease {
       return ChromaPython.interpreter();
     }
     String configured = System.getProperty("chroma.python." + family);
-    Path python = Paths.get(configured != null ? configured : "../.venv-chroma-" + family + "/bin/python");
+    Path python =
+        Paths.get(configured != null ? configured : "../.venv-chroma-" + family + "/bin/python");
     if (!Files.isExecutable(python)) {
-      fail("real chromadb " + version + " is needed: no Python at " + python
-          + " (run scripts/setup-venv, which creates one venv per release family)");
+      fail(
+          "real chromadb "
+              + version
+              + " is needed: no Python at "
+              + python
+              + " (run scripts/setup-venv, which creates one venv per release family)");
     }
     return python;
   }

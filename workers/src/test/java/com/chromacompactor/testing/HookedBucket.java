@@ -11,9 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * A real bucket with a test's hands on it: it records the keys downloaded, runs a hook once before the first read of a
- * chosen key or listing of a chosen prefix (to interleave another step exactly there), and stops a caller after a number of downloads or deleted keys
- * as a killed process would stop (an {@link IOException}, with the requests before it done and the one it hit not).
+ * A real bucket with a test's hands on it: it records the keys downloaded, runs a hook once before
+ * the first read of a chosen key or listing of a chosen prefix (to interleave another step exactly
+ * there), and stops a caller after a number of downloads or deleted keys as a killed process would
+ * stop (an {@link IOException}, with the requests before it done and the one it hit not).
  */
 public final class HookedBucket implements BlobStore {
   /** Work run inside a read, as another process would run it at that moment. */
@@ -57,20 +58,28 @@ public final class HookedBucket implements BlobStore {
     return this;
   }
 
-  /** After {@code n} more keys deleted, a delete stops the caller (having deleted up to the budget of its keys). */
+  /**
+   * After {@code n} more keys deleted, a delete stops the caller (having deleted up to the budget
+   * of its keys).
+   */
   public HookedBucket stopAfterDeletedKeys(int n) {
     deletesLeft.set(n);
     return this;
   }
 
-  /** Runs {@code work} once, just before the first {@link #get} of a key that {@code key} accepts. */
+  /**
+   * Runs {@code work} once, just before the first {@link #get} of a key that {@code key} accepts.
+   */
   public HookedBucket beforeFirstGet(Predicate<String> key, Interleaved work) {
     this.hookKey = key;
     this.hook = work;
     return this;
   }
 
-  /** Runs {@code work} once, just before the first {@link #list} of a prefix that {@code prefix} accepts. */
+  /**
+   * Runs {@code work} once, just before the first {@link #list} of a prefix that {@code prefix}
+   * accepts.
+   */
   public HookedBucket beforeFirstList(Predicate<String> prefix, Interleaved work) {
     this.listHookPrefix = prefix;
     this.listHook = work;
@@ -152,7 +161,10 @@ public final class HookedBucket implements BlobStore {
     return inner.putIfAbsent(key, body);
   }
 
-  /** Runs {@code work} once, just before the first conditional overwrite of a key that {@code key} accepts. */
+  /**
+   * Runs {@code work} once, just before the first conditional overwrite of a key that {@code key}
+   * accepts.
+   */
   public HookedBucket beforeFirstPutIfMatch(Predicate<String> key, Interleaved work) {
     this.putIfMatchKey = key;
     this.putIfMatchHook = work;

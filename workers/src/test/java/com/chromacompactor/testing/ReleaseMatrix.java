@@ -12,9 +12,10 @@ import java.util.Map;
 
 /**
  * One delta made by each release of {@link ChromaRelease} (release_fixtures.py delta: a cosine
- * collection partly flushed to HNSW files, queue rows, upserts, an update and deletes, an l2 collection,
- * float metadata; 1.5.9's with array metadata too), and what that release answers for it. Built once
- * per test JVM; consecutive releases' deltas share 1,000 ids, so a mix of them upserts across families.
+ * collection partly flushed to HNSW files, queue rows, upserts, an update and deletes, an l2
+ * collection, float metadata; 1.5.9's with array metadata too), and what that release answers for
+ * it. Built once per test JVM; consecutive releases' deltas share 1,000 ids, so a mix of them
+ * upserts across families.
  */
 public final class ReleaseMatrix {
   public static final String SCRIPT = "release_fixtures.py";
@@ -23,22 +24,26 @@ public final class ReleaseMatrix {
   public final Path root;
   private final Map<ChromaRelease, Path> deltas = new EnumMap<>(ChromaRelease.class);
   private final Map<ChromaRelease, Path> dumps = new EnumMap<>(ChromaRelease.class);
+
   /** 1.5.9's delta without array metadata, which every target can hold. */
   public final Path plain15;
+
   public final Path plain15Dump;
 
   private ReleaseMatrix(Path root) {
     this.root = root;
     for (ChromaRelease r : ChromaRelease.values()) {
       Path delta = root.resolve("deltas").resolve(r.ordinal() + "-chromadb-" + r.version());
-      ChromaPython.runWith(r, SCRIPT, "delta", delta, r.ordinal(), r == ChromaRelease.V1_5_9 ? "arrays" : "plain");
+      ChromaPython.runWith(
+          r, SCRIPT, "delta", delta, r.ordinal(), r == ChromaRelease.V1_5_9 ? "arrays" : "plain");
       Path dump = root.resolve("dumps").resolve(r.version() + ".json");
       ChromaPython.runWith(r, SCRIPT, "dump", mkdirs(dump), delta);
       deltas.put(r, delta);
       dumps.put(r, dump);
     }
     plain15 = root.resolve("deltas").resolve("6-chromadb-1.5.9-plain");
-    ChromaPython.runWith(ChromaRelease.V1_5_9, SCRIPT, "delta", plain15, ChromaRelease.V1_5_9.ordinal(), "plain");
+    ChromaPython.runWith(
+        ChromaRelease.V1_5_9, SCRIPT, "delta", plain15, ChromaRelease.V1_5_9.ordinal(), "plain");
     plain15Dump = root.resolve("dumps").resolve("1.5.9-plain.json");
     ChromaPython.runWith(ChromaRelease.V1_5_9, SCRIPT, "dump", plain15Dump, plain15);
   }
@@ -69,13 +74,19 @@ public final class ReleaseMatrix {
     return List.copyOf(deltas.values());
   }
 
-  /** Every release's delta in release order, 1.5.9's without arrays (what every target can hold). */
+  /**
+   * Every release's delta in release order, 1.5.9's without arrays (what every target can hold).
+   */
   public List<Path> plainDeltas() {
-    return deltas.entrySet().stream().map(e -> e.getKey() == ChromaRelease.V1_5_9 ? plain15 : e.getValue()).toList();
+    return deltas.entrySet().stream()
+        .map(e -> e.getKey() == ChromaRelease.V1_5_9 ? plain15 : e.getValue())
+        .toList();
   }
 
   public List<Path> plainDumpFiles() {
-    return dumps.entrySet().stream().map(e -> e.getKey() == ChromaRelease.V1_5_9 ? plain15Dump : e.getValue()).toList();
+    return dumps.entrySet().stream()
+        .map(e -> e.getKey() == ChromaRelease.V1_5_9 ? plain15Dump : e.getValue())
+        .toList();
   }
 
   public static JsonNode read(Path json) {

@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Twenty small deltas made by real chromadb, {@code delta-00} .. {@code delta-19}, whose write order is their index
- * (chroma_fixtures.py series): overlapping ids, tombstones, a scripted late delete (delta 7 deletes p05 and p06, p05 is
- * written again by delta 9) and a late write to an id deleted later (delta 13 writes p30, delta 16 deletes it). Built
- * once per test JVM; tests copy what they change.
+ * Twenty small deltas made by real chromadb, {@code delta-00} .. {@code delta-19}, whose write
+ * order is their index (chroma_fixtures.py series): overlapping ids, tombstones, a scripted late
+ * delete (delta 7 deletes p05 and p06, p05 is written again by delta 9) and a late write to an id
+ * deleted later (delta 13 writes p30, delta 16 deletes it). Built once per test JVM; tests copy
+ * what they change.
  */
 public final class Series {
   public static final int SIZE = 20;
@@ -42,7 +43,10 @@ public final class Series {
     return IntStream.of(indexes).mapToObj(this::delta).toList();
   }
 
-  /** What a chromadb that upserts {@code deltas} in this order holds (tombstones of each delta first). */
+  /**
+   * What a chromadb that upserts {@code deltas} in this order holds (tombstones of each delta
+   * first).
+   */
   public static JsonNode oracle(List<Path> deltas) {
     try {
       Path out = Files.createTempFile(TempTrees.create("oracle-"), "oracle-", ".json");

@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Temporary folders for tests that outlive one test method (shared fixtures, Chroma's scratch copies),
- * deleted when the test JVM exits. A full test run writes several GB of deltas and snapshots: left in
- * the temporary directory, a few runs fill a developer's disk.
+ * Temporary folders for tests that outlive one test method (shared fixtures, Chroma's scratch
+ * copies), deleted when the test JVM exits. A full test run writes several GB of deltas and
+ * snapshots: left in the temporary directory, a few runs fill a developer's disk.
  */
 public final class TempTrees {
   private static final List<Path> TREES = new ArrayList<>();

@@ -43,25 +43,41 @@ class CrashRecoveryTest {
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     Path scratch = Files.createDirectories(tmp.resolve("scratch"));
     LocalRun.importDeltas(bucket, List.of(s.delta("00-base")));
-    LocalRun.Result first = new LocalRun(bucket, LocalRun.Settings.defaults(), scratch, QUIET).run("first");
+    LocalRun.Result first =
+        new LocalRun(bucket, LocalRun.Settings.defaults(), scratch, QUIET).run("first");
     String previous = first.publish().snapshotPrefix();
 
     LocalRun.importDeltas(bucket, s.deltas.subList(1, 5));
     CrashingStore crashing = new CrashingStore(bucket, "snapshots/", OutputManifest.FILE);
     Map<WorkflowStep, ActivityHandler> dying = WorkflowSteps.over(crashing, ChunkSizes.defaults());
-    PlanOutput plan = JSON.readValue(call(dying, WorkflowStep.PLAN, "{\"executionName\":\"second\"}"), PlanOutput.class);
+    PlanOutput plan =
+        JSON.readValue(
+            call(dying, WorkflowStep.PLAN, "{\"executionName\":\"second\"}"), PlanOutput.class);
     for (int i = 0; i < plan.chunkCount(); i++) {
       call(dying, WorkflowStep.COMPACT_CHUNK, task(plan, i));
     }
-    String merge = "{\"batchId\":\"" + plan.batchId() + "\",\"planKey\":\"" + plan.planKey() + "\",\"chunkCount\":"
-        + plan.chunkCount() + ",\"mode\":\"SEQUENTIAL\"}";
-    assertThrows(IOException.class, () -> call(dying, WorkflowStep.FINAL_MERGE, merge), "the worker dies");
+    String merge =
+        "{\"batchId\":\""
+            + plan.batchId()
+            + "\",\"planKey\":\""
+            + plan.planKey()
+            + "\",\"chunkCount\":"
+            + plan.chunkCount()
+            + ",\"mode\":\"SEQUENTIAL\"}";
+    assertThrows(
+        IOException.class, () -> call(dying, WorkflowStep.FINAL_MERGE, merge), "the worker dies");
     String torn = "snapshots/" + plan.batchId() + "/";
-    assertTrue(bucket.listKeys(torn).contains(torn + "chroma.sqlite3"), "part of the snapshot was uploaded");
+    assertTrue(
+        bucket.listKeys(torn).contains(torn + "chroma.sqlite3"),
+        "part of the snapshot was uploaded");
     assertEquals(previous, latest(bucket), "latest still names the previous complete snapshot");
     String publish = "{\"batchId\":\"" + plan.batchId() + "\",\"snapshotPrefix\":\"" + torn + "\"}";
-    TaskFailure refused = assertThrows(TaskFailure.class, () -> call(dying, WorkflowStep.PUBLISH, publish));
-    assertEquals(ErrorNames.INVALID_INPUT, refused.errorName(), "a snapshot without its manifest is never published");
+    TaskFailure refused =
+        assertThrows(TaskFailure.class, () -> call(dying, WorkflowStep.PUBLISH, publish));
+    assertEquals(
+        ErrorNames.INVALID_INPUT,
+        refused.errorName(),
+        "a snapshot without its manifest is never published");
 
     // The retry, on a healthy worker: the same steps converge.
     Map<WorkflowStep, ActivityHandler> healthy = WorkflowSteps.over(bucket, ChunkSizes.defaults());
@@ -73,7 +89,12 @@ class CrashRecoveryTest {
   }
 
   private static String task(PlanOutput p, int i) {
-    return "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey() + "\",\"chunkIndex\":" + i
+    return "{\"batchId\":\""
+        + p.batchId()
+        + "\",\"planKey\":\""
+        + p.planKey()
+        + "\",\"chunkIndex\":"
+        + i
         + ",\"mode\":\"SEQUENTIAL\"}";
   }
 
@@ -81,11 +102,15 @@ class CrashRecoveryTest {
     return new String(bucket.get("latest").orElseThrow().body(), StandardCharsets.UTF_8);
   }
 
-  private String call(Map<WorkflowStep, ActivityHandler> steps, WorkflowStep step, String input) throws Exception {
+  private String call(Map<WorkflowStep, ActivityHandler> steps, WorkflowStep step, String input)
+      throws Exception {
     return InProcessTask.run(steps, step, input, tmp);
   }
 
-  /** A bucket whose writer dies when it uploads {@code fileName} under {@code prefix}: a crash mid-upload. */
+  /**
+   * A bucket whose writer dies when it uploads {@code fileName} under {@code prefix}: a crash
+   * mid-upload.
+   */
   private static final class CrashingStore implements BlobStore {
     private final BlobStore delegate;
     private final String prefix;

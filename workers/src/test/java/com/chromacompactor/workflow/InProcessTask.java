@@ -7,24 +7,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Runs one step's handler in this JVM, as a worker would, with a fresh work folder under {@code tmp}. */
+/**
+ * Runs one step's handler in this JVM, as a worker would, with a fresh work folder under {@code
+ * tmp}.
+ */
 final class InProcessTask {
   private InProcessTask() {}
 
-  static String run(Map<WorkflowStep, ActivityHandler> steps, WorkflowStep step, String input, Path tmp)
+  static String run(
+      Map<WorkflowStep, ActivityHandler> steps, WorkflowStep step, String input, Path tmp)
       throws Exception {
     Path work = Files.createTempDirectory(tmp, "task-");
-    return steps.get(step).handle(input, new TaskContext() {
-      @Override
-      public Path workDir() {
-        return work;
-      }
+    return steps
+        .get(step)
+        .handle(
+            input,
+            new TaskContext() {
+              @Override
+              public Path workDir() {
+                return work;
+              }
 
-      @Override
-      public void progress(String message) {}
+              @Override
+              public void progress(String message) {}
 
-      @Override
-      public void checkCancelled() {}
-    });
+              @Override
+              public void checkCancelled() {}
+            });
   }
 }

@@ -28,27 +28,51 @@ class PlannerTest {
   @Test
   void aCollectionGetsItsConfiguredSizeAndEveryOtherOneTheDefault() {
     ChunkSizes sizes = new ChunkSizes(3, Map.of("receipt_words", 2));
-    List<PlannedChunk> chunks = Planner.plan(fiveDeltas("password_lines", "receipt_words", "receipt_lines"), sizes);
-    List<String> cuts = chunks.stream()
-        .map(c -> c.chunkIndex() + ":" + c.collection() + "/" + c.chunkSize() + "=" + c.deltaKeys().size()
-            + "," + c.embeddings())
-        .toList();
-    assertEquals(List.of(
-        // the default, 3: "lines" in the name does not make it a line collection, nor "password" anything else
-        "0:password_lines/3=3,30", "1:password_lines/3=2,20",
-        "2:receipt_lines/3=3,30", "3:receipt_lines/3=2,20",
-        "4:receipt_words/2=2,20", "5:receipt_words/2=2,20", "6:receipt_words/2=1,10"), cuts);
-    assertEquals(List.of("deltas/d1/", "deltas/d2/", "deltas/d3/"), chunks.get(0).deltaKeys(), "merge order kept");
+    List<PlannedChunk> chunks =
+        Planner.plan(fiveDeltas("password_lines", "receipt_words", "receipt_lines"), sizes);
+    List<String> cuts =
+        chunks.stream()
+            .map(
+                c ->
+                    c.chunkIndex()
+                        + ":"
+                        + c.collection()
+                        + "/"
+                        + c.chunkSize()
+                        + "="
+                        + c.deltaKeys().size()
+                        + ","
+                        + c.embeddings())
+            .toList();
+    assertEquals(
+        List.of(
+            // the default, 3: "lines" in the name does not make it a line collection, nor
+            // "password" anything else
+            "0:password_lines/3=3,30",
+            "1:password_lines/3=2,20",
+            "2:receipt_lines/3=3,30",
+            "3:receipt_lines/3=2,20",
+            "4:receipt_words/2=2,20",
+            "5:receipt_words/2=2,20",
+            "6:receipt_words/2=1,10"),
+        cuts);
+    assertEquals(
+        List.of("deltas/d1/", "deltas/d2/", "deltas/d3/"),
+        chunks.get(0).deltaKeys(),
+        "merge order kept");
     assertEquals(150, Planner.totalEmbeddings(chunks));
   }
 
   @Test
   void aNameThatContainsWordIsNotAWordCollection() {
-    // kindOf once made any name with "word" in it a word collection (15 per chunk): password_lines among them
+    // kindOf once made any name with "word" in it a word collection (15 per chunk): password_lines
+    // among them
     ChunkSizes sizes = new ChunkSizes(4, Map.of("receipt_words", 1));
-    List<PlannedChunk> chunks = Planner.plan(fiveDeltas("password_lines", "crossword_hints"), sizes);
+    List<PlannedChunk> chunks =
+        Planner.plan(fiveDeltas("password_lines", "crossword_hints"), sizes);
     assertEquals(List.of(4, 1, 4, 1), chunks.stream().map(c -> c.deltaKeys().size()).toList());
-    assertEquals(List.of("crossword_hints", "crossword_hints", "password_lines", "password_lines"),
+    assertEquals(
+        List.of("crossword_hints", "crossword_hints", "password_lines", "password_lines"),
         chunks.stream().map(PlannedChunk::collection).toList());
   }
 }

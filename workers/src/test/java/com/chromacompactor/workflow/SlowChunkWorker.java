@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * A worker process whose CompactChunk dawdles (heartbeating) before doing its work, so that a test
- * can kill it with SIGKILL while it holds a chunk. Test code only: the real worker is
- * {@code compactor worker}.
+ * can kill it with SIGKILL while it holds a chunk. Test code only: the real worker is {@code
+ * compactor worker}.
  */
 public final class SlowChunkWorker {
   static final String DELAY_VARIABLE = "SLOW_CHUNK_MILLIS";
@@ -21,11 +21,13 @@ public final class SlowChunkWorker {
     long delay = Long.parseLong(env.getOrDefault(DELAY_VARIABLE, "60000"));
     Map<WorkflowStep, ActivityHandler> handlers = new EnumMap<>(WorkflowSteps.fromEnvironment(env));
     ActivityHandler chunk = handlers.get(WorkflowStep.COMPACT_CHUNK);
-    handlers.put(WorkflowStep.COMPACT_CHUNK, (input, context) -> {
-      context.progress("holding the chunk for " + delay + " ms");
-      Thread.sleep(delay);
-      return chunk.handle(input, context);
-    });
+    handlers.put(
+        WorkflowStep.COMPACT_CHUNK,
+        (input, context) -> {
+          context.progress("holding the chunk for " + delay + " ms");
+          Thread.sleep(delay);
+          return chunk.handle(input, context);
+        });
     System.exit(ActivityWorker.run(env, handlers));
   }
 }

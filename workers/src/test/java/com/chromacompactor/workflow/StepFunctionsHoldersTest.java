@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.chromacompactor.hnsw.IndexBuild;
-import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.chroma.ChromaTarget;
+import com.chromacompactor.hnsw.IndexBuild;
+import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
@@ -45,16 +45,19 @@ import software.amazon.awssdk.services.sfn.model.ExecutionStatus;
 import software.amazon.awssdk.services.sfn.model.SfnException;
 
 /**
- * The claim of a deployed execution that ended is lost at once (issue 17), asked of Step Functions on LocalStack:
- * running, aborted, failed and unknown executions, throttling retried, and Plan taking an aborted execution's claim
- * over while a running one's holds.
+ * The claim of a deployed execution that ended is lost at once (issue 17), asked of Step Functions
+ * on LocalStack: running, aborted, failed and unknown executions, throttling retried, and Plan
+ * taking an aborted execution's claim over while a running one's holds.
  */
 class StepFunctionsHoldersTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Resilience QUICK = new Resilience("sfn", new Resilience.Policy(3, Duration.ofMillis(10),
-      Duration.ofMillis(50), 20));
+  private static final Resilience QUICK =
+      new Resilience(
+          "sfn", new Resilience.Policy(3, Duration.ofMillis(10), Duration.ofMillis(50), 20));
+
   /** Waits for a minute unless told to fail: {"fail": true} fails at once. */
-  private static final String DEFINITION = """
+  private static final String DEFINITION =
+      """
       {"StartAt": "Which", "States": {
         "Which": {"Type": "Choice", "Choices": [{"Variable": "$.fail", "BooleanEquals": true, "Next": "Fail"}],
                   "Default": "Wait"},
@@ -70,15 +73,22 @@ class StepFunctionsHoldersTest {
   static void setUp() {
     requireLocalStack();
     sfn = new AwsClients(AwsSettings.localStack()).stepFunctions();
-    stateMachineArn = sfn.createStateMachine(b -> b.name("holders-" + UUID.randomUUID().toString().substring(0, 8))
-        .definition(DEFINITION).roleArn("arn:aws:iam::000000000000:role/holders-test")).stateMachineArn();
+    stateMachineArn =
+        sfn.createStateMachine(
+                b ->
+                    b.name("holders-" + UUID.randomUUID().toString().substring(0, 8))
+                        .definition(DEFINITION)
+                        .roleArn("arn:aws:iam::000000000000:role/holders-test"))
+            .stateMachineArn();
   }
 
   @AfterAll
   static void tearDown() {
     if (stateMachineArn != null) {
-      sfn.listExecutionsPaginator(b -> b.stateMachineArn(stateMachineArn).statusFilter(ExecutionStatus.RUNNING))
-          .executions().forEach(e -> sfn.stopExecution(b -> b.executionArn(e.executionArn())));
+      sfn.listExecutionsPaginator(
+              b -> b.stateMachineArn(stateMachineArn).statusFilter(ExecutionStatus.RUNNING))
+          .executions()
+          .forEach(e -> sfn.stopExecution(b -> b.executionArn(e.executionArn())));
       sfn.deleteStateMachine(b -> b.stateMachineArn(stateMachineArn));
     }
   }
@@ -87,7 +97,8 @@ class StepFunctionsHoldersTest {
   void runningHoldsWhileAbortedFailedAndUnknownExecutionsHaveEnded() throws Exception {
     StepFunctionsHolders holders = new StepFunctionsHolders(sfn, QUICK);
     String running = start("running", "{}");
-    assertEquals(new ClaimHolders.Holder(ClaimHolders.Standing.RUNNING, "RUNNING"), holders.of(running));
+    assertEquals(
+        new ClaimHolders.Holder(ClaimHolders.Standing.RUNNING, "RUNNING"), holders.of(running));
 
     String aborted = start("aborted", "{}");
     sfn.stopExecution(b -> b.executionArn(aborted));
@@ -99,7 +110,8 @@ class StepFunctionsHoldersTest {
     assertEquals("FAILED Compaction.ChunkFailed", f.detail());
 
     String unknown = running.substring(0, running.lastIndexOf(':') + 1) + "never-started";
-    assertEquals(new ClaimHolders.Holder(ClaimHolders.Standing.ENDED, "execution does not exist"),
+    assertEquals(
+        new ClaimHolders.Holder(ClaimHolders.Standing.ENDED, "execution does not exist"),
         holders.of(unknown));
   }
 
@@ -107,14 +119,20 @@ class StepFunctionsHoldersTest {
   void throttlingIsRetriedAndAnswersWhenItPassesAndFailsAsTransientWhenItDoesNot() {
     String running = start("throttled", "{}");
     AtomicInteger throttles = new AtomicInteger(3);
-    SfnClient flaky = new AwsClients(AwsSettings.localStack(), List.of(throttleDescribe(throttles))).stepFunctions();
+    SfnClient flaky =
+        new AwsClients(AwsSettings.localStack(), List.of(throttleDescribe(throttles)))
+            .stepFunctions();
     // three refusals: both SDK attempts of the first call, and the first of the second call
-    assertEquals(ClaimHolders.Standing.RUNNING, new StepFunctionsHolders(flaky, QUICK).of(running).standing());
+    assertEquals(
+        ClaimHolders.Standing.RUNNING,
+        new StepFunctionsHolders(flaky, QUICK).of(running).standing());
     assertEquals(0, throttles.get(), "every throttle was met, and retried");
 
     throttles.set(Integer.MAX_VALUE);
-    Resilience.TransientAwsException e = assertThrows(Resilience.TransientAwsException.class,
-        () -> new StepFunctionsHolders(flaky, QUICK).of(running));
+    Resilience.TransientAwsException e =
+        assertThrows(
+            Resilience.TransientAwsException.class,
+            () -> new StepFunctionsHolders(flaky, QUICK).of(running));
     assertTrue(e.getMessage().contains("DescribeExecution"), e.getMessage());
   }
 
@@ -123,45 +141,73 @@ class StepFunctionsHoldersTest {
     Series series = Series.get();
     LocalBlobStore bucket = new LocalBlobStore(Files.createDirectories(tmp.resolve("bucket")));
     for (int i = 0; i < 2; i++) {
-      DeltaPush.push(bucket, Lineage.NONE, series.delta(i), series.delta(i).getFileName().toString(), i, "test");
+      DeltaPush.push(
+          bucket,
+          Lineage.NONE,
+          series.delta(i),
+          series.delta(i).getFileName().toString(),
+          i,
+          "test");
     }
-    var steps = WorkflowSteps.over(bucket, ChunkSizes.defaults(), "quarantine", IntakeRules.defaults(),
-        ChromaTarget.DEFAULT, IndexBuild.DEFAULT, RetentionRules.defaults(), RetentionRules.Mode.DELETE,
-        Claim.Terms.deployed(new StepFunctionsHolders(sfn, QUICK)), Clock.systemUTC());
+    var steps =
+        WorkflowSteps.over(
+            bucket,
+            ChunkSizes.defaults(),
+            "quarantine",
+            IntakeRules.defaults(),
+            ChromaTarget.DEFAULT,
+            IndexBuild.DEFAULT,
+            RetentionRules.defaults(),
+            RetentionRules.Mode.DELETE,
+            Claim.Terms.deployed(new StepFunctionsHolders(sfn, QUICK)),
+            Clock.systemUTC());
 
     String first = start("first", "{}");
     PlanOutput claimed = plan(steps, "first", first);
     assertTrue(claimed.chunkCount() > 0, "the first execution claims the batch");
     Claim held = Claim.parse(bucket.get(Claim.key(claimed.batchId())).orElseThrow().body());
     assertEquals(first, held.executionArn());
-    assertTrue(held.expiresAt().isAfter(Instant.now().plus(Duration.ofHours(24))), "a deployed lease: " + held);
+    assertTrue(
+        held.expiresAt().isAfter(Instant.now().plus(Duration.ofHours(24))),
+        "a deployed lease: " + held);
 
     String second = start("second", "{}");
-    assertEquals(0, plan(steps, "second", second).chunkCount(), "the first execution runs: its claim holds");
+    assertEquals(
+        0, plan(steps, "second", second).chunkCount(), "the first execution runs: its claim holds");
 
     sfn.stopExecution(b -> b.executionArn(first));
     String third = start("third", "{}");
     PlanOutput taken = plan(steps, "third", third);
     assertEquals(claimed.batchId(), taken.batchId());
-    assertEquals(claimed.chunkCount(), taken.chunkCount(), "the aborted execution's batch, planned again");
-    assertEquals(third, Claim.parse(bucket.get(Claim.key(claimed.batchId())).orElseThrow().body()).executionArn());
+    assertEquals(
+        claimed.chunkCount(), taken.chunkCount(), "the aborted execution's batch, planned again");
+    assertEquals(
+        third,
+        Claim.parse(bucket.get(Claim.key(claimed.batchId())).orElseThrow().body()).executionArn());
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private PlanOutput plan(Map<WorkflowStep, ActivityHandler> steps,
-      String name, String arn) throws Exception {
-    String input = JSON.writeValueAsString(Map.of("request", Map.of(), "executionName", name,
-        "executionArn", arn));
-    return JSON.readValue(InProcessTask.run(steps, WorkflowStep.PLAN, input, tmp), PlanOutput.class);
+  private PlanOutput plan(Map<WorkflowStep, ActivityHandler> steps, String name, String arn)
+      throws Exception {
+    String input =
+        JSON.writeValueAsString(
+            Map.of("request", Map.of(), "executionName", name, "executionArn", arn));
+    return JSON.readValue(
+        InProcessTask.run(steps, WorkflowStep.PLAN, input, tmp), PlanOutput.class);
   }
 
   private static String start(String name, String input) {
-    return sfn.startExecution(b -> b.stateMachineArn(stateMachineArn).name(name + "-" + UUID.randomUUID())
-        .input(input)).executionArn();
+    return sfn.startExecution(
+            b ->
+                b.stateMachineArn(stateMachineArn)
+                    .name(name + "-" + UUID.randomUUID())
+                    .input(input))
+        .executionArn();
   }
 
-  private static ClaimHolders.Holder awaitEnded(StepFunctionsHolders holders, String arn) throws Exception {
+  private static ClaimHolders.Holder awaitEnded(StepFunctionsHolders holders, String arn)
+      throws Exception {
     Instant deadline = Instant.now().plusSeconds(30);
     while (Instant.now().isBefore(deadline)) {
       ClaimHolders.Holder h = holders.of(arn);
@@ -173,15 +219,25 @@ class StepFunctionsHoldersTest {
     return fail("execution " + arn + " did not end in 30 s");
   }
 
-  /** Refuses DescribeExecution with a throttling error, before it is sent, while the count lasts. */
+  /**
+   * Refuses DescribeExecution with a throttling error, before it is sent, while the count lasts.
+   */
   private static ExecutionInterceptor throttleDescribe(AtomicInteger left) {
     return new ExecutionInterceptor() {
       @Override
-      public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
-        if (context.request() instanceof DescribeExecutionRequest && left.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-          throw SfnException.builder().statusCode(400).message("Rate exceeded")
-              .awsErrorDetails(AwsErrorDetails.builder().errorCode("ThrottlingException").errorMessage("Rate exceeded")
-                  .build()).build();
+      public void beforeTransmission(
+          Context.BeforeTransmission context, ExecutionAttributes attributes) {
+        if (context.request() instanceof DescribeExecutionRequest
+            && left.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+          throw SfnException.builder()
+              .statusCode(400)
+              .message("Rate exceeded")
+              .awsErrorDetails(
+                  AwsErrorDetails.builder()
+                      .errorCode("ThrottlingException")
+                      .errorMessage("Rate exceeded")
+                      .build())
+              .build();
         }
       }
     };
@@ -189,12 +245,18 @@ class StepFunctionsHoldersTest {
 
   private static void requireLocalStack() {
     try {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), r.body());
     } catch (Exception e) {
-      fail("LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start (" + e + ")");
+      fail(
+          "LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start ("
+              + e
+              + ")");
     }
   }
 }

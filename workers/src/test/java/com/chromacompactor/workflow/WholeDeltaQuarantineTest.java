@@ -31,9 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A delta with good records in one collection and bad ones in another is planned into two chunks, one per collection.
- * The chunk of the bad collection quarantines it; the other chunk merged it. The published snapshot must still hold
- * nothing of it, in either collection: it equals the chromadb oracle of the other deltas.
+ * A delta with good records in one collection and bad ones in another is planned into two chunks,
+ * one per collection. The chunk of the bad collection quarantines it; the other chunk merged it.
+ * The published snapshot must still hold nothing of it, in either collection: it equals the
+ * chromadb oracle of the other deltas.
  */
 class WholeDeltaQuarantineTest {
   private static final String BAD = "deltas/00-base-bad-words/";
@@ -50,33 +51,46 @@ class WholeDeltaQuarantineTest {
     assertWholeDeltaLeftOut(0, CompactionMode.SEQUENTIAL);
   }
 
-  private void assertWholeDeltaLeftOut(long parallelModeMax, CompactionMode expectedMode) throws Exception {
+  private void assertWholeDeltaLeftOut(long parallelModeMax, CompactionMode expectedMode)
+      throws Exception {
     List<Path> good = goodDeltas();
     LocalBlobStore bucket = bucketWithTheBatch();
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    LocalRun.Result r = new LocalRun(bucket, new LocalRun.Settings(ChunkSizes.defaults(), parallelModeMax, "quarantine"),
-        Files.createDirectories(tmp.resolve("scratch")), new PrintStream(log, true, StandardCharsets.UTF_8))
-        .run("whole-delta");
+    LocalRun.Result r =
+        new LocalRun(
+                bucket,
+                new LocalRun.Settings(ChunkSizes.defaults(), parallelModeMax, "quarantine"),
+                Files.createDirectories(tmp.resolve("scratch")),
+                new PrintStream(log, true, StandardCharsets.UTF_8))
+            .run("whole-delta");
     String steps = log.toString(StandardCharsets.UTF_8);
     assertEquals(expectedMode, r.mode());
 
-    // Quarantined with its reason, by the chunk that found it; the DONE marker is the quarantine's, not Cleanup's.
-    JsonNode reason = JSON.readTree(bucket.get(Quarantine.key(r.plan().batchId(), BAD)).orElseThrow().body());
+    // Quarantined with its reason, by the chunk that found it; the DONE marker is the quarantine's,
+    // not Cleanup's.
+    JsonNode reason =
+        JSON.readTree(bucket.get(Quarantine.key(r.plan().batchId(), BAD)).orElseThrow().body());
     assertEquals("WRONG_DIMENSION", reason.path("problem").asText(), reason.toString());
     assertEquals("CompactChunk", reason.path("step").asText());
     JsonNode done = JSON.readTree(bucket.get(BatchStore.processedMarker(BAD)).orElseThrow().body());
-    assertEquals(BAD, done.path("deltaKey").asText(), "marked by the quarantine, not as consumed by Cleanup: " + done);
+    assertEquals(
+        BAD,
+        done.path("deltaKey").asText(),
+        "marked by the quarantine, not as consumed by Cleanup: " + done);
 
     // The snapshot: nothing of the bad delta, in either collection.
     Path snapshot = bucket.root().resolve(r.merge().snapshotPrefix());
-    OutputManifest manifest = OutputManifest.parse(Files.readAllBytes(snapshot.resolve(OutputManifest.FILE)));
-    assertEquals(List.of("deltas/01-big/", "deltas/02-lines-tombstones/"),
+    OutputManifest manifest =
+        OutputManifest.parse(Files.readAllBytes(snapshot.resolve(OutputManifest.FILE)));
+    assertEquals(
+        List.of("deltas/01-big/", "deltas/02-lines-tombstones/"),
         manifest.deltaKeys().stream().sorted().toList());
     assertEquals(List.of(BAD), manifest.quarantinedOrNone());
     JsonNode expected = oracle(good);
     Files.delete(snapshot.resolve(OutputManifest.FILE));
     JsonNode actual = ChromaDumps.dump(snapshot);
-    assertFalse(actual.path("collections").path("lines").path("records").toString().contains("\"l0050\""),
+    assertFalse(
+        actual.path("collections").path("lines").path("records").toString().contains("\"l0050\""),
         "a lines record only the quarantined delta wrote");
     ChromaDumps.assertSameRecordsAndNeighbours(expected, actual);
 
@@ -90,34 +104,54 @@ class WholeDeltaQuarantineTest {
     assertEquals(oracleIds, r.merge().embeddings());
     assertEquals(new LocalRun.Tally(2, 1, 0, 0, r.deltas().recordsRead(), oracleIds), r.deltas());
     assertTrue(bucket.listKeys("intermediate/").isEmpty(), "intermediates are deleted");
-    assertTrue(steps.contains("FinalMerge: chunk "), "FinalMerge says which chunk it merged again:\n" + steps);
+    assertTrue(
+        steps.contains("FinalMerge: chunk "),
+        "FinalMerge says which chunk it merged again:\n" + steps);
   }
 
   /**
-   * FinalMerge dies after it merged the lines chunk again, before the snapshot is complete: the retry converges to the
-   * same snapshot (the chunk's own intermediate is never changed, so the retry sees the same inputs).
+   * FinalMerge dies after it merged the lines chunk again, before the snapshot is complete: the
+   * retry converges to the same snapshot (the chunk's own intermediate is never changed, so the
+   * retry sees the same inputs).
    */
   @Test
   void aFinalMergeRetriedAfterItMergedAChunkAgainConverges() throws Exception {
     LocalBlobStore bucket = bucketWithTheBatch();
     Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, ChunkSizes.defaults());
-    PlanOutput plan = JSON.readValue(InProcessTask.run(steps, WorkflowStep.PLAN, "{\"executionName\":\"retry\"}",
-        tmp), PlanOutput.class);
+    PlanOutput plan =
+        JSON.readValue(
+            InProcessTask.run(steps, WorkflowStep.PLAN, "{\"executionName\":\"retry\"}", tmp),
+            PlanOutput.class);
     for (int i = 0; i < plan.chunkCount(); i++) {
-      InProcessTask.run(steps, WorkflowStep.COMPACT_CHUNK, JSON.writeValueAsString(new ChunkTask(plan.batchId(),
-          plan.planKey(), i, CompactionMode.SEQUENTIAL, plan.lineage())), tmp);
+      InProcessTask.run(
+          steps,
+          WorkflowStep.COMPACT_CHUNK,
+          JSON.writeValueAsString(
+              new ChunkTask(
+                  plan.batchId(), plan.planKey(), i, CompactionMode.SEQUENTIAL, plan.lineage())),
+          tmp);
     }
-    String merge = JSON.writeValueAsString(new FinalMergeInput(plan.batchId(), plan.planKey(), plan.chunkCount(),
-        CompactionMode.SEQUENTIAL, plan.lineage()));
+    String merge =
+        JSON.writeValueAsString(
+            new FinalMergeInput(
+                plan.batchId(),
+                plan.planKey(),
+                plan.chunkCount(),
+                CompactionMode.SEQUENTIAL,
+                plan.lineage()));
     InProcessTask.run(steps, WorkflowStep.FINAL_MERGE, merge, tmp);
     String intermediates = "intermediate/" + plan.batchId() + "/";
-    List<String> again = bucket.listKeys(intermediates).stream()
-        .filter(k -> k.contains("-without/") && k.endsWith(OutputManifest.FILE)).toList();
-    assertEquals(1, again.size(), "the lines chunk, merged again: " + bucket.listKeys(intermediates));
+    List<String> again =
+        bucket.listKeys(intermediates).stream()
+            .filter(k -> k.contains("-without/") && k.endsWith(OutputManifest.FILE))
+            .toList();
+    assertEquals(
+        1, again.size(), "the lines chunk, merged again: " + bucket.listKeys(intermediates));
     OutputManifest linesAgain = OutputManifest.parse(bucket.get(again.get(0)).orElseThrow().body());
     assertEquals(List.of("deltas/02-lines-tombstones/"), linesAgain.deltaKeys());
     String original = again.get(0).replace("-without/", "/");
-    assertTrue(OutputManifest.parse(bucket.get(original).orElseThrow().body()).deltaKeys().contains(BAD),
+    assertTrue(
+        OutputManifest.parse(bucket.get(original).orElseThrow().body()).deltaKeys().contains(BAD),
         "the chunk's own intermediate is as the chunk wrote it");
     String snapshot = BatchStore.snapshotPrefix(plan.batchId());
     byte[] firstManifest = bucket.get(snapshot + OutputManifest.FILE).orElseThrow().body();
@@ -125,8 +159,12 @@ class WholeDeltaQuarantineTest {
     // The worker died before the snapshot was complete: its manifest (written last) is not there.
     bucket.delete(List.of(snapshot + OutputManifest.FILE));
     InProcessTask.run(steps, WorkflowStep.FINAL_MERGE, merge, tmp);
-    OutputManifest retried = OutputManifest.parse(bucket.get(snapshot + OutputManifest.FILE).orElseThrow().body());
-    assertEquals(OutputManifest.parse(firstManifest).records(), retried.records(), "the same records per collection");
+    OutputManifest retried =
+        OutputManifest.parse(bucket.get(snapshot + OutputManifest.FILE).orElseThrow().body());
+    assertEquals(
+        OutputManifest.parse(firstManifest).records(),
+        retried.records(),
+        "the same records per collection");
     assertEquals(OutputManifest.parse(firstManifest).deltaKeys(), retried.deltaKeys());
     assertEquals(List.of(BAD), retried.quarantinedOrNone());
     Path copy = tmp.resolve("snapshot");
@@ -142,17 +180,23 @@ class WholeDeltaQuarantineTest {
   }
 
   /**
-   * A bucket holding the bad delta, then the good ones. The bad one is 00-base with its words vectors one float
-   * instead of 1536, its lines good. 02-lines-tombstones overwrites l0100..l0149 and deletes l0000, l0001;
-   * l0002..l0099 are the bad delta's alone, so any of its lines in the snapshot shows.
+   * A bucket holding the bad delta, then the good ones. The bad one is 00-base with its words
+   * vectors one float instead of 1536, its lines good. 02-lines-tombstones overwrites l0100..l0149
+   * and deletes l0000, l0001; l0002..l0099 are the bad delta's alone, so any of its lines in the
+   * snapshot shows.
    */
   private LocalBlobStore bucketWithTheBatch() throws Exception {
     Path bad = tmp.resolve("00-base-bad-words");
     Scenario.copyTree(Scenario.get().delta("00-base"), bad);
-    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + bad.resolve("chroma.sqlite3"));
+    try (Connection db =
+            DriverManager.getConnection("jdbc:sqlite:" + bad.resolve("chroma.sqlite3"));
         Statement st = db.createStatement()) {
-      assertTrue(st.executeUpdate("UPDATE embeddings_queue SET vector = X'0000803F'"
-          + " WHERE id LIKE 'w%' AND vector IS NOT NULL") > 200, "the words vectors are made one float long");
+      assertTrue(
+          st.executeUpdate(
+                  "UPDATE embeddings_queue SET vector = X'0000803F'"
+                      + " WHERE id LIKE 'w%' AND vector IS NOT NULL")
+              > 200,
+          "the words vectors are made one float long");
     }
     LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
     List<Path> good = goodDeltas();

@@ -36,27 +36,47 @@ class WorkflowStepsTest {
   void setUp() throws Exception {
     bucket = new LocalBlobStore(tmp.resolve("bucket"));
     steps = WorkflowSteps.over(bucket, ChunkSizes.uniform(1));
-    LocalRun.importDeltas(bucket, List.of(Scenario.get().delta("00-base"), Scenario.get().delta("02-lines-tombstones")));
+    LocalRun.importDeltas(
+        bucket,
+        List.of(Scenario.get().delta("00-base"), Scenario.get().delta("02-lines-tombstones")));
   }
 
   @Test
   void theWorkersChunkSizesComeFromTheEnvironment() {
     assertEquals(ChunkSizes.defaults(), WorkflowSteps.chunkSizes(Map.of()));
-    assertEquals(new ChunkSizes(20, Map.of("receipt_words", 15, "password_lines", 40)),
-        WorkflowSteps.chunkSizes(Map.of(WorkerEnvironment.CHUNK_SIZES, "receipt_words=15,password_lines=40",
-            WorkerEnvironment.CHUNK_SIZE_DEFAULT, "20")));
-    assertEquals(new ChunkSizes(ChunkSizes.DEFAULT_SIZE, Map.of()), WorkflowSteps.chunkSizes(Map.of(
-        WorkerEnvironment.CHUNK_SIZES, "", WorkerEnvironment.CHUNK_SIZE_DEFAULT, "")), "set but empty: none");
-    assertEquals("COMPACTOR_CHUNK_SIZE_DEFAULT must be at least 1 delta, got 0", assertThrows(
-        IllegalArgumentException.class, () -> WorkflowSteps.chunkSizes(Map.of(WorkerEnvironment.CHUNK_SIZE_DEFAULT,
-            "0"))).getMessage());
+    assertEquals(
+        new ChunkSizes(20, Map.of("receipt_words", 15, "password_lines", 40)),
+        WorkflowSteps.chunkSizes(
+            Map.of(
+                WorkerEnvironment.CHUNK_SIZES,
+                "receipt_words=15,password_lines=40",
+                WorkerEnvironment.CHUNK_SIZE_DEFAULT,
+                "20")));
+    assertEquals(
+        new ChunkSizes(ChunkSizes.DEFAULT_SIZE, Map.of()),
+        WorkflowSteps.chunkSizes(
+            Map.of(WorkerEnvironment.CHUNK_SIZES, "", WorkerEnvironment.CHUNK_SIZE_DEFAULT, "")),
+        "set but empty: none");
+    assertEquals(
+        "COMPACTOR_CHUNK_SIZE_DEFAULT must be at least 1 delta, got 0",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> WorkflowSteps.chunkSizes(Map.of(WorkerEnvironment.CHUNK_SIZE_DEFAULT, "0")))
+            .getMessage());
   }
 
   @Test
   void planRefusesKeysThatEscapeTheDeltasPrefix() {
-    for (String key : List.of("deltas/../latest/", "snapshots/x/", "deltas//x/", "deltas/x", "/etc/passwd/")) {
-      TaskFailure f = assertThrows(TaskFailure.class,
-          () -> call(WorkflowStep.PLAN, "{\"request\":{\"deltaKeys\":[\"" + key + "\"]},\"executionName\":\"e\"}"), key);
+    for (String key :
+        List.of("deltas/../latest/", "snapshots/x/", "deltas//x/", "deltas/x", "/etc/passwd/")) {
+      TaskFailure f =
+          assertThrows(
+              TaskFailure.class,
+              () ->
+                  call(
+                      WorkflowStep.PLAN,
+                      "{\"request\":{\"deltaKeys\":[\"" + key + "\"]},\"executionName\":\"e\"}"),
+              key);
       assertEquals(ErrorNames.INVALID_INPUT, f.errorName());
       assertTrue(f.getMessage().contains(key), f.getMessage());
     }
@@ -64,16 +84,27 @@ class WorkflowStepsTest {
 
   @Test
   void planRefusesADeltaListedTwice() {
-    TaskFailure f = assertThrows(TaskFailure.class, () -> call(WorkflowStep.PLAN,
-        "{\"request\":{\"deltaKeys\":[\"deltas/00-base/\",\"deltas/00-base/\"]},\"executionName\":\"e\"}"));
+    TaskFailure f =
+        assertThrows(
+            TaskFailure.class,
+            () ->
+                call(
+                    WorkflowStep.PLAN,
+                    "{\"request\":{\"deltaKeys\":[\"deltas/00-base/\",\"deltas/00-base/\"]},\"executionName\":\"e\"}"));
     assertEquals(ErrorNames.INVALID_INPUT, f.errorName());
     assertTrue(f.getMessage().contains("listed twice"), f.getMessage());
   }
 
   @Test
   void planRefusesMissingOrAbsurdFields() {
-    for (String input : List.of("{}", "{\"executionName\":\"\"}", "[1,2]", "not json",
-        "{\"executionName\":\"" + "x".repeat(81) + "\"}", "{\"request\":{\"prefix\":\"latest\"},\"executionName\":\"e\"}")) {
+    for (String input :
+        List.of(
+            "{}",
+            "{\"executionName\":\"\"}",
+            "[1,2]",
+            "not json",
+            "{\"executionName\":\"" + "x".repeat(81) + "\"}",
+            "{\"request\":{\"prefix\":\"latest\"},\"executionName\":\"e\"}")) {
       TaskFailure f = assertThrows(TaskFailure.class, () -> call(WorkflowStep.PLAN, input), input);
       assertEquals(ErrorNames.INVALID_INPUT, f.errorName(), input);
     }
@@ -94,13 +125,19 @@ class WorkflowStepsTest {
   @Test
   void compactChunkRetriedWritesTheSameBytes() throws Exception {
     PlanOutput p = plan("e");
-    String task = "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey() + "\",\"chunkIndex\":1,\"mode\":\"SEQUENTIAL\"}";
+    String task =
+        "{\"batchId\":\""
+            + p.batchId()
+            + "\",\"planKey\":\""
+            + p.planKey()
+            + "\",\"chunkIndex\":1,\"mode\":\"SEQUENTIAL\"}";
     call(WorkflowStep.COMPACT_CHUNK, task);
     String prefix = "intermediate/" + p.batchId() + "/chunk-1/";
     byte[] first = bucket.get(prefix + OutputManifest.FILE).orElseThrow().body();
     call(WorkflowStep.COMPACT_CHUNK, task.replace("SEQUENTIAL", "PARALLEL"));
     byte[] second = bucket.get(prefix + OutputManifest.FILE).orElseThrow().body();
-    assertEquals(new String(first), new String(second), "same files, sizes and SHA-256 in either mode");
+    assertEquals(
+        new String(first), new String(second), "same files, sizes and SHA-256 in either mode");
     assertEquals(List.of(), OutputManifest.parse(second).verify(bucket.root().resolve(prefix)));
   }
 
@@ -108,15 +145,22 @@ class WorkflowStepsTest {
   void compactChunkRefusesAbsurdTasks() throws Exception {
     PlanOutput p = plan("e");
     String base = "\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey() + "\"";
-    for (String input : List.of("{" + base + ",\"chunkIndex\":-1,\"mode\":\"PARALLEL\"}",
-        "{" + base + ",\"chunkIndex\":99,\"mode\":\"PARALLEL\"}",
-        "{" + base + ",\"chunkIndex\":0}",
-        "{" + base + ",\"chunkIndex\":0,\"mode\":\"FAST\"}",
-        "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"plans/other/chunks.json\",\"chunkIndex\":0,\"mode\":\"PARALLEL\"}",
-        "{\"batchId\":\"../x\",\"planKey\":\"plans/../x/chunks.json\",\"chunkIndex\":0,\"mode\":\"PARALLEL\"}")) {
-      Exception e = assertThrows(Exception.class, () -> call(WorkflowStep.COMPACT_CHUNK, input), input);
-      assertTrue(e instanceof TaskFailure f && f.errorName().equals(ErrorNames.INVALID_INPUT)
-          || e instanceof IllegalArgumentException, input + " gave " + e);
+    for (String input :
+        List.of(
+            "{" + base + ",\"chunkIndex\":-1,\"mode\":\"PARALLEL\"}",
+            "{" + base + ",\"chunkIndex\":99,\"mode\":\"PARALLEL\"}",
+            "{" + base + ",\"chunkIndex\":0}",
+            "{" + base + ",\"chunkIndex\":0,\"mode\":\"FAST\"}",
+            "{\"batchId\":\""
+                + p.batchId()
+                + "\",\"planKey\":\"plans/other/chunks.json\",\"chunkIndex\":0,\"mode\":\"PARALLEL\"}",
+            "{\"batchId\":\"../x\",\"planKey\":\"plans/../x/chunks.json\",\"chunkIndex\":0,\"mode\":\"PARALLEL\"}")) {
+      Exception e =
+          assertThrows(Exception.class, () -> call(WorkflowStep.COMPACT_CHUNK, input), input);
+      assertTrue(
+          e instanceof TaskFailure f && f.errorName().equals(ErrorNames.INVALID_INPUT)
+              || e instanceof IllegalArgumentException,
+          input + " gave " + e);
     }
   }
 
@@ -128,14 +172,37 @@ class WorkflowStepsTest {
     LocalRun.importDeltas(bucket, List.of(Scenario.get().delta("03-legacy-pickle")));
     PlanOutput b = plan("b");
     mergeAll(b);
-    call(WorkflowStep.PUBLISH, "{\"batchId\":\"" + b.batchId() + "\",\"snapshotPrefix\":\"snapshots/" + b.batchId() + "/\"}");
-    TaskFailure f = assertThrows(TaskFailure.class, () -> call(WorkflowStep.PUBLISH,
-        "{\"batchId\":\"" + a.batchId() + "\",\"snapshotPrefix\":\"snapshots/" + a.batchId() + "/\"}"));
+    call(
+        WorkflowStep.PUBLISH,
+        "{\"batchId\":\""
+            + b.batchId()
+            + "\",\"snapshotPrefix\":\"snapshots/"
+            + b.batchId()
+            + "/\"}");
+    TaskFailure f =
+        assertThrows(
+            TaskFailure.class,
+            () ->
+                call(
+                    WorkflowStep.PUBLISH,
+                    "{\"batchId\":\""
+                        + a.batchId()
+                        + "\",\"snapshotPrefix\":\"snapshots/"
+                        + a.batchId()
+                        + "/\"}"));
     assertEquals(ErrorNames.PUBLISH_CONFLICT, f.errorName());
-    assertEquals("snapshots/" + b.batchId() + "/", new String(bucket.get("latest").orElseThrow().body()));
+    assertEquals(
+        "snapshots/" + b.batchId() + "/", new String(bucket.get("latest").orElseThrow().body()));
     // Publishing b again (a retry) is a success that changes nothing.
-    JsonNode again = JSON.readTree(call(WorkflowStep.PUBLISH,
-        "{\"batchId\":\"" + b.batchId() + "\",\"snapshotPrefix\":\"snapshots/" + b.batchId() + "/\"}"));
+    JsonNode again =
+        JSON.readTree(
+            call(
+                WorkflowStep.PUBLISH,
+                "{\"batchId\":\""
+                    + b.batchId()
+                    + "\",\"snapshotPrefix\":\"snapshots/"
+                    + b.batchId()
+                    + "/\"}"));
     assertEquals("snapshots/" + b.batchId() + "/", again.path("snapshotPrefix").asText());
   }
 
@@ -146,12 +213,20 @@ class WorkflowStepsTest {
     String prefix = "snapshots/" + p.batchId() + "/";
     List<String> keys = bucket.listKeys(prefix);
     assertTrue(keys.contains(prefix + "chroma.sqlite3"), keys.toString());
-    String index = keys.stream().filter(k -> k.endsWith("/link_lists.bin")).findFirst().orElseThrow();
+    String index =
+        keys.stream().filter(k -> k.endsWith("/link_lists.bin")).findFirst().orElseThrow();
     bucket.delete(List.of(index));
-    TaskFailure f = assertThrows(TaskFailure.class, () -> call(WorkflowStep.PUBLISH,
-        "{\"batchId\":\"" + p.batchId() + "\",\"snapshotPrefix\":\"" + prefix + "\"}"));
+    TaskFailure f =
+        assertThrows(
+            TaskFailure.class,
+            () ->
+                call(
+                    WorkflowStep.PUBLISH,
+                    "{\"batchId\":\"" + p.batchId() + "\",\"snapshotPrefix\":\"" + prefix + "\"}"));
     assertEquals(ErrorNames.UNEXPECTED, f.errorName());
-    assertTrue(f.getMessage().contains("1 of its files are missing, first [" + index + "]"), f.getMessage());
+    assertTrue(
+        f.getMessage().contains("1 of its files are missing, first [" + index + "]"),
+        f.getMessage());
     assertTrue(bucket.get("latest").isEmpty(), "nothing published");
   }
 
@@ -159,30 +234,70 @@ class WorkflowStepsTest {
   void finalMergeRefusesAnIntermediateWhoseFilesDifferFromItsManifest() throws Exception {
     PlanOutput p = plan("e");
     for (int i = 0; i < p.chunkCount(); i++) {
-      call(WorkflowStep.COMPACT_CHUNK, "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey()
-          + "\",\"chunkIndex\":" + i + ",\"mode\":\"PARALLEL\"}");
+      call(
+          WorkflowStep.COMPACT_CHUNK,
+          "{\"batchId\":\""
+              + p.batchId()
+              + "\",\"planKey\":\""
+              + p.planKey()
+              + "\",\"chunkIndex\":"
+              + i
+              + ",\"mode\":\"PARALLEL\"}");
     }
     Path damaged = bucket.root().resolve("intermediate/" + p.batchId() + "/chunk-2/chroma.sqlite3");
     Files.write(damaged, new byte[] {0}, StandardOpenOption.APPEND);
-    IOException e = assertThrows(IOException.class, () -> call(WorkflowStep.FINAL_MERGE,
-        "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey() + "\",\"chunkCount\":"
-            + p.chunkCount() + ",\"mode\":\"SEQUENTIAL\"}"));
-    assertTrue(e.getMessage().contains("intermediate/" + p.batchId() + "/chunk-2/: files differ from its manifest:"
-        + " [chroma.sqlite3: expected"), e.getMessage());
-    assertTrue(bucket.get("snapshots/" + p.batchId() + "/" + OutputManifest.FILE).isEmpty(), "no snapshot written");
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                call(
+                    WorkflowStep.FINAL_MERGE,
+                    "{\"batchId\":\""
+                        + p.batchId()
+                        + "\",\"planKey\":\""
+                        + p.planKey()
+                        + "\",\"chunkCount\":"
+                        + p.chunkCount()
+                        + ",\"mode\":\"SEQUENTIAL\"}"));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "intermediate/"
+                    + p.batchId()
+                    + "/chunk-2/: files differ from its manifest:"
+                    + " [chroma.sqlite3: expected"),
+        e.getMessage());
+    assertTrue(
+        bucket.get("snapshots/" + p.batchId() + "/" + OutputManifest.FILE).isEmpty(),
+        "no snapshot written");
   }
 
   private void mergeAll(PlanOutput p) throws Exception {
     for (int i = 0; i < p.chunkCount(); i++) {
-      call(WorkflowStep.COMPACT_CHUNK, "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey()
-          + "\",\"chunkIndex\":" + i + ",\"mode\":\"PARALLEL\"}");
+      call(
+          WorkflowStep.COMPACT_CHUNK,
+          "{\"batchId\":\""
+              + p.batchId()
+              + "\",\"planKey\":\""
+              + p.planKey()
+              + "\",\"chunkIndex\":"
+              + i
+              + ",\"mode\":\"PARALLEL\"}");
     }
-    call(WorkflowStep.FINAL_MERGE, "{\"batchId\":\"" + p.batchId() + "\",\"planKey\":\"" + p.planKey()
-        + "\",\"chunkCount\":" + p.chunkCount() + ",\"mode\":\"PARALLEL\"}");
+    call(
+        WorkflowStep.FINAL_MERGE,
+        "{\"batchId\":\""
+            + p.batchId()
+            + "\",\"planKey\":\""
+            + p.planKey()
+            + "\",\"chunkCount\":"
+            + p.chunkCount()
+            + ",\"mode\":\"PARALLEL\"}");
   }
 
   private PlanOutput plan(String execution) throws Exception {
-    return JSON.readValue(call(WorkflowStep.PLAN, "{\"request\":{},\"executionName\":\"" + execution + "\"}"),
+    return JSON.readValue(
+        call(WorkflowStep.PLAN, "{\"request\":{},\"executionName\":\"" + execution + "\"}"),
         PlanOutput.class);
   }
 

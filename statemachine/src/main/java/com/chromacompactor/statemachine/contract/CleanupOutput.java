@@ -9,5 +9,4 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param processedManifestKey where the list of consumed deltas was written
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record CleanupOutput(int intermediatesDeleted, String processedManifestKey) {
-}
+public record CleanupOutput(int intermediatesDeleted, String processedManifestKey) {}

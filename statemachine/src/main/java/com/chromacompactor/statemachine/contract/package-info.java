@@ -1,12 +1,14 @@
 /**
  * The JSON contract between the states of the compaction workflow and the activity workers.
  *
- * <p>Every state's input and output is one record here, serialized by Jackson with its field names as they are.
- * The workers module depends on this package, so it holds no CDK type: only records, enums, constants and Jackson
- * annotations. State payloads stay tiny whatever the size of the batch: the plan itself lives in S3 under
- * {@link com.chromacompactor.statemachine.contract.StorageLayout#PLANS_PREFIX}, and states pass its key.
+ * <p>Every state's input and output is one record here, serialized by Jackson with its field names
+ * as they are. The workers module depends on this package, so it holds no CDK type: only records,
+ * enums, constants and Jackson annotations. State payloads stay tiny whatever the size of the
+ * batch: the plan itself lives in S3 under {@link
+ * com.chromacompactor.statemachine.contract.StorageLayout#PLANS_PREFIX}, and states pass its key.
  *
  * <p>Flow, with the record each activity receives and returns:
+ *
  * <pre>
  *  execution input: CompactionRequest
  *  Plan           PlanInput        -&gt; PlanOutput           (at $.plan; the plan file is a JSON array of PlannedChunk)

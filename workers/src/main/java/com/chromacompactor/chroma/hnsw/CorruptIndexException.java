@@ -25,7 +25,8 @@ public final class CorruptIndexException extends IOException {
   public static String resource(Path file) {
     Path folder = file.getParent();
     return folder == null || folder.getFileName() == null
-        ? file.toString() : folder.getFileName() + "/" + file.getFileName();
+        ? file.toString()
+        : folder.getFileName() + "/" + file.getFileName();
   }
 
   public String resource() {

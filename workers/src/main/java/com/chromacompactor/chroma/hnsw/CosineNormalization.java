@@ -4,7 +4,8 @@ package com.chromacompactor.chroma.hnsw;
  * hnswlib's cosine storage, to the bit: a cosine index stores {@code v / (|v| + 1e-30)} and keeps
  * {@code |v|} in {@code length.bin}; {@code get()} returns the stored vector times that length. The
  * sum of squares is a plain sequential float32 loop (measured against chromadb 1.5.9: a lane-wise,
- * vectorised order does not reproduce it), then {@code sqrtf}, a float reciprocal, and float multiplies.
+ * vectorised order does not reproduce it), then {@code sqrtf}, a float reciprocal, and float
+ * multiplies.
  */
 public final class CosineNormalization {
   private CosineNormalization() {}

@@ -29,7 +29,9 @@ public record HnswHeader(
     return (int) ((labelOffset - offsetData) / Float.BYTES);
   }
 
-  /** Reads and checks {@code file}; a missing file is a {@link java.nio.file.NoSuchFileException}. */
+  /**
+   * Reads and checks {@code file}; a missing file is a {@link java.nio.file.NoSuchFileException}.
+   */
   public static HnswHeader read(Path file) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(HnswSegmentFormat.HEADER_BYTES);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -45,44 +47,76 @@ public record HnswHeader(
   public static HnswHeader parse(ByteBuffer bytes, String resource) throws CorruptIndexException {
     ByteBuffer b = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
     if (b.remaining() < HnswSegmentFormat.HEADER_BYTES) {
-      throw new CorruptIndexException(resource, "truncated: expected " + HnswSegmentFormat.HEADER_BYTES
-          + " bytes, found " + b.remaining());
+      throw new CorruptIndexException(
+          resource,
+          "truncated: expected "
+              + HnswSegmentFormat.HEADER_BYTES
+              + " bytes, found "
+              + b.remaining());
     }
     int version = b.getInt(0);
     if (version != HnswSegmentFormat.PERSISTENCE_VERSION) {
-      throw new CorruptIndexException(resource, "PERSISTENCE_VERSION expected "
-          + HnswSegmentFormat.PERSISTENCE_VERSION + ", found " + version);
+      throw new CorruptIndexException(
+          resource,
+          "PERSISTENCE_VERSION expected "
+              + HnswSegmentFormat.PERSISTENCE_VERSION
+              + ", found "
+              + version);
     }
-    HnswHeader h = new HnswHeader(
-        b.getLong(12), b.getLong(20), b.getLong(28), b.getLong(36), b.getLong(44),
-        b.getInt(52), b.getInt(56), b.getLong(60), b.getLong(68), b.getLong(76),
-        b.getDouble(84), b.getLong(92));
+    HnswHeader h =
+        new HnswHeader(
+            b.getLong(12),
+            b.getLong(20),
+            b.getLong(28),
+            b.getLong(36),
+            b.getLong(44),
+            b.getInt(52),
+            b.getInt(56),
+            b.getLong(60),
+            b.getLong(68),
+            b.getLong(76),
+            b.getDouble(84),
+            b.getLong(92));
     check(resource, "offsetLevel0", 0, b.getLong(4));
     if (h.maxM < 1 || h.maxM0 < 1 || h.maxM > Integer.MAX_VALUE || h.maxM0 > Integer.MAX_VALUE) {
-      throw new CorruptIndexException(resource, "maxM " + h.maxM + " and maxM0 " + h.maxM0
-          + " are not neighbour counts");
+      throw new CorruptIndexException(
+          resource, "maxM " + h.maxM + " and maxM0 " + h.maxM0 + " are not neighbour counts");
     }
     check(resource, "offsetData", HnswSegmentFormat.offsetData(h.maxM0), h.offsetData);
     if (h.labelOffset <= h.offsetData || (h.labelOffset - h.offsetData) % Float.BYTES != 0) {
-      throw new CorruptIndexException(resource, "label_offset " + h.labelOffset + " does not follow offsetData "
-          + h.offsetData + " by whole floats");
+      throw new CorruptIndexException(
+          resource,
+          "label_offset "
+              + h.labelOffset
+              + " does not follow offsetData "
+              + h.offsetData
+              + " by whole floats");
     }
-    check(resource, "size_data_per_element", HnswSegmentFormat.elementSize(h.maxM0, h.dimension()),
+    check(
+        resource,
+        "size_data_per_element",
+        HnswSegmentFormat.elementSize(h.maxM0, h.dimension()),
         h.sizeDataPerElement);
     if (h.elementCount < 0 || h.elementCount > h.maxElements) {
-      throw new CorruptIndexException(resource, "cur_element_count " + h.elementCount + " outside 0.."
-          + h.maxElements);
+      throw new CorruptIndexException(
+          resource, "cur_element_count " + h.elementCount + " outside 0.." + h.maxElements);
     }
     if (h.elementCount > 0 && (h.entryPoint < 0 || h.entryPoint >= h.elementCount)) {
-      throw new CorruptIndexException(resource, "enterpoint_node " + Integer.toUnsignedString(h.entryPoint)
-          + " outside 0.." + (h.elementCount - 1));
+      throw new CorruptIndexException(
+          resource,
+          "enterpoint_node "
+              + Integer.toUnsignedString(h.entryPoint)
+              + " outside 0.."
+              + (h.elementCount - 1));
     }
     return h;
   }
 
-  private static void check(String resource, String field, long expected, long found) throws CorruptIndexException {
+  private static void check(String resource, String field, long expected, long found)
+      throws CorruptIndexException {
     if (expected != found) {
-      throw new CorruptIndexException(resource, field + " expected " + expected + ", found " + found);
+      throw new CorruptIndexException(
+          resource, field + " expected " + expected + ", found " + found);
     }
   }
 }

@@ -1,9 +1,10 @@
 package com.chromacompactor.chroma.hnsw;
 
 /**
- * The hnswlib "persistent index" folder that Chroma keeps per vector segment (chroma-core's hnswlib fork,
- * PERSISTENCE_VERSION 1; the same bytes from chroma-hnswlib 0.7.3 in chromadb 0.4 to the Rust core of 1.5).
- * All integers are little-endian, {@code size_t} is 8 bytes. See docs/chroma-format.md, "HNSW folder".
+ * The hnswlib "persistent index" folder that Chroma keeps per vector segment (chroma-core's hnswlib
+ * fork, PERSISTENCE_VERSION 1; the same bytes from chroma-hnswlib 0.7.3 in chromadb 0.4 to the Rust
+ * core of 1.5). All integers are little-endian, {@code size_t} is 8 bytes. See
+ * docs/chroma-format.md, "HNSW folder".
  *
  * <pre>
  * header.bin (100 bytes)
@@ -21,13 +22,13 @@ package com.chromacompactor.chroma.hnsw;
  * index_metadata.pickle: the user id &lt;-&gt; label map, see {@link IdLabelMap}
  * </pre>
  *
- * Labels are 1-based and never reused; internal ids are insertion order. This class is the one place
- * that says how large an element is: the header check, the reader, the writer and the base index all
- * ask it.
+ * Labels are 1-based and never reused; internal ids are insertion order. This class is the one
+ * place that says how large an element is: the header check, the reader, the writer and the base
+ * index all ask it.
  *
  * <p>Roles: the reading side is {@link HnswHeader}, {@link HnswSegmentReader}, {@link UpperLevels},
- * {@link IdLabelMap} and {@link BaseIndex} (a previous snapshot's index, opened to be extended); the
- * writing side is {@link HnswSegmentWriter} and {@link IdLabelPickleWriter}. Nothing here knows
+ * {@link IdLabelMap} and {@link BaseIndex} (a previous snapshot's index, opened to be extended);
+ * the writing side is {@link HnswSegmentWriter} and {@link IdLabelPickleWriter}. Nothing here knows
  * Chroma's SQLite files or its exceptions: a file that is not what it should be is a {@link
  * CorruptIndexException} naming it, and a missing one a {@link java.nio.file.NoSuchFileException}.
  */
@@ -44,7 +45,10 @@ public final class HnswSegmentFormat {
 
   private HnswSegmentFormat() {}
 
-  /** Where an element's vector starts: after the neighbour count, flags and {@code maxM0} neighbour ids. */
+  /**
+   * Where an element's vector starts: after the neighbour count, flags and {@code maxM0} neighbour
+   * ids.
+   */
   public static long offsetData(long maxM0) {
     return Integer.BYTES + Integer.BYTES * maxM0;
   }
@@ -59,7 +63,9 @@ public final class HnswSegmentFormat {
     return labelOffset(maxM0, dimension) + Long.BYTES;
   }
 
-  /** The bytes of one level of {@code link_lists.bin}: a count word and {@code maxM} neighbour ids. */
+  /**
+   * The bytes of one level of {@code link_lists.bin}: a count word and {@code maxM} neighbour ids.
+   */
   public static int upperLevelBytes(int maxM) {
     return Integer.BYTES * (maxM + 1);
   }

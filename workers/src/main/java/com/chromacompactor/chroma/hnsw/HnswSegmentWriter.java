@@ -15,12 +15,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes one hnswlib persistent index folder ({@link HnswSegmentFormat}): {@code data_level0.bin} is
- * memory-mapped and is itself the graph's level-0 store, so the graph is built in the file; {@code
- * length.bin} is mapped beside it; {@link #finish} writes {@code link_lists.bin} and {@code header.bin}.
+ * Writes one hnswlib persistent index folder ({@link HnswSegmentFormat}): {@code data_level0.bin}
+ * is memory-mapped and is itself the graph's level-0 store, so the graph is built in the file;
+ * {@code length.bin} is mapped beside it; {@link #finish} writes {@code link_lists.bin} and {@code
+ * header.bin}.
  *
- * <p>Use: {@link #create} (or {@link #extend} a {@link BaseIndex}), {@link #setElement} for every new
- * internal id, build the graph on {@link #graph()}, {@link #finish}, {@link #close}.
+ * <p>Use: {@link #create} (or {@link #extend} a {@link BaseIndex}), {@link #setElement} for every
+ * new internal id, build the graph on {@link #graph()}, {@link #finish}, {@link #close}.
  */
 public final class HnswSegmentWriter implements Closeable {
   /** What {@link #extend} does with the base index's files. */
@@ -28,8 +29,8 @@ public final class HnswSegmentWriter implements Closeable {
     /** The base folder belongs to the caller: its files are copied. */
     COPY,
     /**
-     * The base folder is the compaction's own copy, deleted afterwards: its {@code data_level0.bin} is
-     * moved (unless another hard link shares it), not copied.
+     * The base folder is the compaction's own copy, deleted afterwards: its {@code data_level0.bin}
+     * is moved (unless another hard link shares it), not copied.
      */
     MOVE
   }
@@ -48,8 +49,16 @@ public final class HnswSegmentWriter implements Closeable {
   private final long baseCount;
   private boolean finished;
 
-  private HnswSegmentWriter(Path folder, VectorForm form, HnswParams params, long count, FileChannel data,
-      FileChannel lengths, MappedByteBuffer norms, Level0Store store, long baseCount) {
+  private HnswSegmentWriter(
+      Path folder,
+      VectorForm form,
+      HnswParams params,
+      long count,
+      FileChannel data,
+      FileChannel lengths,
+      MappedByteBuffer norms,
+      Level0Store store,
+      long baseCount) {
     this.folder = folder;
     this.form = form;
     this.params = params;
@@ -69,24 +78,36 @@ public final class HnswSegmentWriter implements Closeable {
   }
 
   /** Creates the folder's files for exactly {@code count} elements (count ≥ 1). */
-  public static HnswSegmentWriter create(Path folder, HnswParams params, VectorForm form, long count)
-      throws IOException {
+  public static HnswSegmentWriter create(
+      Path folder, HnswParams params, VectorForm form, long count) throws IOException {
     if (count < 1) {
-      throw new IllegalArgumentException("an index folder needs at least one element; count=" + count);
+      throw new IllegalArgumentException(
+          "an index folder needs at least one element; count=" + count);
     }
     Files.createDirectories(folder);
     FileChannel data = null;
     FileChannel lengths = null;
     boolean success = false;
     try {
-      data = FileChannel.open(folder.resolve(HnswSegmentFormat.DATA_LEVEL0), StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.READ, StandardOpenOption.WRITE);
-      lengths = FileChannel.open(folder.resolve(HnswSegmentFormat.LENGTH), StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.READ, StandardOpenOption.WRITE);
-      Level0Store store = Level0Store.map(data, count, elementSize(params), params.maxM0(), params.dimension());
-      MappedByteBuffer norms = lengths.map(FileChannel.MapMode.READ_WRITE, 0, Math.multiplyExact(count, 4L));
+      data =
+          FileChannel.open(
+              folder.resolve(HnswSegmentFormat.DATA_LEVEL0),
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
+      lengths =
+          FileChannel.open(
+              folder.resolve(HnswSegmentFormat.LENGTH),
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
+      Level0Store store =
+          Level0Store.map(data, count, elementSize(params), params.maxM0(), params.dimension());
+      MappedByteBuffer norms =
+          lengths.map(FileChannel.MapMode.READ_WRITE, 0, Math.multiplyExact(count, 4L));
       norms.order(ByteOrder.LITTLE_ENDIAN);
-      HnswSegmentWriter w = new HnswSegmentWriter(folder, form, params, count, data, lengths, norms, store, 0);
+      HnswSegmentWriter w =
+          new HnswSegmentWriter(folder, form, params, count, data, lengths, norms, store, 0);
       success = true;
       return w;
     } finally {
@@ -98,15 +119,21 @@ public final class HnswSegmentWriter implements Closeable {
   }
 
   /**
-   * Creates the folder's files as a copy of {@code base} extended by {@code added} elements: the base
-   * elements keep their internal ids, labels, vectors, norms and links (the graph is restored from
-   * {@code link_lists.bin} and the header); new elements go at {@code base.count()..}. Nothing is read
-   * onto the heap but the upper-level links. With {@link BaseFiles#MOVE}, the base's {@code
-   * data_level0.bin} is moved here rather than copied: the base's reader still maps the same file and
-   * sees its elements' vectors and labels, which the extension never rewrites.
+   * Creates the folder's files as a copy of {@code base} extended by {@code added} elements: the
+   * base elements keep their internal ids, labels, vectors, norms and links (the graph is restored
+   * from {@code link_lists.bin} and the header); new elements go at {@code base.count()..}. Nothing
+   * is read onto the heap but the upper-level links. With {@link BaseFiles#MOVE}, the base's {@code
+   * data_level0.bin} is moved here rather than copied: the base's reader still maps the same file
+   * and sees its elements' vectors and labels, which the extension never rewrites.
    */
-  public static HnswSegmentWriter extend(Path folder, BaseIndex base, HnswParams params, VectorForm form, long added,
-      BaseFiles baseFiles) throws IOException {
+  public static HnswSegmentWriter extend(
+      Path folder,
+      BaseIndex base,
+      HnswParams params,
+      VectorForm form,
+      long added,
+      BaseFiles baseFiles)
+      throws IOException {
     long baseCount = base.count();
     long count = baseCount + added;
     int size = elementSize(params);
@@ -118,22 +145,35 @@ public final class HnswSegmentWriter implements Closeable {
     } else {
       copyPrefix(baseData, newData, baseCount * size);
     }
-    copyPrefix(base.folder().resolve(HnswSegmentFormat.LENGTH), folder.resolve(HnswSegmentFormat.LENGTH),
+    copyPrefix(
+        base.folder().resolve(HnswSegmentFormat.LENGTH),
+        folder.resolve(HnswSegmentFormat.LENGTH),
         baseCount * 4);
     FileChannel data = null;
     FileChannel lengths = null;
     boolean success = false;
     try {
-      data = FileChannel.open(folder.resolve(HnswSegmentFormat.DATA_LEVEL0), StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
-      lengths = FileChannel.open(folder.resolve(HnswSegmentFormat.LENGTH), StandardOpenOption.READ,
-          StandardOpenOption.WRITE);
+      data =
+          FileChannel.open(
+              folder.resolve(HnswSegmentFormat.DATA_LEVEL0),
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
+      lengths =
+          FileChannel.open(
+              folder.resolve(HnswSegmentFormat.LENGTH),
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
       Level0Store store = Level0Store.map(data, count, size, params.maxM0(), params.dimension());
-      MappedByteBuffer norms = lengths.map(FileChannel.MapMode.READ_WRITE, 0, Math.multiplyExact(count, 4L));
+      MappedByteBuffer norms =
+          lengths.map(FileChannel.MapMode.READ_WRITE, 0, Math.multiplyExact(count, 4L));
       norms.order(ByteOrder.LITTLE_ENDIAN);
-      HnswSegmentWriter w = new HnswSegmentWriter(folder, form, params, count, data, lengths, norms, store,
-          baseCount);
-      UpperLevels.read(base.folder().resolve(HnswSegmentFormat.LINK_LISTS), (int) baseCount, params.m(),
+      HnswSegmentWriter w =
+          new HnswSegmentWriter(
+              folder, form, params, count, data, lengths, norms, store, baseCount);
+      UpperLevels.read(
+          base.folder().resolve(HnswSegmentFormat.LINK_LISTS),
+          (int) baseCount,
+          params.m(),
           w.graph::restoreNode);
       w.graph.restoreEntry(base.header().entryPoint(), base.header().maxLevel(), (int) baseCount);
       success = true;
@@ -148,10 +188,12 @@ public final class HnswSegmentWriter implements Closeable {
 
   private static void copyPrefix(Path from, Path to, long bytes) throws IOException {
     try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
-        FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel out =
+            FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       if (in.size() < bytes) {
-        throw new CorruptIndexException(CorruptIndexException.resource(from), "truncated: expected at least " + bytes
-            + " bytes, found " + in.size());
+        throw new CorruptIndexException(
+            CorruptIndexException.resource(from),
+            "truncated: expected at least " + bytes + " bytes, found " + in.size());
       }
       long done = 0;
       while (done < bytes) {
@@ -160,13 +202,17 @@ public final class HnswSegmentWriter implements Closeable {
     }
   }
 
-  /** Moves {@code from} to {@code to}, cut to its first {@code bytes}: room beyond the base's elements is not ours. */
+  /**
+   * Moves {@code from} to {@code to}, cut to its first {@code bytes}: room beyond the base's
+   * elements is not ours.
+   */
   private static void movePrefix(Path from, Path to, long bytes) throws IOException {
     Files.move(from, to);
     try (FileChannel ch = FileChannel.open(to, StandardOpenOption.WRITE)) {
       if (ch.size() < bytes) {
-        throw new CorruptIndexException(CorruptIndexException.resource(from), "truncated: expected at least " + bytes
-            + " bytes, found " + ch.size());
+        throw new CorruptIndexException(
+            CorruptIndexException.resource(from),
+            "truncated: expected at least " + bytes + " bytes, found " + ch.size());
       }
       ch.truncate(bytes);
     }
@@ -201,7 +247,8 @@ public final class HnswSegmentWriter implements Closeable {
    */
   public void setElement(int internalId, long label, float[] vector) {
     if (vector.length != params.dimension()) {
-      throw new IllegalArgumentException("vector of dimension " + vector.length + ", expected " + params.dimension());
+      throw new IllegalArgumentException(
+          "vector of dimension " + vector.length + ", expected " + params.dimension());
     }
     if (form == VectorForm.NORMALIZED) {
       float length = CosineNormalization.normalizeInto(vector, normalized);
@@ -215,7 +262,9 @@ public final class HnswSegmentWriter implements Closeable {
     b.putLong(store.byteOffset(internalId) + labelOffset, label);
   }
 
-  /** Writes link_lists.bin and header.bin for a graph of {@code count} nodes, and flushes the maps. */
+  /**
+   * Writes link_lists.bin and header.bin for a graph of {@code count} nodes, and flushes the maps.
+   */
   public void finish() throws IOException {
     if (finished) {
       throw new IllegalStateException("already finished");
@@ -225,17 +274,29 @@ public final class HnswSegmentWriter implements Closeable {
       throw new IllegalStateException("graph has " + graph.size() + " nodes, the folder " + count);
     }
     writeLinkLists(folder.resolve(HnswSegmentFormat.LINK_LISTS), graph, params);
-    writeHeader(folder.resolve(HnswSegmentFormat.HEADER), params, count, count, graph.maxLevel(), graph.entryPoint());
-    // No force(): nothing in a snapshot folder is fsynced (its SQLite runs with synchronous=OFF). It is
-    // private until published whole, readers share the page cache, and the workflow's copy of record is
+    writeHeader(
+        folder.resolve(HnswSegmentFormat.HEADER),
+        params,
+        count,
+        count,
+        graph.maxLevel(),
+        graph.entryPoint());
+    // No force(): nothing in a snapshot folder is fsynced (its SQLite runs with synchronous=OFF).
+    // It is
+    // private until published whole, readers share the page cache, and the workflow's copy of
+    // record is
     // the upload, checked by hash. Flushing the mapped files alone cost 0.15 s per 300 MB.
   }
 
   static void writeLinkLists(Path file, HnswGraph graph, HnswParams params) throws IOException {
     int perLevel = params.m() + 1;
     ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       for (int i = 0; i < graph.size(); i++) {
         int level = graph.level(i);
         int[] links = graph.upperLinks(i);
@@ -248,7 +309,8 @@ public final class HnswSegmentWriter implements Closeable {
         }
         buf.putInt(ints * 4);
         for (int j = 0; j < ints; j++) {
-          buf.putInt(links[j]); // count as u16 + 2 zero bytes, then maxM ids: hnswlib's block exactly
+          buf.putInt(
+              links[j]); // count as u16 + 2 zero bytes, then maxM ids: hnswlib's block exactly
         }
       }
       drain(ch, buf);
@@ -263,9 +325,11 @@ public final class HnswSegmentWriter implements Closeable {
     buf.clear();
   }
 
-  static void writeHeader(Path file, HnswParams p, long maxElements, long count, int maxLevel, int entryPoint)
+  static void writeHeader(
+      Path file, HnswParams p, long maxElements, long count, int maxLevel, int entryPoint)
       throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(HnswSegmentFormat.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(HnswSegmentFormat.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     long offsetData = HnswSegmentFormat.offsetData(p.maxM0());
     b.putInt(HnswSegmentFormat.PERSISTENCE_VERSION);
     b.putLong(0); // offsetLevel0
@@ -282,8 +346,12 @@ public final class HnswSegmentWriter implements Closeable {
     b.putDouble(p.levelMultiplier());
     b.putLong(p.efConstruction());
     b.flip();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       while (b.hasRemaining()) {
         ch.write(b);
       }

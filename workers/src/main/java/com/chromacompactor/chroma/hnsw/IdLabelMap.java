@@ -11,12 +11,13 @@ import net.razorvine.pickle.Unpickler;
 import net.razorvine.pickle.objects.ClassDict;
 
 /**
- * {@code index_metadata.pickle}: Chroma's user id &lt;-&gt; hnswlib label map, in either {@link IdMapForm}.
- * Pyrolite decodes the 0.x {@code PersistentData} object into a {@link ClassDict}, a map of its state,
- * so both forms read alike.
+ * {@code index_metadata.pickle}: Chroma's user id &lt;-&gt; hnswlib label map, in either {@link
+ * IdMapForm}. Pyrolite decodes the 0.x {@code PersistentData} object into a {@link ClassDict}, a
+ * map of its state, so both forms read alike.
  *
- * @param legacyMaxSeqId the 0.x form's {@code max_seq_id}: the last queue row the index holds, where
- *     chromadb 0.4-0.5.5 keep it instead of the {@code max_seq_id} table; null in the dict form
+ * @param legacyMaxSeqId the 0.x form's {@code max_seq_id}: the last queue row the index holds,
+ *     where chromadb 0.4-0.5.5 keep it instead of the {@code max_seq_id} table; null in the dict
+ *     form
  */
 public record IdLabelMap(Map<Long, String> labelToId, Long legacyMaxSeqId) {
 
@@ -36,8 +37,10 @@ public record IdLabelMap(Map<Long, String> labelToId, Long legacyMaxSeqId) {
       throw new CorruptIndexException(resource, "not a readable pickle: " + e, e);
     }
     if (!(root instanceof Map<?, ?> fields)) {
-      throw new CorruptIndexException(resource, "expected a dict or PersistentData object, found "
-          + (root == null ? "None" : root.getClass().getSimpleName()));
+      throw new CorruptIndexException(
+          resource,
+          "expected a dict or PersistentData object, found "
+              + (root == null ? "None" : root.getClass().getSimpleName()));
     }
     Map<Long, String> labelToId = new HashMap<>();
     Object l2i = fields.get("label_to_id");

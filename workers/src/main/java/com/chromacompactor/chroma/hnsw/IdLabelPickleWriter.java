@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes {@code index_metadata.pickle} in either {@link IdMapForm}, streamed so that the id map is never
- * held in memory:
+ * Writes {@code index_metadata.pickle} in either {@link IdMapForm}, streamed so that the id map is
+ * never held in memory:
  *
  * <pre>
  * DICT (Chroma 1.x, as serde_pickle writes it, protocol 3):
@@ -20,9 +20,9 @@ import java.nio.file.Path;
  *   NEWOBJ, BUILD), with the dimension, the max_seq_id given and id_to_seq_id {id: 0, …}
  * </pre>
  *
- * Opcodes: PROTO 3, EMPTY_DICT, MARK, BINUNICODE, BININT (LONG1 beyond int32), NONE, SETITEMS (at most
- * 1000 pairs per MARK), STOP, and for the object GLOBAL, EMPTY_TUPLE, NEWOBJ, BUILD. The ids are visited
- * once per map, through {@link Ids}.
+ * Opcodes: PROTO 3, EMPTY_DICT, MARK, BINUNICODE, BININT (LONG1 beyond int32), NONE, SETITEMS (at
+ * most 1000 pairs per MARK), STOP, and for the object GLOBAL, EMPTY_TUPLE, NEWOBJ, BUILD. The ids
+ * are visited once per map, through {@link Ids}.
  */
 public final class IdLabelPickleWriter {
   private static final int BATCH = 1000;
@@ -55,11 +55,16 @@ public final class IdLabelPickleWriter {
   }
 
   /**
-   * @param dimension       the vectors' dimension, which the 0.x form records (the dict form writes None)
-   * @param legacyMaxSeqId  the last queue row the index holds, which the 0.x form records (the dict form
-   *                        writes None); 0.x reads it when the {@code max_seq_id} table has no row
+   * @param dimension the vectors' dimension, which the 0.x form records (the dict form writes None)
+   * @param legacyMaxSeqId the last queue row the index holds, which the 0.x form records (the dict
+   *     form writes None); 0.x reads it when the {@code max_seq_id} table has no row
    */
-  public static void write(Path file, IdMapForm form, int dimension, long legacyMaxSeqId, long totalElementsAdded,
+  public static void write(
+      Path file,
+      IdMapForm form,
+      int dimension,
+      long legacyMaxSeqId,
+      long totalElementsAdded,
       Ids ids)
       throws IOException {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
@@ -93,7 +98,10 @@ public final class IdLabelPickleWriter {
       dict(out, ids, IdMap.LABEL_TO_ID);
       string(out, "id_to_seq_id");
       if (form == IdMapForm.PERSISTENT_DATA) {
-        dict(out, ids, IdMap.ID_TO_SEQ_ID); // Python deletes an id's entry on delete: every id needs one
+        dict(
+            out,
+            ids,
+            IdMap.ID_TO_SEQ_ID); // Python deletes an id's entry on delete: every id needs one
       } else {
         out.write('}');
       }
@@ -108,30 +116,31 @@ public final class IdLabelPickleWriter {
   private static void dict(OutputStream out, Ids ids, IdMap map) throws IOException {
     out.write('}');
     int[] inBatch = {0};
-    ids.forEach((id, label) -> {
-      if (inBatch[0] == 0) {
-        out.write('(');
-      }
-      switch (map) {
-        case ID_TO_LABEL -> {
-          string(out, id);
-          integer(out, label);
-        }
-        case LABEL_TO_ID -> {
-          integer(out, label);
-          string(out, id);
-        }
-        case ID_TO_SEQ_ID -> {
-          string(out, id);
-          integer(out, 0);
-        }
-        default -> throw new IllegalStateException("unknown map " + map);
-      }
-      if (++inBatch[0] == BATCH) {
-        out.write('u');
-        inBatch[0] = 0;
-      }
-    });
+    ids.forEach(
+        (id, label) -> {
+          if (inBatch[0] == 0) {
+            out.write('(');
+          }
+          switch (map) {
+            case ID_TO_LABEL -> {
+              string(out, id);
+              integer(out, label);
+            }
+            case LABEL_TO_ID -> {
+              integer(out, label);
+              string(out, id);
+            }
+            case ID_TO_SEQ_ID -> {
+              string(out, id);
+              integer(out, 0);
+            }
+            default -> throw new IllegalStateException("unknown map " + map);
+          }
+          if (++inBatch[0] == BATCH) {
+            out.write('u');
+            inBatch[0] = 0;
+          }
+        });
     if (inBatch[0] > 0) {
       out.write('u');
     }

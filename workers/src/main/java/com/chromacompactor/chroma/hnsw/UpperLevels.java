@@ -21,7 +21,9 @@ public final class UpperLevels {
   /** Receives the upper levels of one element. */
   @FunctionalInterface
   public interface Sink {
-    /** {@code links} holds {@code levels} blocks of {@code maxM + 1} ints: the count, then the ids. */
+    /**
+     * {@code links} holds {@code levels} blocks of {@code maxM + 1} ints: the count, then the ids.
+     */
     void node(int node, int levels, int[] links);
   }
 
@@ -31,8 +33,12 @@ public final class UpperLevels {
     }
   }
 
-  /** Reads the levels of {@code elements} elements of {@code resource} (the file, as messages name it). */
-  public static void read(InputStream stream, String resource, int elements, int maxM, Sink sink) throws IOException {
+  /**
+   * Reads the levels of {@code elements} elements of {@code resource} (the file, as messages name
+   * it).
+   */
+  public static void read(InputStream stream, String resource, int elements, int maxM, Sink sink)
+      throws IOException {
     int perLevel = HnswSegmentFormat.upperLevelBytes(maxM);
     DataInputStream in = new DataInputStream(stream);
     byte[] block = new byte[perLevel];
@@ -42,8 +48,15 @@ public final class UpperLevels {
       for (; i < elements; i++) {
         int size = Integer.reverseBytes(in.readInt());
         if (size < 0 || size % perLevel != 0) {
-          throw new CorruptIndexException(resource, "element " + i + ": link list size " + Integer.toUnsignedString(size)
-              + " is not a whole number of " + perLevel + "-byte levels");
+          throw new CorruptIndexException(
+              resource,
+              "element "
+                  + i
+                  + ": link list size "
+                  + Integer.toUnsignedString(size)
+                  + " is not a whole number of "
+                  + perLevel
+                  + "-byte levels");
         }
         int levels = size / perLevel;
         int[] links = new int[levels * (maxM + 1)];
@@ -51,15 +64,31 @@ public final class UpperLevels {
           in.readFully(block);
           int count = b.getInt(0) & 0xFFFF;
           if (count > maxM) {
-            throw new CorruptIndexException(resource, "element " + i + " level " + (l + 1) + ": " + count
-                + " neighbours, more than maxM " + maxM);
+            throw new CorruptIndexException(
+                resource,
+                "element "
+                    + i
+                    + " level "
+                    + (l + 1)
+                    + ": "
+                    + count
+                    + " neighbours, more than maxM "
+                    + maxM);
           }
           links[l * (maxM + 1)] = count;
           for (int j = 1; j <= maxM; j++) {
             int neighbour = b.getInt(Integer.BYTES * j);
             if (j <= count && (neighbour < 0 || neighbour >= elements)) {
-              throw new CorruptIndexException(resource, "element " + i + " level " + (l + 1) + ": neighbour "
-                  + Integer.toUnsignedString(neighbour) + " outside 0.." + (elements - 1));
+              throw new CorruptIndexException(
+                  resource,
+                  "element "
+                      + i
+                      + " level "
+                      + (l + 1)
+                      + ": neighbour "
+                      + Integer.toUnsignedString(neighbour)
+                      + " outside 0.."
+                      + (elements - 1));
             }
             links[l * (maxM + 1) + j] = neighbour;
           }
@@ -67,8 +96,10 @@ public final class UpperLevels {
         sink.node(i, levels, links);
       }
     } catch (EOFException e) {
-      throw new CorruptIndexException(resource, "truncated: the link lists of " + elements
-          + " elements end within element " + i, e);
+      throw new CorruptIndexException(
+          resource,
+          "truncated: the link lists of " + elements + " elements end within element " + i,
+          e);
     }
   }
 }

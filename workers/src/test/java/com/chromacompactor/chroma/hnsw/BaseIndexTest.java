@@ -16,8 +16,8 @@ class BaseIndexTest {
 
   /**
    * A base index's elements by record id: every live, labelled element, with an id carried by two
-   * live elements (the later one wins, as in hnswlib's label lookup), a deleted element and one the id
-   * map omits; and the highest label, which a label in the id map alone can raise.
+   * live elements (the later one wins, as in hnswlib's label lookup), a deleted element and one the
+   * id map omits; and the highest label, which a label in the id map alone can raise.
    */
   @Test
   void everyLiveLabelledElementByItsId(@TempDir Path dir) throws Exception {
@@ -41,11 +41,14 @@ class BaseIndexTest {
     ids.put(140L, "twice");
     ids.remove(120L);
     ids.put(900L, "only-in-the-map"); // an element Chroma removed, whose label stays taken
-    IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), 900, visitor -> {
-      for (Map.Entry<Long, String> e : ids.entrySet()) {
-        visitor.accept(e.getValue(), e.getKey());
-      }
-    });
+    IdLabelPickleWriter.write(
+        folder.resolve(HnswSegmentFormat.PICKLE),
+        900,
+        visitor -> {
+          for (Map.Entry<Long, String> e : ids.entrySet()) {
+            visitor.accept(e.getValue(), e.getKey());
+          }
+        });
 
     BaseIndex base = BaseIndex.open(folder, params, VectorForm.AS_GIVEN);
 

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The files round-trip through the delta reader: header fields, labels, vectors as get() returns them
- * (cosine: normalised, times the norm), and the pickle's id map. Real chromadb reading them is tested in
- * snapshot.IndexedSnapshotAgainstChromaTest.
+ * The files round-trip through the delta reader: header fields, labels, vectors as get() returns
+ * them (cosine: normalised, times the norm), and the pickle's id map. Real chromadb reading them is
+ * tested in snapshot.IndexedSnapshotAgainstChromaTest.
  */
 class HnswSegmentWriterTest {
 
@@ -40,11 +40,14 @@ class HnswSegmentWriterTest {
       new HnswBuilder(w.graph()).build(n, 2);
       w.finish();
     }
-    IdLabelPickleWriter.write(folder.resolve(HnswSegmentFormat.PICKLE), n, visitor -> {
-      for (int i = 0; i < n; i++) {
-        visitor.accept("id-" + i + "-é", i + 1);
-      }
-    });
+    IdLabelPickleWriter.write(
+        folder.resolve(HnswSegmentFormat.PICKLE),
+        n,
+        visitor -> {
+          for (int i = 0; i < n; i++) {
+            visitor.accept("id-" + i + "-é", i + 1);
+          }
+        });
     HnswSegmentReader reader = HnswSegmentReader.open(folder, VectorForm.NORMALIZED);
     HnswHeader h = reader.header();
     assertEquals(n, h.elementCount());
@@ -65,7 +68,8 @@ class HnswSegmentWriterTest {
     }
     // The same elements through a reader mapping the file in chunks of 7 elements (a million 1536-d
     // elements need several chunks of at most 2 GiB each): element by element the same.
-    HnswSegmentReader chunked = HnswSegmentReader.open(folder, VectorForm.NORMALIZED, 7 * h.sizeDataPerElement() + 5);
+    HnswSegmentReader chunked =
+        HnswSegmentReader.open(folder, VectorForm.NORMALIZED, 7 * h.sizeDataPerElement() + 5);
     float[] whole = new float[dim];
     for (int i = 0; i < n; i++) {
       assertEquals(reader.label(i), chunked.label(i));
@@ -81,16 +85,25 @@ class HnswSegmentWriterTest {
   }
 
   @Test
-  void persistentDataPickleReadsBackAsTheSameMapWithItsSequenceNumber(@TempDir Path dir) throws Exception {
+  void persistentDataPickleReadsBackAsTheSameMapWithItsSequenceNumber(@TempDir Path dir)
+      throws Exception {
     Path pickle = dir.resolve(HnswSegmentFormat.PICKLE);
-    IdLabelPickleWriter.write(pickle, IdMapForm.PERSISTENT_DATA, 16, 1, 2500, visitor -> {
-      for (int i = 0; i < 2500; i++) { // more than one 1,000-pair batch
-        visitor.accept("id-" + i, i + 1);
-      }
-    });
+    IdLabelPickleWriter.write(
+        pickle,
+        IdMapForm.PERSISTENT_DATA,
+        16,
+        1,
+        2500,
+        visitor -> {
+          for (int i = 0; i < 2500; i++) { // more than one 1,000-pair batch
+            visitor.accept("id-" + i, i + 1);
+          }
+        });
     byte[] head = Files.readAllBytes(pickle);
-    assertEquals("chromadb.segment.impl.vector.local_persistent_hnsw\nPersistentData\n",
-        new String(head, 3, 66, StandardCharsets.US_ASCII), "a GLOBAL of 0.x's class");
+    assertEquals(
+        "chromadb.segment.impl.vector.local_persistent_hnsw\nPersistentData\n",
+        new String(head, 3, 66, StandardCharsets.US_ASCII),
+        "a GLOBAL of 0.x's class");
     IdLabelMap ids = IdLabelMap.read(pickle);
     assertEquals(2500, ids.labelToId().size());
     assertEquals("id-2499", ids.labelToId().get(2500L));

@@ -16,8 +16,9 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every refusal of the index file readers, on bad bytes in memory: the exception type, the file it names
- * and what it says was expected and found (as Lucene's TestCodecUtil tests its header checks).
+ * Every refusal of the index file readers, on bad bytes in memory: the exception type, the file it
+ * names and what it says was expected and found (as Lucene's TestCodecUtil tests its header
+ * checks).
  */
 class IndexFileRefusalsTest {
   private static final String HEADER = "seg/header.bin";
@@ -26,7 +27,8 @@ class IndexFileRefusalsTest {
 
   /** A valid header: M 4 (maxM0 8), dimension 4, 10 of 16 elements, entry point 3 at level 2. */
   private static ByteBuffer header(Consumer<ByteBuffer> change) {
-    ByteBuffer b = ByteBuffer.allocate(HnswSegmentFormat.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(HnswSegmentFormat.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     long offsetData = HnswSegmentFormat.offsetData(2 * M);
     b.putInt(0, HnswSegmentFormat.PERSISTENCE_VERSION);
     b.putLong(4, 0);
@@ -47,7 +49,8 @@ class IndexFileRefusalsTest {
   }
 
   private static String refusal(ByteBuffer bytes) {
-    CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> HnswHeader.parse(bytes, HEADER));
+    CorruptIndexException e =
+        assertThrows(CorruptIndexException.class, () -> HnswHeader.parse(bytes, HEADER));
     assertEquals(HEADER, e.resource());
     return e.getMessage();
   }
@@ -62,50 +65,62 @@ class IndexFileRefusalsTest {
 
   @Test
   void headerShorterThan100Bytes() {
-    assertEquals(HEADER + ": truncated: expected 100 bytes, found 60",
-        refusal(header(b -> {}).limit(60)));
+    assertEquals(
+        HEADER + ": truncated: expected 100 bytes, found 60", refusal(header(b -> {}).limit(60)));
   }
 
   @Test
   void headerOfAnotherPersistenceVersion() {
-    assertEquals(HEADER + ": PERSISTENCE_VERSION expected 1, found 2", refusal(header(b -> b.putInt(0, 2))));
+    assertEquals(
+        HEADER + ": PERSISTENCE_VERSION expected 1, found 2", refusal(header(b -> b.putInt(0, 2))));
   }
 
   @Test
   void headerWithALevel0Offset() {
-    assertEquals(HEADER + ": offsetLevel0 expected 0, found 8", refusal(header(b -> b.putLong(4, 8))));
+    assertEquals(
+        HEADER + ": offsetLevel0 expected 0, found 8", refusal(header(b -> b.putLong(4, 8))));
   }
 
   @Test
   void headerWithoutNeighbourCounts() {
-    assertEquals(HEADER + ": maxM 4 and maxM0 0 are not neighbour counts", refusal(header(b -> b.putLong(68, 0))));
+    assertEquals(
+        HEADER + ": maxM 4 and maxM0 0 are not neighbour counts",
+        refusal(header(b -> b.putLong(68, 0))));
   }
 
   @Test
   void headerWhoseDataOffsetDisagreesWithMaxM0() {
-    assertEquals(HEADER + ": offsetData expected 36, found 40", refusal(header(b -> b.putLong(44, 40))));
+    assertEquals(
+        HEADER + ": offsetData expected 36, found 40", refusal(header(b -> b.putLong(44, 40))));
   }
 
   @Test
   void headerWhoseLabelOffsetIsNotWholeFloatsAfterTheData() {
-    assertEquals(HEADER + ": label_offset 54 does not follow offsetData 36 by whole floats",
+    assertEquals(
+        HEADER + ": label_offset 54 does not follow offsetData 36 by whole floats",
         refusal(header(b -> b.putLong(36, 54))));
   }
 
   @Test
   void headerWhoseElementSizeDisagrees() {
-    assertEquals(HEADER + ": size_data_per_element expected 60, found 64", refusal(header(b -> b.putLong(28, 64))));
+    assertEquals(
+        HEADER + ": size_data_per_element expected 60, found 64",
+        refusal(header(b -> b.putLong(28, 64))));
   }
 
   @Test
   void headerWithMoreElementsThanCapacity() {
-    assertEquals(HEADER + ": cur_element_count 17 outside 0..16", refusal(header(b -> b.putLong(20, 17))));
+    assertEquals(
+        HEADER + ": cur_element_count 17 outside 0..16", refusal(header(b -> b.putLong(20, 17))));
   }
 
   @Test
   void headerWhoseEntryPointIsNotAnElement() {
-    assertEquals(HEADER + ": enterpoint_node 10 outside 0..9", refusal(header(b -> b.putInt(56, 10))));
-    assertEquals(HEADER + ": enterpoint_node 4294967295 outside 0..9", refusal(header(b -> b.putInt(56, -1))));
+    assertEquals(
+        HEADER + ": enterpoint_node 10 outside 0..9", refusal(header(b -> b.putInt(56, 10))));
+    assertEquals(
+        HEADER + ": enterpoint_node 4294967295 outside 0..9",
+        refusal(header(b -> b.putInt(56, -1))));
   }
 
   // ---------------------------------------------------------------- link_lists.bin
@@ -125,8 +140,12 @@ class IndexFileRefusalsTest {
   }
 
   private static String linkRefusal(byte[] bytes, int elements) {
-    CorruptIndexException e = assertThrows(CorruptIndexException.class,
-        () -> UpperLevels.read(new ByteArrayInputStream(bytes), LINKS, elements, M, (n, l, a) -> {}));
+    CorruptIndexException e =
+        assertThrows(
+            CorruptIndexException.class,
+            () ->
+                UpperLevels.read(
+                    new ByteArrayInputStream(bytes), LINKS, elements, M, (n, l, a) -> {}));
     assertEquals(LINKS, e.resource());
     return e.getMessage();
   }
@@ -134,38 +153,50 @@ class IndexFileRefusalsTest {
   @Test
   void linkListsOfTwoElementsReadLevelByLevel() throws Exception {
     List<String> seen = new ArrayList<>();
-    UpperLevels.read(new ByteArrayInputStream(links(20, 2, 0, 1)), LINKS, 2, M,
+    UpperLevels.read(
+        new ByteArrayInputStream(links(20, 2, 0, 1)),
+        LINKS,
+        2,
+        M,
         (node, levels, a) -> seen.add(node + ":" + levels + ":" + Arrays.toString(a)));
     assertEquals(List.of("0:0:[]", "1:1:[2, 0, 1, 0, 0]"), seen);
   }
 
   @Test
   void linkListSizeThatIsNotWholeLevels() {
-    assertEquals(LINKS + ": element 1: link list size 21 is not a whole number of 20-byte levels",
+    assertEquals(
+        LINKS + ": element 1: link list size 21 is not a whole number of 20-byte levels",
         linkRefusal(links(21, 2, 0, 1), 2));
   }
 
   @Test
   void linkListsThatEndEarly() {
-    assertEquals(LINKS + ": truncated: the link lists of 3 elements end within element 2",
+    assertEquals(
+        LINKS + ": truncated: the link lists of 3 elements end within element 2",
         linkRefusal(links(20, 2, 0, 1), 3));
   }
 
   @Test
   void linkListWithMoreNeighboursThanMaxM() {
-    assertEquals(LINKS + ": element 1 level 1: 5 neighbours, more than maxM 4", linkRefusal(links(20, 5, 0, 1), 2));
+    assertEquals(
+        LINKS + ": element 1 level 1: 5 neighbours, more than maxM 4",
+        linkRefusal(links(20, 5, 0, 1), 2));
   }
 
   @Test
   void linkListNamingAnElementThatDoesNotExist() {
-    assertEquals(LINKS + ": element 1 level 1: neighbour 7 outside 0..1", linkRefusal(links(20, 2, 0, 7), 2));
+    assertEquals(
+        LINKS + ": element 1 level 1: neighbour 7 outside 0..1",
+        linkRefusal(links(20, 2, 0, 7), 2));
   }
 
   // ---------------------------------------------------------------- index_metadata.pickle
 
   private static final String PICKLE = "seg/index_metadata.pickle";
 
-  /** A protocol 3 pickle of one dict {@code {key: {k: v}}} with BININT1 ints and BINUNICODE strings. */
+  /**
+   * A protocol 3 pickle of one dict {@code {key: {k: v}}} with BININT1 ints and BINUNICODE strings.
+   */
   private static byte[] pickle(String key, Object k, Object v) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(0x80);
@@ -200,44 +231,57 @@ class IndexFileRefusalsTest {
   }
 
   private static String pickleRefusal(byte[] bytes) {
-    CorruptIndexException e = assertThrows(CorruptIndexException.class,
-        () -> IdLabelMap.parse(new ByteArrayInputStream(bytes), PICKLE));
+    CorruptIndexException e =
+        assertThrows(
+            CorruptIndexException.class,
+            () -> IdLabelMap.parse(new ByteArrayInputStream(bytes), PICKLE));
     assertEquals(PICKLE, e.resource());
     return e.getMessage();
   }
 
   @Test
   void pickleOfBothDirectionsReadsTheSameMap() throws Exception {
-    assertEquals(Map.of(1L, "a"),
-        IdLabelMap.parse(new ByteArrayInputStream(pickle("label_to_id", 1, "a")), PICKLE).labelToId());
-    assertEquals(Map.of(1L, "a"),
-        IdLabelMap.parse(new ByteArrayInputStream(pickle("id_to_label", "a", 1)), PICKLE).labelToId());
+    assertEquals(
+        Map.of(1L, "a"),
+        IdLabelMap.parse(new ByteArrayInputStream(pickle("label_to_id", 1, "a")), PICKLE)
+            .labelToId());
+    assertEquals(
+        Map.of(1L, "a"),
+        IdLabelMap.parse(new ByteArrayInputStream(pickle("id_to_label", "a", 1)), PICKLE)
+            .labelToId());
   }
 
   @Test
   void bytesThatAreNotAPickle() {
     String m = pickleRefusal("not a pickle".getBytes(StandardCharsets.US_ASCII));
-    assertEquals(PICKLE + ": not a readable pickle: ", m.substring(0, (PICKLE + ": not a readable pickle: ").length()));
+    assertEquals(
+        PICKLE + ": not a readable pickle: ",
+        m.substring(0, (PICKLE + ": not a readable pickle: ").length()));
   }
 
   @Test
   void pickleOfAListRatherThanAMap() {
-    assertEquals(PICKLE + ": expected a dict or PersistentData object, found ArrayList",
+    assertEquals(
+        PICKLE + ": expected a dict or PersistentData object, found ArrayList",
         pickleRefusal(new byte[] {(byte) 0x80, 3, ']', '.'}));
   }
 
   @Test
   void pickleWithNeitherMap() {
-    assertEquals(PICKLE + ": has neither label_to_id nor id_to_label", pickleRefusal(pickle("other", 1, "a")));
+    assertEquals(
+        PICKLE + ": has neither label_to_id nor id_to_label",
+        pickleRefusal(pickle("other", 1, "a")));
   }
 
   @Test
   void pickleWhoseLabelIsNotAnInteger() {
-    assertEquals(PICKLE + ": label is not an integer: x", pickleRefusal(pickle("label_to_id", "x", "a")));
+    assertEquals(
+        PICKLE + ": label is not an integer: x", pickleRefusal(pickle("label_to_id", "x", "a")));
   }
 
   @Test
   void pickleWhoseUserIdIsNotAString() {
-    assertEquals(PICKLE + ": user id is not a string: 2", pickleRefusal(pickle("label_to_id", 1, 2)));
+    assertEquals(
+        PICKLE + ": user id is not a string: 2", pickleRefusal(pickle("label_to_id", 1, 2)));
   }
 }
