@@ -9,10 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import com.chromacompactor.testing.LocalStackHealth;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -61,7 +58,7 @@ class FaultSweepTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    requireLocalStack();
+    LocalStackHealth.require();
     String mode = System.getProperty(MODE, "sample");
     String chosen = System.getProperty("faults.dir");
     Path dir =
@@ -306,23 +303,6 @@ class FaultSweepTest {
             covered.contains(step + " " + family),
             step + " " + family + " not in the sample: " + covered);
       }
-    }
-  }
-
-  private static void requireLocalStack() {
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, r.statusCode(), r.body());
-    } catch (Exception e) {
-      fail(
-          "LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start ("
-              + e
-              + ")");
     }
   }
 }

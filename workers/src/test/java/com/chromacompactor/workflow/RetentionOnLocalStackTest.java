@@ -3,7 +3,6 @@ package com.chromacompactor.workflow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.ActivityWorker;
@@ -25,13 +24,10 @@ import com.chromacompactor.storage.FolderTransfer;
 import com.chromacompactor.storage.RootedBlobStore;
 import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.testing.ChromaDumps;
+import com.chromacompactor.testing.LocalStackHealth;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -70,7 +66,7 @@ class RetentionOnLocalStackTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    requireLocalStack();
+    LocalStackHealth.require();
     clients = new AwsClients(AwsSettings.localStack());
     bucket = "compactor-gc-" + UUID.randomUUID().toString().substring(0, 8);
     clients.s3().createBucket(b -> b.bucket(bucket));
@@ -316,23 +312,6 @@ class RetentionOnLocalStackTest {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static void requireLocalStack() {
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, r.statusCode(), r.body());
-    } catch (Exception e) {
-      fail(
-          "LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start ("
-              + e
-              + ")");
-    }
-  }
 
   private static List<String> snapshotFolders(Lineage line) throws Exception {
     return RootedBlobStore.under(store, line.root()).listFolders("snapshots/");

@@ -20,16 +20,13 @@ import com.chromacompactor.storage.FolderTransfer;
 import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.ChromaPython;
+import com.chromacompactor.testing.LocalStackHealth;
 import com.chromacompactor.testing.Scenario;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +78,7 @@ class WorkflowOnLocalStackTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    requireLocalStack();
+    LocalStackHealth.require();
     scenario = Scenario.get();
     tmp = TempTrees.create("e2e-");
     clients = new AwsClients(AwsSettings.localStack());
@@ -330,23 +327,6 @@ class WorkflowOnLocalStackTest {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static void requireLocalStack() {
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:4566/_localstack/health"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, r.statusCode(), r.body());
-    } catch (Exception e) {
-      fail(
-          "LocalStack is not running on 127.0.0.1:4566: start it with scripts/localstack start ("
-              + e
-              + ")");
-    }
-  }
 
   private static Workflow createWorkflow(String name, Map<String, Integer> chunkTaskOverrides)
       throws Exception {
