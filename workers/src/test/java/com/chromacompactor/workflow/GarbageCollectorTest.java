@@ -99,11 +99,7 @@ class GarbageCollectorTest {
       assertEquals(
           List.of(), store.manifest(kept).orElseThrow().verify(bucket.root().resolve(kept)), kept);
     }
-    // What GC keeps must be whole: every record exactly as the oracle's. The search quality of
-    // a snapshot extended five times is IndexedIncrementalTest's subject; here it once found 106
-    // of the oracle's 120 neighbours in a loaded full suite (the graph is built on two threads),
-    // so this test does not compare searches.
-    ChromaDumps.assertSameRecords(
+    ChromaDumps.assertSameRecordsAndNeighbours(
         Series.oracle(series.deltas(0, 1, 2, 3, 4)),
         ChromaDumps.dump(bucket.root().resolve(published.get(4))));
     // the deltas are all consumed, within their retention: every one stays
