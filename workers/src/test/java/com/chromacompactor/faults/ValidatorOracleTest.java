@@ -117,7 +117,7 @@ class ValidatorOracleTest {
   void aSnapshotMissingOneDeltaFailsIt() throws Exception {
     Path bucket = ranBatch("missing-delta");
     Path without = copyOfStart("without-d03");
-    deleteTree(without.resolve("deltas/d03-words"));
+    FileTrees.delete(without.resolve("deltas/d03-words"));
     new LocalRun(
             new LocalBlobStore(without),
             settings(),
@@ -127,7 +127,7 @@ class ValidatorOracleTest {
     // The published snapshot is swapped for one made without d03, with its own manifest: files that
     // check.
     Path published = bucket.resolve(latest(bucket));
-    deleteTree(published);
+    FileTrees.delete(published);
     Scenario.copyTree(without.resolve(latest(without)), published);
 
     FaultValidator.Report lost = validate(bucket, expectAllConsumed());
@@ -216,7 +216,7 @@ class ValidatorOracleTest {
         "[{\"chunkIndex\":0,\"collection\":\"words\","
             + "\"kind\":\"word\",\"deltaKeys\":[\"deltas/d02-words/\"],\"embeddings\":81}]",
         StandardCharsets.UTF_8);
-    deleteTree(bucket.resolve("deltas/d02-words"));
+    FileTrees.delete(bucket.resolve("deltas/d02-words"));
     FaultValidator.Report report =
         validate(
             bucket,
@@ -278,9 +278,5 @@ class ValidatorOracleTest {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
     return out;
-  }
-
-  private static void deleteTree(Path dir) throws Exception {
-    FileTrees.delete(dir);
   }
 }
