@@ -263,6 +263,24 @@ def query_vectors(name, dim, n=12):
     return vectors(rng, basis(seed), n)
 
 
+def exact_top10(embeddings, ids, queries, space):
+    """The true ten nearest records of each query, by brute force over what get() returned, with hnswlib's
+    distances: what an approximate index's answer is judged against."""
+    e = embeddings.astype(np.float64)
+    out = []
+    for q in queries.astype(np.float64):
+        if space == "l2":
+            d = ((e - q) ** 2).sum(axis=1)
+        elif space == "cosine":
+            norms = np.linalg.norm(e, axis=1)
+            d = 1.0 - (e @ q) / (np.where(norms > 0, norms, 1.0) * (np.linalg.norm(q) or 1.0))
+        else:  # ip
+            d = 1.0 - e @ q
+        top = np.argsort(d, kind="stable")[:10]
+        out.append({"ids": [ids[j] for j in top], "distances": [float(d[j]) for j in top]})
+    return out
+
+
 def dump_client(c):
     out = {}
     for col in sorted(c.list_collections(), key=lambda x: x.name):
@@ -280,12 +298,16 @@ def dump_client(c):
                 "embeddingHead": [float(x) for x in emb[:3]],
             }
         queries = []
-        if dim:
-            res = col.query(query_embeddings=query_vectors(col.name, dim), n_results=10, include=["distances"])
-            queries = [{"ids": i, "distances": d} for i, d in zip(res["ids"], res["distances"])]
+        exact = []
         hnsw = col.configuration.get("hnsw") or {}
+        if dim:
+            q = query_vectors(col.name, dim)
+            res = col.query(query_embeddings=q, n_results=10, include=["distances"])
+            queries = [{"ids": i, "distances": d} for i, d in zip(res["ids"], res["distances"])]
+            exact = exact_top10(np.asarray(got["embeddings"], dtype=np.float32), got["ids"], q,
+                                hnsw.get("space") or (col.metadata or {}).get("hnsw:space", "l2"))
         out[col.name] = {"count": col.count(), "space": hnsw.get("space"), "dimension": dim,
-                         "metadata": col.metadata, "records": records, "queries": queries}
+                         "metadata": col.metadata, "records": records, "queries": queries, "exact": exact}
     return {"collections": out}
 
 

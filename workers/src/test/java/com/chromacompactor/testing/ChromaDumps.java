@@ -11,10 +11,8 @@ import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -67,52 +65,32 @@ public final class ChromaDumps {
 
   /**
    * For a snapshot with our own index (the indexed route) against an oracle with Chroma's: the same
-   * records, and approximate search that finds what Chroma's finds. Over all queries of a
-   * collection at least 95% of the oracle's top-10 neighbours come back (an id, or a tied one at
-   * its distance), and each id both return is at the same distance (both indexes hold the same
-   * float32 vectors).
+   * records, and approximate search that finds the true neighbours. The judge is exact search, not
+   * the oracle's answer: both indexes are approximate, and comparing the two answers failed twice
+   * on an idle machine (106 and 110 of the oracle's 120 top-10 ids, "series" collection) without
+   * saying which index missed. Over all queries of a collection, chromadb's answer on the snapshot
+   * must hold at least 95% of the true top-10 neighbours, found by brute force over the snapshot's
+   * own {@code get()} (an id, or a tied one at its distance).
    */
   public static void assertSameRecordsAndNeighbours(JsonNode expectedDump, JsonNode actualDump) {
     assertSameRecords(expectedDump, actualDump);
-    for (String name : names(expectedDump.path("collections"))) {
-      JsonNode expected = expectedDump.path("collections").path(name).path("queries");
-      JsonNode actual = actualDump.path("collections").path(name).path("queries");
-      assertEquals(expected.size(), actual.size(), name + ": queries");
+    for (String name : names(actualDump.path("collections"))) {
+      JsonNode collection = actualDump.path("collections").path(name);
+      JsonNode exact = collection.path("exact");
+      JsonNode actual = collection.path("queries");
+      assertEquals(exact.size(), actual.size(), name + ": queries");
       int wanted = 0;
       int found = 0;
-      for (int q = 0; q < expected.size(); q++) {
-        Map<String, Double> distances = new HashMap<>();
-        JsonNode ids = actual.get(q).path("ids");
-        for (int k = 0; k < ids.size(); k++) {
-          distances.put(ids.get(k).asText(), actual.get(q).path("distances").get(k).asDouble());
-        }
-        JsonNode expectedIds = expected.get(q).path("ids");
-        for (int k = 0; k < expectedIds.size(); k++) {
-          Double d = distances.get(expectedIds.get(k).asText());
-          if (d != null) {
-            double e = expected.get(q).path("distances").get(k).asDouble();
-            assertTrue(
-                Math.abs(d - e) <= 1e-5 * Math.max(1, Math.abs(e)),
-                name
-                    + " query "
-                    + q
-                    + " id "
-                    + expectedIds.get(k).asText()
-                    + ": distance "
-                    + d
-                    + ", oracle "
-                    + e);
-          }
-        }
-        // A neighbour is found if the answer has one at its distance: among equal distances
-        // (duplicate
-        // vectors) either index may return any of the tied ids.
-        List<Double> left = new ArrayList<>(distances.values());
-        for (JsonNode e : expected.get(q).path("distances")) {
+      for (int q = 0; q < exact.size(); q++) {
+        // Among equal distances (duplicate vectors) either answer may hold any of the tied ids; the
+        // exact distances are float64, chromadb's float32, hence the tolerance.
+        List<Double> left = new ArrayList<>();
+        actual.get(q).path("distances").forEach(d -> left.add(d.asDouble()));
+        for (JsonNode e : exact.get(q).path("distances")) {
           wanted++;
           for (int k = 0; k < left.size(); k++) {
             if (Math.abs(left.get(k) - e.asDouble())
-                <= 1e-5 * Math.max(1, Math.abs(e.asDouble()))) {
+                <= 1e-4 * Math.max(1, Math.abs(e.asDouble()))) {
               left.remove(k);
               found++;
               break;
@@ -120,12 +98,9 @@ public final class ChromaDumps {
           }
         }
       }
-      // 85%, not 95%: on an idle machine, where the two build threads truly run at once, the
-      // "series" collection's index found 106 and 110 of the oracle's 120 (issue 19 follows it
-      // up); on a loaded one, where they take turns, it found them all.
       assertTrue(
-          found >= 0.85 * wanted,
-          name + ": " + found + " of the oracle's " + wanted + " top-10 ids found");
+          found >= 0.95 * wanted,
+          name + ": " + found + " of the true " + wanted + " top-10 neighbours found");
     }
   }
 
