@@ -108,9 +108,7 @@ final class IndexedExtension {
     // 1. plan. Records still held by the base keep their elements without a query.
     BitSet kept = new BitSet(baseCount);
     if (released != null) {
-      for (int node : previous.nodeById().values()) {
-        kept.set(node);
-      }
+      previous.nodeById().forEachNode(kept::set);
       kept.andNot(released);
     }
     // A record with a vector of its own keeps its id's element only when that is still exactly its

@@ -4,8 +4,7 @@ import com.chromacompactor.hnsw.HnswParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Arrays;
 
 /**
  * A previous snapshot's index folder, opened to be extended by an incremental run: memory-mapped
@@ -17,7 +16,7 @@ public record BaseIndex(
     Path folder,
     HnswHeader header,
     HnswSegmentReader reader,
-    Map<String, Integer> nodeById,
+    ElementsById nodeById,
     long maxLabel) {
 
   /**
@@ -39,28 +38,42 @@ public record BaseIndex(
       return null;
     }
     HnswSegmentReader reader = HnswSegmentReader.open(folder, form);
-    Map<Long, String> labelToId =
-        IdLabelMap.read(folder.resolve(HnswSegmentFormat.PICKLE)).labelToId();
-    // The map is kept by id alone: the writer asks which element holds a record, never the reverse,
-    // and
-    // the pickle's own maps are garbage once this returns.
-    Map<String, Integer> nodeById = new HashMap<>(labelToId.size() * 4 / 3 + 1);
-    long maxLabel = 0;
-    for (long l : labelToId.keySet()) {
-      maxLabel = Math.max(maxLabel, l);
-    }
+    // The live elements by label, sorted, so that each (id, label) pair of the pickle finds its
+    // element as it is decoded: no label-to-id map beside the decoded pickle.
     int count = (int) h.elementCount();
+    long[] byLabel = new long[count]; // label << 32 | element; labels are below 2^31
+    int live = 0;
+    long highest = 0;
     for (int i = 0; i < count; i++) {
       long label = reader.label(i);
-      maxLabel = Math.max(maxLabel, label);
-      String id = reader.isDeleted(i) ? null : labelToId.get(label);
-      if (id != null) {
-        nodeById.put(
-            id,
-            i); // two live elements with one id: the later one, as hnswlib's label lookup has it
+      highest = Math.max(highest, label);
+      if (!reader.isDeleted(i)) {
+        if (label < 0 || label > Integer.MAX_VALUE) {
+          throw new CorruptIndexException(
+              folder.getFileName().toString(),
+              "element " + i + " has label " + label + ", above 2^31 - 1: no index of ours does");
+        }
+        byLabel[live++] = label << 32 | i;
       }
     }
-    return new BaseIndex(folder, h, reader, nodeById, maxLabel);
+    long[] sorted = Arrays.copyOf(byLabel, live);
+    Arrays.sort(sorted);
+    ElementsById nodeById = new ElementsById(live);
+    long[] maxLabel = {highest};
+    IdLabelMap.forEachPair(
+        folder.resolve(HnswSegmentFormat.PICKLE),
+        (id, label) -> {
+          maxLabel[0] = Math.max(maxLabel[0], label);
+          // every live element with this label (hnswlib never gives a label twice, but a second
+          // one is kept as the later element, as hnswlib's label lookup has it)
+          int at = Arrays.binarySearch(sorted, label << 32);
+          for (int k = at >= 0 ? at : -at - 1;
+              k < sorted.length && sorted[k] >>> 32 == label;
+              k++) {
+            nodeById.put(id, (int) sorted[k]);
+          }
+        });
+    return new BaseIndex(folder, h, reader, nodeById, maxLabel[0]);
   }
 
   public int count() {
@@ -69,8 +82,7 @@ public record BaseIndex(
 
   /** The live element that holds record {@code id}, or -1. */
   public int node(String id) {
-    Integer node = nodeById.get(id);
-    return node == null ? -1 : node;
+    return nodeById.node(id);
   }
 
   /**

@@ -30,6 +30,30 @@ public record IdLabelMap(Map<Long, String> labelToId, Long legacyMaxSeqId) {
 
   /** Decodes the pickle of {@code resource} (the file, as messages name it). */
   public static IdLabelMap parse(InputStream in, String resource) throws CorruptIndexException {
+    Map<Long, String> labelToId = new HashMap<>();
+    Long legacyMaxSeqId = decode(in, resource, (id, label) -> labelToId.put(label, id));
+    return new IdLabelMap(labelToId, legacyMaxSeqId);
+  }
+
+  /** One (user id, label) pair of the map. */
+  @FunctionalInterface
+  public interface PairConsumer {
+    void accept(String id, long label);
+  }
+
+  /**
+   * Each (user id, label) pair of {@code pickle}, without a map of them: a base index of a million
+   * records would otherwise hold the decoded pickle and a copy of it at once.
+   */
+  public static void forEachPair(Path pickle, PairConsumer each) throws IOException {
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(pickle), 1 << 16)) {
+      decode(in, CorruptIndexException.resource(pickle), each);
+    }
+  }
+
+  /** Hands every pair to {@code each}; returns the 0.x form's max_seq_id, or null. */
+  private static Long decode(InputStream in, String resource, PairConsumer each)
+      throws CorruptIndexException {
     Object root;
     try {
       root = new Unpickler().load(in);
@@ -42,23 +66,21 @@ public record IdLabelMap(Map<Long, String> labelToId, Long legacyMaxSeqId) {
           "expected a dict or PersistentData object, found "
               + (root == null ? "None" : root.getClass().getSimpleName()));
     }
-    Map<Long, String> labelToId = new HashMap<>();
     Object l2i = fields.get("label_to_id");
     Object i2l = fields.get("id_to_label");
     if (l2i instanceof Map<?, ?> m && !m.isEmpty()) {
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        labelToId.put(label(resource, e.getKey()), string(resource, e.getValue()));
+        each.accept(string(resource, e.getValue()), label(resource, e.getKey()));
       }
     } else if (i2l instanceof Map<?, ?> m) {
       for (Map.Entry<?, ?> e : m.entrySet()) {
-        labelToId.put(label(resource, e.getValue()), string(resource, e.getKey()));
+        each.accept(string(resource, e.getKey()), label(resource, e.getValue()));
       }
     } else if (l2i == null && i2l == null) {
       throw new CorruptIndexException(resource, "has neither label_to_id nor id_to_label");
     }
     Object seq = fields.get("max_seq_id");
-    Long legacyMaxSeqId = seq instanceof Number n ? n.longValue() : null;
-    return new IdLabelMap(labelToId, legacyMaxSeqId);
+    return seq instanceof Number n ? n.longValue() : null;
   }
 
   private static long label(String resource, Object o) throws CorruptIndexException {

@@ -60,7 +60,9 @@ class BaseIndexTest {
       }
     }
     assertEquals(n - 3, expected.size(), "one deleted, one without an id, one id twice");
-    assertEquals(expected, base.nodeById());
+    Map<String, Integer> found = new HashMap<>();
+    base.nodeById().forEach(found::put);
+    assertEquals(expected, found);
     assertEquals(40, base.node("twice"));
     assertEquals(-1, base.node("id-33"), "deleted");
     assertEquals(-1, base.node("only-in-the-map"), "no element");
