@@ -196,8 +196,10 @@ public final class HnswBuilder {
         graph.entryLock.lock(); // hnswlib holds its global lock through such an insertion
       }
       try {
-        int entry = graph.entryPoint();
-        int top = graph.maxLevel();
+        HnswGraph.Entry at =
+            graph.entry(); // node and level together: another thread may raise both
+        int entry = at.node();
+        int top = at.level();
         int current = entry;
         if (level < top) {
           current = search.greedy(entry, top, level + 1);
@@ -483,12 +485,12 @@ public final class HnswBuilder {
     }
 
     NeighborHeap knn(int k, int ef) {
-      int entry = graph.entryPoint();
-      if (entry < 0) {
+      HnswGraph.Entry at = graph.entry();
+      if (at.node() < 0) {
         results.clear();
         return results;
       }
-      int current = graph.maxLevel() > 0 ? greedy(entry, graph.maxLevel(), 1) : entry;
+      int current = at.level() > 0 ? greedy(at.node(), at.level(), 1) : at.node();
       return searchLayer(current, 0, Math.max(ef, k));
     }
   }

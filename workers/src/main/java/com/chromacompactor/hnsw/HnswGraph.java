@@ -21,8 +21,12 @@ public final class HnswGraph {
   private final int[][] upper;
   private final Object[] locks = new Object[STRIPES];
   final ReentrantLock entryLock = new ReentrantLock();
-  private volatile int entryPoint = -1;
-  private volatile int maxLevel = -1;
+
+  /**
+   * Read in one volatile load: a builder thread must never see a new top level with the old node.
+   */
+  private volatile Entry entry = new Entry(-1, -1);
+
   private int size;
   private boolean mayHaveDeleted;
 
@@ -70,17 +74,23 @@ public final class HnswGraph {
     this.size = size;
   }
 
+  /** The entry point and the graph's top level, which is the entry point's level. */
+  public record Entry(int node, int level) {}
+
+  public Entry entry() {
+    return entry;
+  }
+
   public int entryPoint() {
-    return entryPoint;
+    return entry.node();
   }
 
   public int maxLevel() {
-    return maxLevel;
+    return entry.level();
   }
 
   void setEntry(int node, int level) {
-    this.maxLevel = level;
-    this.entryPoint = node;
+    this.entry = new Entry(node, level);
   }
 
   public int level(int node) {
