@@ -7,7 +7,6 @@ import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.chroma.ChromaTarget;
 import com.chromacompactor.files.FileTrees;
-import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.statemachine.contract.ChunkResult;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
@@ -238,15 +237,13 @@ public final class LocalRun {
     this.steps =
         WorkflowSteps.over(
             bucket,
-            settings.sizes(),
-            settings.badDeltaPolicy(),
-            settings.intake(),
-            settings.target(),
-            IndexBuild.DEFAULT,
-            settings.retention(),
-            RetentionRules.Mode.DELETE,
-            Claim.Terms.local(settings.claimLease()),
-            clock);
+            WorkflowSteps.Settings.defaults(settings.sizes())
+                .withBadDeltas(Quarantine.Policy.parse(settings.badDeltaPolicy()))
+                .withIntake(settings.intake())
+                .withTarget(settings.target())
+                .withRetention(settings.retention(), RetentionRules.Mode.DELETE)
+                .withClaims(Claim.Terms.local(settings.claimLease()))
+                .withClock(clock));
     this.bucket = bucket;
     this.claimLease = settings.claimLease();
     this.clock = clock;

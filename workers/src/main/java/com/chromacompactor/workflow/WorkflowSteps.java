@@ -68,15 +68,14 @@ public final class WorkflowSteps {
             new StepFunctionsHolders(clients.stepFunctions(), Resilience.standard("sfn")));
     return over(
         new S3BlobStore(clients.s3(), bucket, Resilience.standard("s3")),
-        sizes,
-        Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)).name(),
-        IntakeRules.fromEnvironment(env),
-        target,
-        build,
-        RetentionRules.fromEnvironment(env),
-        RetentionRules.Mode.fromEnvironment(env),
-        claims,
-        Clock.systemUTC());
+        Settings.defaults(sizes)
+            .withBadDeltas(Quarantine.Policy.parse(env.get(BAD_DELTA_POLICY)))
+            .withIntake(IntakeRules.fromEnvironment(env))
+            .withTarget(target)
+            .withBuild(build)
+            .withRetention(
+                RetentionRules.fromEnvironment(env), RetentionRules.Mode.fromEnvironment(env))
+            .withClaims(claims));
   }
 
   /**
@@ -94,125 +93,97 @@ public final class WorkflowSteps {
   }
 
   /**
-   * The handlers with the default policy (bad deltas are quarantined) and the default intake rules.
-   */
-  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes) {
-    return over(bucket, sizes, Quarantine.Policy.QUARANTINE.name());
-  }
-
-  /**
-   * @param badDeltaPolicy {@code quarantine} or {@code fail}
-   */
-  public static Map<WorkflowStep, ActivityHandler> over(
-      BlobStore bucket, ChunkSizes sizes, String badDeltaPolicy) {
-    return over(bucket, sizes, badDeltaPolicy, IntakeRules.defaults());
-  }
-
-  /**
-   * @param badDeltaPolicy {@code quarantine} or {@code fail}
-   * @param rules how Plan tells complete deltas from those still uploading
-   */
-  public static Map<WorkflowStep, ActivityHandler> over(
-      BlobStore bucket, ChunkSizes sizes, String badDeltaPolicy, IntakeRules rules) {
-    return over(bucket, sizes, badDeltaPolicy, rules, ChromaTarget.DEFAULT);
-  }
-
-  /**
-   * @param badDeltaPolicy {@code quarantine} or {@code fail}
-   * @param rules how Plan tells complete deltas from those still uploading
-   * @param target the readers' release line, which FinalMerge writes the snapshot for
-   */
-  public static Map<WorkflowStep, ActivityHandler> over(
-      BlobStore bucket,
-      ChunkSizes sizes,
-      String badDeltaPolicy,
-      IntakeRules rules,
-      ChromaTarget target) {
-    return over(
-        bucket,
-        sizes,
-        badDeltaPolicy,
-        rules,
-        target,
-        IndexBuild.DEFAULT,
-        RetentionRules.defaults(),
-        RetentionRules.Mode.DELETE,
-        Clock.systemUTC());
-  }
-
-  /**
-   * With the clock that ages deltas (tests move it instead of waiting a day), and the default
-   * retention rules.
-   */
-  static Map<WorkflowStep, ActivityHandler> over(
-      BlobStore bucket, ChunkSizes sizes, String badDeltaPolicy, IntakeRules rules, Clock clock) {
-    return over(
-        bucket,
-        sizes,
-        badDeltaPolicy,
-        rules,
-        ChromaTarget.DEFAULT,
-        IndexBuild.DEFAULT,
-        RetentionRules.defaults(),
-        RetentionRules.Mode.DELETE,
-        clock);
-  }
-
-  /**
-   * Every handler; Plan's claims last {@link Claim#DEPLOYED_LEASE} and nobody is asked whether
-   * their holder runs.
+   * What the handlers are configured with, beside their bucket.
    *
+   * @param badDeltas what a delta that cannot be compacted does to its batch
+   * @param intake how Plan tells complete deltas from those still uploading
    * @param target the readers' release line, which FinalMerge writes the snapshot for
    * @param build how FinalMerge builds the snapshot's HNSW indexes
    * @param retention what the CollectGarbage step keeps
    * @param gcMode whether it deletes, or only reports
-   * @param clock "now" for every age: of deltas, claims and snapshots
-   */
-  public static Map<WorkflowStep, ActivityHandler> over(
-      BlobStore bucket,
-      ChunkSizes sizes,
-      String badDeltaPolicy,
-      IntakeRules rules,
-      ChromaTarget target,
-      IndexBuild build,
-      RetentionRules retention,
-      RetentionRules.Mode gcMode,
-      Clock clock) {
-    return over(
-        bucket,
-        sizes,
-        badDeltaPolicy,
-        rules,
-        target,
-        build,
-        retention,
-        gcMode,
-        Claim.Terms.deployed(ClaimHolders.UNKNOWN),
-        clock);
-  }
-
-  /**
    * @param claims how Plan claims a batch, and how it judges another execution's claim
+   * @param clock "now" for every age: of deltas, claims and snapshots (tests move it instead of
+   *     waiting a day)
    */
-  static Map<WorkflowStep, ActivityHandler> over(
-      BlobStore bucket,
+  public record Settings(
       ChunkSizes sizes,
-      String badDeltaPolicy,
-      IntakeRules rules,
+      Quarantine.Policy badDeltas,
+      IntakeRules intake,
       ChromaTarget target,
       IndexBuild build,
       RetentionRules retention,
       RetentionRules.Mode gcMode,
       Claim.Terms claims,
       Clock clock) {
-    Quarantine.Policy policy = Quarantine.Policy.parse(badDeltaPolicy);
+
+    /**
+     * Bad deltas quarantined, the default intake, target, index build and retention; claims last
+     * {@link Claim#DEPLOYED_LEASE} and nobody is asked whether their holder runs.
+     */
+    public static Settings defaults(ChunkSizes sizes) {
+      return new Settings(
+          sizes,
+          Quarantine.Policy.QUARANTINE,
+          IntakeRules.defaults(),
+          ChromaTarget.DEFAULT,
+          IndexBuild.DEFAULT,
+          RetentionRules.defaults(),
+          RetentionRules.Mode.DELETE,
+          Claim.Terms.deployed(ClaimHolders.UNKNOWN),
+          Clock.systemUTC());
+    }
+
+    public Settings withBadDeltas(Quarantine.Policy p) {
+      return new Settings(sizes, p, intake, target, build, retention, gcMode, claims, clock);
+    }
+
+    public Settings withIntake(IntakeRules r) {
+      return new Settings(sizes, badDeltas, r, target, build, retention, gcMode, claims, clock);
+    }
+
+    public Settings withTarget(ChromaTarget t) {
+      return new Settings(sizes, badDeltas, intake, t, build, retention, gcMode, claims, clock);
+    }
+
+    public Settings withBuild(IndexBuild b) {
+      return new Settings(sizes, badDeltas, intake, target, b, retention, gcMode, claims, clock);
+    }
+
+    public Settings withRetention(RetentionRules r, RetentionRules.Mode mode) {
+      return new Settings(sizes, badDeltas, intake, target, build, r, mode, claims, clock);
+    }
+
+    public Settings withClaims(Claim.Terms c) {
+      return new Settings(sizes, badDeltas, intake, target, build, retention, gcMode, c, clock);
+    }
+
+    public Settings withClock(Clock c) {
+      return new Settings(sizes, badDeltas, intake, target, build, retention, gcMode, claims, c);
+    }
+  }
+
+  /** The handlers with the default settings and these chunk sizes. */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, ChunkSizes sizes) {
+    return over(bucket, Settings.defaults(sizes));
+  }
+
+  /** Every handler, over {@code bucket}. */
+  public static Map<WorkflowStep, ActivityHandler> over(BlobStore bucket, Settings settings) {
+    Quarantine.Policy policy = settings.badDeltas();
+    IntakeRules rules = settings.intake();
+    Clock clock = settings.clock();
     Map<WorkflowStep, ActivityHandler> steps = new EnumMap<>(WorkflowStep.class);
-    steps.put(WorkflowStep.PLAN, new PlanStep(bucket, sizes, policy, rules, claims, clock));
+    steps.put(
+        WorkflowStep.PLAN,
+        new PlanStep(bucket, settings.sizes(), policy, rules, settings.claims(), clock));
     steps.put(WorkflowStep.COMPACT_CHUNK, new CompactChunkStep(bucket, policy, rules, clock));
-    steps.put(WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, target, build));
+    steps.put(
+        WorkflowStep.FINAL_MERGE, new FinalMergeStep(bucket, settings.target(), settings.build()));
     steps.put(WorkflowStep.PUBLISH, new PublishStep(bucket));
     steps.put(WorkflowStep.CLEANUP, new CleanupStep(bucket));
-    steps.put(WorkflowStep.COLLECT_GARBAGE, new GcStep(bucket, retention, gcMode, clock));
+    steps.put(
+        WorkflowStep.COLLECT_GARBAGE,
+        new GcStep(bucket, settings.retention(), settings.gcMode(), clock));
     return steps;
   }
 }

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
-import com.chromacompactor.chroma.ChromaTarget;
-import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
@@ -27,7 +25,6 @@ import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.HookedBucket;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.workflow.DeltaPush;
-import com.chromacompactor.workflow.IntakeRules;
 import com.chromacompactor.workflow.LocalRun;
 import com.chromacompactor.workflow.OutputManifest;
 import com.chromacompactor.workflow.Quarantine;
@@ -42,7 +39,6 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -212,14 +208,10 @@ class SnapshotPullTest {
     Map<WorkflowStep, ActivityHandler> steps =
         WorkflowSteps.over(
             bucket,
-            ChunkSizes.defaults(),
-            "quarantine",
-            IntakeRules.defaults(),
-            ChromaTarget.DEFAULT,
-            IndexBuild.DEFAULT,
-            new RetentionRules(2, Duration.ZERO, Duration.ZERO),
-            RetentionRules.Mode.DELETE,
-            Clock.systemUTC());
+            WorkflowSteps.Settings.defaults(ChunkSizes.defaults())
+                .withRetention(
+                    new RetentionRules(2, Duration.ZERO, Duration.ZERO),
+                    RetentionRules.Mode.DELETE));
     PlanOutput plan =
         step(
             steps,

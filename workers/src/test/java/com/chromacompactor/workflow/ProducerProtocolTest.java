@@ -172,10 +172,8 @@ class ProducerProtocolTest {
     Map<WorkflowStep, ActivityHandler> steps =
         WorkflowSteps.over(
             bucket,
-            ChunkSizes.defaults(),
-            "quarantine",
-            IntakeRules.defaults(),
-            Clock.fixed(start, ZoneOffset.UTC));
+            WorkflowSteps.Settings.defaults(ChunkSizes.defaults())
+                .withClock(Clock.fixed(start, ZoneOffset.UTC)));
     // Plan lists the prefix; the rest of the upload lands while the run goes on.
     StepRun one =
         runSteps(
@@ -205,7 +203,7 @@ class ProducerProtocolTest {
     StepRun two =
         runSteps(
             WorkflowSteps.over(
-                bucket, ChunkSizes.defaults(), "quarantine", IntakeRules.defaults(), later),
+                bucket, WorkflowSteps.Settings.defaults(ChunkSizes.defaults()).withClock(later)),
             "two",
             () -> {});
     assertEquals(0, two.plan().waitingDeltas());

@@ -9,8 +9,6 @@ import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.aws.AwsClients;
 import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
-import com.chromacompactor.chroma.ChromaTarget;
-import com.chromacompactor.hnsw.IndexBuild;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.PlanOutput;
@@ -21,7 +19,6 @@ import com.chromacompactor.testing.Series;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -150,15 +147,8 @@ class StepFunctionsHoldersTest {
     var steps =
         WorkflowSteps.over(
             bucket,
-            ChunkSizes.defaults(),
-            "quarantine",
-            IntakeRules.defaults(),
-            ChromaTarget.DEFAULT,
-            IndexBuild.DEFAULT,
-            RetentionRules.defaults(),
-            RetentionRules.Mode.DELETE,
-            Claim.Terms.deployed(new StepFunctionsHolders(sfn, QUICK)),
-            Clock.systemUTC());
+            WorkflowSteps.Settings.defaults(ChunkSizes.defaults())
+                .withClaims(Claim.Terms.deployed(new StepFunctionsHolders(sfn, QUICK))));
 
     String first = start("first", "{}");
     PlanOutput claimed = plan(steps, "first", first);
