@@ -3,9 +3,8 @@ package com.chromacompactor.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.chromacompactor.aws.AwsClients;
-import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.testing.ChromaDumps;
+import com.chromacompactor.testing.CliBucket;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.testing.TempTrees;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,23 +23,21 @@ import software.amazon.awssdk.services.s3.S3Client;
  * pull of the lineage's latest.
  */
 class RetentionCommandsOnS3Test {
-  private static final String ENDPOINT = "http://127.0.0.1:4566";
+  private static final String ENDPOINT = CliBucket.ENDPOINT;
+  private static CliBucket cliBucket;
   private static S3Client s3;
   private static String bucket;
 
   @BeforeAll
   static void setUp() {
-    System.setProperty("aws.accessKeyId", "test");
-    System.setProperty("aws.secretAccessKey", "test");
-    s3 = new AwsClients(AwsSettings.localStack()).s3();
-    bucket = "compactor-gc-cli-" + UUID.randomUUID().toString().substring(0, 8);
-    s3.createBucket(b -> b.bucket(bucket));
+    cliBucket = CliBucket.create("compactor-gc-cli-");
+    s3 = cliBucket.s3;
+    bucket = cliBucket.name;
   }
 
   @AfterAll
   static void tearDown() {
-    System.clearProperty("aws.accessKeyId");
-    System.clearProperty("aws.secretAccessKey");
+    cliBucket.close();
   }
 
   @Test

@@ -3,12 +3,11 @@ package com.chromacompactor.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.chromacompactor.aws.AwsClients;
-import com.chromacompactor.aws.AwsSettings;
 import com.chromacompactor.aws.Resilience;
 import com.chromacompactor.storage.FolderTransfer;
 import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.testing.ChromaDumps;
+import com.chromacompactor.testing.CliBucket;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.testing.TempTrees;
 import java.nio.charset.StandardCharsets;
@@ -26,23 +25,21 @@ import software.amazon.awssdk.services.s3.S3Client;
  * which the chain reads).
  */
 class S3CommandLineTest {
-  private static final String ENDPOINT = "http://127.0.0.1:4566";
+  private static final String ENDPOINT = CliBucket.ENDPOINT;
+  private static CliBucket cliBucket;
   private static S3Client s3;
   private static String bucket;
 
   @BeforeAll
   static void setUp() {
-    System.setProperty("aws.accessKeyId", "test");
-    System.setProperty("aws.secretAccessKey", "test");
-    s3 = new AwsClients(AwsSettings.localStack()).s3();
-    bucket = "compactor-cli-" + UUID.randomUUID().toString().substring(0, 8);
-    s3.createBucket(b -> b.bucket(bucket));
+    cliBucket = CliBucket.create("compactor-cli-");
+    s3 = cliBucket.s3;
+    bucket = cliBucket.name;
   }
 
   @AfterAll
   static void tearDown() {
-    System.clearProperty("aws.accessKeyId");
-    System.clearProperty("aws.secretAccessKey");
+    cliBucket.close();
   }
 
   @Test

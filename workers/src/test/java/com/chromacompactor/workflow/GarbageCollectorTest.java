@@ -13,18 +13,12 @@ import com.chromacompactor.metrics.MetricDimensions;
 import com.chromacompactor.metrics.RecordingSink;
 import com.chromacompactor.metrics.TaskMetrics;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
-import com.chromacompactor.statemachine.contract.ChunkTask;
-import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CollectGarbageOutput;
-import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.CompactionRequest;
-import com.chromacompactor.statemachine.contract.FinalMergeInput;
-import com.chromacompactor.statemachine.contract.FinalMergeOutput;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.MetricNames;
 import com.chromacompactor.statemachine.contract.PlanInput;
 import com.chromacompactor.statemachine.contract.PlanOutput;
-import com.chromacompactor.statemachine.contract.PublishInput;
 import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.BlobStore;
@@ -32,6 +26,7 @@ import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.HookedBucket;
 import com.chromacompactor.testing.Series;
+import com.chromacompactor.workflow.InProcessTask.Merged;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -746,59 +741,15 @@ class GarbageCollectorTest {
   }
 
   /** A batch planned and merged in this process, not published yet. */
-  private record Merged(PlanOutput plan, FinalMergeOutput merge) {}
-
   private Merged planAndMerge(Map<WorkflowStep, ActivityHandler> steps, String execution)
       throws Exception {
-    PlanOutput plan =
-        ContractJson.MAPPER.readValue(
-            InProcessTask.run(
-                steps,
-                WorkflowStep.PLAN,
-                ContractJson.output(new PlanInput(new CompactionRequest(null, null), execution)),
-                tmp),
-            PlanOutput.class);
-    assertTrue(plan.chunkCount() > 0, "planned: " + plan);
-    for (int i = 0; i < plan.chunkCount(); i++) {
-      InProcessTask.run(
-          steps,
-          WorkflowStep.COMPACT_CHUNK,
-          ContractJson.output(
-              new ChunkTask(
-                  plan.batchId(), plan.planKey(), i, CompactionMode.PARALLEL, plan.lineage())),
-          tmp);
-    }
-    FinalMergeOutput merge =
-        ContractJson.MAPPER.readValue(
-            InProcessTask.run(
-                steps,
-                WorkflowStep.FINAL_MERGE,
-                ContractJson.output(
-                    new FinalMergeInput(
-                        plan.batchId(),
-                        plan.planKey(),
-                        plan.chunkCount(),
-                        CompactionMode.PARALLEL,
-                        plan.lineage())),
-                tmp),
-            FinalMergeOutput.class);
-    return new Merged(plan, merge);
+    Merged m = InProcessTask.planAndMerge(steps, execution, tmp, () -> {});
+    assertTrue(m.plan().chunkCount() > 0, "planned: " + m.plan());
+    return m;
   }
 
   private void publishAndClean(Map<WorkflowStep, ActivityHandler> steps, Merged m)
       throws Exception {
-    InProcessTask.run(
-        steps,
-        WorkflowStep.PUBLISH,
-        ContractJson.output(
-            new PublishInput(m.plan().batchId(), m.merge().snapshotPrefix(), m.plan().lineage())),
-        tmp);
-    InProcessTask.run(
-        steps,
-        WorkflowStep.CLEANUP,
-        ContractJson.output(
-            new CleanupInput(
-                m.plan().batchId(), m.plan().planKey(), m.plan().chunkCount(), m.plan().lineage())),
-        tmp);
+    InProcessTask.publishAndClean(steps, m, tmp);
   }
 }

@@ -2,6 +2,15 @@ package com.chromacompactor.workflow;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskContext;
+import com.chromacompactor.statemachine.contract.ChunkTask;
+import com.chromacompactor.statemachine.contract.CleanupInput;
+import com.chromacompactor.statemachine.contract.CompactionMode;
+import com.chromacompactor.statemachine.contract.CompactionRequest;
+import com.chromacompactor.statemachine.contract.FinalMergeInput;
+import com.chromacompactor.statemachine.contract.FinalMergeOutput;
+import com.chromacompactor.statemachine.contract.PlanInput;
+import com.chromacompactor.statemachine.contract.PlanOutput;
+import com.chromacompactor.statemachine.contract.PublishInput;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +18,7 @@ import java.util.Map;
 
 /**
  * Runs one step's handler in this JVM, as a worker would, with a fresh work folder under {@code
- * tmp}.
+ * tmp}; or a batch's steps in the order LocalRun runs them, for tests that act between two steps.
  */
 final class InProcessTask {
   private InProcessTask() {}
@@ -34,5 +43,71 @@ final class InProcessTask {
               @Override
               public void checkCancelled() {}
             });
+  }
+
+  /** A batch that went through Plan, its chunks (in parallel mode) and FinalMerge. */
+  record Merged(PlanOutput plan, FinalMergeOutput merge) {}
+
+  /** Something a test does between two steps. */
+  @FunctionalInterface
+  interface Between {
+    void run() throws Exception;
+  }
+
+  /** Plan (as {@code execution}), then {@code afterPlan}, then every chunk and FinalMerge. */
+  static Merged planAndMerge(
+      Map<WorkflowStep, ActivityHandler> steps, String execution, Path tmp, Between afterPlan)
+      throws Exception {
+    PlanOutput plan =
+        ContractJson.MAPPER.readValue(
+            run(
+                steps,
+                WorkflowStep.PLAN,
+                ContractJson.output(new PlanInput(new CompactionRequest(null, null), execution)),
+                tmp),
+            PlanOutput.class);
+    afterPlan.run();
+    for (int i = 0; i < plan.chunkCount(); i++) {
+      run(
+          steps,
+          WorkflowStep.COMPACT_CHUNK,
+          ContractJson.output(
+              new ChunkTask(
+                  plan.batchId(), plan.planKey(), i, CompactionMode.PARALLEL, plan.lineage())),
+          tmp);
+    }
+    FinalMergeOutput merge =
+        ContractJson.MAPPER.readValue(
+            run(
+                steps,
+                WorkflowStep.FINAL_MERGE,
+                ContractJson.output(
+                    new FinalMergeInput(
+                        plan.batchId(),
+                        plan.planKey(),
+                        plan.chunkCount(),
+                        CompactionMode.PARALLEL,
+                        plan.lineage())),
+                tmp),
+            FinalMergeOutput.class);
+    return new Merged(plan, merge);
+  }
+
+  /** Publish and Cleanup of a merged batch. */
+  static void publishAndClean(Map<WorkflowStep, ActivityHandler> steps, Merged m, Path tmp)
+      throws Exception {
+    run(
+        steps,
+        WorkflowStep.PUBLISH,
+        ContractJson.output(
+            new PublishInput(m.plan().batchId(), m.merge().snapshotPrefix(), m.plan().lineage())),
+        tmp);
+    run(
+        steps,
+        WorkflowStep.CLEANUP,
+        ContractJson.output(
+            new CleanupInput(
+                m.plan().batchId(), m.plan().planKey(), m.plan().chunkCount(), m.plan().lineage())),
+        tmp);
   }
 }

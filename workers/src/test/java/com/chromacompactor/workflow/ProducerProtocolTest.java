@@ -8,21 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
-import com.chromacompactor.statemachine.contract.ChunkTask;
-import com.chromacompactor.statemachine.contract.CleanupInput;
-import com.chromacompactor.statemachine.contract.CompactionMode;
-import com.chromacompactor.statemachine.contract.CompactionRequest;
-import com.chromacompactor.statemachine.contract.FinalMergeInput;
-import com.chromacompactor.statemachine.contract.FinalMergeOutput;
 import com.chromacompactor.statemachine.contract.Lineage;
-import com.chromacompactor.statemachine.contract.PlanInput;
-import com.chromacompactor.statemachine.contract.PlanOutput;
-import com.chromacompactor.statemachine.contract.PublishInput;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.Scenario;
 import com.chromacompactor.testing.Series;
+import com.chromacompactor.workflow.InProcessTask.Merged;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -175,7 +167,7 @@ class ProducerProtocolTest {
             WorkflowSteps.Settings.defaults(ChunkSizes.defaults())
                 .withClock(Clock.fixed(start, ZoneOffset.UTC)));
     // Plan lists the prefix; the rest of the upload lands while the run goes on.
-    StepRun one =
+    Merged one =
         runSteps(
             steps,
             "one",
@@ -200,7 +192,7 @@ class ProducerProtocolTest {
     // The next run: the marked delta is complete; the unmarked one has settled by then.
     Clock later =
         Clock.fixed(start.plus(marked ? Duration.ZERO : Duration.ofMinutes(11)), ZoneOffset.UTC);
-    StepRun two =
+    Merged two =
         runSteps(
             WorkflowSteps.over(
                 bucket, WorkflowSteps.Settings.defaults(ChunkSizes.defaults()).withClock(later)),
@@ -382,65 +374,15 @@ class ProducerProtocolTest {
     }
   }
 
-  /** One run's plan and final merge. */
-  private record StepRun(PlanOutput plan, FinalMergeOutput merge) {}
-
   /**
    * The workflow's steps in order, as LocalRun runs them, with {@code afterPlan} run between Plan
    * and the chunks.
    */
-  private StepRun runSteps(
-      Map<WorkflowStep, ActivityHandler> steps, String execution, ThrowingRunnable afterPlan)
+  private Merged runSteps(
+      Map<WorkflowStep, ActivityHandler> steps, String execution, InProcessTask.Between afterPlan)
       throws Exception {
-    PlanOutput plan =
-        ContractJson.MAPPER.readValue(
-            InProcessTask.run(
-                steps,
-                WorkflowStep.PLAN,
-                ContractJson.output(new PlanInput(new CompactionRequest(null, null), execution)),
-                tmp),
-            PlanOutput.class);
-    afterPlan.run();
-    for (int i = 0; i < plan.chunkCount(); i++) {
-      InProcessTask.run(
-          steps,
-          WorkflowStep.COMPACT_CHUNK,
-          ContractJson.output(
-              new ChunkTask(
-                  plan.batchId(), plan.planKey(), i, CompactionMode.PARALLEL, plan.lineage())),
-          tmp);
-    }
-    FinalMergeOutput merge =
-        ContractJson.MAPPER.readValue(
-            InProcessTask.run(
-                steps,
-                WorkflowStep.FINAL_MERGE,
-                ContractJson.output(
-                    new FinalMergeInput(
-                        plan.batchId(),
-                        plan.planKey(),
-                        plan.chunkCount(),
-                        CompactionMode.PARALLEL,
-                        plan.lineage())),
-                tmp),
-            FinalMergeOutput.class);
-    InProcessTask.run(
-        steps,
-        WorkflowStep.PUBLISH,
-        ContractJson.output(
-            new PublishInput(plan.batchId(), merge.snapshotPrefix(), plan.lineage())),
-        tmp);
-    InProcessTask.run(
-        steps,
-        WorkflowStep.CLEANUP,
-        ContractJson.output(
-            new CleanupInput(plan.batchId(), plan.planKey(), plan.chunkCount(), plan.lineage())),
-        tmp);
-    return new StepRun(plan, merge);
-  }
-
-  @FunctionalInterface
-  private interface ThrowingRunnable {
-    void run() throws Exception;
+    Merged m = InProcessTask.planAndMerge(steps, execution, tmp, afterPlan);
+    InProcessTask.publishAndClean(steps, m, tmp);
+    return m;
   }
 }
