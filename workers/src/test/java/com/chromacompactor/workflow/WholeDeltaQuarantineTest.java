@@ -9,7 +9,10 @@ import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.FinalMergeInput;
+import com.chromacompactor.statemachine.contract.FinalMergeOutput;
+import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.PlanOutput;
+import com.chromacompactor.statemachine.contract.StorageLayout;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.ChromaDumps;
@@ -25,6 +28,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -171,6 +177,105 @@ class WholeDeltaQuarantineTest {
     Scenario.copyTree(bucket.root().resolve(snapshot), copy);
     Files.delete(copy.resolve(OutputManifest.FILE));
     ChromaDumps.assertSameRecordsAndNeighbours(oracle(goodDeltas()), ChromaDumps.dump(copy));
+  }
+
+  /**
+   * A delta that one chunk merged and a later chunk found changed (it no longer matches its marker,
+   * as while a producer re-uploads it) is deferred by that chunk: FinalMerge leaves it out of every
+   * chunk, the snapshot holds nothing of it, it stays pending (neither consumed nor quarantined),
+   * and the next run, once it matches again, merges it.
+   */
+  @Test
+  void aDeltaDeferredByOneChunkIsLeftOutOfAnotherThatMergedItAndMergedByTheNextRun()
+      throws Exception {
+    Scenario s = Scenario.get();
+    LocalBlobStore bucket = new LocalBlobStore(tmp.resolve("bucket"));
+    Path base = s.delta("00-base");
+    // 00-base is written last (sequence 2), so that the next run merges it in write order: a late
+    // delta would lose whole to the partial updates of 02 (docs/architecture.md, the gate).
+    DeltaPush.push(bucket, Lineage.NONE, s.delta("01-big"), "01-big", 0, "test");
+    DeltaPush.push(
+        bucket, Lineage.NONE, s.delta("02-lines-tombstones"), "02-lines-tombstones", 1, "test");
+    String key = DeltaPush.push(bucket, Lineage.NONE, base, "00-base", 2, "test").key();
+    Map<WorkflowStep, ActivityHandler> steps =
+        WorkflowSteps.over(
+            bucket,
+            WorkflowSteps.Settings.defaults(ChunkSizes.defaults())
+                .withClock(Clock.offset(Clock.systemUTC(), Duration.ofHours(2))));
+    PlanOutput plan =
+        JSON.readValue(
+            InProcessTask.run(steps, WorkflowStep.PLAN, "{\"executionName\":\"one\"}", tmp),
+            PlanOutput.class);
+    String sqlite = key + "chroma.sqlite3";
+    byte[] original = Files.readAllBytes(base.resolve("chroma.sqlite3"));
+    int mergedBy = -1;
+    int deferredBy = -1;
+    for (int i = 0; i < plan.chunkCount(); i++) {
+      InProcessTask.run(
+          steps,
+          WorkflowStep.COMPACT_CHUNK,
+          JSON.writeValueAsString(
+              new ChunkTask(
+                  plan.batchId(), plan.planKey(), i, CompactionMode.PARALLEL, plan.lineage())),
+          tmp);
+      OutputManifest chunk =
+          OutputManifest.parse(
+              bucket
+                  .get(StorageLayout.intermediatePrefix(plan.batchId(), i) + OutputManifest.FILE)
+                  .orElseThrow()
+                  .body());
+      if (mergedBy < 0 && chunk.deltaKeys().contains(key)) {
+        mergedBy = i;
+        // changed behind the marker's back once one chunk has merged it
+        bucket.put(sqlite, Arrays.copyOf(original, original.length + 1));
+      } else if (chunk.deferredOrNone().contains(key)) {
+        deferredBy = i;
+      }
+    }
+    assertTrue(
+        mergedBy >= 0 && deferredBy > mergedBy,
+        "merged by " + mergedBy + ", deferred by " + deferredBy);
+    FinalMergeOutput merge =
+        JSON.readValue(
+            InProcessTask.run(
+                steps,
+                WorkflowStep.FINAL_MERGE,
+                JSON.writeValueAsString(
+                    new FinalMergeInput(
+                        plan.batchId(),
+                        plan.planKey(),
+                        plan.chunkCount(),
+                        CompactionMode.PARALLEL,
+                        plan.lineage())),
+                tmp),
+            FinalMergeOutput.class);
+    InProcessTask.Merged first = new InProcessTask.Merged(plan, merge);
+    InProcessTask.publishAndClean(steps, first, tmp);
+    OutputManifest published =
+        new BatchStore(bucket).manifest(merge.snapshotPrefix()).orElseThrow();
+    assertEquals(List.of(key), published.deferredOrNone());
+    assertFalse(published.deltaKeys().contains(key), published.deltaKeys().toString());
+    assertEquals(List.of(), published.quarantinedOrNone());
+    assertTrue(bucket.get(BatchStore.processedMarker(key)).isEmpty(), "still pending");
+    Path firstCopy = tmp.resolve("first");
+    Scenario.copyTree(bucket.root().resolve(merge.snapshotPrefix()), firstCopy);
+    Files.delete(firstCopy.resolve(OutputManifest.FILE));
+    ChromaDumps.assertSameRecordsAndNeighbours(oracle(goodDeltas()), ChromaDumps.dump(firstCopy));
+
+    // It matches its marker again: the next run merges it, after the two others.
+    bucket.put(sqlite, original);
+    InProcessTask.Merged next = InProcessTask.planAndMerge(steps, "two", tmp, () -> {});
+    InProcessTask.publishAndClean(steps, next, tmp);
+    OutputManifest second =
+        new BatchStore(bucket).manifest(next.merge().snapshotPrefix()).orElseThrow();
+    assertEquals(List.of(key), second.deltaKeys());
+    assertTrue(bucket.get(BatchStore.processedMarker(key)).isPresent(), "consumed");
+    Path secondCopy = tmp.resolve("second");
+    Scenario.copyTree(bucket.root().resolve(next.merge().snapshotPrefix()), secondCopy);
+    Files.delete(secondCopy.resolve(OutputManifest.FILE));
+    ChromaDumps.assertSameRecordsAndNeighbours(
+        oracle(List.of(s.delta("01-big"), s.delta("02-lines-tombstones"), base)),
+        ChromaDumps.dump(secondCopy));
   }
 
   /** 01-big (words) and 02-lines-tombstones (lines, receipts, tombstones of both). */
