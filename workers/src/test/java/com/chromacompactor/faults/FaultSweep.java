@@ -26,8 +26,8 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>{@link #everyRequest}: each recorded request with each of the three faults, one fault per
- *       run, and the first heartbeat of each step that sent one with each fault (heartbeats are
- *       faulted by kind: how many a task sends depends on timing);
+ *       run, and the first heartbeat of each step's first task with each fault (that task held past
+ *       the heartbeat interval first: how many heartbeats a task sends depends on timing);
  *   <li>{@link #sample}: CI's fixed sample, three runs that together put every fault at every step;
  *   <li>{@link #random}: a seed's random schedule: several faults at random requests, random
  *       delays, and maybe a second execution of the same batch started while the first runs.
@@ -201,12 +201,43 @@ final class FaultSweep {
         out.add(single(r.name(), FaultKind.variant(family, r.index()), "r" + r.index()));
       }
     }
-    for (int h = 0; h < b.heartbeats().size() && to >= b.requests().size(); h++) {
-      for (FaultKind.Family family : FAULTS) {
-        out.add(single(b.heartbeats().get(h), FaultKind.variant(family, h), "hb" + h));
+    if (to >= b.requests().size()) {
+      int h = 0;
+      for (WorkflowStep step : WorkflowStep.values()) {
+        if (b.ofStep(step.stateName()).isEmpty()) {
+          continue;
+        }
+        for (FaultKind.Family family : FAULTS) {
+          out.add(atHeartbeat(b, step, FaultKind.variant(family, h), "hb" + h));
+        }
+        h++;
       }
     }
     return out;
+  }
+
+  /**
+   * How long {@link #atHeartbeat} holds a task at its first request: above the workers' heartbeat
+   * interval in the sweep (1 s, {@link BatchRun}), so that the task heartbeats at least once.
+   */
+  static final long HOLD_FOR_A_HEARTBEAT_MILLIS = 2_500;
+
+  /**
+   * A fault at the first heartbeat of {@code step}'s first task (chunk 0 for CompactChunk). A task
+   * heartbeats only if it runs longer than the interval, which on an idle machine most do not, so
+   * the task is held first: a {@link FaultKind#DELAY} at its first request.
+   */
+  static BatchRun.Schedule atHeartbeat(
+      Baseline b, WorkflowStep step, FaultKind kind, String label) {
+    Request first = b.ofStep(step.stateName()).get(0);
+    return new BatchRun.Schedule(
+        label + "-" + kind.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+        new FaultPlan(
+            List.of(
+                new FaultPlan.Injection(first.name(), FaultKind.DELAY, HOLD_FOR_A_HEARTBEAT_MILLIS),
+                FaultPlan.Injection.of("sfn HEARTBEAT " + first.task(), kind))),
+        List.of(),
+        COMMAND + " --heartbeat " + step.stateName() + " --fault " + kind);
   }
 
   static BatchRun.Schedule single(String request, FaultKind kind, String label) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -241,11 +242,25 @@ class FaultSweepTest {
                       FaultKind.valueOf(System.getProperty("faults.fault")),
                       Integer.getInteger("faults.times", 1),
                       "replay"));
+          case "heartbeat" ->
+              List.of(
+                  FaultSweep.atHeartbeat(
+                      baseline,
+                      Arrays.stream(WorkflowStep.values())
+                          .filter(s -> s.stateName().equals(System.getProperty("faults.heartbeat")))
+                          .findFirst()
+                          .orElseThrow(
+                              () ->
+                                  new IllegalArgumentException(
+                                      "faults.heartbeat: no step "
+                                          + System.getProperty("faults.heartbeat"))),
+                      FaultKind.valueOf(System.getProperty("faults.fault")),
+                      "replay"));
           case "baseline" -> List.of();
           default ->
               throw new IllegalArgumentException(
                   MODE
-                      + " must be sample, regressions, full, seeds, request, abort or"
+                      + " must be sample, regressions, full, seeds, request, heartbeat, abort or"
                       + " baseline: "
                       + mode);
         };
