@@ -54,43 +54,66 @@ final class InProcessTask {
     void run() throws Exception;
   }
 
+  /** Something a test does after a chunk ran. */
+  @FunctionalInterface
+  interface AfterChunk {
+    AfterChunk NOTHING = (plan, chunk) -> {};
+
+    void run(PlanOutput plan, int chunk) throws Exception;
+  }
+
   /** Plan (as {@code execution}), then {@code afterPlan}, then every chunk and FinalMerge. */
   static Merged planAndMerge(
       Map<WorkflowStep, ActivityHandler> steps, String execution, Path tmp, Between afterPlan)
       throws Exception {
-    PlanOutput plan =
-        ContractJson.MAPPER.readValue(
-            run(
-                steps,
-                WorkflowStep.PLAN,
-                ContractJson.output(new PlanInput(new CompactionRequest(null, null), execution)),
-                tmp),
-            PlanOutput.class);
+    PlanOutput plan = plan(steps, execution, tmp);
     afterPlan.run();
+    chunks(steps, plan, CompactionMode.PARALLEL, tmp, AfterChunk.NOTHING);
+    return new Merged(plan, finalMerge(steps, plan, CompactionMode.PARALLEL, tmp));
+  }
+
+  static PlanOutput plan(Map<WorkflowStep, ActivityHandler> steps, String execution, Path tmp)
+      throws Exception {
+    return ContractJson.MAPPER.readValue(
+        run(
+            steps,
+            WorkflowStep.PLAN,
+            ContractJson.output(new PlanInput(new CompactionRequest(null, null), execution)),
+            tmp),
+        PlanOutput.class);
+  }
+
+  /** Every chunk of {@code plan} in order, {@code after} each. */
+  static void chunks(
+      Map<WorkflowStep, ActivityHandler> steps,
+      PlanOutput plan,
+      CompactionMode mode,
+      Path tmp,
+      AfterChunk after)
+      throws Exception {
     for (int i = 0; i < plan.chunkCount(); i++) {
       run(
           steps,
           WorkflowStep.COMPACT_CHUNK,
           ContractJson.output(
-              new ChunkTask(
-                  plan.batchId(), plan.planKey(), i, CompactionMode.PARALLEL, plan.lineage())),
+              new ChunkTask(plan.batchId(), plan.planKey(), i, mode, plan.lineage())),
           tmp);
+      after.run(plan, i);
     }
-    FinalMergeOutput merge =
-        ContractJson.MAPPER.readValue(
-            run(
-                steps,
-                WorkflowStep.FINAL_MERGE,
-                ContractJson.output(
-                    new FinalMergeInput(
-                        plan.batchId(),
-                        plan.planKey(),
-                        plan.chunkCount(),
-                        CompactionMode.PARALLEL,
-                        plan.lineage())),
-                tmp),
-            FinalMergeOutput.class);
-    return new Merged(plan, merge);
+  }
+
+  static FinalMergeOutput finalMerge(
+      Map<WorkflowStep, ActivityHandler> steps, PlanOutput plan, CompactionMode mode, Path tmp)
+      throws Exception {
+    return ContractJson.MAPPER.readValue(
+        run(
+            steps,
+            WorkflowStep.FINAL_MERGE,
+            ContractJson.output(
+                new FinalMergeInput(
+                    plan.batchId(), plan.planKey(), plan.chunkCount(), mode, plan.lineage())),
+            tmp),
+        FinalMergeOutput.class);
   }
 
   /** Publish and Cleanup of a merged batch. */

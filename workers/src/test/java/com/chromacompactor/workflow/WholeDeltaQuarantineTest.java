@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
-import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CompactionMode;
-import com.chromacompactor.statemachine.contract.FinalMergeInput;
 import com.chromacompactor.statemachine.contract.FinalMergeOutput;
 import com.chromacompactor.statemachine.contract.Lineage;
 import com.chromacompactor.statemachine.contract.PlanOutput;
@@ -124,28 +122,10 @@ class WholeDeltaQuarantineTest {
   void aFinalMergeRetriedAfterItMergedAChunkAgainConverges() throws Exception {
     LocalBlobStore bucket = bucketWithTheBatch();
     Map<WorkflowStep, ActivityHandler> steps = WorkflowSteps.over(bucket, ChunkSizes.defaults());
-    PlanOutput plan =
-        JSON.readValue(
-            InProcessTask.run(steps, WorkflowStep.PLAN, "{\"executionName\":\"retry\"}", tmp),
-            PlanOutput.class);
-    for (int i = 0; i < plan.chunkCount(); i++) {
-      InProcessTask.run(
-          steps,
-          WorkflowStep.COMPACT_CHUNK,
-          JSON.writeValueAsString(
-              new ChunkTask(
-                  plan.batchId(), plan.planKey(), i, CompactionMode.SEQUENTIAL, plan.lineage())),
-          tmp);
-    }
-    String merge =
-        JSON.writeValueAsString(
-            new FinalMergeInput(
-                plan.batchId(),
-                plan.planKey(),
-                plan.chunkCount(),
-                CompactionMode.SEQUENTIAL,
-                plan.lineage()));
-    InProcessTask.run(steps, WorkflowStep.FINAL_MERGE, merge, tmp);
+    PlanOutput plan = InProcessTask.plan(steps, "retry", tmp);
+    InProcessTask.chunks(
+        steps, plan, CompactionMode.SEQUENTIAL, tmp, InProcessTask.AfterChunk.NOTHING);
+    InProcessTask.finalMerge(steps, plan, CompactionMode.SEQUENTIAL, tmp);
     String intermediates = "intermediate/" + plan.batchId() + "/";
     List<String> again =
         bucket.listKeys(intermediates).stream()
@@ -164,7 +144,7 @@ class WholeDeltaQuarantineTest {
 
     // The worker died before the snapshot was complete: its manifest (written last) is not there.
     bucket.delete(List.of(snapshot + OutputManifest.FILE));
-    InProcessTask.run(steps, WorkflowStep.FINAL_MERGE, merge, tmp);
+    InProcessTask.finalMerge(steps, plan, CompactionMode.SEQUENTIAL, tmp);
     OutputManifest retried =
         OutputManifest.parse(bucket.get(snapshot + OutputManifest.FILE).orElseThrow().body());
     assertEquals(
@@ -202,53 +182,35 @@ class WholeDeltaQuarantineTest {
             bucket,
             WorkflowSteps.Settings.defaults(ChunkSizes.defaults())
                 .withClock(Clock.offset(Clock.systemUTC(), Duration.ofHours(2))));
-    PlanOutput plan =
-        JSON.readValue(
-            InProcessTask.run(steps, WorkflowStep.PLAN, "{\"executionName\":\"one\"}", tmp),
-            PlanOutput.class);
+    PlanOutput plan = InProcessTask.plan(steps, "one", tmp);
     String sqlite = key + "chroma.sqlite3";
     byte[] original = Files.readAllBytes(base.resolve("chroma.sqlite3"));
-    int mergedBy = -1;
-    int deferredBy = -1;
-    for (int i = 0; i < plan.chunkCount(); i++) {
-      InProcessTask.run(
-          steps,
-          WorkflowStep.COMPACT_CHUNK,
-          JSON.writeValueAsString(
-              new ChunkTask(
-                  plan.batchId(), plan.planKey(), i, CompactionMode.PARALLEL, plan.lineage())),
-          tmp);
-      OutputManifest chunk =
-          OutputManifest.parse(
-              bucket
-                  .get(StorageLayout.intermediatePrefix(plan.batchId(), i) + OutputManifest.FILE)
-                  .orElseThrow()
-                  .body());
-      if (mergedBy < 0 && chunk.deltaKeys().contains(key)) {
-        mergedBy = i;
-        // changed behind the marker's back once one chunk has merged it
-        bucket.put(sqlite, Arrays.copyOf(original, original.length + 1));
-      } else if (chunk.deferredOrNone().contains(key)) {
-        deferredBy = i;
-      }
-    }
+    int[] mergedBy = {-1};
+    int[] deferredBy = {-1};
+    InProcessTask.chunks(
+        steps,
+        plan,
+        CompactionMode.PARALLEL,
+        tmp,
+        (p, i) -> {
+          OutputManifest chunk =
+              OutputManifest.parse(
+                  bucket
+                      .get(StorageLayout.intermediatePrefix(p.batchId(), i) + OutputManifest.FILE)
+                      .orElseThrow()
+                      .body());
+          if (mergedBy[0] < 0 && chunk.deltaKeys().contains(key)) {
+            mergedBy[0] = i;
+            // changed behind the marker's back once one chunk has merged it
+            bucket.put(sqlite, Arrays.copyOf(original, original.length + 1));
+          } else if (chunk.deferredOrNone().contains(key)) {
+            deferredBy[0] = i;
+          }
+        });
     assertTrue(
-        mergedBy >= 0 && deferredBy > mergedBy,
-        "merged by " + mergedBy + ", deferred by " + deferredBy);
-    FinalMergeOutput merge =
-        JSON.readValue(
-            InProcessTask.run(
-                steps,
-                WorkflowStep.FINAL_MERGE,
-                JSON.writeValueAsString(
-                    new FinalMergeInput(
-                        plan.batchId(),
-                        plan.planKey(),
-                        plan.chunkCount(),
-                        CompactionMode.PARALLEL,
-                        plan.lineage())),
-                tmp),
-            FinalMergeOutput.class);
+        mergedBy[0] >= 0 && deferredBy[0] > mergedBy[0],
+        "merged by " + mergedBy[0] + ", deferred by " + deferredBy[0]);
+    FinalMergeOutput merge = InProcessTask.finalMerge(steps, plan, CompactionMode.PARALLEL, tmp);
     InProcessTask.Merged first = new InProcessTask.Merged(plan, merge);
     InProcessTask.publishAndClean(steps, first, tmp);
     OutputManifest published =
