@@ -56,8 +56,9 @@ public record BaseIndex(
         byLabel[live++] = label << 32 | i;
       }
     }
-    long[] sorted = Arrays.copyOf(byLabel, live);
-    Arrays.sort(sorted);
+    Arrays.sort(byLabel, 0, live);
+    long[] sorted = byLabel; // sorted[0..live)
+    int liveCount = live;
     ElementsById nodeById = new ElementsById(live);
     long[] maxLabel = {highest};
     IdLabelMap.forEachPair(
@@ -66,10 +67,8 @@ public record BaseIndex(
           maxLabel[0] = Math.max(maxLabel[0], label);
           // every live element with this label (hnswlib never gives a label twice, but a second
           // one is kept as the later element, as hnswlib's label lookup has it)
-          int at = Arrays.binarySearch(sorted, label << 32);
-          for (int k = at >= 0 ? at : -at - 1;
-              k < sorted.length && sorted[k] >>> 32 == label;
-              k++) {
+          int at = Arrays.binarySearch(sorted, 0, liveCount, label << 32);
+          for (int k = at >= 0 ? at : -at - 1; k < liveCount && sorted[k] >>> 32 == label; k++) {
             nodeById.put(id, (int) sorted[k]);
           }
         });
