@@ -118,7 +118,7 @@ public final class Level0Store {
   /** Distance from {@code q} to node's vector. */
   float distance(Metric metric, float[] q, int node) {
     int c = node / perChunk;
-    return metric.distance(q, bytes[c], floats[c], (node % perChunk) * strideInts + vectorInts);
+    return metric.distance(q, bytes[c], floats[c], vectorOffset(node));
   }
 
   /**
@@ -127,60 +127,29 @@ public final class Level0Store {
    * would give.
    */
   void distances(Metric metric, float[] q, int[] nodes, int n, float[] out, float[] four) {
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
+    int last = n - 1;
+    for (int i = 0; i < n; i += 4) {
+      // past the end, the last node again: the last one to three still go in one pass
       int n0 = nodes[i];
-      int n1 = nodes[i + 1];
-      int n2 = nodes[i + 2];
-      int n3 = nodes[i + 3];
-      int c0 = n0 / perChunk;
-      int c1 = n1 / perChunk;
-      int c2 = n2 / perChunk;
-      int c3 = n3 / perChunk;
+      int n1 = nodes[Math.min(i + 1, last)];
+      int n2 = nodes[Math.min(i + 2, last)];
+      int n3 = nodes[Math.min(i + 3, last)];
       metric.distance4(
           q,
-          bytes[c0],
-          floats[c0],
-          (n0 % perChunk) * strideInts + vectorInts,
-          bytes[c1],
-          floats[c1],
-          (n1 % perChunk) * strideInts + vectorInts,
-          bytes[c2],
-          floats[c2],
-          (n2 % perChunk) * strideInts + vectorInts,
-          bytes[c3],
-          floats[c3],
-          (n3 % perChunk) * strideInts + vectorInts,
+          bytes[n0 / perChunk],
+          floats[n0 / perChunk],
+          vectorOffset(n0),
+          bytes[n1 / perChunk],
+          floats[n1 / perChunk],
+          vectorOffset(n1),
+          bytes[n2 / perChunk],
+          floats[n2 / perChunk],
+          vectorOffset(n2),
+          bytes[n3 / perChunk],
+          floats[n3 / perChunk],
+          vectorOffset(n3),
           four);
-      out[i] = four[0];
-      out[i + 1] = four[1];
-      out[i + 2] = four[2];
-      out[i + 3] = four[3];
-    }
-    if (i < n) {
-      // the last one to three in one more pass, the last node repeated: their reads overlap too
-      int n0 = nodes[i];
-      int n1 = nodes[Math.min(i + 1, n - 1)];
-      int n2 = nodes[n - 1];
-      int c0 = n0 / perChunk;
-      int c1 = n1 / perChunk;
-      int c2 = n2 / perChunk;
-      metric.distance4(
-          q,
-          bytes[c0],
-          floats[c0],
-          (n0 % perChunk) * strideInts + vectorInts,
-          bytes[c1],
-          floats[c1],
-          (n1 % perChunk) * strideInts + vectorInts,
-          bytes[c2],
-          floats[c2],
-          (n2 % perChunk) * strideInts + vectorInts,
-          bytes[c2],
-          floats[c2],
-          (n2 % perChunk) * strideInts + vectorInts,
-          four);
-      for (int k = 0; i + k < n; k++) {
+      for (int k = 0; k < 4 && i + k < n; k++) {
         out[i + k] = four[k];
       }
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
-import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
@@ -23,6 +22,7 @@ import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.HookedBucket;
+import com.chromacompactor.testing.QuietTask;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.workflow.DeltaPush;
 import com.chromacompactor.workflow.LocalRun;
@@ -340,23 +340,7 @@ class SnapshotPullTest {
       Map<WorkflowStep, ActivityHandler> steps, WorkflowStep step, Object input, Class<T> type)
       throws Exception {
     Path work = Files.createTempDirectory(tmp, "task-");
-    String out =
-        steps
-            .get(step)
-            .handle(
-                JSON.writeValueAsString(input),
-                new TaskContext() {
-                  @Override
-                  public Path workDir() {
-                    return work;
-                  }
-
-                  @Override
-                  public void progress(String message) {}
-
-                  @Override
-                  public void checkCancelled() {}
-                });
+    String out = steps.get(step).handle(JSON.writeValueAsString(input), QuietTask.in(work));
     return JSON.readValue(out, type);
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
-import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.metrics.Measurement;
 import com.chromacompactor.metrics.MetricDimensions;
@@ -25,6 +24,7 @@ import com.chromacompactor.storage.BlobStore;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.HookedBucket;
+import com.chromacompactor.testing.QuietTask;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.workflow.InProcessTask.Merged;
 import java.io.IOException;
@@ -579,27 +579,7 @@ class GarbageCollectorTest {
             Clock.systemUTC());
     Path work = Files.createTempDirectory(tmp, "gc-");
     String output =
-        step.handle(
-            "{\"lineage\": \"words\"}",
-            new TaskContext() {
-              @Override
-              public Path workDir() {
-                return work;
-              }
-
-              @Override
-              public void progress(String message) {}
-
-              @Override
-              public void checkCancelled() {}
-
-              @Override
-              public TaskMetrics metrics() {
-                return metrics;
-              }
-
-              private final TaskMetrics metrics = new TaskMetrics(sink);
-            });
+        step.handle("{\"lineage\": \"words\"}", new QuietTask(work, new TaskMetrics(sink)));
     CollectGarbageOutput out = ContractJson.MAPPER.readValue(output, CollectGarbageOutput.class);
     long snapshotsAfter = bytesUnder(bucket.root().resolve("words/snapshots"));
     assertEquals(1, out.snapshotsDeleted());

@@ -1,7 +1,6 @@
 package com.chromacompactor.workflow;
 
 import com.chromacompactor.activity.ActivityHandler;
-import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.statemachine.contract.ChunkTask;
 import com.chromacompactor.statemachine.contract.CleanupInput;
 import com.chromacompactor.statemachine.contract.CompactionMode;
@@ -12,6 +11,7 @@ import com.chromacompactor.statemachine.contract.PlanInput;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.PublishInput;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
+import com.chromacompactor.testing.QuietTask;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,22 +27,7 @@ final class InProcessTask {
       Map<WorkflowStep, ActivityHandler> steps, WorkflowStep step, String input, Path tmp)
       throws Exception {
     Path work = Files.createTempDirectory(tmp, "task-");
-    return steps
-        .get(step)
-        .handle(
-            input,
-            new TaskContext() {
-              @Override
-              public Path workDir() {
-                return work;
-              }
-
-              @Override
-              public void progress(String message) {}
-
-              @Override
-              public void checkCancelled() {}
-            });
+    return steps.get(step).handle(input, QuietTask.in(work));
   }
 
   /** A batch that went through Plan, its chunks (in parallel mode) and FinalMerge. */

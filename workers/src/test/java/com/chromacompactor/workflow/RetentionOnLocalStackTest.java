@@ -25,6 +25,7 @@ import com.chromacompactor.storage.RootedBlobStore;
 import com.chromacompactor.storage.S3BlobStore;
 import com.chromacompactor.testing.ChromaDumps;
 import com.chromacompactor.testing.LocalStackHealth;
+import com.chromacompactor.testing.QuietTask;
 import com.chromacompactor.testing.Series;
 import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -356,18 +357,6 @@ class RetentionOnLocalStackTest {
   }
 
   private static TaskContext context() {
-    Path work = TempTrees.create("gc-task-");
-    return new TaskContext() {
-      @Override
-      public Path workDir() {
-        return work;
-      }
-
-      @Override
-      public void progress(String message) {}
-
-      @Override
-      public void checkCancelled() {}
-    };
+    return QuietTask.in(TempTrees.create("gc-task-"));
   }
 }
