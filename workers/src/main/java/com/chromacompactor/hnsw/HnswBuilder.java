@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Inserts nodes into an {@link HnswGraph} as hnswlib's {@code addPoint} does:
@@ -36,6 +37,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * codes of the vectors ({@link QuantizedVectors}) and re-ranks the beam's candidates by exact
  * distance before the selection; {@link IndexBuild#EXACT} takes every distance on the float32
  * vectors, as hnswlib does.
+ *
+ * <p>Threads: hnswlib holds a node's lock through its whole insertion, so that another thread waits
+ * rather than read a half-linked node. Here locks are held per link list, and a node's insertion is
+ * instead marked {@link Linked} when it ends: a search of another insertion never descends into,
+ * nor starts a level from, a node still being linked, whose lower lists may still be empty (a
+ * search started there finds nothing but that node, and the new node would get one link). On one
+ * thread every earlier node is linked, so the graph is hnswlib's.
  *
  * <p>Vectors must be in the store before {@link #build}: the graph reads them, never writes them.
  */
@@ -108,16 +116,18 @@ public final class HnswBuilder {
     }
     graph.setSize(end);
     AtomicInteger next = new AtomicInteger(start);
+    Linked linked = new Linked(start, end);
     if (graph.entryPoint() < 0 && start < end) {
       int first = next.getAndIncrement();
       graph.setEntry(first, graph.level(first));
+      linked.mark(first); // the first node has nothing to link to
     }
     // Threads interleave their insertions differently on every run, and the graph with them. A
     // small
     // build, which is quick on one thread, stays on one, so that it comes out the same every time.
     int workers = Math.max(1, Math.min(threads, (end - start) / MIN_INSERTS_PER_THREAD));
     if (workers <= 1) {
-      new Inserter(codes).run(next, start, end, progress);
+      new Inserter(codes, linked).run(next, start, end, progress);
       progress.inserted(end - start, end - start);
       return;
     }
@@ -135,7 +145,7 @@ public final class HnswBuilder {
         jobs.add(
             pool.submit(
                 () -> {
-                  new Inserter(codes).run(next, start, end, progress);
+                  new Inserter(codes, linked).run(next, start, end, progress);
                   return null;
                 }));
       }
@@ -157,8 +167,37 @@ public final class HnswBuilder {
     }
   }
 
+  /**
+   * Which of a build's nodes have finished their insertion; nodes before the build's first are. One
+   * bit per node, published with a volatile write after the node's last link.
+   */
+  static final class Linked {
+    /** Every node linked: a search of a finished graph. */
+    static final Linked ALL = new Linked(Integer.MAX_VALUE, Integer.MAX_VALUE);
+
+    private final int start;
+    private final AtomicLongArray bits;
+
+    Linked(int start, int end) {
+      this.start = start;
+      this.bits = new AtomicLongArray(Math.max(0, end - start + 63) >>> 6);
+    }
+
+    boolean has(int node) {
+      int i = node - start;
+      return i < 0 || (bits.get(i >>> 6) & (1L << i)) != 0;
+    }
+
+    void mark(int node) {
+      int i = node - start;
+      long bit = 1L << i;
+      bits.getAndAccumulate(i >>> 6, bit, (word, b) -> word | b);
+    }
+  }
+
   /** One thread's scratch space: reused for every insertion, nothing allocated per distance. */
   private final class Inserter {
+    private final Linked linked;
     private final Search search;
     private final boolean coded;
     private final NeighborHeap exact = new NeighborHeap(params.efConstruction() + 1, true);
@@ -173,8 +212,9 @@ public final class HnswBuilder {
     private final long[] selected = new long[params.maxM0() + 1];
     private final NeighborHeap prune = new NeighborHeap(params.maxM0() + 1, true);
 
-    Inserter(QuantizedVectors codes) {
-      this.search = new Search(graph, codes);
+    Inserter(QuantizedVectors codes, Linked linked) {
+      this.linked = linked;
+      this.search = new Search(graph, codes, linked);
       this.coded = codes != null;
     }
 
@@ -213,8 +253,9 @@ public final class HnswBuilder {
               results.pop();
             }
           }
-          current = connect(node, coded ? rerank(results) : results, l);
+          current = connect(node, coded ? rerank(results) : results, l, current);
         }
+        linked.mark(node);
         if (level > graph.maxLevel()) {
           graph.setEntry(node, level);
         }
@@ -243,8 +284,11 @@ public final class HnswBuilder {
       return exact;
     }
 
-    /** hnswlib's mutuallyConnectNewElement; returns the nearest selected neighbour. */
-    private int connect(int node, NeighborHeap results, int level) {
+    /**
+     * hnswlib's mutuallyConnectNewElement; returns where the next level's search starts: the
+     * nearest selected neighbour that is {@link Linked}, else {@code from}, where this one started.
+     */
+    private int connect(int node, NeighborHeap results, int level, int from) {
       int maxLinks = level == 0 ? params.maxM0() : params.m();
       int n = select(results, params.m());
       for (int i = 0; i < n; i++) {
@@ -253,7 +297,13 @@ public final class HnswBuilder {
       synchronized (graph.lock(node)) {
         graph.writeLinks(node, level, links, n);
       }
-      int nearest = links[0];
+      int nearest = from;
+      for (int i = 0; i < n; i++) {
+        if (linked.has(links[i])) {
+          nearest = links[i];
+          break;
+        }
+      }
       int[] chosen = Arrays.copyOf(links, n);
       for (int neighbour : chosen) {
         synchronized (graph.lock(neighbour)) {
@@ -329,7 +379,7 @@ public final class HnswBuilder {
 
   /** Nearest neighbours of {@code query}: node ids, nearest first, deleted nodes excluded. */
   public static int[] search(HnswGraph graph, float[] query, int k, int ef) {
-    Search s = new Search(graph, null);
+    Search s = new Search(graph, null, Linked.ALL);
     s.setQuery(query);
     NeighborHeap results = s.knn(k, Math.max(ef, k));
     int n = Math.min(k, results.size());
@@ -351,6 +401,7 @@ public final class HnswBuilder {
     private final HnswGraph graph;
     private final Metric metric;
     private final QuantizedVectors.Query coded;
+    private final Linked linked;
     private float[] query;
     private final int[] visited;
     private int tag;
@@ -361,8 +412,9 @@ public final class HnswBuilder {
     private final float[] distances;
     private final float[] four = new float[4];
 
-    Search(HnswGraph graph, QuantizedVectors codes) {
+    Search(HnswGraph graph, QuantizedVectors codes, Linked linked) {
       this.graph = graph;
+      this.linked = linked;
       this.metric = graph.params().metric();
       this.coded = codes == null ? null : codes.newQuery();
       this.visited = new int[graph.capacity()];
@@ -394,7 +446,7 @@ public final class HnswBuilder {
 
     /**
      * Greedy descent from {@code entry} at level {@code from} down to level {@code to}; the closest
-     * node.
+     * {@link Linked} node (one being linked may have no links yet on the levels below).
      */
     int greedy(int entry, int from, int to) {
       int current = entry;
@@ -411,7 +463,7 @@ public final class HnswBuilder {
           for (int i = 0; i < n; i++) {
             int c = links[i];
             float d = distances[i];
-            if (d < best) {
+            if (d < best && linked.has(c)) {
               best = d;
               current = c;
               changed = true;

@@ -354,8 +354,9 @@ class ReleaseTargetsTest {
    * oracle's: for each collection, the ids both answers return are at the same distance, and the
    * snapshot's top 10 holds at least as many of the exact top 10 (brute force over the oracle's
    * records) as the oracle's, less 5 of the 100: both are approximate searches over different
-   * graphs, and ours, built on two threads, differs from run to run (96 against the oracle's 99 was
-   * seen on a loaded machine).
+   * graphs, and ours, built on two threads, differs from run to run (99 or 100 against the oracle's
+   * 100 on an idle machine; 94 once in CI, under load, before a build thread could no longer start
+   * from a node another thread was still linking, ParallelBuildTest).
    */
   private static void assertSameRecordsAndSearch(JsonNode oracle, JsonNode actual) {
     ChromaDumps.assertSameRecords(oracle, actual);
