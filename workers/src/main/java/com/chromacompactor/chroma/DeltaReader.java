@@ -72,6 +72,15 @@ public final class DeltaReader implements Closeable {
 
   /** Opens and validates a directory written by {@code origin}. */
   public static DeltaReader open(Path delta, DeltaOrigin origin) throws CorruptDeltaException {
+    return open(delta, origin, SqliteCheck.QUICK_CHECK);
+  }
+
+  /**
+   * Opens and validates a directory written by {@code origin}, its SQLite file checked as {@code
+   * check} says.
+   */
+  public static DeltaReader open(Path delta, DeltaOrigin origin, SqliteCheck check)
+      throws CorruptDeltaException {
     Path sqlite = delta.resolve(SQLITE_FILE);
     if (!Files.isDirectory(delta)) {
       throw new CorruptDeltaException(delta, DeltaProblem.NOT_CHROMA, "not a directory");
@@ -84,7 +93,9 @@ public final class DeltaReader implements Closeable {
     boolean success = false;
     try {
       db = openReadOnly(sqlite);
-      quickCheck(delta, db);
+      if (check == SqliteCheck.QUICK_CHECK) {
+        quickCheck(delta, db);
+      }
       ChromaFormat.Detected format = detectFormat(delta, db);
       List<CollectionInfo> collections = readCollections(delta, db, format);
       success = true;

@@ -7,6 +7,7 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.RecordCursor;
+import com.chromacompactor.chroma.SqliteCheck;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import com.chromacompactor.invariant.InvariantViolation;
 import com.chromacompactor.metrics.HeapGauge;
@@ -124,7 +125,8 @@ public final class Compaction {
                   local,
                   deltas.disposable(i)
                       ? HnswSegmentWriter.BaseFiles.MOVE
-                      : HnswSegmentWriter.BaseFiles.COPY);
+                      : HnswSegmentWriter.BaseFiles.COPY,
+                  deltas.sqliteCheck(i));
           for (SeededCollection c : seeded.orElse(List.of())) {
             registry.accept(local, c.info(), writer::collection);
             total.seeded += c.records();
@@ -141,11 +143,13 @@ public final class Compaction {
           gate.begin();
         }
         boolean merged = false;
+        Throwable failure = null; // kept when a rollback fails too: the cause, not the rollback
         try (VersionSource versions =
             gate == null ? VersionSource.UNVERSIONED : versionsOf(deltas, i, local)) {
           mergeDelta(
               local,
               deltas.origin(i),
+              deltas.sqliteCheck(i),
               writer,
               registry,
               counts,
@@ -163,18 +167,31 @@ public final class Compaction {
           merged = true;
         } catch (CorruptDeltaException e) {
           if (options.badDeltas() == CompactionOptions.BadDeltaPolicy.FAIL || base) {
+            failure = e;
             throw e; // a base snapshot is never skipped: that would drop every record it holds
           }
           // rolled back below: the delta leaves no trace, and the rest goes on
           refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem(), e.detail()));
           counts = new Counts();
+        } catch (IOException | RuntimeException | Error e) {
+          failure = e;
+          throw e;
         } finally {
           if (!merged) {
-            writer.rollback();
-            registry.rollback();
-            carried.rollback();
-            if (gate != null) {
-              gate.rollback();
+            try {
+              writer.rollback();
+              registry.rollback();
+              carried.rollback();
+              if (gate != null) {
+                gate.rollback();
+              }
+            } catch (IOException | RuntimeException r) {
+              // SQLite ends a transaction itself on some errors (a corrupt page), and the rollback
+              // then fails: the error that caused it is the one to report.
+              if (failure == null) {
+                throw r;
+              }
+              failure.addSuppressed(r);
             }
           }
           if (!base) {
@@ -259,6 +276,7 @@ public final class Compaction {
   private static void mergeDelta(
       Path delta,
       DeltaOrigin origin,
+      SqliteCheck check,
       SnapshotWriter writer,
       CollectionRegistry registry,
       Counts counts,
@@ -295,7 +313,7 @@ public final class Compaction {
     if (Tombstones.present(delta) && !Files.exists(delta.resolve(DeltaReader.SQLITE_FILE))) {
       return; // a delta of deletes only
     }
-    try (DeltaReader reader = DeltaReader.open(delta, origin)) {
+    try (DeltaReader reader = DeltaReader.open(delta, origin, check)) {
       writer.metadataAsStored(origin == DeltaOrigin.COMPACTOR && !reader.hasQueuedRecords());
       for (CollectionInfo c : reader.collections()) {
         if (!options.takes(c.key().name())) {

@@ -1,6 +1,7 @@
 package com.chromacompactor.merge;
 
 import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.chroma.SqliteCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +24,15 @@ public interface DeltaFeed {
    */
   default DeltaOrigin origin(int index) {
     return DeltaOrigin.PRODUCER;
+  }
+
+  /**
+   * What a reader of delta {@code index} must still check of its SQLite file: {@link
+   * SqliteCheck#DIGEST_VERIFIED} once {@link #open} has matched it against a compactor manifest's
+   * SHA-256.
+   */
+  default SqliteCheck sqliteCheck(int index) {
+    return SqliteCheck.QUICK_CHECK;
   }
 
   /**

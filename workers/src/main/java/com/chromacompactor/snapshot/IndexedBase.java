@@ -7,6 +7,7 @@ import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.DeltaProblem;
 import com.chromacompactor.chroma.DeltaReader;
 import com.chromacompactor.chroma.HnswConfig;
+import com.chromacompactor.chroma.SqliteCheck;
 import com.chromacompactor.chroma.hnsw.BaseIndex;
 import com.chromacompactor.chroma.hnsw.CorruptIndexException;
 import java.io.IOException;
@@ -56,11 +57,11 @@ final class IndexedBase {
    * directory at all is refused, as any delta would be, and one whose index files are broken is
    * {@code CORRUPT_HNSW}.
    */
-  static Plan plan(Path base, ChromaTarget target) throws IOException {
+  static Plan plan(Path base, ChromaTarget target, SqliteCheck check) throws IOException {
     if (Files.exists(base.resolve(DeltaReader.SQLITE_FILE + "-wal"))) {
       return Plan.merge("it has a write-ahead log", List.of());
     }
-    try (DeltaReader reader = DeltaReader.open(base, DeltaOrigin.COMPACTOR)) {
+    try (DeltaReader reader = DeltaReader.open(base, DeltaOrigin.COMPACTOR, check)) {
       if (reader.format() != target.format()) {
         return Plan.merge(
             "it is in the format of chromadb "

@@ -11,6 +11,7 @@ import com.chromacompactor.chroma.EmbeddingRecord;
 import com.chromacompactor.chroma.HnswConfig;
 import com.chromacompactor.chroma.MetadataSegment;
 import com.chromacompactor.chroma.MetadataSegmentWriter;
+import com.chromacompactor.chroma.SqliteCheck;
 import com.chromacompactor.chroma.SysdbWriter;
 import com.chromacompactor.chroma.hnsw.BaseIndex;
 import com.chromacompactor.chroma.hnsw.CorruptIndexException;
@@ -245,13 +246,13 @@ public final class IndexedSnapshotWriter implements SnapshotWriter {
    * copied.
    */
   @Override
-  public Optional<List<SeededCollection>> seed(Path previous, HnswSegmentWriter.BaseFiles files)
-      throws IOException {
+  public Optional<List<SeededCollection>> seed(
+      Path previous, HnswSegmentWriter.BaseFiles files, SqliteCheck check) throws IOException {
     require(Phase.NEW, "a base snapshot comes before any delta");
     phase = Phase.MERGING;
     base = previous;
     baseFiles = files;
-    IndexedBase.Plan plan = IndexedBase.plan(previous, target);
+    IndexedBase.Plan plan = IndexedBase.plan(previous, target, check);
     extendable = plan.extendable();
     if (!plan.takeOver()) {
       String notice =

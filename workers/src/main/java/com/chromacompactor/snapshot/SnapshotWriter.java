@@ -4,6 +4,7 @@ import com.chromacompactor.chroma.CollectionInfo;
 import com.chromacompactor.chroma.CollectionKey;
 import com.chromacompactor.chroma.DeltaOrigin;
 import com.chromacompactor.chroma.EmbeddingRecord;
+import com.chromacompactor.chroma.SqliteCheck;
 import com.chromacompactor.chroma.hnsw.HnswSegmentWriter;
 import java.io.Closeable;
 import java.io.IOException;
@@ -35,10 +36,11 @@ public interface SnapshotWriter extends Closeable {
    * collections with their record counts; otherwise it returns empty, and the compaction merges the
    * base as its first delta (a writer may still use the base, e.g. to extend its index). With
    * {@code MOVE}, the base folder is the compaction's own copy, deleted once the snapshot is
-   * finished: a writer may move its files rather than copy them.
+   * finished: a writer may move its files rather than copy them. {@code check} is what the base's
+   * SQLite file still needs before it is read.
    */
-  default Optional<List<SeededCollection>> seed(Path base, HnswSegmentWriter.BaseFiles files)
-      throws IOException {
+  default Optional<List<SeededCollection>> seed(
+      Path base, HnswSegmentWriter.BaseFiles files, SqliteCheck check) throws IOException {
     return Optional.empty();
   }
 

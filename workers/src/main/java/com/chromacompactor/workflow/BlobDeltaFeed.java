@@ -4,6 +4,7 @@ import com.chromacompactor.activity.TaskCancelledException;
 import com.chromacompactor.activity.TaskContext;
 import com.chromacompactor.chroma.CorruptDeltaException;
 import com.chromacompactor.chroma.DeltaOrigin;
+import com.chromacompactor.chroma.SqliteCheck;
 import com.chromacompactor.files.FileTrees;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.merge.DeltaNotReadyException;
@@ -107,6 +108,12 @@ final class BlobDeltaFeed implements DeltaFeed, AutoCloseable {
   @Override
   public DeltaOrigin origin(int index) {
     return origin;
+  }
+
+  /** A compactor output is opened only after {@link OutputManifest#check} passed. */
+  @Override
+  public SqliteCheck sqliteCheck(int index) {
+    return origin == DeltaOrigin.COMPACTOR ? SqliteCheck.DIGEST_VERIFIED : SqliteCheck.QUICK_CHECK;
   }
 
   @Override

@@ -1,12 +1,14 @@
 package com.chromacompactor.workflow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.chromacompactor.activity.ActivityHandler;
 import com.chromacompactor.activity.TaskFailure;
 import com.chromacompactor.statemachine.contract.ChunkSizes;
+import com.chromacompactor.statemachine.contract.CompactionMode;
 import com.chromacompactor.statemachine.contract.ErrorNames;
 import com.chromacompactor.statemachine.contract.PlanOutput;
 import com.chromacompactor.statemachine.contract.WorkerEnvironment;
@@ -15,7 +17,10 @@ import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.Scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Each step's contract on a local bucket: what it refuses, and what it does when run twice. */
 class WorkflowStepsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int PAGE = 4096;
   @TempDir Path tmp;
   private LocalBlobStore bucket;
   private Map<WorkflowStep, ActivityHandler> steps;
@@ -269,6 +275,45 @@ class WorkflowStepsTest {
         e.getMessage());
     assertTrue(
         bucket.get("snapshots/" + p.batchId() + "/" + OutputManifest.FILE).isEmpty(),
+        "no snapshot written");
+  }
+
+  /**
+   * FinalMerge reads a published base without a second {@code quick_check} once its files match
+   * their manifest. The guard that still stands if the manifest vouched for a broken file: the
+   * output's own check before publishing.
+   */
+  @Test
+  void aBaseItsManifestVouchesForIsReadAsIsAndABrokenOneIsStillNotPublished() throws Exception {
+    InProcessTask.Merged first = InProcessTask.planAndMerge(steps, "first", tmp, () -> {});
+    InProcessTask.publishAndClean(steps, first, tmp);
+    String base = first.merge().snapshotPrefix();
+    Path sqlite = bucket.root().resolve(base + "chroma.sqlite3");
+    // The last page's b-tree header made invalid: the sysdb tables still read, quick_check fails.
+    try (FileChannel ch = FileChannel.open(sqlite, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {0x63}), ch.size() - PAGE);
+    }
+    Path manifest = bucket.root().resolve(base + OutputManifest.FILE);
+    ObjectNode json = (ObjectNode) JSON.readTree(manifest.toFile());
+    ObjectNode entry = (ObjectNode) json.path("files").path("chroma.sqlite3");
+    entry.put("bytes", Files.size(sqlite));
+    entry.put("sha256", OutputManifest.sha256(sqlite));
+    JSON.writeValue(manifest.toFile(), json);
+
+    LocalRun.importDeltas(bucket, List.of(Scenario.get().delta("03-legacy-pickle")));
+    PlanOutput second = InProcessTask.plan(steps, "second", tmp);
+    InProcessTask.chunks(
+        steps, second, CompactionMode.PARALLEL, tmp, InProcessTask.AfterChunk.NOTHING);
+    Exception e =
+        assertThrows(
+            Exception.class,
+            () -> InProcessTask.finalMerge(steps, second, CompactionMode.PARALLEL, tmp));
+    // Not refused by a quick_check of the base: by the write that met the broken page.
+    assertFalse(e.getMessage().contains("quick_check"), e.getMessage());
+    assertTrue(e.getMessage().contains("malformed"), "the cause, not a failed rollback: " + e);
+    assertEquals(base, new String(bucket.get("latest").orElseThrow().body()));
+    assertTrue(
+        bucket.get("snapshots/" + second.batchId() + "/" + OutputManifest.FILE).isEmpty(),
         "no snapshot written");
   }
 
