@@ -291,6 +291,18 @@ public final class DeltaReader implements Closeable {
         delta, DeltaProblem.CORRUPT_SQLITE, SQLITE_FILE + ": " + doing + ": " + e.getMessage(), e);
   }
 
+  /**
+   * {@code PRAGMA quick_check} of {@code delta}'s SQLite file on a connection of its own, for a
+   * reader opened with {@link SqliteCheck#CHECKED_ALONGSIDE}.
+   */
+  public static void quickCheck(Path delta) throws CorruptDeltaException {
+    try (Connection db = openReadOnly(delta.resolve(SQLITE_FILE))) {
+      quickCheck(delta, db);
+    } catch (SQLException e) {
+      throw sqlFailure(delta, e, "quick_check");
+    }
+  }
+
   private static void quickCheck(Path delta, Connection db) throws CorruptDeltaException {
     try (Statement st = db.createStatement();
         ResultSet rs = st.executeQuery("PRAGMA quick_check")) {

@@ -10,5 +10,11 @@ public enum SqliteCheck {
    * one, and it is the costliest step of an incremental run on a large base (17 s for the 1.5 GB
    * file of a million records).
    */
-  DIGEST_VERIFIED
+  DIGEST_VERIFIED,
+  /**
+   * Not at open: the caller runs {@link DeltaReader#quickCheck(Path)} on another thread and waits
+   * for it before anything it writes from the file is published (a base given to {@code compact
+   * --base}, whose check then overlaps the copy and the index build).
+   */
+  CHECKED_ALONGSIDE
 }

@@ -77,6 +77,7 @@ public final class Compaction {
     List<CompactionSummary.DeferredDelta> deferred = new ArrayList<>();
     CollectionRegistry registry = new CollectionRegistry();
     Path baseCopy = null;
+    BaseCheck baseCheck = null;
     VersionGate gate = null;
     try (SnapshotDirectory dir = SnapshotDirectory.beside(destination);
         SnapshotWriter writer = writers.create(dir.staging(), dir.scratch());
@@ -105,6 +106,13 @@ public final class Compaction {
           refused.add(new CompactionSummary.RefusedDelta(deltas.name(i), e.problem(), e.detail()));
           continue;
         }
+        SqliteCheck check = deltas.sqliteCheck(i);
+        if (base && check == SqliteCheck.QUICK_CHECK && !deltas.disposable(i)) {
+          // A folder the caller keeps: checked on another thread while its files are copied and
+          // the index built, and awaited before the snapshot is published.
+          baseCheck = BaseCheck.start(local);
+          check = SqliteCheck.CHECKED_ALONGSIDE;
+        }
         if (base) {
           // The writer may read the base's files until it finishes, so its copy stays until the
           // end.
@@ -126,7 +134,7 @@ public final class Compaction {
                   deltas.disposable(i)
                       ? HnswSegmentWriter.BaseFiles.MOVE
                       : HnswSegmentWriter.BaseFiles.COPY,
-                  deltas.sqliteCheck(i));
+                  check);
           for (SeededCollection c : seeded.orElse(List.of())) {
             registry.accept(local, c.info(), writer::collection);
             total.seeded += c.records();
@@ -149,7 +157,7 @@ public final class Compaction {
           mergeDelta(
               local,
               deltas.origin(i),
-              deltas.sqliteCheck(i),
+              check,
               writer,
               registry,
               counts,
@@ -229,6 +237,9 @@ public final class Compaction {
         Files.move(versionsFile, dir.staging().resolve(RecordVersions.FILE));
       }
       writer.close();
+      if (baseCheck != null) {
+        baseCheck.await();
+      }
       dir.publish();
       Map<String, Long> byName = new TreeMap<>();
       written.forEach((key, count) -> byName.merge(key.toString(), count, Long::sum));
@@ -245,6 +256,12 @@ public final class Compaction {
           refused,
           total.superseded,
           deferred);
+    } catch (IOException | RuntimeException e) {
+      CorruptDeltaException fault = baseCheck == null ? null : baseCheck.faultOr(e);
+      if (fault != null) {
+        throw fault;
+      }
+      throw e;
     } finally {
       if (gate != null) {
         gate.close();

@@ -370,6 +370,43 @@ class IndexedIncrementalTest {
     assertTrue(!Files.exists(out), "nothing written");
   }
 
+  /**
+   * A base given by the caller (the CLI's {@code --base}) is quick_checked on another thread while
+   * the run goes on; a base that fails the check is refused, naming it, and nothing is published.
+   */
+  @Test
+  void aBaseThatFailsQuickCheckIsRefusedAndNothingWritten() throws Exception {
+    Path root = TempTrees.create("indexed-incremental-broken-");
+    ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");
+    ChromaPython.runScript("index_fixtures.py", "more", root, 300, 10, 10, 5, 16, "l2", "lowrank");
+    Path base = root.resolve("base");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta")), base);
+    // The last page's b-tree header made invalid: the sysdb tables still read, quick_check fails.
+    Path sqlite = base.resolve("chroma.sqlite3");
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(sqlite, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x63}), ch.size() - 4096);
+    }
+    Path out = root.resolve("incremental");
+    com.chromacompactor.chroma.CorruptDeltaException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            com.chromacompactor.chroma.CorruptDeltaException.class,
+            () ->
+                new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+                    .run(
+                        DeltaFeed.withBase(base, List.of(root.resolve("delta2"))),
+                        out,
+                        CompactionOptions.snapshot()));
+    assertEquals(com.chromacompactor.chroma.DeltaProblem.CORRUPT_SQLITE, e.problem());
+    assertTrue(
+        e.getMessage()
+            .startsWith("delta " + base + ": CORRUPT_SQLITE: chroma.sqlite3: quick_check: "),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("malformed"), e.getMessage());
+    assertTrue(!Files.exists(out), "nothing written");
+  }
+
   private static long elements(Path snapshot) throws Exception {
     try (var dirs = Files.list(snapshot)) {
       Path header = dirs.filter(Files::isDirectory).findFirst().orElseThrow().resolve("header.bin");
