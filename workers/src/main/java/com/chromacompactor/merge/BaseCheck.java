@@ -6,8 +6,8 @@ import com.chromacompactor.chroma.SqliteCheck;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * The {@code quick_check} of a base snapshot's SQLite file, run on its own thread while the
@@ -17,26 +17,22 @@ import java.util.concurrent.ExecutionException;
  */
 final class BaseCheck {
   private final Path base;
-  private final CompletableFuture<Void> done = new CompletableFuture<>();
+  private final FutureTask<Void> task;
 
   private BaseCheck(Path base) {
     this.base = base;
+    this.task =
+        new FutureTask<>(
+            () -> {
+              DeltaReader.quickCheck(base);
+              return null;
+            });
   }
 
   /** Starts the check of {@code base}, a folder the caller owns and keeps until it is awaited. */
   static BaseCheck start(Path base) {
     BaseCheck check = new BaseCheck(base);
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                DeltaReader.quickCheck(base);
-                check.done.complete(null);
-              } catch (Throwable e) {
-                check.done.completeExceptionally(e);
-              }
-            },
-            "base-quick-check");
+    Thread t = new Thread(check.task, "base-quick-check");
     t.setDaemon(true);
     t.start();
     return check;
@@ -45,7 +41,7 @@ final class BaseCheck {
   /** Waits for the check; throws what it found, naming the base. */
   void await() throws IOException {
     try {
-      done.get();
+      task.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted during the quick_check of base " + base);

@@ -11,6 +11,7 @@ import com.chromacompactor.merge.CompactionOptions;
 import com.chromacompactor.merge.CompactionSummary;
 import com.chromacompactor.merge.DeltaFeed;
 import com.chromacompactor.testing.ChromaPython;
+import com.chromacompactor.testing.SqliteDamage;
 import com.chromacompactor.testing.TempTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -339,11 +340,7 @@ class IndexedIncrementalTest {
   @Test
   void aBaseWithARecordMissingFromItsIndexIsRefused() throws Exception {
     Path root = TempTrees.create("indexed-incremental-bad-");
-    ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");
-    ChromaPython.runScript("index_fixtures.py", "more", root, 300, 10, 10, 5, 16, "l2", "lowrank");
-    Path base = root.resolve("base");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(List.of(root.resolve("delta")), base);
+    Path base = smallBase(root);
     try (var db =
             java.sql.DriverManager.getConnection("jdbc:sqlite:" + base.resolve("chroma.sqlite3"));
         var st = db.createStatement()) {
@@ -354,15 +351,7 @@ class IndexedIncrementalTest {
                   + " SELECT segment_id, 'ghost', 0 FROM embeddings LIMIT 1"));
     }
     Path out = root.resolve("incremental");
-    com.chromacompactor.chroma.CorruptDeltaException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            com.chromacompactor.chroma.CorruptDeltaException.class,
-            () ->
-                new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-                    .run(
-                        DeltaFeed.withBase(base, List.of(root.resolve("delta2"))),
-                        out,
-                        CompactionOptions.snapshot()));
+    com.chromacompactor.chroma.CorruptDeltaException e = refusedOn(base, root, out);
     assertEquals(com.chromacompactor.chroma.DeltaProblem.CORRUPT_HNSW, e.problem());
     assertTrue(e.getMessage().startsWith("delta " + base + ": CORRUPT_HNSW: "), e.getMessage());
     assertTrue(
@@ -377,27 +366,10 @@ class IndexedIncrementalTest {
   @Test
   void aBaseThatFailsQuickCheckIsRefusedAndNothingWritten() throws Exception {
     Path root = TempTrees.create("indexed-incremental-broken-");
-    ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");
-    ChromaPython.runScript("index_fixtures.py", "more", root, 300, 10, 10, 5, 16, "l2", "lowrank");
-    Path base = root.resolve("base");
-    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-        .run(List.of(root.resolve("delta")), base);
-    // The last page's b-tree header made invalid: the sysdb tables still read, quick_check fails.
-    Path sqlite = base.resolve("chroma.sqlite3");
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(sqlite, java.nio.file.StandardOpenOption.WRITE)) {
-      ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x63}), ch.size() - 4096);
-    }
+    Path base = smallBase(root);
+    SqliteDamage.breakLastPage(base.resolve("chroma.sqlite3"));
     Path out = root.resolve("incremental");
-    com.chromacompactor.chroma.CorruptDeltaException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            com.chromacompactor.chroma.CorruptDeltaException.class,
-            () ->
-                new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
-                    .run(
-                        DeltaFeed.withBase(base, List.of(root.resolve("delta2"))),
-                        out,
-                        CompactionOptions.snapshot()));
+    com.chromacompactor.chroma.CorruptDeltaException e = refusedOn(base, root, out);
     assertEquals(com.chromacompactor.chroma.DeltaProblem.CORRUPT_SQLITE, e.problem());
     assertTrue(
         e.getMessage()
@@ -405,6 +377,29 @@ class IndexedIncrementalTest {
         e.getMessage());
     assertTrue(e.getMessage().contains("malformed"), e.getMessage());
     assertTrue(!Files.exists(out), "nothing written");
+  }
+
+  /** A base of 300 16-d records from {@code root}'s "delta", with "delta2" made beside it. */
+  private static Path smallBase(Path root) throws Exception {
+    ChromaPython.runScript("index_fixtures.py", "vectors", root, 300, 16, 10, "l2", "lowrank");
+    ChromaPython.runScript("index_fixtures.py", "more", root, 300, 10, 10, 5, 16, "l2", "lowrank");
+    Path base = root.resolve("base");
+    new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+        .run(List.of(root.resolve("delta")), base);
+    return base;
+  }
+
+  /** The refusal of an incremental run of "delta2" on {@code base}. */
+  private static com.chromacompactor.chroma.CorruptDeltaException refusedOn(
+      Path base, Path root, Path out) {
+    return org.junit.jupiter.api.Assertions.assertThrows(
+        com.chromacompactor.chroma.CorruptDeltaException.class,
+        () ->
+            new Compaction(CompactionListener.NONE, IndexedSnapshotWriter.factory(1))
+                .run(
+                    DeltaFeed.withBase(base, List.of(root.resolve("delta2"))),
+                    out,
+                    CompactionOptions.snapshot()));
   }
 
   private static long elements(Path snapshot) throws Exception {

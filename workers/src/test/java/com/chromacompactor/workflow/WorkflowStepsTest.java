@@ -15,12 +15,11 @@ import com.chromacompactor.statemachine.contract.WorkerEnvironment;
 import com.chromacompactor.statemachine.contract.WorkflowStep;
 import com.chromacompactor.storage.LocalBlobStore;
 import com.chromacompactor.testing.Scenario;
+import com.chromacompactor.testing.SqliteDamage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Each step's contract on a local bucket: what it refuses, and what it does when run twice. */
 class WorkflowStepsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int PAGE = 4096;
   @TempDir Path tmp;
   private LocalBlobStore bucket;
   private Map<WorkflowStep, ActivityHandler> steps;
@@ -289,10 +287,7 @@ class WorkflowStepsTest {
     InProcessTask.publishAndClean(steps, first, tmp);
     String base = first.merge().snapshotPrefix();
     Path sqlite = bucket.root().resolve(base + "chroma.sqlite3");
-    // The last page's b-tree header made invalid: the sysdb tables still read, quick_check fails.
-    try (FileChannel ch = FileChannel.open(sqlite, StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap(new byte[] {0x63}), ch.size() - PAGE);
-    }
+    SqliteDamage.breakLastPage(sqlite);
     Path manifest = bucket.root().resolve(base + OutputManifest.FILE);
     ObjectNode json = (ObjectNode) JSON.readTree(manifest.toFile());
     ObjectNode entry = (ObjectNode) json.path("files").path("chroma.sqlite3");
